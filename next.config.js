@@ -1,0 +1,15 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  // Native and server-only modules stay outside the bundle; they are loaded by Node at run time.
+  serverExternalPackages: [
+    "better-sqlite3",
+    "onnxruntime-node",
+    "@ffmpeg-installer/ffmpeg",
+    "@ffprobe-installer/ffprobe",
+    "@prisma/client",
+    "@prisma/adapter-better-sqlite3",
+  ],
+  poweredByHeader: false,
+};
+
+export default nextConfig;
