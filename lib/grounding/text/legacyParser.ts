@@ -1,0 +1,224 @@
+// Legacy (Molmo-1 era) point/track parsers that Molmo2's module-level `extract_*` functions fall back
+// to when no `<points coords=…>` text is found: `LegacyPointFormatting.extract_points` /
+// `extract_multi_image_points` (olmo/preprocessing/point_formatter.py) and the
+// `ObjectTrackingParser` formats (olmo/eval/object_tracking_utils.py).
+import { literalEval, numericValue, Unsupported, type PyValue } from "./pyLiteral";
+import { asciiDigits, PY_DIGIT, PY_WS, PyException, pyFixed, pyFloat, pyIntFromString, pyRound, pySplit } from "./pyCompat";
+import type { FramePoints, Point2 } from "./types";
+
+/** Which legacy track text to parse; the Molmo2 evaluators always pass `video_point_track_per_frame`. */
+export type LegacyTrackFormat = "video_point_track_per_frame" | "video_single_point_track_per_frame";
+
+function scaleFrom100(a: number, b: number, width: number, height: number): Point2 {
+  return { x: (a / 100.0) * width, y: (b / 100.0) * height };
+}
+
+/** `LegacyPointFormatting.extract_points`: Click(x, y), `N xxx yyy`, `N x.x y.y`, `(x, y)`, `x1="" y1=""`, `p=xxx,yyy`. */
+export function legacyPoints(text: string, width: number, height: number): Point2[] {
+  const out: Point2[] = [];
+  for (const m of text.matchAll(/Click\(([0-9]+\.[0-9]), ?([0-9]+\.[0-9])\)/g)) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (Math.max(a, b) > 100) continue;
+    out.push(scaleFrom100(a, b, width, height));
+  }
+  if (out.length) return out;
+
+  for (const m of text.matchAll(/[0-9]+ ([0-9]{3}) ([0-9]{3})/g)) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (Math.max(a, b) > 1000) continue;
+    out.push({ x: (a / 1000.0) * width, y: (b / 1000.0) * height });
+  }
+  if (out.length) return out;
+
+  for (const m of text.matchAll(/[0-9]+ ([0-9]+\.[0-9]) ([0-9]+\.[0-9])/g)) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (Math.max(a, b) > 100) continue;
+    out.push(scaleFrom100(a, b, width, height));
+  }
+  if (out.length) return out;
+
+  for (const m of text.matchAll(/\(([0-9]+\.[0-9]),? ?([0-9]+\.[0-9])\)/g)) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (Math.max(a, b) > 100) continue;
+    out.push(scaleFrom100(a, b, width, height));
+  }
+  const ws = `[${PY_WS}]`;
+  const xy = new RegExp(`x${PY_DIGIT}*="${ws}*([0-9]+(?:\\.[0-9]+)?)"${ws}+y${PY_DIGIT}*="${ws}*([0-9]+(?:\\.[0-9]+)?)"`, "gu");
+  for (const m of text.matchAll(xy)) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (Math.max(a, b) > 100) continue;
+    out.push(scaleFrom100(a, b, width, height));
+  }
+  const eq = new RegExp(`(?:${PY_DIGIT}+|p)${ws}*=${ws}*([0-9]{3})${ws}*,${ws}*([0-9]{3})`, "gu");
+  for (const m of text.matchAll(eq)) {
+    const a = Number(m[1]) / 10.0;
+    const b = Number(m[2]) / 10.0;
+    if (Math.max(a, b) > 100) continue;
+    out.push(scaleFrom100(a, b, width, height));
+  }
+  return out;
+}
+
+/** `LegacyPointFormatting.extract_multi_image_points`: `<points t 1 x y 2 x y/>` blocks in 0–100 units.
+ * Any malformed block makes the whole call return `None` (here: `null`). */
+export function legacyMultiImagePoints(text: string, width: number, height: number): Array<{ frame: number; x: number; y: number }> | null {
+  const out: Array<{ frame: number; x: number; y: number }> = [];
+  try {
+    const block = new RegExp(`<points[${PY_WS}]+([^/>]*?)[${PY_WS}]*/>`, "gu");
+    for (const m of text.matchAll(block)) {
+      const tokens = pySplit(m[1]);
+      if (tokens.length === 0) continue;
+      const ts = pyFloat(tokens[0]);
+      const triplet = tokens.slice(1);
+      if (triplet.length % 3 !== 0) return null;
+      for (let i = 0; i < triplet.length; i += 3) {
+        const x = pyFloat(triplet[i + 1]);
+        const y = pyFloat(triplet[i + 2]);
+        if (npMax(x, y) > 100) continue;
+        const p = scaleFrom100(x, y, width, height);
+        out.push({ frame: ts, x: p.x, y: p.y });
+      }
+    }
+  } catch (e) {
+    if (e instanceof PyException) return null;
+    throw e;
+  }
+  return out;
+}
+
+/** `np.max([a, b])`: NaN propagates. */
+function npMax(a: number, b: number): number {
+  return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b);
+}
+
+/** `olmo.util.get_absolute_coordinates`: float32 array, in-place `/= 100`, then times int64 (w, h) in float64. */
+function absoluteCoordinatesF32(a: number, b: number, width: number, height: number): Point2 {
+  return { x: Math.fround(Math.fround(a) / 100) * width, y: Math.fround(Math.fround(b) / 100) * height };
+}
+
+/** Python `len(v)`; TypeError for scalars. */
+function pyLen(v: PyValue): number {
+  switch (v.t) {
+    case "str":
+      return [...v.v].length;
+    case "list":
+    case "tuple":
+    case "set":
+      return v.items.length;
+    case "dict":
+      return v.entries.length;
+    default:
+      throw new PyException("TypeError", `object of type '${v.t}' has no len()`);
+  }
+}
+
+/** Python `int(v)` on a literal; ValueError (caught by the reference) for bad strings. */
+function pyInt(v: PyValue): number {
+  switch (v.t) {
+    case "bool":
+      return v.v ? 1 : 0;
+    case "int":
+      return v.v;
+    case "float":
+      if (!Number.isFinite(v.v)) throw new PyException("OverflowError", "cannot convert float infinity to integer");
+      return Math.trunc(v.v) + 0;
+    case "str":
+      return pyIntFromString(v.v);
+    default:
+      throw new PyException("TypeError", `int() argument must be a string or a number, not '${v.t}'`);
+  }
+}
+
+/** One `{id: [x, y], …}` block of `extract_video_point_track_per_frame`, or null when the reference skips the frame. */
+function perFramePoints(json: string, width: number, height: number): Array<{ id: number; point: Point2 }> | null {
+  const parsed = literalEval(json);
+  if (parsed.kind === "syntax") return null;
+  const obj = parsed.value;
+  if (obj.t !== "dict") throw new PyException("AttributeError", `'${obj.t}' object has no attribute 'items'`);
+  const points: Array<{ id: number; point: Point2 }> = [];
+  for (const [key, coords] of obj.entries) {
+    if (pyLen(coords) !== 2) continue;
+    let pair: PyValue[];
+    if (coords.t === "list" || coords.t === "tuple") pair = coords.items;
+    else if (coords.t === "str") pair = [...coords.v].map((c) => ({ t: "str", v: c }) as PyValue);
+    else if (coords.t === "dict") pair = coords.entries.map(([k]) => k);
+    else throw new Unsupported("set-valued coordinates (iteration order) are not modelled");
+    const [x, y] = pair;
+    for (const c of pair) {
+      if (c.t === "str" || c.t === "none") throw new PyException("TypeError", "'>' not supported between non-numeric values");
+      if (c.t !== "int" && c.t !== "float" && c.t !== "bool") throw new Unsupported("nested coordinate sequences are not modelled");
+    }
+    const a = numericValue(x);
+    const b = numericValue(y);
+    if (Math.max(a, b) > 100) continue;
+    const point = absoluteCoordinatesF32(a, b, width, height);
+    let id: number;
+    try {
+      id = pyInt(key);
+    } catch (e) {
+      if (e instanceof PyException && e.pyType === "ValueError") return null;
+      throw e;
+    }
+    points.push({ id, point });
+  }
+  return points;
+}
+
+interface TimedPoints {
+  time: number;
+  points: Array<{ id: number; point: Point2 }>;
+}
+
+/** `convert_point_tracking_to_trajectory_format`: `frame = round(t·fps)`, time written as `"%.2f"`, later duplicate ids overwrite. */
+function toTrajectory(entries: TimedPoints[], fps: number): FramePoints[] {
+  return entries.map((e) => {
+    const frame = pyRound(e.time * fps);
+    const points: FramePoints["points"] = [];
+    for (const p of e.points) {
+      const at = points.findIndex((q) => q.id === p.id);
+      const v = { id: p.id, x: p.point.x, y: p.point.y };
+      if (at >= 0) points[at] = v;
+      else points.push(v);
+    }
+    return { frame, time: Number(pyFixed(e.time, 2)), points };
+  });
+}
+
+/** `parse_tracking_prediction_to_point_tracks`: `time 0.50\n{0: [34.0, 63.0], 1: [72.0, 49.0]}` blocks in 0–100 units. */
+export function legacyPerFrameTracks(text: string, width: number, height: number, fps: number): FramePoints[] {
+  const re = new RegExp(`time[${PY_WS}]+(${PY_DIGIT}+\\.?${PY_DIGIT}*)[${PY_WS}]*\\n[${PY_WS}]*(\\{[^}]+\\})`, "gu");
+  const entries: TimedPoints[] = [];
+  for (const m of text.matchAll(re)) {
+    const seconds = pyFloat(asciiDigits(m[1]));
+    const points = perFramePoints(m[2], width, height);
+    if (points && points.length) entries.push({ time: seconds, points });
+  }
+  return toTrajectory(entries, fps);
+}
+
+/** `parse_single_point_prediction_to_point_tracks`: `[x, y, t], [x, y, t]` in 0–100 units, object id 0. */
+export function legacySinglePointTracks(text: string, width: number, height: number, fps: number): FramePoints[] {
+  const num = `([${PY_DIGIT}.-]+)`;
+  const ws = `[${PY_WS}]*`;
+  const re = new RegExp(`\\[${ws}${num}${ws},${ws}${num}${ws},${ws}${num}${ws}\\]`, "gu");
+  const entries: TimedPoints[] = [];
+  for (const m of text.matchAll(re)) {
+    let x: number, y: number, t: number;
+    try {
+      x = pyFloat(m[1]);
+      y = pyFloat(m[2]);
+      t = pyFloat(m[3]);
+    } catch (e) {
+      if (e instanceof PyException) continue;
+      throw e;
+    }
+    if (npMax(x, y) > 100) continue;
+    entries.push({ time: t, points: [{ id: 0, point: absoluteCoordinatesF32(x, y, width, height) }] });
+  }
+  return toTrajectory(entries, fps);
+}

@@ -1,0 +1,74 @@
+// Parser for Molmo2 `<points coords=…>` / `<tracks coords=…>` text, a port of
+// allenai/molmo2 `UnifiedPointFormatter.extract_multi_image_points` / `extract_tracks`
+// (coordinate_scale "1000"). Both html-v1 (tab) and html-v2 (`;`) separators are accepted, as there.
+import { PyException, pyRound } from "./pyCompat";
+import type { FramePoints } from "./types";
+
+// Python's `.` excludes only "\n"; JS's `.` also excludes \r, \u2028, \u2029, hence `[^\n]`.
+const COORD_RE = /<(?:points|tracks)[^\n]*? coords="([0-9\t:;, .]+)"\/?>/g;
+const FRAME_RE = /(?:^|\t|:|,|;)([0-9.]+) ([0-9. ]+)/g;
+const POINTS_RE = /([0-9]+) ([0-9]{3,4}) ([0-9]{3,4})/g;
+const FLOAT_DIGITS_DOTS = /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/;
+
+/** One parsed point: frame field (image index / timestamp), raw id text, pixel x/y, offset of the point in the text. */
+export interface RawPoint {
+  frame: number;
+  id: string;
+  x: number;
+  y: number;
+  offset: number;
+}
+
+/** Python `float()` of a `[0-9.]+` capture. */
+function floatOfDigitsAndDots(s: string, offset: number): number {
+  if (!FLOAT_DIGITS_DOTS.test(s)) {
+    const e = new PyException("ValueError", `could not convert string to float: '${s}'`);
+    (e as PyException & { offset?: number }).offset = offset;
+    throw e;
+  }
+  return Number(s);
+}
+
+/** `extract_multi_image_points(text, w, h, extract_ids=True)` with a single (w, h). Throws PyException where Python raises. */
+export function unifiedMultiImagePoints(text: string, width: number, height: number): RawPoint[] {
+  const out: RawPoint[] = [];
+  for (const coord of text.matchAll(COORD_RE)) {
+    const body = coord[1];
+    const bodyStart = coord.index! + coord[0].indexOf('coords="') + 8;
+    for (const grp of body.matchAll(FRAME_RE)) {
+      const grpStart = bodyStart + grp.index! + grp[0].length - grp[1].length - 1 - grp[2].length;
+      const frame = floatOfDigitsAndDots(grp[1], grpStart);
+      const numStart = grpStart + grp[1].length + 1;
+      for (const m of grp[2].matchAll(POINTS_RE)) {
+        const x = (Number(m[2]) / 1000) * width;
+        const y = (Number(m[3]) / 1000) * height;
+        if (0 <= x && x <= width && 0 <= y && y <= height) out.push({ frame, id: m[1], x, y, offset: numStart + m.index! });
+      }
+    }
+  }
+  return out;
+}
+
+/** `UnifiedPointFormatter.extract_tracks`: group by timestamp (sorted), `frame = round(t * fps)`,
+ * a repeated id (same text) within a timestamp is dropped. */
+export function unifiedTracks(text: string, width: number, height: number, fps: number): FramePoints[] {
+  const byTime = new Map<number, RawPoint[]>();
+  for (const p of unifiedMultiImagePoints(text, width, height)) {
+    const list = byTime.get(p.frame);
+    if (list) list.push(p);
+    else byTime.set(p.frame, [p]);
+  }
+  const out: FramePoints[] = [];
+  for (const time of [...byTime.keys()].sort((a, b) => a - b)) {
+    const frame = pyRound(time * fps);
+    const seen = new Set<string>();
+    const points: FramePoints["points"] = [];
+    for (const p of byTime.get(time)!) {
+      if (seen.has(p.id)) continue;
+      seen.add(p.id);
+      points.push({ id: Number(p.id), x: p.x, y: p.y });
+    }
+    out.push({ frame, time, points });
+  }
+  return out;
+}
