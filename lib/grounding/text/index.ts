@@ -1,0 +1,17 @@
+// Molmo2 point/track text formats (html-v1 / html-v2 `<points>` / `<tracks>`, legacy Molmo-1 forms):
+// writer and parser reproducing allenai/molmo2 `olmo/preprocessing/point_formatter.py`.
+export type { FramePoints, OutputMode, Point2, PointingFormat, Result, TrackFrameInput } from "./types";
+export { extractMultiImagePoints, extractPoints, extractTracks, type FramePoint, type ParseSize, type TrackParseOptions } from "./extract";
+export type { LegacyTrackFormat } from "./legacyParser";
+export {
+  buildPointOutput,
+  formatImagePoints,
+  formatMultiImagePoints,
+  formatTracks,
+  formatVideoPoints,
+  type ImagePoints,
+  type ImageSize,
+  type PointWriterOptions,
+  type TrackWriterOptions,
+  type WriterOptions,
+} from "./writer";
