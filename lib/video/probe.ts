@@ -1,0 +1,252 @@
+// probeVideo: stream facts from ffprobe plus a frame-exact index built from ONE ffmpeg decode of the video stream.
+// The index lists every frame ffmpeg decodes (vsync passthrough: nothing duplicated or dropped) with its
+// presentation timestamp (best-effort pts, i.e. packet pts or, when missing as in AVI, the dts) rescaled to
+// microseconds, sorted by pts. The same decode yields 64x48 thumbnails for shot detection, so shot indices and
+// frame indices cannot drift apart.
+import { open, stat } from "node:fs/promises";
+import { z } from "zod";
+import { ffmpegPath, ffprobePath } from "./binaries";
+import { VideoError } from "./errors";
+import { runBinary } from "./run";
+import { SHOT_THUMB_BYTES, SHOT_THUMB_H, SHOT_THUMB_W, ShotScorer, detectShotBoundaries, type ShotDetectorOptions } from "./shots";
+import { SNIFF_BYTES, sniffContainer } from "./sniff";
+
+export interface VideoMeta {
+  /** mp4 | mov | webm | mkv | avi, or ffmpeg's format name for other containers. */
+  container: string;
+  /** ffmpeg codec name of the video stream (h264, vp9, mpeg4, msmpeg4v3, ...). */
+  codec: string;
+  width: number;
+  height: number;
+  /** Nominal frame rate (stream average rate; for VFR video this is only a summary). */
+  fps: number;
+  /** Container-reported duration of the video (stream, else format); from the index when neither exists. */
+  durationSec: number;
+  /** Number of frames ffmpeg decodes — equals timestamps.length. */
+  frameCount: number;
+  /** Presentation timestamp (seconds, container clock — not shifted to 0, 1 µs resolution) of each frame, ascending. */
+  timestamps: number[];
+  /** Frame indices that start a new shot (never 0). */
+  shotBoundaries: number[];
+  sizeBytes: number;
+  /** True when frame durations differ by more than max(2 ms, 10%) from the median frame duration. */
+  isVfr: boolean;
+}
+
+const rational = z.string().optional();
+const ProbeJson = z.object({
+  streams: z
+    .array(
+      z.object({
+        index: z.number().int(),
+        codec_type: z.string().optional(),
+        codec_name: z.string().optional(),
+        width: z.number().int().optional(),
+        height: z.number().int().optional(),
+        avg_frame_rate: rational,
+        r_frame_rate: rational,
+        duration: z.string().optional(),
+        nb_frames: z.string().optional(),
+        disposition: z.record(z.string(), z.number()).optional(),
+      }),
+    )
+    .default([]),
+  format: z.object({ format_name: z.string().optional(), duration: z.string().optional() }).optional(),
+});
+type ProbeStream = z.infer<typeof ProbeJson>["streams"][number];
+
+export interface ProbeOptions {
+  shots?: ShotDetectorOptions;
+  /** Kill ffmpeg/ffprobe after this long (default 10 min). */
+  timeoutMs?: number;
+  /** Name used in error messages instead of the path (e.g. the uploaded file's original name). */
+  displayName?: string;
+}
+
+function parseRational(s: string | undefined): number {
+  if (!s) return 0;
+  const [n, d] = s.split("/").map(Number);
+  const v = d === undefined ? n : d === 0 ? 0 : n / d;
+  return Number.isFinite(v) && v > 0 ? v : 0;
+}
+
+const TRUNCATION = /moov atom not found|partial file|Truncating packet|unexpected end of file|End of file|stream ends prematurely|Invalid EBML|truncated/i;
+
+/** Turns a failed ffprobe/ffmpeg run into a typed error a user understands. */
+function classifyFailure(file: string, stderr: string, looksLikeVideo: boolean, realPath = file): VideoError {
+  // The last few ffmpeg lines, without log prefixes, naming the file as the user knows it.
+  const tail = stderr.trim().split("\n").slice(-3).join(" | ").replace(/\[[\w-]+ @ 0x[0-9a-f]+\] /g, "").replace(/\[(error|fatal|panic|warning|info)\] /g, "").split(realPath).join(file);
+  if (TRUNCATION.test(stderr)) return new VideoError("truncated", `The video file '${file}' is incomplete (it was cut off, e.g. by an interrupted upload): ${tail}`, { file });
+  if (!looksLikeVideo) return new VideoError("not_video", `'${file}' is not a video file ffmpeg can read: ${tail}`, { file });
+  return new VideoError("corrupt", `The video file '${file}' is damaged and cannot be read: ${tail}`, { file });
+}
+
+async function readHead(file: string): Promise<Uint8Array> {
+  const fh = await open(file, "r");
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+export function pickVideoStream(streams: ProbeStream[]): ProbeStream | undefined {
+  return streams.find((s) => s.codec_type === "video" && !s.disposition?.attached_pic);
+}
+
+/** ffprobe's stream/format facts (no decoding). Throws VideoError when the file is not a readable video. */
+export async function probeStreams(file: string, timeoutMs = 60_000, shown = file): Promise<{ stream: ProbeStream; formatName: string; formatDuration: number; sniffed: ReturnType<typeof sniffContainer> }> {
+  const head = await readHead(file);
+  const sniffed = sniffContainer(head);
+  const r = await runBinary(ffprobePath(), ["-v", "error", "-show_streams", "-show_format", "-of", "json", file], { timeoutMs });
+  if (r.code !== 0) throw classifyFailure(shown, r.stderr, sniffed !== null, file);
+  let parsed: z.infer<typeof ProbeJson>;
+  try {
+    parsed = ProbeJson.parse(JSON.parse(r.stdout.toString("utf8")));
+  } catch (e) {
+    throw new VideoError("io", `ffprobe printed output groundtrack cannot parse for '${shown}': ${(e as Error).message}`, { file: shown, cause: e });
+  }
+  const stream = pickVideoStream(parsed.streams);
+  if (!stream) {
+    if (sniffed === null) throw new VideoError("not_video", `'${shown}' is not a video file (no video stream found)`, { file: shown });
+    throw new VideoError("not_video", `'${shown}' contains no video stream (audio only or empty)`, { file: shown });
+  }
+  if (!stream.codec_name || stream.codec_name === "none" || !stream.width || !stream.height) {
+    throw new VideoError("unsupported", `The video codec in '${shown}' is not supported by this ffmpeg build (${stream.codec_name ?? "unknown codec"})`, { file: shown });
+  }
+  return { stream, formatName: parsed.format?.format_name ?? "unknown", formatDuration: parseRational(parsed.format?.duration), sniffed };
+}
+
+/** One decoded frame as reported by ffmpeg's showinfo filter: decode ordinal and pts in microseconds (null = none). */
+export interface ShowinfoFrame {
+  n: number;
+  ptsUs: number | null;
+}
+
+const SHOWINFO = /\[Parsed_showinfo_\d+ @ [^\]]+\] (?:\[info\] )?n:\s*(\d+)\s+pts:\s*(-?\d+|NOPTS)/;
+
+/** Parses showinfo lines (the filter runs after settb=AVTB, so pts are microseconds). */
+export function parseShowinfo(stderr: string): ShowinfoFrame[] {
+  const out: ShowinfoFrame[] = [];
+  for (const line of stderr.split("\n")) {
+    const m = SHOWINFO.exec(line);
+    if (m) out.push({ n: Number(m[1]), ptsUs: m[2] === "NOPTS" ? null : Number(m[2]) });
+  }
+  return out;
+}
+
+/** ffmpeg lines logged at error level or worse (with -loglevel level+...). */
+export function errorLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => /\[(error|fatal|panic)\]/.test(l));
+}
+
+/** Arguments that select the video stream and pass every decoded frame through unchanged in number. */
+export function decodeInputArgs(file: string, streamIndex: number, seekSec?: number): string[] {
+  const seek = seekSec !== undefined && seekSec > 0 ? ["-noaccurate_seek", "-ss", seekSec.toFixed(6)] : [];
+  return ["-nostdin", "-hide_banner", "-loglevel", "level+info", "-copyts", ...seek, "-i", file, "-map", `0:${streamIndex}`, "-an", "-sn", "-dn", "-vsync", "0"];
+}
+
+/** Fills missing pts (extrapolating by one nominal frame) and returns the frames in presentation order. */
+function orderFrames(frames: ShowinfoFrame[], fps: number): { ptsUs: number[]; order: number[] } {
+  const step = Math.round(1e6 / (fps > 0 ? fps : 25));
+  const filled: number[] = [];
+  for (let i = 0; i < frames.length; i++) {
+    const p = frames[i].ptsUs;
+    filled.push(p !== null ? p : i === 0 ? 0 : filled[i - 1] + step);
+  }
+  const order = filled.map((_, i) => i).sort((a, b) => filled[a] - filled[b] || a - b); // stable
+  return { ptsUs: order.map((i) => filled[i]), order };
+}
+
+function median(xs: number[]): number {
+  if (!xs.length) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/**
+ * Probes a video file and builds its frame-exact index and shot boundaries (one full decode).
+ * Throws VideoError: io (missing/unreadable), not_video, unsupported, corrupt, truncated.
+ */
+export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise<VideoMeta> {
+  const shown = opts.displayName ?? file;
+  let sizeBytes: number;
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) throw new VideoError("io", `'${shown}' is not a regular file`, { file: shown });
+    sizeBytes = st.size;
+  } catch (e) {
+    if (e instanceof VideoError) throw e;
+    throw new VideoError("io", `Cannot read '${shown}': ${(e as Error).message}`, { file: shown, cause: e });
+  }
+  if (sizeBytes === 0) throw new VideoError("not_video", `'${shown}' is empty`, { file: shown });
+  const timeoutMs = opts.timeoutMs ?? 600_000;
+  const { stream, formatName, formatDuration, sniffed } = await probeStreams(file, Math.min(timeoutMs, 60_000), shown);
+
+  // One decode: showinfo (pts per frame, µs) then 64x48 RGB thumbnails on stdout for the shot detector.
+  const scorer = new ShotScorer();
+  let pending: Buffer = Buffer.alloc(0);
+  let thumbs = 0;
+  const r = await runBinary(
+    ffmpegPath(),
+    [
+      ...decodeInputArgs(file, stream.index),
+      "-vf", `settb=AVTB,showinfo,scale=${SHOT_THUMB_W}:${SHOT_THUMB_H}:flags=area,format=rgb24`,
+      "-f", "rawvideo", "pipe:1",
+    ],
+    {
+      timeoutMs,
+      onStdout: (chunk) => {
+        pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+        let at = 0;
+        while (pending.length - at >= SHOT_THUMB_BYTES) {
+          scorer.push(pending.subarray(at, at + SHOT_THUMB_BYTES));
+          at += SHOT_THUMB_BYTES;
+          thumbs++;
+        }
+        pending = Buffer.from(pending.subarray(at));
+      },
+    },
+  );
+  if (r.signal) throw new VideoError("io", `ffmpeg was stopped (${r.signal}) while reading '${shown}' (timeout ${timeoutMs} ms?)`, { file: shown });
+  const frames = parseShowinfo(r.stderr);
+  const errors = errorLines(r.stderr);
+  if (r.code !== 0 || frames.length === 0) {
+    if (frames.length === 0 && r.code === 0) throw new VideoError("corrupt", `No frame of '${shown}' could be decoded${errors.length ? `: ${errors.slice(-2).join(" | ")}` : ""}`, { file: shown });
+    throw classifyFailure(shown, errors.join("\n") || r.stderr, sniffed !== null, file);
+  }
+  if (thumbs !== frames.length) throw new VideoError("io", `ffmpeg reported ${frames.length} frames but produced ${thumbs} for '${shown}'`, { file: shown });
+  const declared = Number(stream.nb_frames ?? 0);
+  if (errors.some((l) => TRUNCATION.test(l)) && declared > frames.length) {
+    throw new VideoError("truncated", `The video file '${shown}' is incomplete: the container declares ${declared} frames but only ${frames.length} could be decoded`, { file: shown });
+  }
+
+  const nominal = parseRational(stream.avg_frame_rate) || parseRational(stream.r_frame_rate);
+  const { ptsUs, order } = orderFrames(frames, nominal);
+  const timestamps = ptsUs.map((us) => us / 1e6);
+  const deltas = ptsUs.slice(1).map((p, i) => p - ptsUs[i]);
+  const med = median(deltas);
+  const isVfr = deltas.some((d) => Math.abs(d - med) > Math.max(2000, 0.1 * med));
+  const fps = nominal || (med > 0 ? 1e6 / med : 0);
+  // Shot scores are in decode order; map each cut to its presentation index.
+  const position = new Array<number>(order.length);
+  order.forEach((decodeIdx, presIdx) => (position[decodeIdx] = presIdx));
+  const shotBoundaries = detectShotBoundaries(scorer.scores, opts.shots).map((i) => position[i]).filter((i) => i > 0).sort((a, b) => a - b);
+  const durationSec =
+    parseRational(stream.duration) || formatDuration || (timestamps.length ? timestamps[timestamps.length - 1] - timestamps[0] + (med || 1e6 / (fps || 25)) / 1e6 : 0);
+  return {
+    container: sniffed ?? formatName.split(",")[0],
+    codec: stream.codec_name ?? "unknown",
+    width: stream.width ?? 0,
+    height: stream.height ?? 0,
+    fps,
+    durationSec,
+    frameCount: timestamps.length,
+    timestamps,
+    shotBoundaries,
+    sizeBytes,
+    isVfr,
+  };
+}
