@@ -1,0 +1,124 @@
+// MOTChallenge 2D-box evaluation runner: per tracker, per sequence (sorted, as TrackEval's eval.py), load + preprocess,
+// run HOTA / CLEAR / Identity / Count, then combine sequences into COMBINED_SEQ from counts.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { combineClearSequences, evalClearSequence, type ClearResult } from "../clear";
+import { alphaMean, combineHotaSequences, evalHotaSequence, HOTA_ALPHAS, HOTA_FLOAT_ARRAY_FIELDS, HOTA_FLOAT_FIELDS, HOTA_INTEGER_ARRAY_FIELDS, type HotaResult } from "../hota";
+import { combineIdentitySequences, evalIdentitySequence, type IdentityResult } from "../identity";
+import type { TrackingSequence } from "../types";
+import type { MotLayout } from "./dataset";
+import { MotInputError } from "./errors";
+import { preprocessMotSequence } from "./preprocess";
+import { parseMotText, type MotFrame } from "./textFile";
+
+export interface CountResult {
+  Dets: number;
+  GT_Dets: number;
+  IDs: number;
+  GT_IDs: number;
+  /** Per sequence only (TrackEval's Count does not sum Frames when combining). */
+  Frames?: number;
+}
+
+export interface MotMetrics {
+  HOTA: HotaResult;
+  CLEAR: ClearResult;
+  Identity: IdentityResult;
+  Count: CountResult;
+}
+
+/** Per tracker: every sequence by name plus `COMBINED_SEQ`. */
+export type MotTrackerResults = Record<string, MotMetrics>;
+
+export function evaluateSequence(data: TrackingSequence): MotMetrics {
+  return {
+    HOTA: evalHotaSequence(data),
+    CLEAR: evalClearSequence(data),
+    Identity: evalIdentitySequence(data),
+    Count: { Dets: data.numTrackerDets, GT_Dets: data.numGtDets, IDs: data.numTrackerIds, GT_IDs: data.numGtIds, Frames: data.numTimesteps },
+  };
+}
+
+export function combineSequences(all: readonly MotMetrics[]): MotMetrics {
+  const count: CountResult = { Dets: 0, GT_Dets: 0, IDs: 0, GT_IDs: 0 };
+  for (const r of all) {
+    count.Dets += r.Count.Dets;
+    count.GT_Dets += r.Count.GT_Dets;
+    count.IDs += r.Count.IDs;
+    count.GT_IDs += r.Count.GT_IDs;
+  }
+  return {
+    HOTA: combineHotaSequences(all.map((r) => r.HOTA)),
+    CLEAR: combineClearSequences(all.map((r) => r.CLEAR)),
+    Identity: combineIdentitySequences(all.map((r) => r.Identity)),
+    Count: count,
+  };
+}
+
+function readFileOrThrow(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new MotInputError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Short name for messages: the last three path parts (e.g. `MOT17-02/gt/gt.txt`, `tr/data/MOT17-02.txt`). */
+function displayName(file: string): string {
+  return file.split(path.sep).slice(-3).join("/");
+}
+
+export interface EvaluateMotOptions {
+  /** Called after each (tracker, sequence) pair. */
+  onSequenceDone?: (tracker: string, seq: string) => void;
+  doPreproc?: boolean;
+}
+
+/** Evaluates every tracker of the layout. GT files are parsed once and reused across trackers. */
+export function evaluateMot(layout: MotLayout, opts: EvaluateMotOptions = {}): Record<string, MotTrackerResults> {
+  const gtCache = new Map<string, MotFrame[]>();
+  const sequences = [...layout.sequences].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: Record<string, MotTrackerResults> = {};
+  for (const tracker of layout.trackers) {
+    const res: MotTrackerResults = {};
+    for (const seq of sequences) {
+      let gt = gtCache.get(seq.name);
+      if (!gt) {
+        gt = parseMotText(readFileOrThrow(seq.gtFile), displayName(seq.gtFile), seq.seqLength, true);
+        gtCache.set(seq.name, gt);
+      }
+      const trFile = layout.trackerFile(tracker, seq.name);
+      const tr = parseMotText(readFileOrThrow(trFile), displayName(trFile), seq.seqLength, false);
+      const data = preprocessMotSequence(gt, tr, {
+        benchmark: layout.benchmark,
+        doPreproc: opts.doPreproc,
+        gtFile: displayName(seq.gtFile),
+        trackerFile: displayName(trFile),
+      });
+      res[seq.name] = evaluateSequence(data);
+      opts.onSequenceDone?.(tracker, seq.name);
+    }
+    res.COMBINED_SEQ = combineSequences(sequences.map((s) => res[s.name]));
+    out[tracker] = res;
+  }
+  return out;
+}
+
+export interface HotaJson {
+  alphas: number[];
+  /** Mean over the 19 alphas of every per-alpha field (TrackEval's reported value / `FIELD___AUC`). */
+  mean: Record<string, number>;
+  [field: string]: number | number[] | Record<string, number>;
+}
+
+/** JSON form of one sequence's metrics: HOTA fields as 19-value arrays plus their means; everything else as is. */
+export function metricsToJson(m: MotMetrics): { HOTA: HotaJson; CLEAR: ClearResult; Identity: IdentityResult; Count: CountResult } {
+  const mean: Record<string, number> = {};
+  const hota: HotaJson = { alphas: [...HOTA_ALPHAS], mean };
+  for (const f of [...HOTA_FLOAT_ARRAY_FIELDS, ...HOTA_INTEGER_ARRAY_FIELDS]) {
+    hota[f] = [...m.HOTA[f]];
+    mean[f] = alphaMean(m.HOTA[f]);
+  }
+  for (const f of HOTA_FLOAT_FIELDS) hota[f] = m.HOTA[f];
+  return { HOTA: hota, CLEAR: { ...m.CLEAR }, Identity: { ...m.Identity }, Count: { ...m.Count } };
+}
