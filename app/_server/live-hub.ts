@@ -1,0 +1,22 @@
+// Bridge between route handlers and the socket.io server: the custom server registers a publisher on
+// globalThis (route bundles and server.ts are separate module graphs, so a module singleton would not do).
+import type { TrackState } from "../../lib/services/observations";
+
+export interface TrackUpdate extends TrackState {
+  by: { id: number; username: string };
+}
+
+export interface LivePublisher {
+  trackUpdated(update: TrackUpdate): void;
+}
+
+const holder = globalThis as unknown as { __groundtrackLive?: LivePublisher };
+
+export function setLivePublisher(p: LivePublisher | undefined): void {
+  holder.__groundtrackLive = p;
+}
+
+/** Broadcasts to the video's room when a live server runs in this process; a no-op otherwise (e.g. `next dev`). */
+export function publishTrackUpdate(update: TrackUpdate): void {
+  holder.__groundtrackLive?.trackUpdated(update);
+}
