@@ -124,7 +124,7 @@ test("parser output equals the reference extract_* functions on every fixture ca
     const opts = { width: input.width, height: input.height };
     let kind: "value" | "error";
     if (input.kind === "points") kind = compare(extractPoints(input.text, opts), expected, (v) => v.map((p) => [p.x, p.y]), where);
-    else if (input.kind === "multi_image_points")
+    else if (input.kind !== "tracks")
       kind = compare(extractMultiImagePoints(input.text, opts), expected, (v) => v.map((p) => [p.frame, p.x, p.y]), where);
     else
       kind = compare(
