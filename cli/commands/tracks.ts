@@ -2,7 +2,7 @@
 // MOTChallenge txt and CVAT for video 1.1 XML through the neutral TrackSet.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { exportTracks, importTracks, isTrackFormat, TRACK_FORMATS, type TrackFormat } from "../../lib/formats";
+import { exportTracks, importTracks, isTrackFormat, TRACK_FORMATS, unsafeNameReason, type TrackFormat } from "../../lib/formats";
 import { keyframeSourceSchema } from "../../lib/tracks/types";
 import { numberOption, parseCommandArgs, UserError } from "../args";
 
@@ -10,12 +10,13 @@ export const summary = "convert point tracks between trackany | molmo2 | mot | c
 
 const USAGE = `usage: groundtrack tracks convert --in FILE --from FORMAT --out FILE --to FORMAT
          [--width W --height H --fps F --frames N] [--source human|propagated|model:<v>]
-         [--box-size PX] [--sampling-fps F] [--keyframes-only]
+         [--box-size PX] [--sampling-fps F] [--keyframes-only] [--video-name NAME]
 formats: ${TRACK_FORMATS.join(" | ")}
   mot needs --width --height --fps (--frames defaults to the last frame); cvat needs --fps;
   molmo2 needs --width --height --fps --frames. Given values override nothing the file records.
   --box-size: MOT export box side (default 10); --sampling-fps: Molmo2 export rate;
-  --keyframes-only: CVAT export without interpolated frames.`;
+  --keyframes-only: CVAT export without interpolated frames;
+  --video-name: video file name to record (TrackAny needs one; mot/molmo2 inputs have none).`;
 
 function format(name: string, value: string | undefined): TrackFormat {
   if (value === undefined) throw new UserError(`--${name} is required\n${USAGE}`);
@@ -45,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     "box-size": { type: "string" },
     "sampling-fps": { type: "string" },
     "keyframes-only": { type: "boolean" },
+    "video-name": { type: "string" },
   });
   if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}'`);
   const from = format("from", values.from);
@@ -73,6 +75,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (!imported.ok) throw new UserError(imported.error.message);
   for (const w of imported.warnings) console.error(`warning: ${w}`);
+  if (values["video-name"] !== undefined) {
+    const why = unsafeNameReason(values["video-name"]);
+    if (why) throw new UserError(`--video-name ${JSON.stringify(values["video-name"])} ${why}`);
+    imported.value.video.name = values["video-name"];
+  }
   let output: string;
   try {
     output = exportTracks(to, imported.value, {

@@ -56,6 +56,13 @@ export function importCvat(text: string, options: CvatImportOptions): ImportResu
       return v;
     };
     const frameCount = num(task, "size", "positive int");
+    // Shapes carry source-video frame numbers: task frame i is start_frame + i * step (frame_filter "step=K").
+    const startFrame = child(task, "start_frame") ? num(task, "start_frame", "int") : 0;
+    const filterEl = child(task, "frame_filter");
+    const filter = filterEl?.text.trim() ?? "";
+    const stepMatch = /^step=([1-9][0-9]*)$/.exec(filter);
+    if (filter !== "" && !stepMatch) throw at(filterEl!, `<frame_filter> '${filter}' is not supported (only step=K)`, "frame_filter");
+    const step = stepMatch ? Number(stepMatch[1]) : 1;
     const original = child(task, "original_size");
     if (!original) throw at(task, `missing <original_size> in <${task.name}> (a video task has one)`, "original_size");
     const width = num(original, "width", "positive int");
@@ -93,8 +100,11 @@ export function importCvat(text: string, options: CvatImportOptions): ImportResu
           return v === "1";
         };
         const fs = s.attrs.frame ?? "";
-        const frame = Number(fs);
-        if (fs === "" || !Number.isInteger(frame) || frame < 0 || frame >= frameCount) throw at(s, `attribute 'frame' must be an integer in [0, ${frameCount}), found '${fs}'`, "frame");
+        const frame = (Number(fs) - startFrame) / step;
+        if (fs === "" || !Number.isInteger(frame) || frame < 0 || frame >= frameCount) {
+          const last = startFrame + (frameCount - 1) * step;
+          throw at(s, `attribute 'frame' must be one of the task's frames ${startFrame}${step > 1 ? `, ${startFrame + step}, …` : "…"} ${last}, found '${fs}'`, "frame");
+        }
         const seen = frames.get(frame);
         if (seen !== undefined) throw at(s, `frame ${frame} already has a shape in this track (line ${seen})`, "frame");
         frames.set(frame, s.line);

@@ -143,6 +143,7 @@ export interface TrackAnyExportOptions {
  */
 export function exportTrackAny(set: TrackSet, options: TrackAnyExportOptions = {}): string {
   const { video } = set;
+  if (!video.name) throw new RangeError("TrackAny needs the video name (the `video` field); none is known for this track set");
   for (const o of set.objects) {
     if (!/^(0|-?[1-9][0-9]*)$/.test(o.objectId)) throw new RangeError(`TrackAny needs integer object ids; got '${o.objectId}'`);
   }
@@ -161,7 +162,7 @@ export function exportTrackAny(set: TrackSet, options: TrackAnyExportOptions = {
   });
   const fields: Record<string, unknown> = {
     ...set.extra,
-    video: video.name ?? "",
+    video: video.name,
     ...(set.expression !== undefined ? { expression: set.expression } : {}),
     fps: video.fps,
     height: video.height,
