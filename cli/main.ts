@@ -7,21 +7,12 @@ export interface CommandModule {
   summary: string;
 }
 
-const COMMANDS: Record<string, () => Promise<CommandModule>> = {
-  grounding: () => import("./commands/grounding.ts"),
-  eval: () => import("./commands/eval.ts"),
-  video: () => import("./commands/video.ts"),
-  tracks: () => import("./commands/tracks.ts"),
-  db: () => import("./commands/db.ts"),
-  sam2: () => import("./commands/sam2.ts"),
-  query: () => import("./commands/query.ts"),
-  synth: () => import("./commands/synth.ts"),
-  train: () => import("./commands/train.ts"),
-};
+// Commands are loaded on demand so one command's dependencies never slow down another.
+const COMMANDS = ["grounding", "eval", "video", "tracks", "sam2", "query", "synth", "train", "models"] as const;
 
 async function loadable(name: string): Promise<CommandModule | null> {
   try {
-    return await COMMANDS[name]();
+    return (await import(`./commands/${name}.ts`)) as CommandModule;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && String(e).includes(`commands/${name}.ts`)) return null;
     throw e;
@@ -30,7 +21,7 @@ async function loadable(name: string): Promise<CommandModule | null> {
 
 async function help(): Promise<number> {
   const lines = ["usage: groundtrack <command> [options]", "", "commands:"];
-  for (const name of Object.keys(COMMANDS)) {
+  for (const name of COMMANDS) {
     const mod = await loadable(name);
     if (mod) lines.push(`  ${name.padEnd(10)} ${mod.summary}`);
   }
@@ -41,7 +32,7 @@ async function help(): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "help" || name === "--help" || name === "-h") return help();
-  const mod = name in COMMANDS ? await loadable(name) : null;
+  const mod = (COMMANDS as readonly string[]).includes(name) ? await loadable(name) : null;
   if (!mod) {
     console.error(`groundtrack: unknown command '${name}'. Run 'groundtrack help'.`);
     return 2;
