@@ -11,7 +11,7 @@ export function masksAtFrame(gt: TrackGroundTruth, frame: number): Array<RleRuns
 /** The mask of GT object `id` at `frame` (corrected pairing by identity). */
 export function maskOfObject(gt: TrackGroundTruth, id: number, frame: number): RleRuns | null {
   if (!gt.masks) throw new Error("mask judge needs ground-truth masks, but this video has none (use a distance judge)");
-  const m = gt.masks[id];
+  const m = gt.masks[gt.maskIndexOfId ? (gt.maskIndexOfId.get(id) ?? -1) : id];
   if (!m) throw new RangeError(`GT point id ${id} has no object in the mask list (${gt.masks.length} objects)`);
   return m.byFrame.get(frame) ?? null;
 }

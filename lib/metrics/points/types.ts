@@ -25,8 +25,8 @@ export interface ObjectMasks {
 }
 
 /**
- * Tracking ground truth for one video. GT point ids are indices into `masks` (Molmo2's
- * `obj_idx` = position of the object in `mask_id`), so point `id` k has mask `masks[k]`.
+ * Tracking ground truth for one video. GT point ids are object indices (Molmo2's `obj_idx` =
+ * position of the object in `mask_id`); see `maskIndexOfId` for how they find their mask.
  */
 export interface TrackGroundTruth {
   width: number;
@@ -34,6 +34,12 @@ export interface TrackGroundTruth {
   frames: readonly TrackFrame[];
   /** null for point-only ground truth (score with a distance judge). */
   masks: readonly ObjectMasks[] | null;
+  /**
+   * Which entry of `masks` belongs to GT point id k, when the mask list is not in id order
+   * (Molmo2 keeps the mask dict in the dataset's `masks` order but numbers points by `mask_id`).
+   * Default: point id k ↔ `masks[k]`. Only the corrected (non-compat) judge uses it.
+   */
+  maskIndexOfId?: ReadonlyMap<number, number>;
 }
 
 /**
