@@ -5,7 +5,11 @@ import { PATCH_ROTARY_THETA } from "./tokens";
 const f32 = Math.fround;
 const invFreqCache = new Map<string, Float32Array>();
 
-/** `1 / theta^(arange(0, dim, 2) / dim)` in float32. */
+/**
+ * `1 / theta^(arange(0, dim, 2) / dim)` in float32, with a correctly rounded power. The reference's
+ * torch CPU `pow` (SLEEF, 1-ULP) differs from this by 1 ULP on a few entries (e.g. 4 of 256 for
+ * dim 512); pass the model's own table to {@link rotate} when bit-level agreement matters.
+ */
 export function rotaryInvFreq(dim: number, theta: number = PATCH_ROTARY_THETA): Float32Array {
   if (!Number.isInteger(dim) || dim < 2 || dim % 2 !== 0) throw new Error(`rotary dim must be a positive even integer, got ${dim}`);
   const key = `${dim}:${theta}`;
@@ -22,9 +26,10 @@ export function rotaryInvFreq(dim: number, theta: number = PATCH_ROTARY_THETA): 
  * Rotates one vector by `position`: `x·cos + rotate_half(x)·sin` with `rotate_half(x) = [-x2, x1]`
  * (halves, not interleaved) and angles `position · invFreq` repeated for both halves.
  */
-export function rotate(x: Float32Array, position: number, theta: number = PATCH_ROTARY_THETA): Float32Array {
+export function rotate(x: Float32Array, position: number, theta: number = PATCH_ROTARY_THETA, invFreq?: Float32Array): Float32Array {
   const dim = x.length;
-  const inv = rotaryInvFreq(dim, theta);
+  const inv = invFreq ?? rotaryInvFreq(dim, theta);
+  if (inv.length !== dim / 2) throw new Error(`invFreq has ${inv.length} entries, expected ${dim / 2}`);
   const half = dim / 2;
   const out = new Float32Array(dim);
   const pos = f32(position);
@@ -41,9 +46,15 @@ export function rotate(x: Float32Array, position: number, theta: number = PATCH_
 }
 
 /** Rotates each row of a row-major `[n, dim]` matrix by its own position (keys by their image position id). */
-export function rotateRows(x: Float32Array, dim: number, positions: ArrayLike<number>, theta: number = PATCH_ROTARY_THETA): Float32Array {
+export function rotateRows(
+  x: Float32Array,
+  dim: number,
+  positions: ArrayLike<number>,
+  theta: number = PATCH_ROTARY_THETA,
+  invFreq?: Float32Array,
+): Float32Array {
   if (x.length !== positions.length * dim) throw new Error(`matrix has ${x.length} values, expected ${positions.length}×${dim}`);
   const out = new Float32Array(x.length);
-  for (let r = 0; r < positions.length; r++) out.set(rotate(x.subarray(r * dim, (r + 1) * dim), positions[r], theta), r * dim);
+  for (let r = 0; r < positions.length; r++) out.set(rotate(x.subarray(r * dim, (r + 1) * dim), positions[r], theta, invFreq), r * dim);
   return out;
 }
