@@ -11,3 +11,4 @@ export * from "./tracking-f1";
 export * from "./point-hota";
 export * from "./tracking";
 export { masksAtFrame, maskOfObject } from "./frame-judge";
+export * from "./track-inputs";
