@@ -98,3 +98,33 @@ export type ApiClient = ReturnType<typeof createApiClient>;
 
 /** Same-origin client for browser components. */
 export const api: ApiClient = createApiClient();
+
+export interface FramePack {
+  chunk: number;
+  firstFrame: number;
+  lastFrame: number;
+  mime: string;
+  /** frames[k] is the encoded image of frame firstFrame + k. */
+  frames: Blob[];
+}
+
+/** Decodes the body of GET /api/videos/:id/frames?chunk=N (see that route for the layout). */
+export function decodeFramePack(buf: ArrayBuffer): FramePack {
+  const view = new DataView(buf);
+  const headerLen = view.getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, headerLen))) as Omit<FramePack, "frames"> & { sizes: number[] };
+  let offset = 4 + headerLen;
+  const frames = header.sizes.map((n) => {
+    const b = new Blob([new Uint8Array(buf, offset, n)], { type: header.mime });
+    offset += n;
+    return b;
+  });
+  return { chunk: header.chunk, firstFrame: header.firstFrame, lastFrame: header.lastFrame, mime: header.mime, frames };
+}
+
+/** Fetches and decodes one frame chunk (browser; the session cookie authenticates). */
+export async function fetchFrameChunk(videoId: number, chunk: number, opts: { width?: number; signal?: AbortSignal } = {}): Promise<FramePack> {
+  const res = await fetch(`/api/videos/${videoId}/frames?chunk=${chunk}${opts.width ? `&width=${opts.width}` : ""}`, { signal: opts.signal, credentials: "same-origin" });
+  if (!res.ok) throw new ApiError(res.status, "http_error", `frames chunk ${chunk} of video ${videoId}: HTTP ${res.status}`);
+  return decodeFramePack(await res.arrayBuffer());
+}

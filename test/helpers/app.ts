@@ -56,7 +56,7 @@ export async function seedWorld(db: Db): Promise<World> {
   const project = await db.project.create({ data: { name: "P" } });
   const video = await db.video.create({
     data: {
-      projectId: project.id, name: "v.mp4", codec: "h264", width: 640, height: 480, fps: 25, durationSec: 4, frameCount: 100,
+      projectId: project.id, name: "v.mp4", container: "mp4", codec: "h264", width: 640, height: 480, fps: 25, durationSec: 4, frameCount: 100,
       frameTimestamps: JSON.stringify(Array.from({ length: 100 }, (_, i) => i / 25)), shotBoundaries: "[0]", storagePath: "/nonexistent/v.mp4", sizeBytes: 1000,
     },
   });
