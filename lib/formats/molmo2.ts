@@ -31,13 +31,16 @@ function lineOf(text: string, offset: number): number {
  */
 export function importMolmo2(text: string, options: Molmo2ImportOptions): ImportResult<TrackSet> {
   const file = options.fileName ?? "tracks.txt";
-  return guard(() => {
+  return guard((warnings) => {
     const parsed = extractTracks(text, { width: options.width, height: options.height, fps: options.fps });
     if (!parsed.ok) {
       const { offset } = parsed.error;
       if (offset === undefined) throw failure(file, parsed.error.message);
       const line = lineOf(text, offset);
       throw failure(`${file} line ${line}`, parsed.error.message, { line });
+    }
+    if (parsed.value.length === 0 && /coords\s*=/.test(text)) {
+      warnings.push(`${file}: the text has coords but no point inside the image (the Molmo2 parser drops such points)`);
     }
     const present = new Map<number, Keyframe[]>();
     const grid: number[] = [];

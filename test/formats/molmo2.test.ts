@@ -81,6 +81,16 @@ test("an exit survives when another object is visible on that frame", () => {
   assert.deepEqual(drawn(back, "2"), [["visible", 500, 500], ["visible", 500, 500], ["visible", 500, 500]]);
 });
 
+test("text with coords but no usable point is reported, 'There are none.' is an empty set", () => {
+  const r = importMolmo2('<tracks coords="0.0 1 1500 100">x</tracks>', { ...video, fileName: "t.txt" });
+  assert.ok(r.ok);
+  assert.equal(r.value.objects.length, 0);
+  assert.match(r.warnings[0], /^t\.txt: the text has coords but no point inside the image/);
+  const none = importMolmo2("There are none.", video);
+  assert.ok(none.ok);
+  assert.deepEqual([none.value.objects, none.warnings], [[], []]);
+});
+
 test("errors: frames outside the video and colliding timestamps are named", () => {
   const r1 = importMolmo2('<tracks coords="9.0 1 100 100">x</tracks>', { ...video, fileName: "t.txt" });
   assert.equal(r1.ok, false);
