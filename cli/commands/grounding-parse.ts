@@ -6,7 +6,8 @@ import { extractMultiImagePoints, extractTracks, type LegacyTrackFormat, type Re
 import { parseCommandArgs, UserError } from "../args";
 
 export const USAGE = `usage: groundtrack grounding parse (--text TEXT | --file PATH|-) --width W --height H [--fps F]
-                                [--legacy-format video_point_track_per_frame|video_single_point_track_per_frame|none]
+                                [--legacy-format video_point_track_per_frame|video_point_ground_start_end|
+                                                 video_single_point_track_per_frame|none]
   --text / --file  the model output (--file - reads stdin)
   --width/--height image or video size in pixels (coordinates are 0-1000 of these)
   --fps            video fps: print tracks [{frame, time, points:[{id,x,y}]}] with frame = round(time*fps);
@@ -29,8 +30,8 @@ const Options = z
       .refine((n) => n > 0, { error: "--fps must be > 0" })
       .optional(),
     "legacy-format": z
-      .enum(["video_point_track_per_frame", "video_single_point_track_per_frame", "none"], {
-        error: "--legacy-format must be video_point_track_per_frame, video_single_point_track_per_frame or none",
+      .enum(["video_point_track_per_frame", "video_point_ground_start_end", "video_single_point_track_per_frame", "none"], {
+        error: "--legacy-format must be video_point_track_per_frame, video_point_ground_start_end, video_single_point_track_per_frame or none",
       })
       .default("video_point_track_per_frame"),
   })

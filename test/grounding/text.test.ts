@@ -201,7 +201,7 @@ const textArb = fc.oneof(
       fc.constantFrom(
         '<points coords="', '<tracks coords="', '">', "</points>", "/>", "<points ", "time ", "\n", "{", "}", "[", "]", "(", ")",
         ",", ":", ";", "\t", " ", ".", "-", "'", '"', "0", "1", "12", "500", "1000", "99999", "0.5", "1.2.3", "True", "None",
-        "x1=\"", "y1=\"", "Click(", "p=", "1e999", "nan", "#", "\\", "\u0661", "j", "b'", "0x1F", "_", "\r", "\u2028",
+        "x1=\"", "y1=\"", "Click(", "p=", "1e999", "nan", "#", "\\", "\u0661", "j", "b'", "0x1F", "_", "\r", "\u2028", "0: (", "inf", "-",
       ),
       { maxLength: 60 },
     )
@@ -210,7 +210,7 @@ const textArb = fc.oneof(
 
 test("property: the parsers never throw and never fail internally on arbitrary text", () => {
   fc.assert(
-    fc.property(textArb, sizeArb, fc.constantFrom(1, 2, 6, 29.97, 0), fc.constantFrom("video_point_track_per_frame" as const, "video_single_point_track_per_frame" as const, null), (text, size, fps, legacyFormat) => {
+    fc.property(textArb, sizeArb, fc.constantFrom(1, 2, 6, 29.97, 0), fc.constantFrom("video_point_track_per_frame" as const, "video_point_ground_start_end" as const, "video_single_point_track_per_frame" as const, null), (text, size, fps, legacyFormat) => {
       for (const r of [extractTracks(text, { ...size, fps, legacyFormat }), extractPoints(text, size), extractMultiImagePoints(text, size)]) {
         if (!r.ok) assert.doesNotMatch(r.error.message, /^internal error/);
       }

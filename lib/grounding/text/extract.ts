@@ -2,7 +2,7 @@
 // (olmo/preprocessing/point_formatter.py): try the `<points coords=…>` parser first, then fall back
 // to the legacy formats. Wherever the Python reference raises, these return a typed error instead;
 // they never throw.
-import { legacyMultiImagePoints, legacyPerFrameTracks, legacyPoints, legacySinglePointTracks, type LegacyTrackFormat } from "./legacyParser";
+import { legacyMultiImagePoints, legacyPerFrameTracks, legacyPoints, legacySinglePointTracks, legacyStartEndTracks, type LegacyTrackFormat } from "./legacyParser";
 import { PyException } from "./pyCompat";
 import { Unsupported } from "./pyLiteral";
 import { ok, type FramePoints, type Point2, type Result } from "./types";
@@ -80,6 +80,7 @@ export function extractTracks(text: string, opts: TrackParseOptions): Result<Fra
     const unified = unifiedTracks(t, opts.width, opts.height, opts.fps);
     if (unified.length) return unified;
     if (legacy === "video_point_track_per_frame") return legacyPerFrameTracks(t, opts.width, opts.height, opts.fps);
+    if (legacy === "video_point_ground_start_end") return legacyStartEndTracks(t, opts.width, opts.height, opts.fps);
     if (legacy === "video_single_point_track_per_frame") return legacySinglePointTracks(t, opts.width, opts.height, opts.fps);
     // ObjectTrackingParser.detect_format returns names parse_prediction does not handle, so it always raises.
     throw new PyException("ValueError", "legacy track format auto-detection always fails in the reference (pass legacyFormat)");

@@ -2,7 +2,7 @@
 // writer and parser reproducing allenai/molmo2 `olmo/preprocessing/point_formatter.py`.
 export type { FramePoints, OutputMode, Point2, PointingFormat, Result, TrackFrameInput } from "./types";
 export { extractMultiImagePoints, extractPoints, extractTracks, type FramePoint, type ParseSize, type TrackParseOptions } from "./extract";
-export type { LegacyTrackFormat } from "./legacyParser";
+export { legacyClockString, type LegacyTrackFormat } from "./legacyParser";
 export {
   buildPointOutput,
   formatImagePoints,

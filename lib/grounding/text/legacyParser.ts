@@ -7,7 +7,7 @@ import { asciiDigits, PY_DIGIT, PY_WS, PyException, pyFixed, pyFloat, pyIntFromS
 import type { FramePoints, Point2 } from "./types";
 
 /** Which legacy track text to parse; the Molmo2 evaluators always pass `video_point_track_per_frame`. */
-export type LegacyTrackFormat = "video_point_track_per_frame" | "video_single_point_track_per_frame";
+export type LegacyTrackFormat = "video_point_track_per_frame" | "video_point_ground_start_end" | "video_single_point_track_per_frame";
 
 function scaleFrom100(a: number, b: number, width: number, height: number): Point2 {
   return { x: (a / 100.0) * width, y: (b / 100.0) * height };
@@ -221,4 +221,76 @@ export function legacySinglePointTracks(text: string, width: number, height: num
     entries.push({ time: t, points: [{ id: 0, point: absoluteCoordinatesF32(x, y, width, height) }] });
   }
   return toTrajectory(entries, fps);
+}
+
+/** CPython `float_divmod`: Python's `a // b` and `a % b` on floats (floor semantics, remainder takes b's sign). */
+function pyDivmod(a: number, b: number): [number, number] {
+  let mod = a % b;
+  let div = (a - mod) / b;
+  if (mod) {
+    if (b < 0 !== mod < 0) {
+      mod += b;
+      div -= 1.0;
+    }
+  } else mod = b < 0 ? -0 : 0;
+  let floordiv: number;
+  if (div) {
+    floordiv = Math.floor(div);
+    if (div - floordiv > 0.5) floordiv += 1.0;
+  } else floordiv = a / b < 0 || Object.is(a / b, -0) ? -0 : 0;
+  return [floordiv, mod];
+}
+
+/** Python `int(float)`: truncation; inf/nan raise. */
+function pyTrunc(x: number): number {
+  if (Number.isNaN(x)) throw new PyException("ValueError", "cannot convert float NaN to integer");
+  if (!Number.isFinite(x)) throw new PyException("OverflowError", "cannot convert float infinity to integer");
+  return Math.trunc(x) + 0;
+}
+
+/** Python `f"{n:02}"` for an int. */
+function pad2(n: number): string {
+  return n < 0 ? `-${String(-n)}` : String(n).padStart(2, "0");
+}
+
+/** The `MM:SS.FF` string `parse_grounding_prediction_to_point_tracks` writes for a time in seconds. */
+export function legacyClockString(seconds: number): string {
+  const [min] = pyDivmod(seconds, 60);
+  const [, sec] = pyDivmod(seconds, 60);
+  const [, hundredths] = pyDivmod(seconds * 100, 100);
+  return `${pad2(pyTrunc(min))}:${pad2(pyTrunc(sec))}.${pad2(pyTrunc(hundredths))}`;
+}
+
+/** `parse_grounding_prediction_to_point_tracks`: `id: ([x, y, t], [x, y, t])` lines (first/last appearance, 0–100 units).
+ * Frames are `int(t·fps)` (truncated, unlike the other formats) and `time = frame / fps`. */
+export function legacyStartEndTracks(text: string, width: number, height: number, fps: number): FramePoints[] {
+  const ws = `[${PY_WS}]*`;
+  const re = new RegExp(`(${PY_DIGIT}+):${ws}\\(${ws}\\[([^\\]]+)\\]${ws},${ws}\\[([^\\]]+)\\]${ws}\\)`, "gu");
+  const perFrame = new Map<number, Array<{ id: number; x: number; y: number }>>();
+  const put = (frame: number, id: number, p: Point2) => {
+    let list = perFrame.get(frame);
+    if (!list) perFrame.set(frame, (list = []));
+    const at = list.findIndex((q) => q.id === id);
+    if (at >= 0) list[at] = { id, x: p.x, y: p.y };
+    else list.push({ id, x: p.x, y: p.y });
+  };
+  for (const m of text.matchAll(re)) {
+    let id: number, start: number[], end: number[];
+    try {
+      id = pyIntFromString(m[1]);
+      start = m[2].split(",").map(pyFloat);
+      end = m[3].split(",").map(pyFloat);
+    } catch (e) {
+      if (e instanceof PyException) continue;
+      throw e;
+    }
+    if (start.length !== 3 || end.length !== 3) continue;
+    const [sx, sy, st] = start;
+    const [ex, ey, et] = end;
+    // np.max propagates NaN (then `> 100` is False); get_absolute_coordinates re-checks each pair and its ValueError is caught.
+    if (npMax(npMax(sx, sy), npMax(ex, ey)) > 100 || npMax(sx, sy) > 100 || npMax(ex, ey) > 100) continue;
+    put(pyTrunc(st * fps), id, absoluteCoordinatesF32(sx, sy, width, height));
+    put(pyTrunc(et * fps), id, absoluteCoordinatesF32(ex, ey, width, height));
+  }
+  return [...perFrame.entries()].map(([frame, points]) => ({ frame, time: frame / fps, points }));
 }

@@ -32,17 +32,21 @@ function floatOfDigitsAndDots(s: string, offset: number): number {
 /** `extract_multi_image_points(text, w, h, extract_ids=True)` with a single (w, h). Throws PyException where Python raises. */
 export function unifiedMultiImagePoints(text: string, width: number, height: number): RawPoint[] {
   const out: RawPoint[] = [];
-  for (const coord of text.matchAll(COORD_RE)) {
+  // exec loops over module-level regexes (reset here, never re-entered) avoid matchAll's iterator overhead.
+  COORD_RE.lastIndex = 0;
+  for (let coord = COORD_RE.exec(text); coord; coord = COORD_RE.exec(text)) {
     const body = coord[1];
-    const bodyStart = coord.index! + coord[0].indexOf('coords="') + 8;
-    for (const grp of body.matchAll(FRAME_RE)) {
-      const grpStart = bodyStart + grp.index! + grp[0].length - grp[1].length - 1 - grp[2].length;
-      const frame = floatOfDigitsAndDots(grp[1], grpStart);
-      const numStart = grpStart + grp[1].length + 1;
-      for (const m of grp[2].matchAll(POINTS_RE)) {
+    const bodyStart = coord.index + coord[0].length - body.length - (coord[0].endsWith("/>") ? 3 : 2);
+    FRAME_RE.lastIndex = 0;
+    for (let grp = FRAME_RE.exec(body); grp; grp = FRAME_RE.exec(body)) {
+      const numStart = grp.index + grp[0].length - grp[2].length;
+      const frame = floatOfDigitsAndDots(grp[1], bodyStart + numStart - 1 - grp[1].length);
+      const nums = grp[2];
+      POINTS_RE.lastIndex = 0;
+      for (let m = POINTS_RE.exec(nums); m; m = POINTS_RE.exec(nums)) {
         const x = (Number(m[2]) / 1000) * width;
         const y = (Number(m[3]) / 1000) * height;
-        if (0 <= x && x <= width && 0 <= y && y <= height) out.push({ frame, id: m[1], x, y, offset: numStart + m.index! });
+        if (0 <= x && x <= width && 0 <= y && y <= height) out.push({ frame, id: m[1], x, y, offset: bodyStart + numStart + m.index });
       }
     }
   }
