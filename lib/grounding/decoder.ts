@@ -103,9 +103,13 @@ export class PointDecoder {
         return { patch: "ban", subpatch: "force", location: "ban" };
       case "location":
         return { patch: "ban", subpatch: "ban", location: "force" };
-      case "text":
+      case "text": {
         // Native generate computes no patch logits during pre-filling, so the first step cannot point.
-        return { patch: this.mode === "native" && this.history.length === 0 ? "ban" : "allow", subpatch: "ban", location: "ban" };
+        const first = this.mode === "native" && this.history.length === 0;
+        // With every patch class masked (e.g. no terminator class and the grid exhausted) PATCH is banned too.
+        const patch = first || !this.patchMask().includes(1) ? "ban" : "allow";
+        return { patch, subpatch: "ban", location: "ban" };
+      }
     }
   }
 
@@ -123,6 +127,12 @@ export class PointDecoder {
       if (repeatRule && lastSub === this.nSubpatches - 1) {
         if (this.mode === "hf") mask[last] = 0;
         else mask.fill(0, 0, Math.min(last + 1, this.nPatches));
+      } else if (this.preventRepeats && this.tokenPooling && lastSub !== undefined && last < this.nPatches) {
+        // Beyond the reference: with padded (-1) subpatches the same patch may have no valid subpatch
+        // after the previous one; ban it so the decoder cannot reach a dead end.
+        let any = false;
+        for (let sp = lastSub + 1; sp < this.nSubpatches; sp++) if (this.tokenPooling[last * this.nSubpatches + sp] >= 0) any = true;
+        if (!any) mask[last] = 0;
       }
     }
     if (this.noMorePointsClass && this.mode === "native" && this.patches.length === 0) mask[this.nPatches] = 0;
@@ -167,7 +177,7 @@ export class PointDecoder {
   /** Records the chosen patch class (`nPatches` = no-more-points). Throws if it is not allowed. */
   feedPatch(ix: number): void {
     const mask = this.patchMask();
-    if (this.lmRules().patch === "ban" && this.mode === "native" && this.history.length === 0) throw new Error("PATCH is not allowed on the first step");
+    if (this._phase === "text" && this.mode === "native" && this.history.length === 0) throw new Error("PATCH is not allowed on the first step");
     if (!Number.isInteger(ix) || ix < 0 || ix >= mask.length || !mask[ix]) throw new Error(`patch ${ix} is not allowed in phase '${this._phase}'`);
     this.history.push({ kind: "patch", value: ix });
     if (this.noMorePointsClass && ix === this.nPatches) {

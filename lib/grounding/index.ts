@@ -8,3 +8,4 @@ export * from "./codec";
 export * from "./point-string";
 export * from "./decoder";
 export * from "./rotary";
+export * from "./text";
