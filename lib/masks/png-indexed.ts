@@ -45,23 +45,39 @@ function unfilter(raw: Uint8Array, offset: number, rowBytes: number, rows: numbe
   let prev = -1;
   for (let y = 0; y < rows; y++) {
     const ft = raw[offset];
-    const start = offset + 1;
-    if (ft > 4) throw new PngFormatError(`${where}: invalid filter type ${ft} on scanline ${y}`);
-    for (let i = 0; i < rowBytes; i++) {
-      const left = i >= bpp ? raw[start + i - bpp] : 0;
-      const up = prev >= 0 ? raw[prev + i] : 0;
-      const upLeft = prev >= 0 && i >= bpp ? raw[prev + i - bpp] : 0;
-      let v = raw[start + i];
-      switch (ft) {
-        case 1: v += left; break;
-        case 2: v += up; break;
-        case 3: v += (left + up) >> 1; break;
-        case 4: v += paeth(left, up, upLeft); break;
-      }
-      raw[start + i] = v & 0xff;
+    const s = offset + 1;
+    const e = s + rowBytes;
+    // One loop per filter type keeps the hot path (type 0: nothing to do) branch-free.
+    switch (ft) {
+      case 0:
+        break;
+      case 1:
+        for (let i = s + bpp; i < e; i++) raw[i] = (raw[i] + raw[i - bpp]) & 0xff;
+        break;
+      case 2:
+        if (prev >= 0) for (let i = s, j = prev; i < e; i++, j++) raw[i] = (raw[i] + raw[j]) & 0xff;
+        break;
+      case 3:
+        for (let i = s, j = prev; i < e; i++, j++) {
+          const left = i - s >= bpp ? raw[i - bpp] : 0;
+          const up = prev >= 0 ? raw[j] : 0;
+          raw[i] = (raw[i] + ((left + up) >> 1)) & 0xff;
+        }
+        break;
+      case 4:
+        for (let i = s, j = prev; i < e; i++, j++) {
+          const hasLeft = i - s >= bpp;
+          const left = hasLeft ? raw[i - bpp] : 0;
+          const up = prev >= 0 ? raw[j] : 0;
+          const upLeft = prev >= 0 && hasLeft ? raw[j - bpp] : 0;
+          raw[i] = (raw[i] + paeth(left, up, upLeft)) & 0xff;
+        }
+        break;
+      default:
+        throw new PngFormatError(`${where}: invalid filter type ${ft} on scanline ${y}`);
     }
-    prev = start;
-    offset = start + rowBytes;
+    prev = s;
+    offset = e;
   }
   return offset;
 }
@@ -131,7 +147,8 @@ export function decodeLabelPng(bytes: Uint8Array, name = "PNG"): LabelImage {
   if (idat.length === 0) throw new PngFormatError(`${name}: truncated PNG (no image data)`);
   let raw: Uint8Array;
   try {
-    raw = inflateSync(Buffer.concat(idat));
+    const inflated = inflateSync(Buffer.concat(idat));
+    raw = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
   } catch (e) {
     throw new PngFormatError(`${name}: ${sawEnd ? "corrupt" : "truncated"} PNG (image data does not decompress: ${(e as Error).message})`);
   }

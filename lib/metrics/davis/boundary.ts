@@ -36,47 +36,49 @@ export const EMPTY_BOUNDARY: BoundaryMap = { count: 0, rowStart: new Int32Array(
  * simply "not k"). Returns index k -> boundary map (index 0 unused).
  */
 export function labelBoundaries(labels: Uint8Array, width: number, height: number, maxLabel: number): BoundaryMap[] {
-  const lists: number[][] = Array.from({ length: maxLabel + 1 }, () => []);
-  const mark = (k: number, p: number) => {
-    if (k !== 0 && k <= maxLabel) lists[k].push(p);
-  };
+  const lists: number[][] = [];
+  for (let k = 0; k <= maxLabel; k++) lists.push([]);
   const W = width;
-  for (let y = 0; y < height; y++) {
+  const H = height;
+  // Rows 0..H-2: compare with east, south and south-east neighbours. Most pixels have four equal labels and
+  // are skipped by the first test.
+  for (let y = 0; y < H - 1; y++) {
     const row = y * W;
-    const lastRow = y === height - 1;
-    for (let x = 0; x < W; x++) {
-      const p = row + x;
+    for (let p = row; p < row + W - 1; p++) {
       const a = labels[p];
-      if (x === W - 1) {
-        // Last column compares with the south neighbour only; the bottom-right pixel is never a boundary.
-        if (lastRow) continue;
-        const c = labels[p + W];
-        if (a !== c) {
-          mark(a, p);
-          mark(c, p);
-        }
-        continue;
-      }
       const b = labels[p + 1];
-      if (lastRow) {
-        if (a !== b) {
-          mark(a, p);
-          mark(b, p);
-        }
-        continue;
-      }
       const c = labels[p + W];
       const d = labels[p + W + 1];
       if (a === b && a === c && a === d) continue;
       // Not all four equal: every label present among them has a differing neighbour.
-      mark(a, p);
-      if (b !== a) mark(b, p);
-      if (c !== a && c !== b) mark(c, p);
-      if (d !== a && d !== b && d !== c) mark(d, p);
+      if (a !== 0 && a <= maxLabel) lists[a].push(p);
+      if (b !== a && b !== 0 && b <= maxLabel) lists[b].push(p);
+      if (c !== a && c !== b && c !== 0 && c <= maxLabel) lists[c].push(p);
+      if (d !== a && d !== b && d !== c && d !== 0 && d <= maxLabel) lists[d].push(p);
+    }
+    // Last column: south neighbour only.
+    const p = row + W - 1;
+    const a = labels[p];
+    const c = labels[p + W];
+    if (a !== c) {
+      if (a !== 0 && a <= maxLabel) lists[a].push(p);
+      if (c !== 0 && c <= maxLabel) lists[c].push(p);
+    }
+  }
+  // Last row: east neighbour only; the bottom-right pixel is never a boundary.
+  const last = (H - 1) * W;
+  for (let p = last; p < last + W - 1; p++) {
+    const a = labels[p];
+    const b = labels[p + 1];
+    if (a !== b) {
+      if (a !== 0 && a <= maxLabel) lists[a].push(p);
+      if (b !== 0 && b <= maxLabel) lists[b].push(p);
     }
   }
   return lists.map((list) => {
     if (list.length === 0) return EMPTY_BOUNDARY;
+    // Pushed in increasing pixel order except for the last-column pixel of each row, which comes after that
+    // row's other pixels: still row-major, so rows stay contiguous and each row's xs ascending.
     const rowStart = new Int32Array(height + 1);
     const xs = new Int32Array(list.length);
     for (let i = 0; i < list.length; i++) {
