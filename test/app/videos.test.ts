@@ -39,7 +39,7 @@ after(async () => {
 });
 
 async function send(handler: unknown, url: string, cookie: string, bytes: Uint8Array, params?: Record<string, string>): Promise<{ status: number; body: any }> {
-  const req = new Request(`http://127.0.0.1${url}`, { method: "POST", headers: { cookie }, body: bytes });
+  const req = new Request(`http://127.0.0.1${url}`, { method: "POST", headers: { cookie }, body: new Blob([new Uint8Array(bytes)]) });
   const res = await (handler as (r: Request, c?: unknown) => Promise<Response>)(req, params ? { params: Promise.resolve(params) } : undefined);
   return { status: res.status, body: await res.json() };
 }
