@@ -55,6 +55,7 @@ type WriterInput =
 
 type ParserInput =
   | { kind: "points" | "multi_image_points"; text: string; width: number; height: number }
+  | { kind: "multi_image_points_sizes"; text: string; sizes: Array<{ width: number; height: number }> }
   | { kind: "tracks"; text: string; width: number; height: number; fps: number; legacyFormat: LegacyTrackFormat | null };
 
 /** Python's json writes non-finite floats as strings in these fixtures. */
@@ -122,8 +123,13 @@ test("parser output equals the reference extract_* functions on every fixture ca
   const seen = { value: 0, error: 0 };
   for (const [n, { input, expected }] of cases.entries()) {
     const where = `case ${n} (${input.kind}) ${JSON.stringify(input.text).slice(0, 80)}`;
-    const opts = { width: input.width, height: input.height };
     let kind: "value" | "error";
+    if (input.kind === "multi_image_points_sizes") {
+      kind = compare(extractMultiImagePoints(input.text, { sizes: input.sizes }), expected, (v) => v.map((p) => [p.frame, p.x, p.y]), where);
+      seen[kind]++;
+      continue;
+    }
+    const opts = { width: input.width, height: input.height };
     if (input.kind === "points") kind = compare(extractPoints(input.text, opts), expected, (v) => v.map((p) => [p.x, p.y]), where);
     else if (input.kind !== "tracks")
       kind = compare(extractMultiImagePoints(input.text, opts), expected, (v) => v.map((p) => [p.frame, p.x, p.y]), where);

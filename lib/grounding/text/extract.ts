@@ -34,8 +34,8 @@ function guarded<T>(text: unknown, run: (text: string) => T): Result<T> {
     return ok(run(text));
   } catch (e) {
     if (e instanceof PyException) {
-      const offset = (e as PyException & { offset?: number }).offset;
-      return { ok: false, error: offset === undefined ? { message: `reference raises ${e.message}` } : { message: `reference raises ${e.message}`, offset } };
+      const message = `reference raises ${e.message}`;
+      return { ok: false, error: e.offset === undefined ? { message } : { message, offset: e.offset } };
     }
     if (e instanceof Unsupported) return { ok: false, error: { message: `unsupported legacy literal: ${e.message}` } };
     return { ok: false, error: { message: `internal error: ${e instanceof Error ? e.message : String(e)}` } };
@@ -60,14 +60,32 @@ export interface FramePoint {
   y: number;
 }
 
-/** `extract_multi_image_points` with one (width, height) for all images/frames. */
-export function extractMultiImagePoints(text: string, opts: ParseSize): Result<FramePoint[]> {
-  const bad = checkNumbers({ width: opts.width, height: opts.height });
-  if (!bad.ok) return bad;
+/** Per-image sizes for multi-image answers whose images differ in resolution (image `k` uses `sizes[k-1]`). */
+export interface PerImageSizes {
+  sizes: ParseSize[];
+}
+
+/** `extract_multi_image_points`: one (width, height) for every image/frame, or per-image `sizes`. */
+export function extractMultiImagePoints(text: string, opts: ParseSize | PerImageSizes): Result<FramePoint[]> {
+  const perImage = "sizes" in opts;
+  const sizes = perImage ? opts.sizes : [opts];
+  if (!Array.isArray(sizes)) return { ok: false, error: { message: "sizes must be an array" } };
+  for (const [i, s] of sizes.entries()) {
+    const bad = checkNumbers(perImage ? { [`sizes[${i}].width`]: s.width, [`sizes[${i}].height`]: s.height } : { width: s.width, height: s.height });
+    if (!bad.ok) return bad;
+  }
   return guarded(text, (t) => {
-    const unified = unifiedMultiImagePoints(t, opts.width, opts.height);
+    const widths = sizes.map((s) => s.width);
+    const heights = sizes.map((s) => s.height);
+    const unified = perImage ? unifiedMultiImagePoints(t, widths, heights) : unifiedMultiImagePoints(t, widths[0], heights[0]);
     if (unified.length) return unified.map((p) => ({ frame: p.frame, x: p.x, y: p.y }));
-    return legacyMultiImagePoints(t, opts.width, opts.height) ?? [];
+    if (!perImage) return legacyMultiImagePoints(t, widths[0], heights[0]) ?? [];
+    // The legacy parser multiplies by np.array([w_list, h_list]): only 1 or 2 images broadcast (into nested
+    // arrays, not modelled); any other count raises inside its try and yields None, i.e. [].
+    const legacy = legacyMultiImagePoints(t, 1, 1);
+    if (legacy && legacy.length && (sizes.length === 1 || sizes.length === 2))
+      throw new Unsupported("legacy <points t …/> text with 1 or 2 per-image sizes broadcasts into nested arrays in the reference");
+    return [];
   });
 }
 

@@ -8,6 +8,8 @@ export class PyException extends Error {
   constructor(
     readonly pyType: string,
     message: string,
+    /** Character offset in the parsed text of the field that made the reference raise, when known. */
+    readonly offset?: number,
   ) {
     super(`${pyType}: ${message}`);
   }

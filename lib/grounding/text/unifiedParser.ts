@@ -21,16 +21,25 @@ export interface RawPoint {
 
 /** Python `float()` of a `[0-9.]+` capture. */
 function floatOfDigitsAndDots(s: string, offset: number): number {
-  if (!FLOAT_DIGITS_DOTS.test(s)) {
-    const e = new PyException("ValueError", `could not convert string to float: '${s}'`);
-    (e as PyException & { offset?: number }).offset = offset;
-    throw e;
-  }
+  if (!FLOAT_DIGITS_DOTS.test(s)) throw new PyException("ValueError", `could not convert string to float: '${s}'`, offset);
   return Number(s);
 }
 
-/** `extract_multi_image_points(text, w, h, extract_ids=True)` with a single (w, h). Throws PyException where Python raises. */
-export function unifiedMultiImagePoints(text: string, width: number, height: number): RawPoint[] {
+/** Per-image sizes (`diff_res` in the reference): the frame field is `int()`-ed and indexes the lists, Python-style. */
+function sizeForImage(s: string, widths: number[], heights: number[], offset: number): [number, number, number] {
+  if (!/^[0-9]+$/.test(s)) throw new PyException("ValueError", `invalid literal for int() with base 10: '${s}'`, offset);
+  const frame = Number(s);
+  let i = frame - 1;
+  if (i < 0) i += widths.length; // Python negative indexing: image "0" is the last image
+  if (i < 0 || i >= widths.length) throw new PyException("IndexError", "list index out of range", offset);
+  return [frame, widths[i], heights[i]];
+}
+
+/** `extract_multi_image_points(text, w, h, extract_ids=True)`; `width`/`height` may be per-image lists.
+ * Throws PyException where Python raises. */
+export function unifiedMultiImagePoints(text: string, width: number | number[], height: number | number[]): RawPoint[] {
+  const diffRes = Array.isArray(width) && Array.isArray(height);
+  if (diffRes && width.length !== height.length) throw new PyException("AssertionError", "width and height lists differ in length");
   const out: RawPoint[] = [];
   // exec loops over module-level regexes (reset here, never re-entered) avoid matchAll's iterator overhead.
   COORD_RE.lastIndex = 0;
@@ -40,13 +49,20 @@ export function unifiedMultiImagePoints(text: string, width: number, height: num
     FRAME_RE.lastIndex = 0;
     for (let grp = FRAME_RE.exec(body); grp; grp = FRAME_RE.exec(body)) {
       const numStart = grp.index + grp[0].length - grp[2].length;
-      const frame = floatOfDigitsAndDots(grp[1], bodyStart + numStart - 1 - grp[1].length);
+      const frameOffset = bodyStart + numStart - 1 - grp[1].length;
+      let frame: number, w: number, h: number;
+      if (diffRes) [frame, w, h] = sizeForImage(grp[1], width, height, frameOffset);
+      else {
+        frame = floatOfDigitsAndDots(grp[1], frameOffset);
+        w = width as number;
+        h = height as number;
+      }
       const nums = grp[2];
       POINTS_RE.lastIndex = 0;
       for (let m = POINTS_RE.exec(nums); m; m = POINTS_RE.exec(nums)) {
-        const x = (Number(m[2]) / 1000) * width;
-        const y = (Number(m[3]) / 1000) * height;
-        if (0 <= x && x <= width && 0 <= y && y <= height) out.push({ frame, id: m[1], x, y, offset: bodyStart + numStart + m.index });
+        const x = (Number(m[2]) / 1000) * w;
+        const y = (Number(m[3]) / 1000) * h;
+        if (0 <= x && x <= w && 0 <= y && y <= h) out.push({ frame, id: m[1], x, y, offset: bodyStart + numStart + m.index });
       }
     }
   }
