@@ -103,5 +103,17 @@ export function exportMolmo2(set: TrackSet, options: Molmo2ExportOptions = {}): 
     });
     return { time: video.timestamps?.[frame] ?? frame / video.fps, points };
   });
-  return formatTracks(input, { width: video.width, height: video.height, format: options.format, label: options.label ?? set.expression ?? "" });
+  const text = formatTracks(input, { width: video.width, height: video.height, format: options.format, label: options.label ?? set.expression ?? "" });
+  // Times are written with one decimal: make sure every written frame reads back as itself.
+  const written = input.flatMap((f, i) => (f.points.some((p) => !p.occluded) ? [frames[i]] : []));
+  const reread = extractTracks(text, { width: video.width, height: video.height, fps: video.fps });
+  const readFrames = reread.ok ? reread.value.map((f) => f.frame) : [];
+  const lost = written.find((f, i) => readFrames[i] !== f);
+  if (lost !== undefined) {
+    throw new RangeError(
+      `frame ${lost} (${(lost / video.fps).toFixed(3)} s at ${video.fps} fps) does not survive Molmo2's one-decimal timestamps; ` +
+        "choose frames on a 0.1 s grid (e.g. a sampling fps that divides the video fps into 0.1 s steps)",
+    );
+  }
+  return text;
 }

@@ -22,7 +22,9 @@ test("every format imports through one entry point to a schema-valid TrackSet", 
     // and every format can be written back out from it
     for (const to of TRACK_FORMATS) {
       if (to === "trackany" && !r.value.video.name) continue;
-      const back = importTracks(to, exportTracks(to, r.value), { ...r.value.video });
+      const fps = r.value.video.fps;
+      const samplingFps = fps % 5 === 0 ? 5 : fps % 2 === 0 ? 2 : 1; // Molmo2 text needs frames on a 0.1 s grid
+      const back = importTracks(to, exportTracks(to, r.value, { samplingFps }), { ...r.value.video });
       assert.ok(back.ok, `${format} -> ${to}: ${back.ok ? "" : back.error.message}`);
       assert.equal(back.value.video.frameCount, r.value.video.frameCount);
     }

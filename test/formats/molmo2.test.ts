@@ -99,4 +99,7 @@ test("errors: frames outside the video and colliding timestamps are named", () =
   assert.equal(r2.ok, false);
   assert.match(r2.ok ? "" : r2.error.message, /timestamps 0.1 s and 0.2 s both fall on frame 0 at 1 fps/);
   assert.throws(() => exportMolmo2({ video, objects: [{ objectId: "dog", keyframes: [] }] }), /integer object ids/);
+  const at25 = { video: { ...video, fps: 25, frameCount: 10 }, objects: [{ objectId: "1", keyframes: [{ frame: 4, x: 1, y: 1, state: "visible" as const, source: "human" as const }] }] };
+  assert.throws(() => exportMolmo2(at25), /frame 4 \(0\.160 s at 25 fps\) does not survive Molmo2's one-decimal timestamps/);
+  assert.equal(exportMolmo2(at25, { samplingFps: 5 }), `<tracks coords="0.2 1 002 003"></tracks>`); // frames 5, 10: held from frame 4
 });
