@@ -98,7 +98,9 @@ function pointFrom(frame: number, prev: Keyframe, next: Keyframe | null): TrackP
  *   last state);
  * - frames of a shot before that shot's first keyframe are unknown (`null`) — the track never interpolates
  *   or holds across a shot boundary (CVAT would call these frames `outside`; we keep "unknown" distinct);
- * - non-keyframe frames carry `source: "interpolated"`.
+ * - non-keyframe frames carry `source: "interpolated"`;
+ * - consumers draw a frame iff it is non-null and its state is not `outside` (outside frames still carry the
+ *   CVAT position so a later edit on them can copy it).
  * Keyframes may come in any order. Throws InvalidTrackError for a keyframe outside [0, frameCount), two
  * keyframes on one frame, a non-finite coordinate or a bad shot boundary.
  * Cost: O(frameCount + k log k).

@@ -101,5 +101,5 @@ test("errors: frames outside the video and colliding timestamps are named", () =
   assert.throws(() => exportMolmo2({ video, objects: [{ objectId: "dog", keyframes: [] }] }), /integer object ids/);
   const at25 = { video: { ...video, fps: 25, frameCount: 10 }, objects: [{ objectId: "1", keyframes: [{ frame: 4, x: 1, y: 1, state: "visible" as const, source: "human" as const }] }] };
   assert.throws(() => exportMolmo2(at25), /frame 4 \(0\.160 s at 25 fps\) does not survive Molmo2's one-decimal timestamps/);
-  assert.equal(exportMolmo2(at25, { samplingFps: 5 }), `<tracks coords="0.2 1 002 003"></tracks>`); // frames 5, 10: held from frame 4
+  assert.equal(exportMolmo2(at25, { samplingFps: 5 }), `<tracks coords="0.2 1 002 003"></tracks>`); // frame 0 is unknown, frame 5 holds frame 4
 });
