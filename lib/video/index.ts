@@ -32,3 +32,12 @@ export {
   type ShapeCategory,
   type ColourName,
 } from "./synthetic";
+export {
+  FrameStore,
+  type FrameStoreOptions,
+  type FrameFormat,
+  type FrameSize,
+  type FrameChunk,
+  type FrameImage,
+  type VideoSource,
+} from "./frames";

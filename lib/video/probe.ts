@@ -123,16 +123,18 @@ export async function probeStreams(file: string, timeoutMs = 60_000, shown = fil
 export interface ShowinfoFrame {
   n: number;
   ptsUs: number | null;
+  /** Decoder flagged the frame as a keyframe (decoding can start here). */
+  key: boolean;
 }
 
-const SHOWINFO = /\[Parsed_showinfo_\d+ @ [^\]]+\] (?:\[info\] )?n:\s*(\d+)\s+pts:\s*(-?\d+|NOPTS)/;
+const SHOWINFO = /\[Parsed_showinfo_\d+ @ [^\]]+\] (?:\[info\] )?n:\s*(\d+)\s+pts:\s*(-?\d+|NOPTS)\b.*?\biskey:(\d)/;
 
 /** Parses showinfo lines (the filter runs after settb=AVTB, so pts are microseconds). */
 export function parseShowinfo(stderr: string): ShowinfoFrame[] {
   const out: ShowinfoFrame[] = [];
   for (const line of stderr.split("\n")) {
     const m = SHOWINFO.exec(line);
-    if (m) out.push({ n: Number(m[1]), ptsUs: m[2] === "NOPTS" ? null : Number(m[2]) });
+    if (m) out.push({ n: Number(m[1]), ptsUs: m[2] === "NOPTS" ? null : Number(m[2]), key: m[3] === "1" });
   }
   return out;
 }
@@ -145,7 +147,7 @@ export function errorLines(stderr: string): string[] {
 /** Arguments that select the video stream and pass every decoded frame through unchanged in number. */
 export function decodeInputArgs(file: string, streamIndex: number, seekSec?: number): string[] {
   const seek = seekSec !== undefined && seekSec > 0 ? ["-noaccurate_seek", "-ss", seekSec.toFixed(6)] : [];
-  return ["-nostdin", "-hide_banner", "-loglevel", "level+info", "-copyts", ...seek, "-i", file, "-map", `0:${streamIndex}`, "-an", "-sn", "-dn", "-vsync", "0"];
+  return ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info", "-copyts", ...seek, "-i", file, "-map", `0:${streamIndex}`, "-an", "-sn", "-dn", "-vsync", "0"];
 }
 
 /** Fills missing pts (extrapolating by one nominal frame) and returns the frames in presentation order. */

@@ -1,0 +1,313 @@
+// FrameStore: frames for the annotator, decoded in cached chunks of N consecutive frames.
+//
+// A chunk is decoded once with ffmpeg (keyframe seek shortly before the chunk, then `select` on the exact pts
+// range) into one image per frame, under <cacheDir>/<videoId>/<variant>/c<chunk>/<frame>.<ext>. Every output
+// frame is matched to the frame-exact index by its pts; a chunk is only published (atomic directory rename) when
+// every frame of it was found. If the seek missed a frame, the chunk is re-decoded from the start of the file.
+// Concurrent requests for the same chunk share one decode; at most `maxConcurrentDecodes` ffmpeg run at once.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, readdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { ffmpegPath } from "./binaries";
+import { VideoError } from "./errors";
+import { decodeInputArgs, errorLines, parseShowinfo, probeStreams, type VideoMeta } from "./probe";
+import { runBinary } from "./run";
+
+export type FrameFormat = "jpeg" | "webp" | "png";
+const EXT: Record<FrameFormat, string> = { jpeg: "jpg", webp: "webp", png: "png" };
+const MIME: Record<FrameFormat, string> = { jpeg: "image/jpeg", webp: "image/webp", png: "image/png" };
+
+/** A video the store can serve: a stable id (cache key; [A-Za-z0-9_-]), its file and its probed meta. */
+export interface VideoSource {
+  id: string;
+  path: string;
+  meta: VideoMeta;
+}
+
+export interface FrameStoreOptions {
+  /** Root of the on-disk cache. */
+  cacheDir: string;
+  /** Frames per chunk (default 30). */
+  chunkSize?: number;
+  /** Image format of cached frames (default jpeg). */
+  format?: FrameFormat;
+  /** 1-100, higher is better (jpeg/webp; ignored for png). Default 85. */
+  quality?: number;
+  /** Max ffmpeg processes decoding at once (default 2). */
+  maxConcurrentDecodes?: number;
+}
+
+/** Output size: `width` in pixels (height follows the aspect ratio, rounded to even); omitted = native size. */
+export interface FrameSize {
+  width?: number;
+}
+
+export interface FrameChunk {
+  chunk: number;
+  /** First and last frame index (inclusive) in this chunk. */
+  firstFrame: number;
+  lastFrame: number;
+  /** files[k] is frame firstFrame + k. */
+  files: string[];
+  mime: string;
+}
+
+export interface FrameImage {
+  frame: number;
+  chunk: number;
+  file: string;
+  mime: string;
+}
+
+const ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A counting semaphore so prefetch storms do not start dozens of ffmpeg processes. */
+class Limiter {
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+  constructor(private readonly max: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+export class FrameStore {
+  readonly cacheDir: string;
+  readonly chunkSize: number;
+  readonly format: FrameFormat;
+  readonly quality: number;
+  private readonly limiter: Limiter;
+  private readonly inflight = new Map<string, Promise<FrameChunk>>();
+  private readonly streamIndex = new Map<string, Promise<number>>();
+  /** How many ffmpeg chunk decodes this store has started (for tests and stats). */
+  decodes = 0;
+  /** How many of those had to fall back to decoding from the start of the file. */
+  fullDecodeFallbacks = 0;
+
+  constructor(opts: FrameStoreOptions) {
+    this.cacheDir = opts.cacheDir;
+    this.chunkSize = opts.chunkSize ?? 30;
+    this.format = opts.format ?? "jpeg";
+    this.quality = opts.quality ?? 85;
+    if (!Number.isInteger(this.chunkSize) || this.chunkSize < 1) throw new VideoError("io", `chunkSize must be a positive integer, got ${opts.chunkSize}`);
+    if (!(this.quality >= 1 && this.quality <= 100)) throw new VideoError("io", `quality must be 1-100, got ${opts.quality}`);
+    this.limiter = new Limiter(Math.max(1, opts.maxConcurrentDecodes ?? 2));
+  }
+
+  /** The chunk that holds a frame. */
+  chunkForFrame(frame: number): number {
+    return Math.floor(frame / this.chunkSize);
+  }
+
+  /** Number of chunks a video has. */
+  chunkCount(meta: VideoMeta): number {
+    return Math.ceil(meta.frameCount / this.chunkSize);
+  }
+
+  /** First/last frame (inclusive) of a chunk. */
+  chunkFrames(chunk: number, meta: VideoMeta): { firstFrame: number; lastFrame: number } {
+    const firstFrame = chunk * this.chunkSize;
+    return { firstFrame, lastFrame: Math.min(meta.frameCount, firstFrame + this.chunkSize) - 1 };
+  }
+
+  private variantDir(video: VideoSource, size: FrameSize): string {
+    if (!ID_RE.test(video.id)) throw new VideoError("bad_name", `Video id ${JSON.stringify(video.id)} may only contain letters, digits, '_' and '-'`);
+    const w = size.width === undefined ? "native" : `w${size.width}`;
+    const q = this.format === "png" ? "" : `-q${this.quality}`;
+    return path.join(this.cacheDir, video.id, `${w}-n${this.chunkSize}-${this.format}${q}`);
+  }
+
+  private chunkDir(video: VideoSource, chunk: number, size: FrameSize): string {
+    return path.join(this.variantDir(video, size), `c${chunk}`);
+  }
+
+  private framePath(dir: string, frame: number): string {
+    return path.join(dir, `${frame}.${EXT[this.format]}`);
+  }
+
+  private check(video: VideoSource, frame: number, what = "Frame"): void {
+    if (!Number.isInteger(frame) || frame < 0 || frame >= video.meta.frameCount) {
+      throw new VideoError("io", `${what} ${frame} does not exist: video '${video.id}' has frames 0-${video.meta.frameCount - 1}`);
+    }
+  }
+
+  /** Whether a chunk is already on disk (no decode needed). */
+  isCached(video: VideoSource, chunk: number, size: FrameSize = {}): boolean {
+    return existsSync(this.chunkDir(video, chunk, size));
+  }
+
+  /** Decodes (or reads from cache) one chunk. Concurrent calls for the same chunk share one decode. */
+  getChunk(video: VideoSource, chunk: number, size: FrameSize = {}): Promise<FrameChunk> {
+    if (!Number.isInteger(chunk) || chunk < 0 || chunk >= this.chunkCount(video.meta)) {
+      return Promise.reject(new VideoError("io", `Chunk ${chunk} does not exist: video '${video.id}' has chunks 0-${this.chunkCount(video.meta) - 1}`));
+    }
+    if (size.width !== undefined && !(Number.isInteger(size.width) && size.width >= 2 && size.width <= 8192)) {
+      return Promise.reject(new VideoError("io", `Frame width must be an integer 2-8192, got ${size.width}`));
+    }
+    let dir: string;
+    try {
+      dir = this.chunkDir(video, chunk, size);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const { firstFrame, lastFrame } = this.chunkFrames(chunk, video.meta);
+    const done: FrameChunk = {
+      chunk,
+      firstFrame,
+      lastFrame,
+      files: Array.from({ length: lastFrame - firstFrame + 1 }, (_, k) => this.framePath(dir, firstFrame + k)),
+      mime: MIME[this.format],
+    };
+    if (existsSync(dir)) return Promise.resolve(done);
+    const pending = this.inflight.get(dir);
+    if (pending) return pending;
+    const p = this.limiter
+      .run(() => (existsSync(dir) ? Promise.resolve() : this.decodeChunk(video, dir, firstFrame, lastFrame, size)))
+      .then(() => done)
+      .finally(() => this.inflight.delete(dir));
+    this.inflight.set(dir, p);
+    return p;
+  }
+
+  /** Exactly frame `frame` (index into meta.timestamps): decodes its chunk if needed. */
+  async getFrame(video: VideoSource, frame: number, size: FrameSize = {}): Promise<FrameImage> {
+    this.check(video, frame);
+    const chunk = this.chunkForFrame(frame);
+    const c = await this.getChunk(video, chunk, size);
+    return { frame, chunk, file: c.files[frame - c.firstFrame], mime: c.mime };
+  }
+
+  /** The encoded image bytes of one frame. */
+  async readFrame(video: VideoSource, frame: number, size: FrameSize = {}): Promise<Buffer> {
+    return readFile((await this.getFrame(video, frame, size)).file);
+  }
+
+  /**
+   * Makes sure every chunk touching frames [frame-radius, frame+radius] is decoded, nearest chunks first and
+   * alternating forward/backward (so scrubbing either way finds frames ready). Resolves with the chunk numbers.
+   */
+  async prefetchAround(video: VideoSource, frame: number, radius: number, size: FrameSize = {}): Promise<number[]> {
+    this.check(video, frame);
+    const lo = this.chunkForFrame(Math.max(0, frame - Math.max(0, radius)));
+    const hi = this.chunkForFrame(Math.min(video.meta.frameCount - 1, frame + Math.max(0, radius)));
+    const centre = this.chunkForFrame(frame);
+    const order = [centre];
+    for (let d = 1; centre + d <= hi || centre - d >= lo; d++) {
+      if (centre + d <= hi) order.push(centre + d);
+      if (centre - d >= lo) order.push(centre - d);
+    }
+    await Promise.all(order.map((c) => this.getChunk(video, c, size)));
+    return order;
+  }
+
+  /** Removes every cached frame of a video. */
+  async evict(videoId: string): Promise<void> {
+    if (!ID_RE.test(videoId)) throw new VideoError("bad_name", `Video id ${JSON.stringify(videoId)} may only contain letters, digits, '_' and '-'`);
+    await rm(path.join(this.cacheDir, videoId), { recursive: true, force: true });
+  }
+
+  private videoStream(video: VideoSource): Promise<number> {
+    let p = this.streamIndex.get(video.path);
+    if (!p) {
+      p = probeStreams(video.path).then((r) => r.stream.index);
+      p.catch(() => this.streamIndex.delete(video.path));
+      this.streamIndex.set(video.path, p);
+    }
+    return p;
+  }
+
+  private encoderArgs(): string[] {
+    if (this.format === "jpeg") return ["-c:v", "mjpeg", "-q:v", String(Math.round(31 - (this.quality / 100) * 29)), "-pix_fmt", "yuvj420p"];
+    if (this.format === "webp") return ["-c:v", "libwebp", "-quality", String(this.quality)];
+    return ["-c:v", "png", "-pix_fmt", "rgb24"];
+  }
+
+  private async decodeChunk(video: VideoSource, dir: string, firstFrame: number, lastFrame: number, size: FrameSize): Promise<void> {
+    const ts = video.meta.timestamps;
+    const us = (i: number) => Math.round(ts[i] * 1e6);
+    // A keyframe seek lands at or before the target; back off one second so B-frame reordering cannot hide
+    // the chunk's first frame. The first chunk never seeks.
+    const seek = ts[firstFrame] - 1 > ts[0] ? ts[firstFrame] - 1 : undefined;
+    const parent = path.dirname(dir);
+    await mkdir(parent, { recursive: true });
+    const stream = await this.videoStream(video);
+    const tmp = path.join(parent, `.tmp-${path.basename(dir)}-${randomBytes(6).toString("hex")}`);
+    try {
+      let ok = await this.decodeInto(video, stream, tmp, us(firstFrame), us(lastFrame), firstFrame, lastFrame, seek, size);
+      if (!ok && seek !== undefined) {
+        this.fullDecodeFallbacks++;
+        await rm(tmp, { recursive: true, force: true });
+        ok = await this.decodeInto(video, stream, tmp, us(firstFrame), us(lastFrame), firstFrame, lastFrame, undefined, size);
+      }
+      if (!ok) throw new VideoError("corrupt", `Frames ${firstFrame}-${lastFrame} of '${video.id}' could not be decoded at their indexed timestamps; re-ingest the video`);
+      try {
+        await rename(tmp, dir);
+      } catch (e) {
+        // Another process published the same chunk first: theirs is as good as ours.
+        if (!existsSync(dir)) throw new VideoError("io", `Cannot write frame cache '${dir}': ${(e as Error).message}`, { cause: e });
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** Runs one decode into `tmp`; renames outputs to <frame>.<ext>. Returns false if any frame of the range is missing. */
+  private async decodeInto(video: VideoSource, stream: number, tmp: string, fromUs: number, toUs: number, firstFrame: number, lastFrame: number, seek: number | undefined, size: FrameSize): Promise<boolean> {
+    await mkdir(tmp, { recursive: true });
+    this.decodes++;
+    // showinfo sits before select so it also reports the frames decoded between the seek point and the chunk.
+    const filters = ["settb=AVTB", "showinfo", `select='between(pts,${fromUs},${toUs})'`];
+    if (size.width !== undefined && size.width !== video.meta.width) filters.push(`scale=${size.width}:-2:flags=bicubic`);
+    const ext = EXT[this.format];
+    const count = lastFrame - firstFrame + 1;
+    const args = [
+      ...decodeInputArgs(video.path, stream, undefined),
+      ...this.encoderArgs(),
+      "-vf", filters.join(","),
+      // Stop after the chunk's last frame instead of decoding to the end of the file.
+      "-frames:v", String(count),
+      "-f", "image2", "-start_number", "0", path.join(tmp, `%06d.${ext}`),
+    ];
+    if (seek !== undefined) args.splice(args.indexOf("-i"), 0, "-seek_timestamp", "1", "-noaccurate_seek", "-ss", seek.toFixed(6));
+    const r = await runBinary(ffmpegPath(), args, { timeoutMs: 300_000 });
+    if (r.code !== 0) {
+      const why = errorLines(r.stderr).slice(-2).join(" | ") || r.stderr.trim().split("\n").slice(-2).join(" | ");
+      throw new VideoError("corrupt", `Decoding frames ${firstFrame}-${lastFrame} of '${video.id}' failed: ${why}`);
+    }
+    const decoded = parseShowinfo(r.stderr);
+    if (seek !== undefined) {
+      // After a seek, frames presented before the first keyframe may reference pictures from before the seek
+      // point (open GOP, packed B-frames in AVI): their pts are right but their pixels are not. Such a chunk is
+      // only trusted when decoding restarted at a keyframe no later than the chunk's first frame.
+      const firstKey = decoded.find((f) => f.key);
+      if (!firstKey || firstKey.ptsUs === null || firstKey.ptsUs > fromUs) return false;
+    }
+    const frames = decoded.filter((f) => f.ptsUs !== null && f.ptsUs >= fromUs && f.ptsUs <= toUs).slice(0, count);
+    // Map each output frame to its index by pts (equal pts go to consecutive indices, as in the index).
+    const want = new Map<number, number[]>();
+    for (let i = firstFrame; i <= lastFrame; i++) {
+      const key = Math.round(video.meta.timestamps[i] * 1e6);
+      const list = want.get(key);
+      if (list) list.push(i);
+      else want.set(key, [i]);
+    }
+    const outputs = (await readdir(tmp)).filter((f) => f.endsWith(`.${ext}`)).sort();
+    if (outputs.length !== frames.length) return false;
+    const found = new Set<number>();
+    for (let k = 0; k < frames.length; k++) {
+      const idx = want.get(frames[k].ptsUs as number)?.shift();
+      if (idx === undefined) return false;
+      found.add(idx);
+      await rename(path.join(tmp, outputs[k]), this.framePath(tmp, idx));
+    }
+    return found.size === lastFrame - firstFrame + 1;
+  }
+}
