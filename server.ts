@@ -5,9 +5,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { Server } from "socket.io";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { getDb } from "./lib/db";
+import { seedDemo } from "./lib/services/demo";
 import { attachLive } from "./app/_server/live";
 import { setLivePublisher } from "./app/_server/live-hub";
+import { dataDir, videoStoreDir } from "./app/_server/storage";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const port = Number(process.env.PORT ?? 3000);
@@ -17,6 +20,7 @@ const dev = process.env.NODE_ENV === "development";
 async function main(): Promise<void> {
   // Created here first: route bundles find this same client on globalThis instead of opening their own.
   const db = getDb();
+  await seedOnFirstStart(db);
   const app = next({ dev, dir: root, hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -46,6 +50,22 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+}
+
+/** Seeds demo data into an empty database and keeps the generated demo passwords in data/demo-logins.txt. */
+async function seedOnFirstStart(db: ReturnType<typeof getDb>): Promise<void> {
+  const loginsFile = path.join(dataDir(), "demo-logins.txt");
+  const samples = process.env.GROUNDTRACK_SAMPLES;
+  const r = await seedDemo(db, { storeDir: videoStoreDir(), samplesDir: samples && existsSync(path.join(samples, "vtest.avi")) ? samples : null, log: (m) => console.log(`[seed] ${m}`) });
+  if (r.created) {
+    for (const n of r.notes) console.log(`[seed] ${n}`);
+    const lines = r.logins.map((l) => `${l.role.padEnd(10)} ${l.username.padEnd(11)} ${l.password}`);
+    writeFileSync(loginsFile, `# groundtrack demo logins (generated on first start; demo only)\n${lines.join("\n")}\n`, { mode: 0o600 });
+  }
+  if (existsSync(loginsFile)) {
+    console.log(`[groundtrack] demo logins (from ${path.relative(process.cwd(), loginsFile)}):`);
+    for (const line of readFileSync(loginsFile, "utf8").split("\n")) if (line && !line.startsWith("#")) console.log(`  ${line}`);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -81,3 +81,17 @@ export const userBody = z.object({
   role: z.enum(["annotator", "reviewer", "admin"]),
   password: z.string().min(8).max(200),
 }).strict();
+
+/** Parses a reviewer's frame list such as "12, 40-45" into sorted unique frame indices. */
+export function parseFrameList(text: string): number[] {
+  const out = new Set<number>();
+  for (const part of text.split(/[,\s]+/).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new Error(`flagged frames: "${part}" is not a frame number or a range like 40-45`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a || b - a > 100_000) throw new Error(`flagged frames: range "${part}" is invalid`);
+    for (let f = a; f <= b; f++) out.add(f);
+  }
+  return [...out].sort((x, y) => x - y);
+}

@@ -1,0 +1,79 @@
+// `npm start`: defaults → Prisma client + migrations → sample videos → `next build` when the build is stale →
+// custom server (Next + socket.io) on http://localhost:$PORT (default 3000). Demo data is seeded by the server
+// on first start and the demo logins are printed (kept in data/demo-logins.txt).
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { runPrisma } from "./prisma.mjs";
+import { ensureSampleVideos } from "./system-deps.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(root);
+
+const dataDir = path.resolve(process.env.GROUNDTRACK_DATA_DIR ?? path.join(root, "data"));
+process.env.GROUNDTRACK_DATA_DIR = dataDir;
+process.env.DATABASE_URL ??= `file:${path.join(dataDir, "groundtrack.db")}`;
+process.env.PORT ??= "3000";
+process.env.NODE_ENV = "production";
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+mkdirSync(dataDir, { recursive: true });
+
+function step(msg) {
+  console.log(`[start] ${msg}`);
+}
+function fail(msg) {
+  console.error(`[start] ${msg}`);
+  process.exit(1);
+}
+
+// 1. Prisma client (normally made by postinstall) and migrations.
+if (!existsSync(path.join(root, "lib", "db", "generated", "client.ts"))) {
+  step("prisma generate");
+  if (runPrisma(["generate"]).status !== 0) fail("prisma generate failed");
+}
+step(`prisma migrate deploy (${process.env.DATABASE_URL})`);
+const mig = runPrisma(["migrate", "deploy"], { capture: true });
+if (mig.status !== 0) fail(`prisma migrate deploy failed:\n${mig.stdout}${mig.stderr}`);
+
+// 2. The real sample video for the demo (Debian opencv-doc); the demo works without it.
+if (!process.env.GROUNDTRACK_SAMPLES) {
+  try {
+    process.env.GROUNDTRACK_SAMPLES = ensureSampleVideos(root);
+  } catch (err) {
+    console.warn(`[start] sample videos unavailable (${err.message}); the demo will only have the synthetic video`);
+  }
+}
+
+// 3. `next build` unless the existing build was made from exactly these sources.
+function sourceStamp() {
+  const h = createHash("sha256");
+  const walk = (p) => {
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p).sort()) if (name !== "node_modules" && name !== "generated" && !name.startsWith(".")) walk(path.join(p, name));
+    } else {
+      h.update(`${path.relative(root, p)}\0${st.size}\0${st.mtimeMs}\n`);
+    }
+  };
+  for (const p of ["app", "lib", "next.config.js", "package.json", "package-lock.json", "tsconfig.json", "prisma/schema.prisma"]) if (existsSync(p)) walk(path.join(root, p));
+  return h.digest("hex");
+}
+const stampFile = path.join(root, ".next", "groundtrack-source-stamp");
+const stamp = sourceStamp();
+const current = existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
+if (current) {
+  step("next build is current");
+} else {
+  step("next build (first start or sources changed; takes a minute)");
+  const b = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], { stdio: "inherit", env: process.env });
+  if (b.status !== 0) fail("next build failed");
+  writeFileSync(stampFile, stamp);
+}
+
+// 4. The custom server (seeds demo data on first start, prints the logins).
+step(`starting the server on http://localhost:${process.env.PORT}`);
+const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "server.ts")], { stdio: "inherit", env: process.env });
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
