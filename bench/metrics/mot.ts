@@ -1,0 +1,183 @@
+// Benchmark: `groundtrack eval mot` vs TrackEval (python3, checkout at $TRACKEVAL_DIR, numpy aliases patched) on a
+// generated MOT-size case, timed in the same run. Prints the speed ratio and whether every value is identical.
+// Usage: npm run bench:metrics   (or: node --import tsx bench/metrics/mot.ts [--frames N] [--keep])
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { HOTA_ALPHAS, HOTA_FLOAT_ARRAY_FIELDS, HOTA_FLOAT_FIELDS, HOTA_INTEGER_ARRAY_FIELDS } from "../../lib/metrics/hota";
+import { CLEAR_FLOAT_FIELDS, CLEAR_INTEGER_FIELDS } from "../../lib/metrics/clear";
+import { IDENTITY_FLOAT_FIELDS, IDENTITY_INTEGER_FIELDS } from "../../lib/metrics/identity";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const BENCH = "MOTBENCH";
+const SPLIT = "train";
+const TRACKERS = ["trackerA", "trackerB"];
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Writes the MOTChallenge layout; returns total GT and tracker box counts. */
+function generate(dir: string, numSeqs: number, framesPerSeq: number, objectsPerSeq: number): { gt: number; tr: number; frames: number } {
+  const rand = mulberry32(12345);
+  const gtRoot = path.join(dir, "gt");
+  mkdirSync(path.join(gtRoot, "seqmaps"), { recursive: true });
+  const seqs = Array.from({ length: numSeqs }, (_, i) => `BENCH-${String(i + 1).padStart(2, "0")}`);
+  writeFileSync(path.join(gtRoot, "seqmaps", `${BENCH}-${SPLIT}.txt`), ["name", ...seqs, ""].join("\n"));
+  let nGt = 0;
+  let nTr = 0;
+  for (const seq of seqs) {
+    const sd = path.join(gtRoot, `${BENCH}-${SPLIT}`, seq);
+    mkdirSync(path.join(sd, "gt"), { recursive: true });
+    writeFileSync(path.join(sd, "seqinfo.ini"), `[Sequence]\nname=${seq}\nframeRate=30\nseqLength=${framesPerSeq}\nimWidth=1920\nimHeight=1080\n`);
+    // Rows bucketed by frame so files come out frame-ordered without sorting.
+    const gtRows: string[][] = Array.from({ length: framesPerSeq + 1 }, () => []);
+    const trRows: string[][][] = TRACKERS.map(() => Array.from({ length: framesPerSeq + 1 }, () => []));
+    const nextTrackerId = TRACKERS.map(() => 1);
+    for (let o = 1; o <= objectsPerSeq; o++) {
+      const start = 1 + Math.floor(rand() * framesPerSeq * 0.5);
+      const end = Math.min(framesPerSeq, start + 50 + Math.floor(rand() * framesPerSeq));
+      let x = rand() * 1700;
+      let y = rand() * 900;
+      const vx = (rand() - 0.5) * 6;
+      const vy = (rand() - 0.5) * 3;
+      const w = 30 + rand() * 60;
+      const h = 80 + rand() * 120;
+      const cls = rand() < 0.06 ? [2, 7, 8, 12][Math.floor(rand() * 4)] : rand() < 0.04 ? 3 : 1;
+      const trackIds = TRACKERS.map((_, k) => nextTrackerId[k]++);
+      for (let t = start; t <= end; t++) {
+        x += vx;
+        y += vy;
+        if (rand() < 0.05) continue; // occluded: absent this frame
+        const zero = rand() < 0.03 ? 0 : 1;
+        gtRows[t].push(`${t},${o},${r3(x)},${r3(y)},${r3(w)},${r3(h)},${zero},${cls},1`);
+        nGt++;
+        TRACKERS.forEach((_, k) => {
+          const quality = k === 0 ? 1 : 2.5;
+          if (rand() < 0.08 * quality) return; // missed
+          if (rand() < 0.004 * quality) trackIds[k] = nextTrackerId[k]++; // identity switch
+          const j = () => (rand() - 0.5) * 8 * quality;
+          trRows[k][t].push(`${t},${trackIds[k]},${r3(x + j())},${r3(y + j())},${r3(w + j())},${r3(h + j())},${r3(rand())},-1,-1,-1`);
+          nTr++;
+        });
+      }
+    }
+    for (let t = 1; t <= framesPerSeq; t++) {
+      TRACKERS.forEach((_, k) => {
+        if (rand() < 0.5) {
+          trRows[k][t].push(`${t},${nextTrackerId[k]++},${r3(rand() * 1800)},${r3(rand() * 900)},50,120,0.3,-1,-1,-1`);
+          nTr++;
+        }
+      });
+    }
+    writeFileSync(path.join(sd, "gt", "gt.txt"), gtRows.flat().join("\n") + "\n");
+    TRACKERS.forEach((tr, k) => {
+      const td = path.join(dir, "trackers", `${BENCH}-${SPLIT}`, tr, "data");
+      mkdirSync(td, { recursive: true });
+      writeFileSync(path.join(td, `${seq}.txt`), trRows[k].flat().join("\n") + "\n");
+    });
+  }
+  return { gt: nGt, tr: nTr, frames: numSeqs * framesPerSeq };
+}
+
+function time<T>(fn: () => T): { ms: number; value: T } {
+  const t0 = process.hrtime.bigint();
+  const value = fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
+}
+
+/** Our result flattened to TrackEval's `pedestrian_detailed.csv` column names. */
+function detailedRow(m: Record<string, Record<string, number | number[]>>): Map<string, number> {
+  const out = new Map<string, number>();
+  const h = m.HOTA;
+  for (const f of HOTA_FLOAT_FIELDS) out.set(f, h[f] as number);
+  for (const f of [...HOTA_FLOAT_ARRAY_FIELDS, ...HOTA_INTEGER_ARRAY_FIELDS]) {
+    const arr = h[f] as number[];
+    HOTA_ALPHAS.forEach((a, i) => out.set(`${f}___${Math.trunc(100 * a)}`, arr[i]));
+    out.set(`${f}___AUC`, arr.reduce((s, v) => s + v, 0) / arr.length);
+  }
+  for (const f of [...CLEAR_FLOAT_FIELDS, ...CLEAR_INTEGER_FIELDS]) out.set(f, m.CLEAR[f] as number);
+  for (const f of [...IDENTITY_FLOAT_FIELDS, ...IDENTITY_INTEGER_FIELDS]) out.set(f, m.Identity[f] as number);
+  for (const f of ["Dets", "GT_Dets", "IDs", "GT_IDs"]) out.set(f, m.Count[f] as number);
+  return out;
+}
+
+function main(): number {
+  const argv = process.argv.slice(2);
+  const framesPerSeq = Number(argv[argv.indexOf("--frames") + 1]) > 0 && argv.includes("--frames") ? Number(argv[argv.indexOf("--frames") + 1]) : 600;
+  const dir = mkdtempSync(path.join(tmpdir(), "groundtrack-bench-mot-"));
+  try {
+    const gen = time(() => generate(dir, 6, framesPerSeq, 80));
+    console.log(`[bench mot] case: 6 sequences, ${gen.value.frames} frames, ${gen.value.gt} GT boxes, ${gen.value.tr} tracker boxes (${TRACKERS.length} trackers) — generated in ${(gen.ms / 1000).toFixed(1)} s`);
+    const outJson = path.join(dir, "results.json");
+    const cliArgs = [path.join(root, "cli/bin.mjs"), "eval", "mot", "--gt-folder", path.join(dir, "gt"), "--trackers-folder", path.join(dir, "trackers"), "--benchmark", BENCH, "--split", SPLIT, "--out", outJson, "--quiet"];
+    const ours = time(() => spawnSync(process.execPath, cliArgs, { cwd: root, encoding: "utf8", env: { ...process.env, GROUNDTRACK_PROGRESS: "0" } }));
+    if (ours.value.status !== 0) {
+      console.error(ours.value.stdout, ours.value.stderr);
+      return 1;
+    }
+    console.log(`[bench mot] groundtrack eval mot: ${(ours.ms / 1000).toFixed(2)} s (end to end, including node/tsx start-up)`);
+
+    const teDir = process.env.TRACKEVAL_DIR;
+    const script = teDir ? path.join(teDir, "scripts", "run_mot_challenge.py") : "";
+    if (!teDir || !existsSync(script)) {
+      console.log(`[bench mot] TrackEval reference not found (set TRACKEVAL_DIR to a TrackEval checkout with scripts/run_mot_challenge.py${teDir ? `; not at ${script}` : ""}); no ratio.`);
+      return 0;
+    }
+    // TrackEval writes <trackers>/<BENCH>-<split>/<tracker>/pedestrian_detailed.csv (its OUTPUT_FOLDER default).
+    const teOut = path.join(dir, "trackers", `${BENCH}-${SPLIT}`);
+    const teArgs = [script, "--GT_FOLDER", path.join(dir, "gt"), "--TRACKERS_FOLDER", path.join(dir, "trackers"), "--BENCHMARK", BENCH, "--SPLIT_TO_EVAL", SPLIT, "--USE_PARALLEL", "False", "--METRICS", "HOTA", "CLEAR", "Identity", "--PRINT_RESULTS", "False", "--PRINT_CONFIG", "False", "--OUTPUT_SUMMARY", "False", "--PLOT_CURVES", "False", "--TIME_PROGRESS", "False"];
+    const ref = time(() => spawnSync("python3", teArgs, { encoding: "utf8", maxBuffer: 1 << 28 }));
+    if (ref.value.status !== 0) {
+      console.error(`[bench mot] TrackEval failed:\n${ref.value.stderr.slice(-3000)}`);
+      return 1;
+    }
+    console.log(`[bench mot] TrackEval (python3 ${script}): ${(ref.ms / 1000).toFixed(2)} s`);
+
+    const mine = JSON.parse(readFileSync(outJson, "utf8")) as { trackers: Record<string, Record<string, Record<string, Record<string, number | number[]>>>> };
+    let fields = 0;
+    let exact = 0;
+    let maxDiff = 0;
+    let worst = "";
+    for (const tr of TRACKERS) {
+      const csv = readFileSync(path.join(teOut, tr, "pedestrian_detailed.csv"), "utf8").trim().split(/\r?\n/).map((l) => l.split(","));
+      const header = csv[0];
+      for (const rowCells of csv.slice(1)) {
+        const seq = rowCells[0] === "COMBINED" ? "COMBINED_SEQ" : rowCells[0];
+        const ourRow = detailedRow(mine.trackers[tr][seq]);
+        header.slice(1).forEach((name, i) => {
+          const want = Number(rowCells[i + 1]);
+          const have = ourRow.get(name);
+          if (have === undefined) throw new Error(`no value for ${name}`);
+          fields++;
+          if (have === want) exact++;
+          const d = Math.abs(have - want);
+          if (!(d <= maxDiff)) {
+            maxDiff = d;
+            worst = `${tr}/${seq}/${name}`;
+          }
+        });
+      }
+    }
+    const ratio = ref.ms / ours.ms;
+    console.log(`[bench mot] values: ${fields} fields compared, ${exact} bit-identical, max |diff| ${maxDiff.toExponential(2)}${worst ? ` (${worst})` : ""} -> ${maxDiff <= 1e-9 ? "IDENTICAL (to 1e-9)" : "DIFFERENT"}`);
+    console.log(`[bench mot] ratio TrackEval / groundtrack = ${ratio.toFixed(1)}x (goal >= 10x)`);
+    return maxDiff <= 1e-9 ? 0 : 1;
+  } finally {
+    if (!argv.includes("--keep")) rmSync(dir, { recursive: true, force: true });
+    else console.log(`[bench mot] kept ${dir}`);
+  }
+}
+
+process.exitCode = main();
