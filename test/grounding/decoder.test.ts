@@ -4,7 +4,12 @@ import { PointDecoder } from "../../lib/grounding";
 import { loadFixture } from "./fixtures";
 
 interface HfCase { nPatches: number; nSubpatches: number; noMorePointsClass: boolean; textVocab: number; prompt: number[]; chosen: number[]; masks: string[] }
-const fx = loadFixture<{ hfLogitProcessor: HfCase[] }>("decoder.json");
+interface NativeStep { rules: [string, string, string]; mask: string | null; chosen: number | null }
+interface NativeCase {
+  nPatches: number; nSubpatches: number; noMorePointsClass: boolean; eos: number;
+  tokenIds: { patch: number; subpatch: number; location: number }; generated: number[]; steps: NativeStep[]; targets: number[][];
+}
+const fx = loadFixture<{ hfLogitProcessor: HfCase[]; nativeGenerate: NativeCase[] }>("decoder.json");
 
 /** Feeds one HF extended-vocabulary token into the decoder. */
 function feedHf(d: PointDecoder, V: number, tok: number): void {
@@ -33,6 +38,51 @@ test(`hf mode reproduces MolmoPointLogitProcessor masks on ${fx.hfLogitProcessor
     });
   }
   assert.ok(steps > 1000);
+});
+
+test(`native mode reproduces MolmoPoint.generate masks and decoded targets on ${fx.nativeGenerate.length} random generations`, () => {
+  let checked = 0;
+  for (const [k, c] of fx.nativeGenerate.entries()) {
+    const d = new PointDecoder({ nPatches: c.nPatches, nSubpatches: c.nSubpatches, noMorePointsClass: c.noMorePointsClass });
+    const { patch: P, subpatch: S, location: L } = c.tokenIds;
+    let stopped = false;
+    for (let i = 0; i < c.steps.length && !stopped; i++) {
+      const step = c.steps[i];
+      const what = `case ${k} step ${i}`;
+      if (i >= 1) {
+        // The input of forward i is the token generated at i-1; generate masks and picks its index first.
+        const tok = c.generated[i - 1];
+        if (tok === P) {
+          assert.equal(Array.from(d.patchMask()).join(""), step.mask, what);
+          d.feedPatch(step.chosen!);
+        } else if (tok === S) {
+          assert.equal(Array.from(d.subpatchMask()).join(""), step.mask, what);
+          d.feedSubpatch(step.chosen!);
+        } else if (tok === L) {
+          assert.equal(Array.from(d.locationMask()).join(""), step.mask, what);
+          d.feedLocation(step.chosen!);
+        } else {
+          assert.equal(step.mask, null, what);
+          d.feedText();
+        }
+      }
+      const mine = d.lmRules();
+      const [rp, rs, rl] = step.rules;
+      if (rs === "force" || rl === "force") {
+        // A +1e6 logit decides the token; the other two are left as they were by generate.
+        assert.deepEqual([mine.subpatch, mine.location], [rs === "force" ? "force" : "ban", rl === "force" ? "force" : "ban"], what);
+      } else if (mine.patch === "ban" && rp === "allow") {
+        // Beyond the reference: every patch class is masked, so we also ban PATCH in the LM logits.
+        assert.equal(d.patchMask().includes(1), false, what);
+        stopped = c.generated[i] === P; // generate would now pick a masked patch; the sequences diverge
+      } else {
+        assert.deepEqual([mine.patch, mine.subpatch, mine.location], [rp, rs, rl], what);
+      }
+      checked++;
+    }
+    if (!stopped) assert.deepEqual(d.targets().map((t) => [t.patch, t.subpatch, t.location]), c.targets, `case ${k} targets`);
+  }
+  assert.ok(checked > 2000);
 });
 
 test("native mode: no PATCH on the first step, no-more-points banned for the first point", () => {
