@@ -12,8 +12,14 @@ import {
   formatImagePoints,
   formatMultiImagePoints,
   formatTracks,
+  formatLegacyImagePoints,
+  formatLegacyTracks,
+  formatLegacyVideoPoints,
   formatVideoPoints,
   legacyClockString,
+  type LegacyImageFormat,
+  type LegacyTrackStyle,
+  type LegacyVideoPointsFormat,
   type LegacyTrackFormat,
   type OutputMode,
   type PointingFormat,
@@ -50,6 +56,17 @@ type WriterInput =
       label: string;
       alt: string | null;
       startEndOnly: boolean;
+      frames: Array<{ time: number; points: Array<{ id: number; x: number; y: number; occluded?: boolean }> }>;
+    };
+
+type LegacyWriterInput =
+  | { kind: "legacy_image"; format: LegacyImageFormat; width: number; height: number; label: string; alt: string | null; mode: "point_then_count" | "point_count" | "point"; points: P[] }
+  | { kind: "legacy_video_points"; format: LegacyVideoPointsFormat; label: string; mode: "point_count" | "count_point" | "count" | "point" | "pointing"; frames: Array<{ time: number; points: P[] }> }
+  | {
+      kind: "legacy_tracks";
+      style: LegacyTrackStyle;
+      width: number;
+      height: number;
       frames: Array<{ time: number; points: Array<{ id: number; x: number; y: number; occluded?: boolean }> }>;
     };
 
@@ -103,17 +120,29 @@ function compare<T>(result: Result<T>, expected: Expected, toPlain: (v: T) => un
 }
 
 test("writer output equals the reference formatter on every fixture case", () => {
-  const cases = load<WriterInput>("writer.json");
-  assert.ok(cases.length >= 200);
+  const cases = load<WriterInput | LegacyWriterInput>("writer.json");
+  assert.ok(cases.length >= 300);
   for (const [n, { input, expected }] of cases.entries()) {
-    assert.ok("value" in expected);
-    const alt = input.alt ?? undefined;
-    let out: string;
-    if (input.kind === "image") out = formatImagePoints(input.points, { ...input, alt });
-    else if (input.kind === "multi_image") out = formatMultiImagePoints(input.images, { ...input, alt });
-    else if (input.kind === "video_points") out = formatVideoPoints(input.frames, { ...input, alt });
-    else out = formatTracks(input.frames, { ...input, alt });
-    assert.equal(out, expected.value, `case ${n} (${input.kind})`);
+    const write = (): string => {
+      switch (input.kind) {
+        case "image":
+          return formatImagePoints(input.points, { ...input, alt: input.alt ?? undefined });
+        case "multi_image":
+          return formatMultiImagePoints(input.images, { ...input, alt: input.alt ?? undefined });
+        case "video_points":
+          return formatVideoPoints(input.frames, { ...input, alt: undefined });
+        case "tracks":
+          return formatTracks(input.frames, { ...input, alt: input.alt ?? undefined });
+        case "legacy_image":
+          return formatLegacyImagePoints(input.points, { ...input, alt: input.alt ?? undefined });
+        case "legacy_video_points":
+          return formatLegacyVideoPoints(input.frames, input);
+        case "legacy_tracks":
+          return formatLegacyTracks(input.frames, input);
+      }
+    };
+    if ("error" in expected) assert.throws(write, RangeError, `case ${n} (${input.kind}): the reference raises ${expected.error}`);
+    else assert.equal(write(), expected.value, `case ${n} (${input.kind})`);
   }
 });
 

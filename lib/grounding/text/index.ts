@@ -15,3 +15,14 @@ export {
   type TrackWriterOptions,
   type WriterOptions,
 } from "./writer";
+export {
+  formatLegacyImagePoints,
+  formatLegacyTracks,
+  formatLegacyVideoPoints,
+  type LegacyImageFormat,
+  type LegacyImageOptions,
+  type LegacyTrackOptions,
+  type LegacyTrackStyle,
+  type LegacyVideoPointsFormat,
+  type LegacyVideoPointsOptions,
+} from "./legacyWriter";

@@ -119,3 +119,22 @@ export function pyInt03(n: number): string {
   const digits = Math.abs(n) >= 1e21 ? BigInt(Math.abs(n)).toString() : String(Math.abs(n));
   return neg ? `-${digits.padStart(2, "0")}` : digits.padStart(3, "0");
 }
+
+/** Python `repr(float)` / `str(float)`: shortest round-trip digits, `.0` for integral values, exponent outside [1e-4, 1e16). */
+export function pyRepr(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const sign = x < 0 ? "-" : "";
+  // toExponential() without an argument gives the shortest round-trip digits, like Python's repr.
+  const [mant, expText] = Math.abs(x).toExponential().split("e");
+  const digits = mant.replace(".", "");
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) {
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  if (exp < 0) return `${sign}0.${"0".repeat(-exp - 1)}${digits}`;
+  if (digits.length <= exp + 1) return `${sign}${digits}${"0".repeat(exp + 1 - digits.length)}.0`;
+  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+}
