@@ -36,6 +36,11 @@ export interface FrameStoreOptions {
   quality?: number;
   /** Max ffmpeg processes decoding at once (default 2). */
   maxConcurrentDecodes?: number;
+  /**
+   * Seek this many seconds before a chunk's first frame (default 1), so the keyframe found is usually early
+   * enough. Correctness does not depend on it: a seek that lands too late is detected and redone from the start.
+   */
+  seekPrerollSec?: number;
 }
 
 /** Output size: `width` in pixels (height follows the aspect ratio, rounded to even); omitted = native size. */
@@ -84,6 +89,7 @@ export class FrameStore {
   readonly chunkSize: number;
   readonly format: FrameFormat;
   readonly quality: number;
+  readonly seekPrerollSec: number;
   private readonly limiter: Limiter;
   private readonly inflight = new Map<string, Promise<FrameChunk>>();
   private readonly streamIndex = new Map<string, Promise<number>>();
@@ -99,6 +105,7 @@ export class FrameStore {
     this.quality = opts.quality ?? 85;
     if (!Number.isInteger(this.chunkSize) || this.chunkSize < 1) throw new VideoError("io", `chunkSize must be a positive integer, got ${opts.chunkSize}`);
     if (!(this.quality >= 1 && this.quality <= 100)) throw new VideoError("io", `quality must be 1-100, got ${opts.quality}`);
+    this.seekPrerollSec = Math.max(0, opts.seekPrerollSec ?? 1);
     this.limiter = new Limiter(Math.max(1, opts.maxConcurrentDecodes ?? 2));
   }
 
@@ -233,9 +240,10 @@ export class FrameStore {
   private async decodeChunk(video: VideoSource, dir: string, firstFrame: number, lastFrame: number, size: FrameSize): Promise<void> {
     const ts = video.meta.timestamps;
     const us = (i: number) => Math.round(ts[i] * 1e6);
-    // A keyframe seek lands at or before the target; back off one second so B-frame reordering cannot hide
-    // the chunk's first frame. The first chunk never seeks.
-    const seek = ts[firstFrame] - 1 > ts[0] ? ts[firstFrame] - 1 : undefined;
+    // A keyframe seek lands at or before the target; back off a little so B-frame reordering cannot hide
+    // the chunk's first frame. Chunks starting within the preroll of the first frame never seek.
+    const target = ts[firstFrame] - this.seekPrerollSec;
+    const seek = firstFrame > 0 && target > ts[0] ? target : undefined;
     const parent = path.dirname(dir);
     await mkdir(parent, { recursive: true });
     const stream = await this.videoStream(video);
