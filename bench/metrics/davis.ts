@@ -16,6 +16,8 @@ const TASKS = ["semi-supervised", "unsupervised"] as const;
 
 interface Run {
   seconds: number;
+  /** user + system CPU seconds (less sensitive than wall time to a busy machine). */
+  cpuSeconds: number | null;
   peakMiB: number | null;
   stdout: string;
 }
@@ -27,17 +29,19 @@ function measure(cmd: string, args: string[], cwd: string): Run {
   const stats = path.join(tmpdir(), `gt-davis-bench-time-${process.pid}.txt`);
   const start = performance.now();
   const r = useTime
-    ? spawnSync(timeBin, ["-f", "%M", "-o", stats, cmd, ...args], { cwd, encoding: "utf8", maxBuffer: 1 << 28 })
+    ? spawnSync(timeBin, ["-f", "%M %U %S", "-o", stats, cmd, ...args], { cwd, encoding: "utf8", maxBuffer: 1 << 28 })
     : spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 1 << 28 });
   const seconds = (performance.now() - start) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
   let peakMiB: number | null = null;
+  let cpuSeconds: number | null = null;
   if (useTime) {
-    const kb = Number(readFileSync(stats, "utf8").trim().split("\n").pop());
+    const [kb, user, sys] = (readFileSync(stats, "utf8").trim().split("\n").pop() ?? "").split(" ").map(Number);
     peakMiB = Number.isFinite(kb) ? kb / 1024 : null;
+    cpuSeconds = Number.isFinite(user) && Number.isFinite(sys) ? user + sys : null;
     unlinkSync(stats);
   }
-  return { seconds, peakMiB, stdout: r.stdout };
+  return { seconds, cpuSeconds, peakMiB, stdout: r.stdout };
 }
 
 /** A python3 that can import what davis2017-evaluation needs. */
@@ -117,7 +121,8 @@ export async function runDavisBench(argv: string[] = []): Promise<void> {
         root,
       );
       const mem = (r: Run) => (r.peakMiB === null ? "n/a" : `${r.peakMiB.toFixed(0)} MiB`);
-      let line = `[bench davis] ${task.padEnd(15)} groundtrack ${ours.seconds.toFixed(2)} s, peak ${mem(ours)}`;
+      const cpu = (r: Run) => (r.cpuSeconds === null ? "" : ` (cpu ${r.cpuSeconds.toFixed(2)} s)`);
+      let line = `[bench davis] ${task.padEnd(15)} groundtrack ${ours.seconds.toFixed(2)} s${cpu(ours)}, peak ${mem(ours)}`;
       if (python && refDir) {
         removeCsvs(results); // evaluation_method.py would print cached CSVs instead of evaluating
         const ref = measure(python, ["evaluation_method.py", "--davis_path", davis, "--results_path", results, "--set", "val", "--task", task], refDir);
@@ -127,8 +132,9 @@ export async function runDavisBench(argv: string[] = []): Promise<void> {
         );
         removeCsvs(results);
         line +=
-          ` | davis2017-evaluation ${ref.seconds.toFixed(2)} s, peak ${mem(ref)}` +
-          ` | speed x${(ref.seconds / ours.seconds).toFixed(1)}` +
+          ` | davis2017-evaluation ${ref.seconds.toFixed(2)} s${cpu(ref)}, peak ${mem(ref)}` +
+          ` | speed x${(ref.seconds / ours.seconds).toFixed(1)} wall` +
+          (ours.cpuSeconds && ref.cpuSeconds ? ` / x${(ref.cpuSeconds / ours.cpuSeconds).toFixed(1)} cpu` : "") +
           (ours.peakMiB && ref.peakMiB ? `, memory ${(ref.peakMiB / ours.peakMiB).toFixed(1)}x less` : "") +
           ` | printed tables ${sameTables ? "identical" : "DIFFER"}, CSVs ${sameCsv ? "identical" : "DIFFER"}`;
         if (!sameTables) console.log(`--- groundtrack\n${tables(ours.stdout)}\n--- reference\n${tables(ref.stdout)}`);

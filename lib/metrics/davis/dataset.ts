@@ -48,7 +48,8 @@ export function openDavisDataset(root: string, task: DavisTask, subset: DavisSub
   const listFile = path.join(root, "ImageSets", year, `${subset}.txt`);
   if (!existsSync(listFile)) throw new DavisInputError(`sequence list ${listFile} not found`);
   if ((subset === "train" || subset === "val") && !existsSync(annotationDir)) {
-    throw new DavisInputError(`annotation folder ${annotationDir} for the ${task} task not found`);
+    const hint = task === "unsupervised" ? " (the unsupervised task reads Annotations_unsupervised, as davis2017-evaluation does)" : "";
+    throw new DavisInputError(`annotation folder ${annotationDir} for the ${task} task not found${hint}`);
   }
   const names: string[] = [];
   readFileSync(listFile, "utf8")
