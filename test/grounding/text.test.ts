@@ -14,7 +14,8 @@ import {
   type Result,
   type TrackFrameInput,
 } from "../../lib/grounding/text";
-import { pyFixed, pyRound } from "../../lib/grounding/text/pyCompat";
+import { pyFixed, pyRepr, pyRound } from "../../lib/grounding/text/pyCompat";
+import { POINTS_RE, scanPointTriples } from "../../lib/grounding/text/unifiedParser";
 
 function value<T>(r: Result<T>): T {
   assert.ok(r.ok, r.ok ? "" : r.error.message);
@@ -217,4 +218,24 @@ test("property: the parsers never throw and never fail internally on arbitrary t
     }),
     { numRuns: 3000 },
   );
+});
+
+test("property: the regex-free point scanner finds exactly the matches of the reference points_regex", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom("0", "1", "9", " ", ".", " ", "5"), maxLength: 80 }), (s) => {
+      const expected = [...s.matchAll(new RegExp(POINTS_RE.source, "g"))].map((m) => [m.index, m[1], Number(m[2]), Number(m[3])]);
+      const got: unknown[] = [];
+      scanPointTriples(s, (a, b, x, y) => got.push([a, s.slice(a, b), x, y]));
+      assert.deepEqual(got, expected);
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test("pyRepr writes floats like Python's repr", () => {
+  const cases: Array<[number, string]> = [
+    [5, "5.0"], [0.1, "0.1"], [-2.5, "-2.5"], [1e16, "1e+16"], [1.5e16, "1.5e+16"], [1e-5, "1e-05"], [0.0001, "0.0001"],
+    [123456789012345678, "1.2345678901234568e+17"], [-0, "-0.0"], [1e22, "1e+22"], [2.5e-7, "2.5e-07"], [9999999999999998, "9999999999999998.0"],
+  ];
+  for (const [x, s] of cases) assert.equal(pyRepr(x), s, String(x));
 });

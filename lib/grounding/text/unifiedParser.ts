@@ -7,7 +7,8 @@ import type { FramePoints } from "./types";
 // Python's `.` excludes only "\n"; JS's `.` also excludes \r, \u2028, \u2029, hence `[^\n]`.
 const COORD_RE = /<(?:points|tracks)[^\n]*? coords="([0-9\t:;, .]+)"\/?>/g;
 const FRAME_RE = /(?:^|\t|:|,|;)([0-9.]+) ([0-9. ]+)/g;
-const POINTS_RE = /([0-9]+) ([0-9]{3,4}) ([0-9]{3,4})/g;
+/** The reference's `points_regex`; `scanPointTriples` implements it without a regex. */
+export const POINTS_RE = /([0-9]+) ([0-9]{3,4}) ([0-9]{3,4})/g;
 const FLOAT_DIGITS_DOTS = /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/;
 
 /** One parsed point: frame field (image index / timestamp), raw id text, pixel x/y, offset of the point in the text. */
@@ -23,6 +24,50 @@ export interface RawPoint {
 function floatOfDigitsAndDots(s: string, offset: number): number {
   if (!FLOAT_DIGITS_DOTS.test(s)) throw new PyException("ValueError", `could not convert string to float: '${s}'`, offset);
   return Number(s);
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * All matches of `([0-9]+) ([0-9]{3,4}) ([0-9]{3,4})` (Python `finditer` / JS global exec semantics) in a string
+ * of digits, dots and spaces, without a regex: a match starting inside a digit run has the same continuation as one
+ * starting at that run's first digit, so only run starts (or the resume point) need trying. Group 2 must be a whole
+ * run of 3–4 digits (a space must follow it); group 3 takes the first 3–4 digits of its run.
+ * Calls `emit(idStart, idEnd, x, y)` per match. `POINTS_RE` is the specification (and the fuzz-test oracle).
+ */
+export function scanPointTriples(s: string, emit: (idStart: number, idEnd: number, x: number, y: number) => void): void {
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    if (!isDigit(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let e1 = i + 1;
+    while (e1 < n && isDigit(s.charCodeAt(e1))) e1++;
+    let ok = e1 < n && s.charCodeAt(e1) === 32;
+    let e2 = e1 + 1;
+    if (ok) {
+      while (e2 < n && isDigit(s.charCodeAt(e2))) e2++;
+      const len2 = e2 - (e1 + 1);
+      ok = (len2 === 3 || len2 === 4) && e2 < n && s.charCodeAt(e2) === 32;
+    }
+    let e3 = e2 + 1;
+    if (ok) {
+      while (e3 < n && e3 - (e2 + 1) < 4 && isDigit(s.charCodeAt(e3))) e3++;
+      ok = e3 - (e2 + 1) >= 3;
+    }
+    if (!ok) {
+      i = e1; // every start inside this digit run fails the same way
+      continue;
+    }
+    let x = 0;
+    for (let k = e1 + 1; k < e2; k++) x = x * 10 + (s.charCodeAt(k) - 48);
+    let y = 0;
+    for (let k = e2 + 1; k < e3; k++) y = y * 10 + (s.charCodeAt(k) - 48);
+    emit(i, e1, x, y);
+    i = e3;
+  }
 }
 
 /** Per-image sizes (`diff_res` in the reference): the frame field is `int()`-ed and indexes the lists, Python-style. */
@@ -58,12 +103,11 @@ export function unifiedMultiImagePoints(text: string, width: number | number[], 
         h = height as number;
       }
       const nums = grp[2];
-      POINTS_RE.lastIndex = 0;
-      for (let m = POINTS_RE.exec(nums); m; m = POINTS_RE.exec(nums)) {
-        const x = (Number(m[2]) / 1000) * w;
-        const y = (Number(m[3]) / 1000) * h;
-        if (0 <= x && x <= w && 0 <= y && y <= h) out.push({ frame, id: m[1], x, y, offset: bodyStart + numStart + m.index });
-      }
+      scanPointTriples(nums, (idStart, idEnd, xv, yv) => {
+        const x = (xv / 1000) * w;
+        const y = (yv / 1000) * h;
+        if (0 <= x && x <= w && 0 <= y && y <= h) out.push({ frame, id: nums.slice(idStart, idEnd), x, y, offset: bodyStart + numStart + idStart });
+      });
     }
   }
   return out;
