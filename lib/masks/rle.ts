@@ -182,21 +182,52 @@ export function runsFromMask(mask: Uint8Array, height: number, width: number): R
   if (mask.length !== height * width) {
     throw new RleError("bad-mask", `mask has ${mask.length} bytes, expected height*width = ${height * width}`);
   }
-  const counts: number[] = [];
-  let prev = 0;
-  let run = 0;
-  for (let x = 0; x < width; x++) {
-    for (let i = x; i < mask.length; i += width) {
-      const v = mask[i] !== 0 ? 1 : 0;
-      if (v !== prev) {
-        counts.push(run);
-        run = 0;
-        prev = v;
+  // Scan rows contiguously, recording per column the rows where the value flips (relative to a
+  // virtual 0 above row 0); then stitch the columns together in column-major order.
+  const flips: number[][] = Array.from({ length: width }, () => []);
+  const above = new Uint8Array(width);
+  const flipAt = (y: number, row: number, x0: number, x1: number) => {
+    for (let x = x0; x < x1; x++) {
+      const v = mask[row + x] !== 0 ? 1 : 0;
+      if (v !== above[x]) {
+        flips[x].push(y);
+        above[x] = v;
       }
-      run++;
     }
+  };
+  // Fast path: rows that equal the row above (compared 4 bytes at a time) cannot flip anything.
+  const words = width % 4 === 0 && mask.byteOffset % 4 === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2) : null;
+  const rowWords = width >> 2;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    if (!words || y === 0) {
+      flipAt(y, row, 0, width);
+      continue;
+    }
+    const cur = row >> 2;
+    const prev = cur - rowWords;
+    for (let i = 0; i < rowWords; i++) if (words[cur + i] !== words[prev + i]) flipAt(y, row, i * 4, i * 4 + 4);
   }
-  counts.push(run);
+  const counts: number[] = [];
+  let last = 0; // value at the end of the previous column
+  let runStart = 0;
+  for (let x = 0; x < width; x++) {
+    const f = flips[x];
+    const base = x * height;
+    let k = 0;
+    const first = f.length > 0 && f[0] === 0 ? 1 : 0;
+    if (first === 1) k = 1;
+    if (first !== last) {
+      counts.push(base - runStart);
+      runStart = base;
+    }
+    for (; k < f.length; k++) {
+      counts.push(base + f[k] - runStart);
+      runStart = base + f[k];
+    }
+    last = f.length % 2 === 1 ? 1 : 0;
+  }
+  counts.push(height * width - runStart);
   return { height, width, counts };
 }
 
@@ -208,9 +239,15 @@ export function decodeRle(rle: RleInput | RleRuns): Uint8Array {
   for (let j = 0; j < counts.length; j++) {
     const n = counts[j];
     if (j % 2 === 1) {
-      for (let t = idx; t < idx + n; t++) {
-        const y = t % height;
-        out[y * width + (t - y) / height] = 1;
+      // Fill the run one column segment at a time (no division per pixel).
+      let t = idx;
+      const end = idx + n;
+      while (t < end) {
+        const x = Math.floor(t / height);
+        const y = t - x * height;
+        const len = Math.min(end - t, height - y);
+        for (let k = 0, o = y * width + x; k < len; k++, o += width) out[o] = 1;
+        t += len;
       }
     }
     idx += n;

@@ -99,6 +99,22 @@ test("encode/decode round-trips and agrees with a direct pixel walk (property)",
   );
 });
 
+test("any non-zero byte is foreground, on both the word-at-a-time and the byte path (property)", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 10 }), fc.constantFrom(4, 8, 12, 5, 7), fc.array(fc.constantFrom(0, 1, 255, 7), { minLength: 120, maxLength: 120 }), (h, w, vals) => {
+      const mask = Uint8Array.from(vals.slice(0, h * w));
+      const binary = Uint8Array.from(mask, (v) => (v !== 0 ? 1 : 0));
+      assert.deepEqual(encodeRle(mask, h, w), encodeRle(binary, h, w));
+      assert.deepEqual(Array.from(decodeRle(encodeRle(mask, h, w))), Array.from(binary));
+      // an unaligned view takes the byte path and must agree
+      const shifted = new Uint8Array(mask.length + 1);
+      shifted.set(mask, 1);
+      assert.deepEqual(encodeRle(shifted.subarray(1), h, w), encodeRle(binary, h, w));
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test("pair iou and merge reject size mismatches instead of returning pycocotools' -1 / empty RLE", () => {
   const a = encodeRle(new Uint8Array(4).fill(1), 2, 2);
   const b = encodeRle(new Uint8Array(6).fill(1), 2, 3);
