@@ -99,3 +99,14 @@ test("bad options and layouts", async () => {
   writeFileSync(path.join(d.root, "ImageSets", "2017", "val.txt"), "cat\nmissing\n");
   await fails(["--davis-root", d.root, "--results", d.res, "--quiet"], /images for sequence missing not found/);
 });
+
+test("dot-files next to the frames are ignored, as the reference's glob('*.png') ignores them", async () => {
+  const d = dataset({ voidBand: true });
+  const before = path.join(work, "before.json");
+  const afterJson = path.join(work, "after.json");
+  assert.equal(await runDavis(["--davis-root", d.root, "--results", d.res, "--task", "semi-supervised", "--quiet", "--out", before]), 0);
+  writeFileSync(path.join(d.root, "Annotations", "480p", "cat", "._00000.png"), "AppleDouble junk");
+  writeFileSync(path.join(d.root, "JPEGImages", "480p", "cat", "._00000.jpg"), "");
+  assert.equal(await runDavis(["--davis-root", d.root, "--results", d.res, "--task", "semi-supervised", "--quiet", "--out", afterJson]), 0);
+  assert.deepEqual(JSON.parse(readFileSync(afterJson, "utf8")), JSON.parse(readFileSync(before, "utf8")));
+});

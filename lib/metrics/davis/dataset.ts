@@ -36,7 +36,8 @@ function sortedFiles(dir: string, ext: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
   // numpy sorts str arrays by code point; plain JS comparison of UTF-16 units agrees for BMP names.
   return readdirSync(dir)
-    .filter((n) => n.endsWith(ext))
+    // glob('*.ext') skips dot-files (e.g. macOS "._00000.png" companions), so must we.
+    .filter((n) => n.endsWith(ext) && !n.startsWith("."))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
