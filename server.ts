@@ -8,6 +8,7 @@ import { Server } from "socket.io";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { getDb } from "./lib/db";
 import { seedDemo } from "./lib/services/demo";
+import { ffmpegPath, ffprobePath } from "./lib/video";
 import { attachLive } from "./app/_server/live";
 import { setLivePublisher } from "./app/_server/live-hub";
 import { dataDir, videoStoreDir } from "./app/_server/storage";
@@ -18,6 +19,10 @@ const hostname = "127.0.0.1";
 const dev = process.env.NODE_ENV === "development";
 
 async function main(): Promise<void> {
+  // Resolve the ffmpeg/ffprobe binaries here, outside Next's bundles (where package resolution from the
+  // bundled chunk fails), and hand them to lib/video through its env overrides.
+  process.env.GROUNDTRACK_FFMPEG ??= ffmpegPath();
+  process.env.GROUNDTRACK_FFPROBE ??= ffprobePath();
   // Created here first: route bundles find this same client on globalThis instead of opening their own.
   const db = getDb();
   await seedOnFirstStart(db);
