@@ -12,3 +12,4 @@ export * from "./point-hota";
 export * from "./tracking";
 export { masksAtFrame, maskOfObject } from "./frame-judge";
 export * from "./track-inputs";
+export * from "./from-text";
