@@ -80,12 +80,12 @@ function sizeForImage(s: string, widths: number[], heights: number[], offset: nu
   return [frame, widths[i], heights[i]];
 }
 
-/** `extract_multi_image_points(text, w, h, extract_ids=True)`; `width`/`height` may be per-image lists.
- * Throws PyException where Python raises. */
-export function unifiedMultiImagePoints(text: string, width: number | number[], height: number | number[]): RawPoint[] {
+type PointVisitor = (frame: number, id: string, x: number, y: number, offset: number) => void;
+
+/** Walks every in-image point of the text in order, as `extract_multi_image_points` yields them. */
+function visitPoints(text: string, width: number | number[], height: number | number[], visit: PointVisitor): void {
   const diffRes = Array.isArray(width) && Array.isArray(height);
   if (diffRes && width.length !== height.length) throw new PyException("AssertionError", "width and height lists differ in length");
-  const out: RawPoint[] = [];
   // exec loops over module-level regexes (reset here, never re-entered) avoid matchAll's iterator overhead.
   COORD_RE.lastIndex = 0;
   for (let coord = COORD_RE.exec(text); coord; coord = COORD_RE.exec(text)) {
@@ -106,33 +106,38 @@ export function unifiedMultiImagePoints(text: string, width: number | number[], 
       scanPointTriples(nums, (idStart, idEnd, xv, yv) => {
         const x = (xv / 1000) * w;
         const y = (yv / 1000) * h;
-        if (0 <= x && x <= w && 0 <= y && y <= h) out.push({ frame, id: nums.slice(idStart, idEnd), x, y, offset: bodyStart + numStart + idStart });
+        if (0 <= x && x <= w && 0 <= y && y <= h) visit(frame, nums.slice(idStart, idEnd), x, y, bodyStart + numStart + idStart);
       });
     }
   }
+}
+
+/** `extract_multi_image_points(text, w, h, extract_ids=True)`; `width`/`height` may be per-image lists.
+ * Throws PyException where Python raises. */
+export function unifiedMultiImagePoints(text: string, width: number | number[], height: number | number[]): RawPoint[] {
+  const out: RawPoint[] = [];
+  visitPoints(text, width, height, (frame, id, x, y, offset) => out.push({ frame, id, x, y, offset }));
   return out;
 }
 
 /** `UnifiedPointFormatter.extract_tracks`: group by timestamp (sorted), `frame = round(t * fps)`,
- * a repeated id (same text) within a timestamp is dropped. */
+ * a repeated id (same text) within a timestamp is dropped (the first one is kept). */
 export function unifiedTracks(text: string, width: number, height: number, fps: number): FramePoints[] {
-  const byTime = new Map<number, RawPoint[]>();
-  for (const p of unifiedMultiImagePoints(text, width, height)) {
-    const list = byTime.get(p.frame);
-    if (list) list.push(p);
-    else byTime.set(p.frame, [p]);
-  }
+  type Group = { seen: Set<string>; points: FramePoints["points"] };
+  const byTime = new Map<number, Group>();
+  // Timestamps usually arrive in runs: remember the current group instead of hashing every point's time.
+  let lastTime = NaN;
+  let lastGroup: Group | undefined;
+  visitPoints(text, width, height, (time, id, x, y) => {
+    let group = time === lastTime ? lastGroup : byTime.get(time);
+    if (!group) byTime.set(time, (group = { seen: new Set(), points: [] }));
+    lastTime = time;
+    lastGroup = group;
+    if (group.seen.has(id)) return;
+    group.seen.add(id);
+    group.points.push({ id: Number(id), x, y });
+  });
   const out: FramePoints[] = [];
-  for (const time of [...byTime.keys()].sort((a, b) => a - b)) {
-    const frame = pyRound(time * fps);
-    const seen = new Set<string>();
-    const points: FramePoints["points"] = [];
-    for (const p of byTime.get(time)!) {
-      if (seen.has(p.id)) continue;
-      seen.add(p.id);
-      points.push({ id: Number(p.id), x: p.x, y: p.y });
-    }
-    out.push({ frame, time, points });
-  }
+  for (const time of [...byTime.keys()].sort((a, b) => a - b)) out.push({ frame: pyRound(time * fps), time, points: byTime.get(time)!.points });
   return out;
 }
