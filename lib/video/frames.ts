@@ -271,8 +271,13 @@ export class FrameStore {
   private async decodeInto(video: VideoSource, stream: number, tmp: string, fromUs: number, toUs: number, firstFrame: number, lastFrame: number, seek: number | undefined, size: FrameSize): Promise<boolean> {
     await mkdir(tmp, { recursive: true });
     this.decodes++;
-    // showinfo sits before select so it also reports the frames decoded between the seek point and the chunk.
-    const filters = ["settb=AVTB", "showinfo", `select='between(pts,${fromUs},${toUs})'`];
+    // From the start of the file, frame i is simply the i-th decoded frame: select by ordinal (exact by
+    // definition, whatever the timestamps). After a seek, ordinals are unknown: select by the indexed pts range,
+    // with showinfo before select so it also reports the frames decoded between the seek point and the chunk.
+    const filters =
+      seek === undefined
+        ? ["settb=AVTB", `select='between(n,${firstFrame},${lastFrame})'`, "showinfo"]
+        : ["settb=AVTB", "showinfo", `select='between(pts,${fromUs},${toUs})'`];
     if (size.width !== undefined && size.width !== video.meta.width) filters.push(`scale=${size.width}:-2:flags=bicubic`);
     const ext = EXT[this.format];
     const count = lastFrame - firstFrame + 1;
@@ -291,31 +296,30 @@ export class FrameStore {
       throw new VideoError("corrupt", `Decoding frames ${firstFrame}-${lastFrame} of '${video.id}' failed: ${why}`);
     }
     const decoded = parseShowinfo(r.stderr);
-    if (seek !== undefined) {
-      // After a seek, frames presented before the first keyframe may reference pictures from before the seek
-      // point (open GOP, packed B-frames in AVI): their pts are right but their pixels are not. Such a chunk is
-      // only trusted when decoding restarted at a keyframe no later than the chunk's first frame.
-      const firstKey = decoded.find((f) => f.key);
-      if (!firstKey || firstKey.ptsUs === null || firstKey.ptsUs > fromUs) return false;
-    }
-    const frames = decoded.filter((f) => f.ptsUs !== null && f.ptsUs >= fromUs && f.ptsUs <= toUs).slice(0, count);
-    // Map each output frame to its index by pts (equal pts go to consecutive indices, as in the index).
-    const want = new Map<number, number[]>();
-    for (let i = firstFrame; i <= lastFrame; i++) {
-      const key = Math.round(video.meta.timestamps[i] * 1e6);
-      const list = want.get(key);
-      if (list) list.push(i);
-      else want.set(key, [i]);
-    }
     const outputs = (await readdir(tmp)).filter((f) => f.endsWith(`.${ext}`)).sort();
+    if (seek === undefined) {
+      if (outputs.length !== count || decoded.length !== count) return false;
+      for (let k = 0; k < count; k++) await rename(path.join(tmp, outputs[k]), this.framePath(tmp, firstFrame + k));
+      return true;
+    }
+    // After a seek, frames presented before the first keyframe may reference pictures from before the seek
+    // point (open GOP, packed B-frames in AVI): their pts are right but their pixels are not. Such a chunk is
+    // only trusted when decoding restarted at a keyframe no later than the chunk's first frame.
+    const firstKey = decoded.find((f) => f.key);
+    if (!firstKey || firstKey.ptsUs === null || firstKey.ptsUs > fromUs) return false;
+    const frames = decoded.filter((f) => f.ptsUs !== null && f.ptsUs >= fromUs && f.ptsUs <= toUs).slice(0, count);
     if (outputs.length !== frames.length) return false;
+    // Map each output frame to its index by pts (index timestamps are unique). A frame whose timestamp the
+    // index had to repair matches nothing, which sends the chunk to the ordinal decode from the start.
+    const want = new Map<number, number>();
+    for (let i = firstFrame; i <= lastFrame; i++) want.set(Math.round(video.meta.timestamps[i] * 1e6), i);
     const found = new Set<number>();
     for (let k = 0; k < frames.length; k++) {
-      const idx = want.get(frames[k].ptsUs as number)?.shift();
-      if (idx === undefined) return false;
+      const idx = want.get(frames[k].ptsUs as number);
+      if (idx === undefined || found.has(idx)) return false;
       found.add(idx);
       await rename(path.join(tmp, outputs[k]), this.framePath(tmp, idx));
     }
-    return found.size === lastFrame - firstFrame + 1;
+    return found.size === count;
   }
 }

@@ -1,7 +1,7 @@
 // probeVideo: stream facts from ffprobe plus a frame-exact index built from ONE ffmpeg decode of the video stream.
-// The index lists every frame ffmpeg decodes (vsync passthrough: nothing duplicated or dropped) with its
-// presentation timestamp (best-effort pts, i.e. packet pts or, when missing as in AVI, the dts) rescaled to
-// microseconds, sorted by pts. The same decode yields 64x48 thumbnails for shot detection, so shot indices and
+// The index lists every frame ffmpeg decodes (vsync passthrough: nothing duplicated or dropped), in the
+// decoder's output (= presentation) order, with its presentation timestamp (best-effort pts: the packet pts or,
+// when missing as in AVI, the dts) rescaled to microseconds; broken timestamps are repaired (repairTimestamps). The same decode yields 64x48 thumbnails for shot detection, so shot indices and
 // frame indices cannot drift apart.
 import { open, stat } from "node:fs/promises";
 import { z } from "zod";
@@ -24,7 +24,10 @@ export interface VideoMeta {
   durationSec: number;
   /** Number of frames ffmpeg decodes — equals timestamps.length. */
   frameCount: number;
-  /** Presentation timestamp (seconds, container clock — not shifted to 0, 1 µs resolution) of each frame, ascending. */
+  /**
+   * Presentation timestamp of each frame (seconds on the container clock — not shifted to 0 — at 1 µs
+   * resolution), strictly increasing. Frame i is the i-th frame ffmpeg decodes.
+   */
   timestamps: number[];
   /** Frame indices that start a new shot (never 0). */
   shotBoundaries: number[];
@@ -150,16 +153,33 @@ export function decodeInputArgs(file: string, streamIndex: number, seekSec?: num
   return ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info", "-copyts", ...seek, "-i", file, "-map", `0:${streamIndex}`, "-an", "-sn", "-dn", "-vsync", "0"];
 }
 
-/** Fills missing pts (extrapolating by one nominal frame) and returns the frames in presentation order. */
-function orderFrames(frames: ShowinfoFrame[], fps: number): { ptsUs: number[]; order: number[] } {
-  const step = Math.round(1e6 / (fps > 0 ? fps : 25));
-  const filled: number[] = [];
-  for (let i = 0; i < frames.length; i++) {
-    const p = frames[i].ptsUs;
-    filled.push(p !== null ? p : i === 0 ? 0 : filled[i - 1] + step);
+/**
+ * Per-frame timestamps in decoder output order. The decoder already emits frames in presentation order
+ * (it reorders B-frames by the codec's own picture order), so the index keeps that order: frame i is the i-th
+ * frame ffmpeg outputs. Timestamps the container got wrong — missing, or not after the previous frame (e.g. a
+ * last frame whose only timestamp is its dts) — are repaired to previous + median frame duration, so
+ * `timestamps` is strictly increasing. Returns the repaired µs values and how many needed repair.
+ */
+export function repairTimestamps(frames: ShowinfoFrame[], fps: number): { ptsUs: number[]; repaired: number } {
+  const raw = frames.map((f) => f.ptsUs);
+  const deltas: number[] = [];
+  for (let i = 1; i < raw.length; i++) {
+    const a = raw[i - 1];
+    const b = raw[i];
+    if (a !== null && b !== null && b > a) deltas.push(b - a);
   }
-  const order = filled.map((_, i) => i).sort((a, b) => filled[a] - filled[b] || a - b); // stable
-  return { ptsUs: order.map((i) => filled[i]), order };
+  const step = median(deltas) || Math.round(1e6 / (fps > 0 ? fps : 25));
+  const out: number[] = [];
+  let repaired = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const p = raw[i];
+    if (p !== null && (i === 0 || p > out[i - 1])) out.push(p);
+    else {
+      out.push(i === 0 ? 0 : out[i - 1] + step);
+      repaired++;
+    }
+  }
+  return { ptsUs: out, repaired };
 }
 
 function median(xs: number[]): number {
@@ -226,16 +246,13 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
   }
 
   const nominal = parseRational(stream.avg_frame_rate) || parseRational(stream.r_frame_rate);
-  const { ptsUs, order } = orderFrames(frames, nominal);
+  const { ptsUs } = repairTimestamps(frames, nominal);
   const timestamps = ptsUs.map((us) => us / 1e6);
   const deltas = ptsUs.slice(1).map((p, i) => p - ptsUs[i]);
   const med = median(deltas);
   const isVfr = deltas.some((d) => Math.abs(d - med) > Math.max(2000, 0.1 * med));
   const fps = nominal || (med > 0 ? 1e6 / med : 0);
-  // Shot scores are in decode order; map each cut to its presentation index.
-  const position = new Array<number>(order.length);
-  order.forEach((decodeIdx, presIdx) => (position[decodeIdx] = presIdx));
-  const shotBoundaries = detectShotBoundaries(scorer.scores, opts.shots).map((i) => position[i]).filter((i) => i > 0).sort((a, b) => a - b);
+  const shotBoundaries = detectShotBoundaries(scorer.scores, opts.shots);
   const durationSec =
     parseRational(stream.duration) || formatDuration || (timestamps.length ? timestamps[timestamps.length - 1] - timestamps[0] + (med || 1e6 / (fps || 25)) / 1e6 : 0);
   return {

@@ -48,8 +48,8 @@ export class ShotScorer {
 
 /**
  * Frames that start a new shot (never 0): the score is above `threshold` and is a clear peak — at least
- * `peakRatio` times the largest score among the 2 frames on either side (so fast motion or a two-frame
- * dissolve does not count as several cuts).
+ * `peakRatio` times the largest below-threshold score among the 2 frames on either side (so fast motion does
+ * not count as a cut, while two cuts in a row — a one-frame shot — both count).
  */
 export function detectShotBoundaries(scores: readonly number[], opts: ShotDetectorOptions = {}): number[] {
   const threshold = opts.threshold ?? 0.3;
@@ -59,7 +59,7 @@ export function detectShotBoundaries(scores: readonly number[], opts: ShotDetect
     const s = scores[i];
     if (s < threshold) continue;
     let neighbour = 0;
-    for (let j = Math.max(1, i - 2); j <= Math.min(scores.length - 1, i + 2); j++) if (j !== i) neighbour = Math.max(neighbour, scores[j]);
+    for (let j = Math.max(1, i - 2); j <= Math.min(scores.length - 1, i + 2); j++) if (j !== i && scores[j] < threshold) neighbour = Math.max(neighbour, scores[j]);
     if (s >= peakRatio * neighbour) cuts.push(i);
   }
   return cuts;

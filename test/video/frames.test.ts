@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { PNG } from "pngjs";
-import { FrameStore, VideoError, generateSyntheticVideo, probeVideo, type VideoSource } from "../../lib/video";
+import { FrameStore, VideoError, generateSyntheticVideo, probeVideo, type SyntheticSpec, type VideoSource } from "../../lib/video";
 import { decodeAllRgb, samplesDir, tempDir } from "./helpers";
 
 const dir = tempDir();
@@ -41,7 +41,7 @@ for (const [name, spec] of [
   ["bframes.mp4", { bframes: true, cuts: [20] }],
   ["vp9.webm", {}],
   ["xvid-bframes.avi", { bframes: true }],
-] as const) {
+] as Array<[string, Partial<SyntheticSpec>]>) {
   test(`frame i via a chunk equals frame i of a full decode: ${name}, seek preroll ${preroll}s`, async () => {
     const file = path.join(dir, `p${preroll}-${name}`);
     const { meta } = await generateSyntheticVideo(file, { width: 96, height: 64, frames: 60, gop: 8, ...spec }, 3);
@@ -74,6 +74,18 @@ test("frame i via a chunk equals frame i of a full decode: real vtest.avi (scale
   assert.equal(full.length / fb, meta.frameCount);
   for (const i of [59, 41, 40, 39, 20, 0, 400, 790, 794]) {
     assert.ok(pngToRgb(await store.readFrame(video, i, { width: 192 })).equals(full.subarray(i * fb, (i + 1) * fb)), `vtest frame ${i}`);
+  }
+});
+
+test("real box.mp4: the last frame (no pts, repaired timestamp) and its neighbours equal the full decode", async () => {
+  const file = path.join(await samplesDir(), "box.mp4");
+  const meta = await probeVideo(file);
+  const store = new FrameStore({ cacheDir: path.join(dir, "cache"), chunkSize: 4, format: "png" });
+  const video = { id: "box", path: file, meta };
+  const full = decodeAllRgb(file, 64);
+  const fb = 64 * 48 * 3;
+  for (const i of [454, 453, 452, 451, 450, 449, 200]) {
+    assert.ok(pngToRgb(await store.readFrame(video, i, { width: 64 })).equals(full.subarray(i * fb, (i + 1) * fb)), `box frame ${i}`);
   }
 });
 
