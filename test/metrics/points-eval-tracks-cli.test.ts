@@ -167,3 +167,42 @@ test("a GT video without a prediction is scored as empty and reported", async ()
   assert.deepEqual(res.missingPredictions, ["m1"]);
   assert.equal(res.mean.f1, 0);
 });
+
+test("--corrected pairs GT points with their own object's mask even when the mask list is in another order", async () => {
+  const W = 10;
+  const H = 4;
+  const rect = (x0: number, x1: number) => {
+    const counts: number[] = [x0 * H, (x1 - x0 + 1) * H, (W - 1 - x1) * H];
+    return { size: [H, W], counts };
+  };
+  // mask_id order [a, b] numbers the points; the masks list is [b, a] (Molmo2 keeps that dict order).
+  const row = {
+    id: "r",
+    fps: 1,
+    w: W,
+    h: H,
+    mask_id: ["a", "b"],
+    points: [
+      { object_id: "a", points: [[1, 1], [1, 1]] },
+      { object_id: "b", points: [[8, 1], null] },
+    ],
+    masks: [
+      { object_id: "b", masks: [rect(6, 9), null] },
+      { object_id: "a", masks: [rect(0, 3), rect(0, 3)] },
+    ],
+  };
+  const gt = file("gt-order.json", JSON.stringify([row]));
+  const pred = file("pred-order.json", JSON.stringify([{ id: "r", frames: [{ frame: 0, points: [{ id: 1, x: 1, y: 1 }, { id: 2, x: 8, y: 1 }] }, { frame: 1, points: [{ id: 1, x: 1, y: 1 }] }] }]));
+  const out = path.join(dir, "order.json");
+  assert.equal((await run(["--gt", gt, "--pred", pred, "--out", out, "--corrected", "--quiet"])).code, 0);
+  const fixed = JSON.parse(readFileSync(out, "utf8")) as { perVideo: Array<Record<string, number>> };
+  assert.equal(fixed.perVideo[0].precision, 1);
+  assert.equal(fixed.perVideo[0].recall, 1);
+  assert.equal(fixed.perVideo[0].HOTA, 1);
+  assert.equal((await run(["--gt", gt, "--pred", pred, "--out", out, "--quiet"])).code, 0);
+  const molmo = JSON.parse(readFileSync(out, "utf8")) as { perVideo: Array<Record<string, number>> };
+  // Molmo2: frame 0 judges a's point against b's mask and vice versa (0 hits); frame 1 judges a against b's
+  // (absent) mask and divides by 2 objects.
+  assert.equal(molmo.perVideo[0].precision, 0);
+  assert.equal(molmo.perVideo[0].recall, 0);
+});
