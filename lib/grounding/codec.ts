@@ -178,14 +178,3 @@ export function decodeTargets(grid: PointingGrid, targets: readonly PointTarget[
   }
   return out;
 }
-
-/** `image_pos_ids` ("one_d"): position of each image token among indexable tokens, `max(cumsum - 1, 0)`. */
-export function imagePositionIds(indexable: Uint8Array): Int32Array {
-  const out = new Int32Array(indexable.length);
-  let c = 0;
-  for (let i = 0; i < indexable.length; i++) {
-    c += indexable[i] ? 1 : 0;
-    out[i] = Math.max(c - 1, 0);
-  }
-  return out;
-}

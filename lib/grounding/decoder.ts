@@ -2,7 +2,7 @@
 // Rules from olmo/models/molmo_point/molmo_point.py (MolmoPoint.generate, mode "native") and
 // olmo/hf_model/modeling_molmo_point.py (MolmoPointLogitProcessor, mode "hf").
 import { N_LOCATIONS, NO_POINTS_LABEL } from "./tokens";
-import type { PointTarget } from "./codec";
+import type { PointingGrid, PointTarget } from "./codec";
 
 /** What the LM head may do with one pointing token at the next step. */
 export type TokenRule = "allow" | "ban" | "force";
@@ -82,6 +82,11 @@ export class PointDecoder {
     this.forceSubpatchSorted = opts.forceSubpatchSorted ?? true;
     this.indexable = opts.indexable;
     this.tokenPooling = opts.tokenPooling;
+  }
+
+  /** A decoder for one image/video grid, with its non-indexable tokens and padded subpatches masked. */
+  static forGrid(grid: PointingGrid, opts: Omit<PointDecoderOptions, "nPatches" | "nSubpatches" | "indexable" | "tokenPooling"> = {}): PointDecoder {
+    return new PointDecoder({ ...opts, nPatches: grid.nTokens, nSubpatches: grid.cells, indexable: grid.indexable, tokenPooling: grid.tokenPooling });
   }
 
   /** Current phase. */

@@ -2,7 +2,7 @@
 // with include_point_number="no_space_id_last", location token, no-more-points terminator) and the HF
 // `<POINT_k>` virtual-token form (olmo/hf_model/modeling_molmo_point.py: get_subpatch_ids).
 import { LOCATION_TOKEN, N_LOCATIONS, NO_POINTS_LABEL, PATCH_TOKEN, SUBPATCH_TOKEN } from "./tokens";
-import type { PointTarget } from "./codec";
+import { decodeTarget, type PointingGrid, type PointTarget } from "./codec";
 
 function checkIds(ids: readonly number[]): void {
   ids.forEach((id, i) => {
@@ -97,4 +97,19 @@ export function parseHfPoints(text: string, b: HfPointBounds): { targets: PointT
 export function pairTargetsWithIds(targets: readonly PointTarget[], ids: readonly number[]): { target: PointTarget; id: number }[] {
   const real = targets.filter((t) => t.patch !== NO_POINTS_LABEL);
   return real.slice(0, ids.length).map((target, i) => ({ target, id: ids[i] }));
+}
+
+/**
+ * `token_ids_to_coordinates` with the answer text: decoded points prefixed by the ids parsed from the
+ * text, `[id, x, y]` (image) or `[id, t, x, y]` (video). Targets that do not decode are skipped, and
+ * ids are zipped in order, so a truncated answer (one id short) keeps its complete points.
+ */
+export function decodePointsWithIds(grid: PointingGrid, targets: readonly PointTarget[], text: string): number[][] {
+  const points: number[][] = [];
+  for (const t of targets) {
+    const p = decodeTarget(grid, t);
+    if (p) points.push(p);
+  }
+  const ids = parsePointIds(text);
+  return points.slice(0, ids.length).map((p, i) => [ids[i], ...p]);
 }

@@ -58,3 +58,23 @@ export function rotateRows(
   for (let r = 0; r < positions.length; r++) out.set(rotate(x.subarray(r * dim, (r + 1) * dim), positions[r], theta, invFreq), r * dim);
   return out;
 }
+
+/** `image_pos_ids` ("one_d"): position of each image token among indexable tokens, `max(cumsum - 1, 0)`. */
+export function imagePositionIds(indexable: Uint8Array): Int32Array {
+  const out = new Int32Array(indexable.length);
+  let c = 0;
+  for (let i = 0; i < indexable.length; i++) {
+    c += indexable[i] ? 1 : 0;
+    out[i] = Math.max(c - 1, 0);
+  }
+  return out;
+}
+
+/**
+ * Rotates the patch keys `[nTokens, dim]` by their position among indexable tokens (non-indexable
+ * global-crop tokens get position 0, i.e. are left unrotated). The no-more-points key is appended
+ * after rotation in the reference, so it is not part of `keys`.
+ */
+export function rotatePatchKeys(keys: Float32Array, dim: number, indexable: Uint8Array, theta: number = PATCH_ROTARY_THETA, invFreq?: Float32Array): Float32Array {
+  return rotateRows(keys, dim, imagePositionIds(indexable), theta, invFreq);
+}

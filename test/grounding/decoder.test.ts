@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PointDecoder } from "../../lib/grounding";
+import { buildImageGrid, PointDecoder } from "../../lib/grounding";
 import { loadFixture } from "./fixtures";
 
 interface HfCase { nPatches: number; nSubpatches: number; noMorePointsClass: boolean; textVocab: number; prompt: number[]; chosen: number[]; masks: string[] }
@@ -133,4 +133,23 @@ test("query rotary position follows the previous patch and resets after no-more-
   d.feedLocation(0);
   d.feedPatch(5);
   assert.equal(d.queryRotaryPosition(pos), 0);
+});
+
+test("forGrid masks the global crop and padded subpatches of an image grid", () => {
+  const g = buildImageGrid(640, 480, 8); // 46×46 stitched grid → 23×23 windows, none padded; global 27→28 padded
+  const d = PointDecoder.forGrid(g);
+  d.feedText();
+  const m = d.patchMask();
+  assert.equal(m.length, g.nTokens + 1);
+  assert.equal(m.slice(0, g.nGlobalTokens).some((v) => v === 1), false);
+  assert.equal(m[g.nGlobalTokens], 1);
+  const odd = buildImageGrid(378, 378, 1); // 27×27 stitched grid: the last window row/column is padded
+  const e = PointDecoder.forGrid(odd);
+  e.feedText();
+  e.feedPatch(odd.nTokens - 1);
+  assert.deepEqual(Array.from(e.subpatchMask()), [1, 0, 0, 0]);
+  e.feedSubpatch(0);
+  e.feedLocation(0);
+  // Only subpatch 0 exists in that window, so repeating the patch is banned.
+  assert.equal(e.patchMask()[odd.nTokens - 1], 0);
 });

@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatHfPoints, formatPointAnswer, hfOffsets, parseHfPoints, parsePointIds } from "../../lib/grounding";
+import {
+  buildImageGrid, decodePointsWithIds, decodeTargets, encodeImagePoints, formatHfPoints, formatPointAnswer, hfOffsets, parseHfPoints,
+  parsePointIds, withTerminator,
+} from "../../lib/grounding";
 import { loadFixture } from "./fixtures";
 
 interface MpCase { n: number; ids: number[] | null; label: string; text: string; parsedIds: number[] }
@@ -31,4 +34,13 @@ test("HF offsets and invalid triples", () => {
   assert.deepEqual(hfOffsets(b), { noMorePoints: 10, subpatchStart: 11, locationStart: 15 });
   assert.equal(formatHfPoints([{ patch: 2, subpatch: 1, location: 8 }], [1], b), "<POINT_2><POINT_12><POINT_23>1<POINT_10>");
   assert.throws(() => parseHfPoints("<POINT_2><POINT_3><POINT_23>1", b), /invalid point triple/);
+});
+
+test("decodePointsWithIds zips ids parsed from the answer with decoded points (truncation tolerant)", () => {
+  const g = buildImageGrid(640, 480, 8);
+  const targets = withTerminator(encodeImagePoints(g, [[10, 10], [600, 400]]));
+  const pts = decodeTargets(g, targets);
+  assert.deepEqual(decodePointsWithIds(g, targets, formatPointAnswer([1, 2], "cat")), [[1, ...pts[0]], [2, ...pts[1]]]);
+  const truncated = formatPointAnswer([1, 2], "cat").slice(0, 60);
+  assert.deepEqual(decodePointsWithIds(g, targets, truncated), [[1, ...pts[0]]]);
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { imagePositionIds, rotate, rotaryInvFreq, rotateRows } from "../../lib/grounding";
+import { imagePositionIds, rotate, rotaryInvFreq, rotatePatchKeys, rotateRows } from "../../lib/grounding";
 import { assertClose, loadFixture } from "./fixtures";
 
 interface RotCase { dim: number; x: number[][]; positions: number[]; flat: number[][]; hf: number[][]; invFreq: number[] }
@@ -60,4 +60,13 @@ test("q·k after rotation depends only on the position offset", () => {
 
 test("image position ids count indexable tokens only", () => {
   assert.deepEqual(Array.from(imagePositionIds(new Uint8Array([0, 0, 1, 1, 1]))), [0, 0, 0, 1, 2]);
+});
+
+test("patch keys are rotated by their indexable position; global tokens stay unrotated", () => {
+  const dim = 8;
+  const keys = Float32Array.from({ length: 4 * dim }, (_, i) => Math.cos(i));
+  const out = rotatePatchKeys(keys, dim, new Uint8Array([0, 1, 1, 1]));
+  assert.deepEqual(Array.from(out.subarray(0, 2 * dim)), Array.from(keys.subarray(0, 2 * dim)));
+  assert.deepEqual(Array.from(out.subarray(2 * dim, 3 * dim)), Array.from(rotate(keys.subarray(2 * dim, 3 * dim), 1)));
+  assert.deepEqual(Array.from(out.subarray(3 * dim)), Array.from(rotate(keys.subarray(3 * dim), 2)));
 });
