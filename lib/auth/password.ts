@@ -1,11 +1,15 @@
-// Password hashing (bcrypt, cost 10: ~50 ms per check, slow enough for offline guessing, fast enough for tests).
+// Password hashing (bcrypt, cost 10 by default: slow enough against offline guessing). Tests lower the cost
+// with GROUNDTRACK_BCRYPT_COST (4-15); the cost is stored in each hash, so verification follows the hash.
 import bcrypt from "bcryptjs";
 import { randomBytes } from "node:crypto";
 
-const COST = 10;
+function cost(): number {
+  const c = Number(process.env.GROUNDTRACK_BCRYPT_COST ?? 10);
+  return Number.isInteger(c) && c >= 4 && c <= 15 ? c : 10;
+}
 
 export function hashPassword(plain: string): Promise<string> {
-  return bcrypt.hash(plain, COST);
+  return bcrypt.hash(plain, cost());
 }
 
 export function verifyPassword(plain: string, hash: string): Promise<boolean> {

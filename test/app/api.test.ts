@@ -21,6 +21,7 @@ import * as progress from "../../app/api/admin/progress/route";
 import * as projects from "../../app/api/projects/route";
 import * as expressions from "../../app/api/expressions/route";
 import * as users from "../../app/api/users/route";
+import * as nextPage from "../../app/next/route";
 
 let t: TestDb;
 let w: World;
@@ -81,6 +82,26 @@ describe("auth", () => {
     assert.equal((await call(assign.POST, { cookie: cookies.rev, params: id(w.taskIds[0]!), body: { assigneeId: w.users.ann1.id } })).status, 403);
   });
 
+  it("an HTML form login redirects (303) to a same-site `next` only, and a failed one back to /login", async () => {
+    const form = (fields: Record<string, string>) => login.POST(new Request("http://127.0.0.1/api/auth/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() }));
+    const ok = await form({ username: "rev", password: w.password, next: "/review" });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.headers.get("location"), "/review");
+    assert.match(ok.headers.get("set-cookie") ?? "", /^gt_session=.+HttpOnly/);
+    assert.equal((await form({ username: "rev", password: w.password, next: "//evil.example" })).headers.get("location"), "/");
+    const bad = await form({ username: "rev", password: "x", next: "/review" });
+    assert.equal(bad.status, 303);
+    assert.equal(bad.headers.get("location"), "/login?error=1&next=%2Freview");
+    assert.equal(bad.headers.get("set-cookie"), null);
+  });
+
+  it("/next sends anonymous users to /login and reviewers get 403", async () => {
+    const anon = await nextPage.GET(new Request("http://127.0.0.1/next"));
+    assert.equal(anon.status, 303);
+    assert.equal(anon.headers.get("location"), "/login?next=/next");
+    assert.equal((await nextPage.GET(new Request("http://127.0.0.1/next", { headers: { cookie: cookies.rev } }))).status, 403);
+  });
+
   it("logout invalidates the session", async () => {
     const c = await loginCookie("ann2", w.password);
     assert.equal((await call(me.GET, { cookie: c })).status, 200);
@@ -92,6 +113,8 @@ describe("auth", () => {
 describe("workflow", () => {
   it("next task claims distinct tasks for two annotators and returns the same one again", async () => {
     const a = await call(next.GET, { cookie: cookies.ann1 });
+    const page = await nextPage.GET(new Request("http://127.0.0.1/next", { headers: { cookie: cookies.ann1 } }));
+    assert.equal(page.headers.get("location"), `/tasks/${a.body.task.id}`, "/next opens the same task");
     const b = await call(next.GET, { cookie: cookies.ann2 });
     assert.equal(a.status, 200);
     assert.notEqual(a.body.task.id, b.body.task.id);

@@ -47,6 +47,7 @@ export interface World {
 
 /** admin, reviewer, two annotators; one 640x480 100-frame video; one expression with 3 objects, 3 tasks. */
 export async function seedWorld(db: Db): Promise<World> {
+  process.env.GROUNDTRACK_BCRYPT_COST = "4"; // test users only: fast hashes
   const password = "test-password-1";
   const mk = async (username: string, role: "admin" | "reviewer" | "annotator"): Promise<Actor> => {
     const u = await createUser(db, null, { username, displayName: username.toUpperCase(), role, password });

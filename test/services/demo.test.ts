@@ -13,6 +13,7 @@ const SPEC = { width: 320, height: 180, frames: 40, fps: 25, cuts: [20] } as con
 let t: TestDb;
 let dir: string;
 before(async () => {
+  process.env.GROUNDTRACK_BCRYPT_COST = "4";
   t = await createTestDb();
   dir = mkdtempSync(path.join(os.tmpdir(), "gt-demo-test-"));
 });
