@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import {
   extractMultiImagePoints,
   extractPoints,
+  extractPointTracks,
   extractTracks,
   formatImagePoints,
   formatMultiImagePoints,
@@ -67,12 +68,14 @@ type LegacyWriterInput =
       style: LegacyTrackStyle;
       width: number;
       height: number;
-      frames: Array<{ time: number; points: Array<{ id: number; x: number; y: number; occluded?: boolean }> }>;
+      initialPoints?: Array<{ id: number; frame: number }>;
+      frames: Array<{ time: number; frame?: number; points: Array<{ id: number; x: number; y: number; occluded?: boolean }> }>;
     };
 
 type ParserInput =
   | { kind: "points" | "multi_image_points"; text: string; width: number; height: number }
   | { kind: "multi_image_points_sizes"; text: string; sizes: Array<{ width: number; height: number }> }
+  | { kind: "point_tracks"; text: string; width: number; height: number; fps: number }
   | { kind: "tracks"; text: string; width: number; height: number; fps: number; legacyFormat: LegacyTrackFormat | null };
 
 /** Python's json writes non-finite floats as strings in these fixtures. */
@@ -148,13 +151,23 @@ test("writer output equals the reference formatter on every fixture case", () =>
 
 test("parser output equals the reference extract_* functions on every fixture case", () => {
   const cases = load<ParserInput>("parser.json");
-  assert.ok(cases.length >= 1200);
+  assert.ok(cases.length >= 1900);
   const seen = { value: 0, error: 0 };
   for (const [n, { input, expected }] of cases.entries()) {
     const where = `case ${n} (${input.kind}) ${JSON.stringify(input.text).slice(0, 80)}`;
     let kind: "value" | "error";
     if (input.kind === "multi_image_points_sizes") {
       kind = compare(extractMultiImagePoints(input.text, { sizes: input.sizes }), expected, (v) => v.map((p) => [p.frame, p.x, p.y]), where);
+      seen[kind]++;
+      continue;
+    }
+    if (input.kind === "point_tracks") {
+      kind = compare(
+        extractPointTracks(input.text, input),
+        expected,
+        (v) => v.map((f) => ({ frame: f.frame, time: f.time, points: f.points.map((p) => [p.id, p.x, p.y, p.occluded]) })),
+        where,
+      );
       seen[kind]++;
       continue;
     }

@@ -2,7 +2,16 @@
 // (olmo/preprocessing/point_formatter.py): try the `<points coords=…>` parser first, then fall back
 // to the legacy formats. Wherever the Python reference raises, these return a typed error instead;
 // they never throw.
-import { legacyMultiImagePoints, legacyPerFrameTracks, legacyPoints, legacySinglePointTracks, legacyStartEndTracks, type LegacyTrackFormat } from "./legacyParser";
+import {
+  legacyMultiImagePoints,
+  legacyOcclusionTracks,
+  legacyPerFrameTracks,
+  legacyPoints,
+  legacySinglePointTracks,
+  legacyStartEndTracks,
+  type LegacyTrackFormat,
+  type OccludableFramePoints,
+} from "./legacyParser";
 import { PyException } from "./pyCompat";
 import { Unsupported } from "./pyLiteral";
 import { ok, type FramePoints, type Point2, type Result } from "./types";
@@ -102,5 +111,17 @@ export function extractTracks(text: string, opts: TrackParseOptions): Result<Fra
     if (legacy === "video_single_point_track_per_frame") return legacySinglePointTracks(t, opts.width, opts.height, opts.fps);
     // ObjectTrackingParser.detect_format returns names parse_prediction does not handle, so it always raises.
     throw new PyException("ValueError", "legacy track format auto-detection always fails in the reference (pass legacyFormat)");
+  });
+}
+
+/** `extract_tracks(…, format="video_point_track_all_frames_with_occlusion")`: `<tracks>` text first (nothing occluded),
+ * else the point-tracking `time t\n{id: [x, y(, "yes")]}` format with per-point occlusion. Never throws. */
+export function extractPointTracks(text: string, opts: { width: number; height: number; fps: number }): Result<OccludableFramePoints[]> {
+  const bad = checkNumbers({ width: opts.width, height: opts.height, fps: opts.fps });
+  if (!bad.ok) return bad;
+  return guarded(text, (t) => {
+    const unified = unifiedTracks(t, opts.width, opts.height, opts.fps);
+    if (unified.length) return unified.map((f) => ({ ...f, points: f.points.map((p) => ({ ...p, occluded: false })) }));
+    return legacyOcclusionTracks(t, opts.width, opts.height, opts.fps);
   });
 }

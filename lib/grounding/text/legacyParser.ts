@@ -3,7 +3,7 @@
 // `extract_multi_image_points` (olmo/preprocessing/point_formatter.py) and the
 // `ObjectTrackingParser` formats (olmo/eval/object_tracking_utils.py).
 import { literalEval, numericValue, Unsupported, type PyValue } from "./pyLiteral";
-import { asciiDigits, PY_DIGIT, PY_WS, PyException, pyFixed, pyFloat, pyIntFromString, pyRound, pySplit } from "./pyCompat";
+import { asciiDigits, PY_DIGIT, PY_WS, PyException, pyFixed, pyFloat, pyIntFromString, pyRound, pySplit, pyStrip } from "./pyCompat";
 import type { FramePoints, Point2 } from "./types";
 
 /** Which legacy track text to parse; the Molmo2 evaluators always pass `video_point_track_per_frame`. */
@@ -169,19 +169,19 @@ function perFramePoints(json: string, width: number, height: number): Array<{ id
   return points;
 }
 
-interface TimedPoints {
+interface TimedPoints<P> {
   time: number;
-  points: Array<{ id: number; point: Point2 }>;
+  points: Array<P & { id: number; point: Point2 }>;
 }
 
 /** `convert_point_tracking_to_trajectory_format`: `frame = round(t·fps)`, time written as `"%.2f"`, later duplicate ids overwrite. */
-function toTrajectory(entries: TimedPoints[], fps: number): FramePoints[] {
+function toTrajectory<P extends object>(entries: Array<TimedPoints<P>>, fps: number): Array<{ frame: number; time: number; points: Array<Omit<P, "point"> & { id: number; x: number; y: number }> }> {
   return entries.map((e) => {
     const frame = pyRound(e.time * fps);
-    const points: FramePoints["points"] = [];
-    for (const p of e.points) {
-      const at = points.findIndex((q) => q.id === p.id);
-      const v = { id: p.id, x: p.point.x, y: p.point.y };
+    const points: Array<Omit<P, "point"> & { id: number; x: number; y: number }> = [];
+    for (const { point, ...rest } of e.points) {
+      const at = points.findIndex((q) => q.id === rest.id);
+      const v = { ...rest, x: point.x, y: point.y } as Omit<P, "point"> & { id: number; x: number; y: number };
       if (at >= 0) points[at] = v;
       else points.push(v);
     }
@@ -192,7 +192,7 @@ function toTrajectory(entries: TimedPoints[], fps: number): FramePoints[] {
 /** `parse_tracking_prediction_to_point_tracks`: `time 0.50\n{0: [34.0, 63.0], 1: [72.0, 49.0]}` blocks in 0–100 units. */
 export function legacyPerFrameTracks(text: string, width: number, height: number, fps: number): FramePoints[] {
   const re = new RegExp(`time[${PY_WS}]+(${PY_DIGIT}+\\.?${PY_DIGIT}*)[${PY_WS}]*\\n[${PY_WS}]*(\\{[^}]+\\})`, "gu");
-  const entries: TimedPoints[] = [];
+  const entries: Array<TimedPoints<object>> = [];
   for (const m of text.matchAll(re)) {
     const seconds = pyFloat(asciiDigits(m[1]));
     const points = perFramePoints(m[2], width, height);
@@ -206,7 +206,7 @@ export function legacySinglePointTracks(text: string, width: number, height: num
   const num = `([${PY_DIGIT}.-]+)`;
   const ws = `[${PY_WS}]*`;
   const re = new RegExp(`\\[${ws}${num}${ws},${ws}${num}${ws},${ws}${num}${ws}\\]`, "gu");
-  const entries: TimedPoints[] = [];
+  const entries: Array<TimedPoints<object>> = [];
   for (const m of text.matchAll(re)) {
     let x: number, y: number, t: number;
     try {
@@ -293,4 +293,80 @@ export function legacyStartEndTracks(text: string, width: number, height: number
     put(pyTrunc(et * fps), id, absoluteCoordinatesF32(ex, ey, width, height));
   }
   return [...perFrame.entries()].map(([frame, points]) => ({ frame, time: frame / fps, points }));
+}
+
+/** A point of the occlusion-aware point-tracking format. */
+export interface OccludablePoint {
+  id: number;
+  x: number;
+  y: number;
+  occluded: boolean;
+}
+
+export interface OccludableFramePoints {
+  frame: number;
+  time: number;
+  points: OccludablePoint[];
+}
+
+/** Items of a Python sequence/str/dict unpacked by `a, b = v`; sets iterate in hash order (not modelled). */
+function unpackItems(v: PyValue): PyValue[] {
+  if (v.t === "list" || v.t === "tuple") return v.items;
+  if (v.t === "str") return [...v.v].map((c) => ({ t: "str", v: c }) as PyValue);
+  if (v.t === "dict") return v.entries.map(([k]) => k);
+  throw new Unsupported("set-valued coordinates (iteration order) are not modelled");
+}
+
+/**
+ * `parse_tracking_prediction_with_occlusion_to_point_trajectory` (olmo/eval/point_tracking_utils.py): `time t` blocks of
+ * `{id: [x, y]}` or `{id: [x, y, "yes"]}` in 0–100 units. Reproduced quirks: an entry whose coordinates have neither 2
+ * nor 3 items reuses the previous entry's x, y and occlusion (Python loop variables outlive their iteration, even
+ * across frames); the reference writer's unquoted `yes` is not a Python literal, so such frames are skipped.
+ */
+export function legacyOcclusionTracks(text: string, width: number, height: number, fps: number): OccludableFramePoints[] {
+  const re = new RegExp(`time[${PY_WS}]+(${PY_DIGIT}+\\.?${PY_DIGIT}*)[${PY_WS}]*\\n[${PY_WS}]*(\\{[^}]+\\})`, "gu");
+  const entries: Array<TimedPoints<{ occluded: boolean }>> = [];
+  let x: PyValue | undefined;
+  let y: PyValue | undefined;
+  let occluded = false;
+  frames: for (const m of text.matchAll(re)) {
+    const seconds = pyFloat(asciiDigits(m[1]));
+    const parsed = literalEval(m[2]);
+    if (parsed.kind === "syntax") continue;
+    const obj = parsed.value;
+    if (obj.t !== "dict") throw new PyException("AttributeError", `'${obj.t}' object has no attribute 'items'`);
+    const points: Array<{ id: number; point: Point2; occluded: boolean }> = [];
+    for (const [key, coords] of obj.entries) {
+      const n = pyLen(coords);
+      if (n === 2 || n === 3) {
+        const items = unpackItems(coords);
+        [x, y] = items;
+        if (n === 2) occluded = false;
+        else {
+          const flag = items[2];
+          if (flag.t !== "str") throw new PyException("AttributeError", `'${flag.t}' object has no attribute 'strip'`);
+          occluded = ["yes", "true", "1"].includes(pyStrip(flag.v).toLowerCase());
+        }
+      }
+      if (x === undefined || y === undefined) throw new PyException("UnboundLocalError", "cannot access local variable 'x' where it is not associated with a value");
+      for (const c of [x, y]) {
+        if (c.t === "str" || c.t === "none") throw new PyException("TypeError", "'>' not supported between non-numeric values");
+        if (c.t !== "int" && c.t !== "float" && c.t !== "bool") throw new Unsupported("nested coordinate sequences are not modelled");
+      }
+      const a = numericValue(x);
+      const b = numericValue(y);
+      if (Math.max(a, b) > 100) continue;
+      const point = absoluteCoordinatesF32(a, b, width, height);
+      let id: number;
+      try {
+        id = pyInt(key);
+      } catch (e) {
+        if (e instanceof PyException && e.pyType === "ValueError") continue frames;
+        throw e;
+      }
+      points.push({ id, point, occluded });
+    }
+    if (points.length) entries.push({ time: seconds, points });
+  }
+  return toTrajectory(entries, fps);
 }

@@ -118,11 +118,41 @@ export interface LegacyTrackOptions {
   width: number;
   height: number;
   style?: LegacyTrackStyle;
+  /** `from_initial_points` (point tracking with occlusion): query points; output ids are their indices, and only frames
+   * after each query's frame are written, occluded points as `[x, y, yes]`. Takes precedence over `style`. */
+  initialPoints?: Array<{ id: number; frame: number }>;
 }
 
 interface LegacyTrackFrame {
   time: number;
+  /** Native frame index; needed only with `initialPoints`. */
+  frame?: number;
   points: Array<{ id: number; x: number; y: number; occluded?: boolean }>;
+}
+
+/** `_format_video_point_track_all_frames_with_occlusion`. */
+function occlusionTrackText(frames: LegacyTrackFrame[], initial: Array<{ id: number; frame: number }>, width: number, height: number): string {
+  const mapping = new Map<number, number>();
+  initial.forEach((p, i) => mapping.set(p.id, i));
+  const out: string[] = [];
+  frames.forEach((f, fi) => {
+    if (f.points.length === 0) return;
+    if (f.frame === undefined) throw new RangeError(`formatLegacyTracks: frames[${fi}].frame is required with initialPoints`);
+    const byId = new Map(f.points.map((p) => [p.id, p]));
+    const chosen: Array<{ idx: number; p: { x: number; y: number; occluded?: boolean } }> = [];
+    for (const [id, idx] of mapping) {
+      const p = byId.get(id);
+      if (p && f.frame > initial[idx].frame) chosen.push({ idx, p });
+    }
+    if (chosen.length === 0) return;
+    chosen.sort((a, b) => a.idx - b.idx);
+    const pairs = chosen.map(({ idx, p }) => {
+      const [x, y] = norm(p, width, height);
+      return p.occluded ? `${idx}: [${x}, ${y}, yes]` : `${idx}: [${x}, ${y}]`;
+    });
+    out.push(`time ${pyFixed(f.time, 2)}`, `{${pairs.join(", ")}}`);
+  });
+  return out.join("\n");
 }
 
 /** `normalize_points` + round: pixels → 0–100 with Python's `round(x, 1)`, written with `str(float)`. */
@@ -139,6 +169,7 @@ export function formatLegacyTracks(frames: LegacyTrackFrame[], opts: LegacyTrack
   });
   if (frames.length === 0) return "There are none.";
   const { width, height } = opts;
+  if (opts.initialPoints) return occlusionTrackText(frames, opts.initialPoints, width, height);
   const style = opts.style ?? "per_frame";
   if (style === "per_frame") {
     const out: string[] = [];
