@@ -188,7 +188,8 @@ test("--corrected pairs GT points with their own object's mask even when the mas
     ],
     masks: [
       { object_id: "b", masks: [rect(6, 9), null] },
-      { object_id: "a", masks: [rect(0, 3), rect(0, 3)] },
+      // frame 1 of `a` given as two parts (merged by union, as Molmo2's ann_to_mask does)
+      { object_id: "a", masks: [rect(0, 3), [rect(0, 1), rect(2, 3)]] },
     ],
   };
   const gt = file("gt-order.json", JSON.stringify([row]));

@@ -4,7 +4,7 @@
 // Predictions: JSON tracks or Molmo2 text (parsed by lib/grounding/text `extractTracks`).
 import { z } from "zod";
 import { extractTracks } from "../../grounding/text";
-import { parseRle, RleError, type RleRuns } from "../../masks/rle";
+import { mergeRuns, parseRle, RleError, type RleRuns } from "../../masks/rle";
 import type { ObjectMasks, TrackFrame, TrackGroundTruth, TrackPoint } from "./types";
 
 /** Bad input, located: the record (0-based index, and 1-based line for JSONL) and the field path. */
@@ -70,7 +70,9 @@ const Rle = z.object({
   size: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
   counts: z.union([z.string(), z.array(z.number())]),
 });
-const MaskTracks = z.array(z.object({ object_id: Id, masks: z.array(Rle.nullable()) }));
+// A frame's mask: one RLE, or (Molmo2 `ann_to_mask`) a list of RLE parts merged by union.
+const FrameMask = z.union([Rle, z.array(Rle).min(1)]);
+const MaskTracks = z.array(z.object({ object_id: Id, masks: z.array(FrameMask.nullable()) }));
 
 const VideoTrackEvalRow = z.object({
   id: Id,
@@ -121,7 +123,7 @@ function masksFrom(tracks: z.infer<typeof MaskTracks>, rec: InputRecord): { mask
     t.masks.forEach((m, frame) => {
       if (!m) return;
       try {
-        byFrame.set(frame, parseRle(m));
+        byFrame.set(frame, Array.isArray(m) ? mergeRuns(m.map((part) => parseRle(part))) : parseRle(m));
       } catch (e) {
         if (e instanceof RleError) {
           const field = `masks.${i}.masks.${frame}`;
