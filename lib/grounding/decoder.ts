@@ -85,7 +85,7 @@ export class PointDecoder {
   }
 
   /** A decoder for one image/video grid, with its non-indexable tokens and padded subpatches masked. */
-  static forGrid(grid: PointingGrid, opts: Omit<PointDecoderOptions, "nPatches" | "nSubpatches" | "indexable" | "tokenPooling"> = {}): PointDecoder {
+  static forGrid(grid: Pick<PointingGrid, "nTokens" | "cells" | "indexable" | "tokenPooling">, opts: Omit<PointDecoderOptions, "nPatches" | "nSubpatches" | "indexable" | "tokenPooling"> = {}): PointDecoder {
     return new PointDecoder({ ...opts, nPatches: grid.nTokens, nSubpatches: grid.cells, indexable: grid.indexable, tokenPooling: grid.tokenPooling });
   }
 

@@ -5,6 +5,7 @@ export * from "./image-tiling";
 export * from "./video-grid";
 export * from "./video-sampling";
 export * from "./codec";
+export * from "./multi-image";
 export * from "./point-string";
 export * from "./decoder";
 export * from "./rotary";
