@@ -7,6 +7,37 @@
 //   - among equal shortest-path costs an unassigned column (new sink) is preferred, else the first one scanned;
 //   - tall matrices are transposed and the result sorted by row.
 
+interface Workspace {
+  u: Float64Array;
+  v: Float64Array;
+  shortestPathCosts: Float64Array;
+  path: Int32Array;
+  col4row: Int32Array;
+  row4col: Int32Array;
+  SR: Uint8Array;
+  SC: Uint8Array;
+  remaining: Int32Array;
+}
+let ws: Workspace | null = null;
+function workspace(nr: number, nc: number): Workspace {
+  if (!ws || ws.u.length < nr || ws.v.length < nc) {
+    const r = Math.max(nr, ws?.u.length ?? 0, 16);
+    const c = Math.max(nc, ws?.v.length ?? 0, 16);
+    ws = {
+      u: new Float64Array(r),
+      v: new Float64Array(c),
+      shortestPathCosts: new Float64Array(c),
+      path: new Int32Array(c),
+      col4row: new Int32Array(r),
+      row4col: new Int32Array(c),
+      SR: new Uint8Array(r),
+      SC: new Uint8Array(c),
+      remaining: new Int32Array(c),
+    };
+  }
+  return ws;
+}
+
 export interface Assignment {
   /** Row indices of the matched pairs, ascending (as scipy returns them). */
   rows: Int32Array;
@@ -67,15 +98,22 @@ export function linearSumAssignment(
     if (x !== x || x === -Infinity) throw new RangeError("linearSumAssignment: matrix contains invalid numeric entries");
   }
 
-  const u = new Float64Array(nr);
-  const v = new Float64Array(nc);
-  const shortestPathCosts = new Float64Array(nc);
-  const path = new Int32Array(nc).fill(-1);
-  const col4row = new Int32Array(nr).fill(-1);
-  const row4col = new Int32Array(nc).fill(-1);
-  const SR = new Uint8Array(nr);
-  const SC = new Uint8Array(nc);
-  const remaining = new Int32Array(nc);
+  // Scratch buffers are reused across calls (per-frame matchings call this thousands of times).
+  const ws = workspace(nr, nc);
+  const u = ws.u;
+  const v = ws.v;
+  const shortestPathCosts = ws.shortestPathCosts;
+  const path = ws.path;
+  const col4row = ws.col4row;
+  const row4col = ws.row4col;
+  const SR = ws.SR;
+  const SC = ws.SC;
+  const remaining = ws.remaining;
+  u.fill(0, 0, nr);
+  v.fill(0, 0, nc);
+  path.fill(-1, 0, nc);
+  col4row.fill(-1, 0, nr);
+  row4col.fill(-1, 0, nc);
 
   for (let curRow = 0; curRow < nr; curRow++) {
     // --- augmenting_path(curRow) ---
@@ -83,9 +121,9 @@ export function linearSumAssignment(
     let numRemaining = nc;
     // Reverse order makes a constant matrix give the identity (scipy #11602).
     for (let it = 0; it < nc; it++) remaining[it] = nc - it - 1;
-    SR.fill(0);
-    SC.fill(0);
-    shortestPathCosts.fill(Infinity);
+    SR.fill(0, 0, nr);
+    SC.fill(0, 0, nc);
+    shortestPathCosts.fill(Infinity, 0, nc);
 
     let i = curRow;
     let sink = -1;
@@ -143,7 +181,7 @@ export function linearSumAssignment(
   const cols = new Int32Array(nr);
   if (transpose) {
     // Pairs sorted by original row index (= solver column), like scipy's argsort of col4row.
-    const order = Array.from(col4row.keys()).sort((a, b) => col4row[a] - col4row[b]);
+    const order = Array.from(col4row.subarray(0, nr).keys()).sort((a, b) => col4row[a] - col4row[b]);
     for (let k = 0; k < nr; k++) {
       rows[k] = col4row[order[k]];
       cols[k] = order[k];
@@ -155,4 +193,134 @@ export function linearSumAssignment(
     }
   }
   return { rows, cols };
+}
+
+/**
+ * Fast path for maximisation with non-negative scores when only the positive-score pairs of the result are used
+ * (TrackEval's per-frame matchings all drop zero-score pairs). Returns null when it cannot prove the answer; callers
+ * then run `linearSumAssignment`, whose tie-breaking decides.
+ *
+ * Why it is exact: zero entries can complete any partial matching, so an assignment is optimal iff its positive
+ * pairs form a maximum-weight matching inside every connected component of the graph of positive entries. When that
+ * maximum is unique in every component (the best beats every other matching of the component by more than 1e-9,
+ * far above the solver's rounding), every optimal assignment, scipy's included, has exactly these positive pairs.
+ * Components are solved by enumeration, so only small ones (<= 6 rows, <= 16 positive entries) are accepted.
+ * Pairs come back in ascending row order, like scipy's.
+ */
+export function uniquePositiveMatching(score: Float64Array, nRows: number, nCols: number): Assignment | null {
+  // Common case first: every positive entry alone in its row and column (each is its own component).
+  const rowPos = new Int32Array(nRows).fill(-1);
+  const colCount = new Int32Array(nCols);
+  let isolated = true;
+  let nPairs = 0;
+  for (let i = 0; i < nRows; i++) {
+    const base = i * nCols;
+    for (let j = 0; j < nCols; j++) {
+      if (score[base + j] > 0) {
+        if (rowPos[i] >= 0) isolated = false;
+        else nPairs++;
+        rowPos[i] = j;
+        if (++colCount[j] > 1) isolated = false;
+      }
+    }
+  }
+  if (isolated) {
+    const rows = new Int32Array(nPairs);
+    const cols = new Int32Array(nPairs);
+    let k = 0;
+    for (let i = 0; i < nRows; i++) {
+      if (rowPos[i] >= 0) {
+        rows[k] = i;
+        cols[k++] = rowPos[i];
+      }
+    }
+    return { rows, cols };
+  }
+  return componentMatching(score, nRows, nCols, rowPos);
+}
+
+/** General case of `uniquePositiveMatching`: per-component enumeration. `rowPos[i] < 0` marks rows without positives. */
+function componentMatching(score: Float64Array, nRows: number, nCols: number, rowPos: Int32Array): Assignment | null {
+  const parent = new Int32Array(nRows + nCols);
+  for (let k = 0; k < parent.length; k++) parent[k] = k;
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
+  for (let i = 0; i < nRows; i++) {
+    if (rowPos[i] < 0) continue;
+    const base = i * nCols;
+    for (let j = 0; j < nCols; j++) {
+      if (score[base + j] > 0) {
+        const a = find(i);
+        const b = find(nRows + j);
+        if (a !== b) parent[a] = b;
+      }
+    }
+  }
+  const compRows = new Map<number, number[]>();
+  for (let i = 0; i < nRows; i++) {
+    if (rowPos[i] < 0) continue;
+    const r = find(i);
+    const list = compRows.get(r);
+    if (list) list.push(i);
+    else compRows.set(r, [i]);
+  }
+  const pairRow: number[] = [];
+  const pairCol: number[] = [];
+  const usedCol = new Uint8Array(nCols);
+  for (const rows of compRows.values()) {
+    const adj: number[][] = [];
+    let edges = 0;
+    for (const i of rows) {
+      const out: number[] = [];
+      for (let j = 0; j < nCols; j++) if (score[i * nCols + j] > 0) out.push(j);
+      edges += out.length;
+      adj.push(out);
+    }
+    if (edges === 1) {
+      pairRow.push(rows[0]);
+      pairCol.push(adj[0][0]);
+      continue;
+    }
+    if (rows.length > 6 || edges > 16) return null;
+    // Enumerate all matchings of the component; keep the best and the runner-up value.
+    let best = -Infinity;
+    let second = -Infinity;
+    let bestCols: number[] = [];
+    const chosen: number[] = new Array<number>(rows.length).fill(-1);
+    const dfs = (k: number, total: number): void => {
+      if (k === rows.length) {
+        if (total > best) {
+          second = best;
+          best = total;
+          bestCols = chosen.slice();
+        } else if (total > second) second = total;
+        return;
+      }
+      chosen[k] = -1;
+      dfs(k + 1, total);
+      for (const j of adj[k]) {
+        if (usedCol[j]) continue;
+        usedCol[j] = 1;
+        chosen[k] = j;
+        dfs(k + 1, total + score[rows[k] * nCols + j]);
+        usedCol[j] = 0;
+      }
+      chosen[k] = -1;
+    };
+    dfs(0, 0);
+    if (!(best - second > 1e-9 * Math.max(1, Math.abs(best)))) return null;
+    rows.forEach((i, k) => {
+      if (bestCols[k] >= 0) {
+        pairRow.push(i);
+        pairCol.push(bestCols[k]);
+      }
+    });
+  }
+  const order = pairRow.map((_, k) => k).sort((a, b) => pairRow[a] - pairRow[b]);
+  return { rows: Int32Array.from(order, (k) => pairRow[k]), cols: Int32Array.from(order, (k) => pairCol[k]) };
 }

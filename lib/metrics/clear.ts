@@ -1,7 +1,7 @@
 // CLEAR MOT metrics exactly as TrackEval `trackeval/metrics/clear.py` (THRESHOLD 0.5): per-frame Hungarian matching
 // that first keeps last frame's matches (+1000 bonus) then maximises similarity, IDSW against the last matched tracker
 // id at any time, MT/PT/ML from per-id tracked ratios, fragmentations, and finals recomputed from summed counts.
-import { linearSumAssignment } from "./assignment";
+import { uniquePositiveMatching, linearSumAssignment } from "./assignment";
 import type { TrackingSequence } from "./types";
 
 const EPS = 2.220446049250313e-16;
@@ -60,7 +60,6 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
     }
     const S = data.similarity[t];
     const score = new Float64Array(G * H);
-    const negScore = new Float64Array(G * H);
     for (let i = 0; i < G; i++) {
       const prev = prevTimestepTrackerId[gIds[i]];
       for (let j = 0; j < H; j++) {
@@ -68,10 +67,10 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
         let v = (tIds[j] === prev ? 1000 : 0) + s;
         if (s < threshold - EPS) v = 0;
         score[i * H + j] = v;
-        negScore[i * H + j] = -v;
       }
     }
-    const { rows, cols } = linearSumAssignment(negScore, G, H);
+    // Only pairs with score > eps are kept, so the unique-positive-matching fast path is exact here.
+    const { rows, cols } = uniquePositiveMatching(score, G, H) ?? linearSumAssignment(score.map((x) => -x), G, H);
     const matchedRows: number[] = [];
     const matchedCols: number[] = [];
     for (let k = 0; k < rows.length; k++) {

@@ -1,7 +1,7 @@
 // HOTA family exactly as TrackEval `trackeval/metrics/hota.py` (commit 12c8791): one alpha-independent Hungarian
 // matching per frame on global-alignment-weighted similarity, TP threshold `S >= alpha - eps` per alpha, association
 // scores from per-id-pair TP counts, and sequence combination from counts (`combine_sequences`).
-import { linearSumAssignment } from "./assignment";
+import { uniquePositiveMatching, linearSumAssignment } from "./assignment";
 import type { TrackingSequence } from "./types";
 
 const EPS = 2.220446049250313e-16; // np.finfo(float).eps
@@ -47,8 +47,8 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
   const nT = data.numTrackerIds;
   const gtIdCount = new Float64Array(data.numGtIds);
   const trackerIdCount = new Float64Array(nT);
-  // Sparse over (gt id, tracker id) pairs, key g * nT + h: only co-occurring pairs can be non-zero.
-  const potential = new Map<number, number>();
+  // Per (gt id, tracker id) pair, key g * nT + h: dense when small, sparse (only co-occurring pairs) otherwise.
+  const potential = pairTable(data.numGtIds, nT);
 
   // Pass 1: soft-IoU accumulated potential matches, and per-id detection counts.
   for (let t = 0; t < data.numTimesteps; t++) {
@@ -75,8 +75,7 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
           const s = S[i * H + j];
           const denom = colSum[j] + rowSum[i] - s;
           if (denom > 0 + EPS && s !== 0) {
-            const key = base + tIds[j];
-            potential.set(key, (potential.get(key) ?? 0) + s / denom);
+            potential.add(base + tIds[j], s / denom);
           }
         }
       }
@@ -86,12 +85,12 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
   }
 
   // Global alignment score A[g,h] = pot / (n_g + n_h - pot); absent pairs have A = 0.
-  const alignment = new Map<number, number>();
-  for (const [key, pot] of potential) {
+  const alignment = pairTable(data.numGtIds, nT);
+  potential.forEach((key, pot) => {
     const g = Math.floor(key / nT);
     const h = key - g * nT;
-    alignment.set(key, pot / (gtIdCount[g] + trackerIdCount[h] - pot));
-  }
+    alignment.add(key, pot / (gtIdCount[g] + trackerIdCount[h] - pot));
+  });
 
   // Pass 2: one matching per frame, thresholded per alpha.
   const TP = res.HOTA_TP;
@@ -115,15 +114,16 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
       continue;
     }
     const S = data.similarity[t];
-    const negScore = new Float64Array(G * H);
+    const score = new Float64Array(G * H);
     for (let i = 0; i < G; i++) {
       const base = gIds[i] * nT;
       for (let j = 0; j < H; j++) {
-        const A = alignment.get(base + tIds[j]) ?? 0;
-        negScore[i * H + j] = -(A * S[i * H + j]);
+        const A = alignment.get(base + tIds[j]);
+        score[i * H + j] = A * S[i * H + j];
       }
     }
-    const { rows, cols } = linearSumAssignment(negScore, G, H);
+    // Zero-score pairs never pass `S >= alpha - eps`, so the unique-positive-matching fast path is exact here.
+    const { rows, cols } = uniquePositiveMatching(score, G, H) ?? linearSumAssignment(score.map((x) => -x), G, H);
     frameLoc.fill(0);
     frameTp.fill(0);
     for (let k = 0; k < rows.length; k++) {
@@ -175,6 +175,34 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
   }
   for (let a = 0; a < NA; a++) res.LocA[a] = Math.max(1e-10, locSum[a]) / Math.max(1e-10, TP[a]);
   return computeHotaFinalFields(res);
+}
+
+interface PairTable {
+  get(key: number): number;
+  add(key: number, v: number): void;
+  /** Visits the non-zero entries. */
+  forEach(fn: (key: number, v: number) => void): void;
+}
+
+const DENSE_PAIR_LIMIT = 1 << 22;
+
+function pairTable(rows: number, cols: number): PairTable {
+  if (rows * cols <= DENSE_PAIR_LIMIT) {
+    const d = new Float64Array(rows * cols);
+    return {
+      get: (k) => d[k],
+      add: (k, v) => void (d[k] += v),
+      forEach: (fn) => {
+        for (let k = 0; k < d.length; k++) if (d[k] !== 0) fn(k, d[k]);
+      },
+    };
+  }
+  const m = new Map<number, number>();
+  return {
+    get: (k) => m.get(k) ?? 0,
+    add: (k, v) => void m.set(k, (m.get(k) ?? 0) + v),
+    forEach: (fn) => m.forEach((v, k) => fn(k, v)),
+  };
 }
 
 /** TrackEval `HOTA._compute_final_fields` (mutates and returns `res`). */

@@ -42,40 +42,70 @@ export function evalIdentitySequence(data: TrackingSequence, threshold = 0.5): I
     for (let j = 0; j < nh; j++) trackerIdCount[tIds[j]] += 1;
   }
 
-  const N = G + H;
-  const fn = new Float64Array(N * N);
-  const fp = new Float64Array(N * N);
-  for (let r = G; r < N; r++) for (let c = 0; c < H; c++) fp[r * N + c] = 1e10;
-  for (let r = 0; r < G; r++) for (let c = H; c < N; c++) fn[r * N + c] = 1e10;
-  for (let g = 0; g < G; g++) {
-    for (let c = 0; c < H; c++) fn[g * N + c] = gtIdCount[g];
-    fn[g * N + H + g] = gtIdCount[g];
-  }
-  for (let h = 0; h < H; h++) {
-    for (let r = 0; r < G; r++) fp[r * N + h] = trackerIdCount[h];
-    fp[(h + G) * N + h] = trackerIdCount[h];
-  }
-  for (let g = 0; g < G; g++) {
-    for (let h = 0; h < H; h++) {
-      fn[g * N + h] -= potential[g * H + h];
-      fp[g * N + h] -= potential[g * H + h];
-    }
-  }
-  const cost = new Float64Array(N * N);
-  for (let k = 0; k < N * N; k++) cost[k] = fn[k] + fp[k];
-  const { rows, cols } = linearSumAssignment(cost, N, N);
-  let sumFn = 0;
-  let sumFp = 0;
-  for (let k = 0; k < rows.length; k++) {
-    sumFn += fn[rows[k] * N + cols[k]];
-    sumFp += fp[rows[k] * N + cols[k]];
-  }
+  // TrackEval solves a (G+H)-square LSAP on cost fn + fp. For any complete assignment there, IDFN = sum(n_g) - W and
+  // IDFP = sum(n_h) - W, where W = sum of m[g,h] over matched real pairs (a GT id on its own dummy costs n_g, a real
+  // pair n_g + n_h - 2m). So every optimal assignment gives the same IDFN/IDFP (tie-breaking cannot matter), and W is
+  // the maximum-weight bipartite matching on m. It decomposes over connected components of the graph {m > 0}, which
+  // are small, so each component is solved on its own (same scipy-port solver) instead of one (G+H)^2 matrix.
+  const W = maxWeightMatching(potential, G, H);
+  let totalTr = 0;
+  for (let h = 0; h < H; h++) totalTr += trackerIdCount[h];
   let totalGt = 0;
   for (let g = 0; g < G; g++) totalGt += gtIdCount[g];
-  res.IDFN = Math.trunc(sumFn);
-  res.IDFP = Math.trunc(sumFp);
+  res.IDFN = Math.trunc(totalGt - W);
+  res.IDFP = Math.trunc(totalTr - W);
   res.IDTP = Math.trunc(totalGt - res.IDFN);
   return computeIdentityFinalFields(res);
+}
+
+/** Maximum total weight of a one-to-one matching on the dense G x H weight matrix `m` (entries >= 0). */
+function maxWeightMatching(m: Float64Array, G: number, H: number): number {
+  // Union-find over G + H nodes joined by positive entries.
+  const parent = Int32Array.from({ length: G + H }, (_, k) => k);
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
+  for (let g = 0; g < G; g++) {
+    for (let h = 0; h < H; h++) {
+      if (m[g * H + h] > 0) {
+        const a = find(g);
+        const b = find(G + h);
+        if (a !== b) parent[a] = b;
+      }
+    }
+  }
+  const rowsOf = new Map<number, number[]>();
+  const colsOf = new Map<number, number[]>();
+  for (let g = 0; g < G; g++) {
+    const r = find(g);
+    const list = rowsOf.get(r);
+    if (list) list.push(g);
+    else rowsOf.set(r, [g]);
+  }
+  for (let h = 0; h < H; h++) {
+    const r = find(G + h);
+    const list = colsOf.get(r);
+    if (list) list.push(h);
+    else colsOf.set(r, [h]);
+  }
+  let total = 0;
+  for (const [root, rows] of rowsOf) {
+    const cols = colsOf.get(root);
+    if (!cols) continue; // isolated GT id: no positive entry
+    if (rows.length === 1 && cols.length === 1) {
+      total += m[rows[0] * H + cols[0]];
+      continue;
+    }
+    const sub = new Float64Array(rows.length * cols.length);
+    rows.forEach((g, i) => cols.forEach((h, j) => (sub[i * cols.length + j] = m[g * H + h])));
+    const { rows: r, cols: c } = linearSumAssignment(sub, rows.length, cols.length, true);
+    for (let k = 0; k < r.length; k++) total += sub[r[k] * cols.length + c[k]];
+  }
+  return total;
 }
 
 /** TrackEval `Identity._compute_final_fields` (mutates and returns `res`). */

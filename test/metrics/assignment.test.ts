@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { linearSumAssignment } from "../../lib/metrics/assignment";
+import { linearSumAssignment, uniquePositiveMatching } from "../../lib/metrics/assignment";
 
 interface Case {
   kind: string;
@@ -42,4 +42,30 @@ test("invalid and infeasible matrices throw like scipy", () => {
   assert.throws(() => linearSumAssignment([[NaN, 1]], 1, 2), /invalid/);
   assert.throws(() => linearSumAssignment([[Infinity, Infinity]], 1, 2), /infeasible/);
   assert.throws(() => linearSumAssignment([[1, 2]], 2, 1), /rows/);
+});
+
+test("uniquePositiveMatching, when it answers, equals the positive pairs of the full solver", () => {
+  let seed = 99;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  let answered = 0;
+  let declined = 0;
+  for (let k = 0; k < 3000; k++) {
+    const G = 1 + Math.floor(rand() * 7);
+    const H = 1 + Math.floor(rand() * 7);
+    const density = rand() * 0.5;
+    const tieHeavy = k % 2 === 0;
+    const score = new Float64Array(G * H);
+    for (let i = 0; i < score.length; i++) if (rand() < density) score[i] = tieHeavy ? [0.5, 1][Math.floor(rand() * 2)] : rand();
+    const fast = uniquePositiveMatching(score, G, H);
+    const full = linearSumAssignment(score.map((x) => -x), G, H);
+    const positive: [number, number][] = [];
+    for (let p = 0; p < full.rows.length; p++) if (score[full.rows[p] * H + full.cols[p]] > 0) positive.push([full.rows[p], full.cols[p]]);
+    if (fast === null) {
+      declined++;
+      continue;
+    }
+    answered++;
+    assert.deepEqual(Array.from(fast.rows, (r, p) => [r, fast.cols[p]]), positive, `case ${k}`);
+  }
+  assert.ok(answered > 1000 && declined > 50, `answered ${answered}, declined ${declined}`);
 });

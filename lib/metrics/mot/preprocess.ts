@@ -2,7 +2,7 @@
 // tracker boxes matched (IoU >= 0.5 - eps, Hungarian) to GT boxes of distractor classes, then only non-zero-marked
 // pedestrian GT is kept; ids are relabelled to contiguous 0..n-1. MOT15 has no classes: no distractor removal and
 // only the zero-mark filter.
-import { linearSumAssignment } from "../assignment";
+import { uniquePositiveMatching, linearSumAssignment } from "../assignment";
 import { boxIouXywh } from "../similarity";
 import type { TrackingSequence } from "../types";
 import { MotInputError } from "./errors";
@@ -75,6 +75,8 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
 
     // Step 2: drop tracker boxes matched to distractor-class GT.
     const removeTracker = new Uint8Array(H);
+    let anyDistractor = false;
+    for (let i = 0; i < G; i++) if (distractors.has(g.classes[i])) anyDistractor = true;
     if (doPreproc && G > 0 && H > 0) {
       for (let i = 0; i < G; i++) {
         const c = g.classes[i];
@@ -82,11 +84,13 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
           throw new MotInputError(`${opts.gtFile} line ${g.lines[i]}: field 'class' is ${c}, not a valid MOTChallenge class (1..13)`);
         }
       }
+    }
+    // Without distractor GT in the frame nothing can be removed, so the matching is skipped.
+    if (doPreproc && G > 0 && H > 0 && anyDistractor) {
       const matching = new Float64Array(G * H);
       for (let k = 0; k < G * H; k++) matching[k] = sim[k] < 0.5 - EPS ? 0 : sim[k];
-      const neg = new Float64Array(G * H);
-      for (let k = 0; k < G * H; k++) neg[k] = -matching[k];
-      const { rows, cols } = linearSumAssignment(neg, G, H);
+      // Only pairs with score > eps are used, so the unique-positive-matching fast path is exact here.
+      const { rows, cols } = uniquePositiveMatching(matching, G, H) ?? linearSumAssignment(matching.map((x) => -x), G, H);
       for (let k = 0; k < rows.length; k++) {
         if (matching[rows[k] * H + cols[k]] > 0 + EPS && distractors.has(g.classes[rows[k]])) removeTracker[cols[k]] = 1;
       }

@@ -27,67 +27,164 @@ function columnName(k: number): string {
  * Parses a MOT text file into `numTimesteps` frames (index t holds frame t+1).
  * `displayName` is used in error messages (e.g. `MOT17-02/gt/gt.txt`).
  */
-export function parseMotText(text: string, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
-  const rowsByFrame: number[][][] = Array.from({ length: numTimesteps }, () => []);
-  const linesByFrame: number[][] = Array.from({ length: numTimesteps }, () => []);
-  const lines = text.split(/\r?\n/);
-  let firstContent = lines.find((l) => l.trim() !== "");
-  const comma = firstContent === undefined || firstContent.includes(",");
-  firstContent = undefined;
-  for (let ln = 0; ln < lines.length; ln++) {
-    const line = lines[ln];
-    if (line.trim() === "") continue;
-    let fields = comma ? line.split(",") : line.trim().split(/\s+/);
-    if (fields.length > 1 && fields[fields.length - 1].trim() === "") fields = fields.slice(0, -1);
-    const where = `${displayName} line ${ln + 1}`;
-    const minCols = isGt ? 8 : 7;
-    if (fields.length < minCols) {
-      throw new MotInputError(
-        `${where}: has ${fields.length} fields, ${isGt ? "ground truth" : "tracker"} rows need at least ${minCols} (${MOT_COLUMNS.slice(0, minCols).join(",")})`,
-      );
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * Parses a comma-separated line of plain decimals ([spaces][-+]digits[.digits][spaces]) into `out`, dropping one
+ * trailing empty field like TrackEval. Returns false (caller falls back to the general path) for anything else:
+ * blank lines, exponents, empty fields, more than 15 significant digits. The value digits / 10^k is a single
+ * correctly rounded division of exact doubles, so it equals Number(field) (Clinger's fast path).
+ */
+function scanNumbers(text: string, start: number, end: number, out: number[]): boolean {
+  let p = start;
+  for (;;) {
+    while (p < end && text.charCodeAt(p) === 32) p++;
+    // Nothing left: a blank line (general path skips it) or one trailing empty field after a comma (dropped).
+    if (p >= end) return out.length > 0;
+    let c = text.charCodeAt(p);
+    let neg = false;
+    if (c === 45 || c === 43) {
+      neg = c === 45;
+      p++;
     }
-    const values = new Array<number>(fields.length);
-    for (let k = 0; k < fields.length; k++) {
-      const f = fields[k].trim();
-      const v = f === "" ? NaN : Number(f);
-      if (!Number.isFinite(v)) throw new MotInputError(`${where}: field '${columnName(k)}' is not a number: '${fields[k]}'`);
-      values[k] = v;
+    let mant = 0;
+    let nd = 0;
+    let sig = 0;
+    let frac = 0;
+    let dot = false;
+    for (; p < end; p++) {
+      c = text.charCodeAt(p);
+      if (c >= 48 && c <= 57) {
+        nd++;
+        if (mant !== 0 || c !== 48) sig++;
+        mant = mant * 10 + (c - 48);
+        if (dot) frac++;
+      } else if (c === 46 && !dot) dot = true;
+      else break;
+    }
+    if (nd === 0 || sig > 15 || frac > 22) return false;
+    while (p < end && text.charCodeAt(p) === 32) p++;
+    const v = frac === 0 ? mant : mant / POW10[frac];
+    out.push(neg ? -v : v);
+    if (p >= end) return true;
+    if (text.charCodeAt(p) !== 44) return false;
+    p++;
+  }
+}
+
+export function parseMotText(text: string, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
+  const minCols = isGt ? 8 : 7;
+  // Growable flat storage of the used columns: frame, id, x, y, w, h, conf, class (class = 1 when absent).
+  let cap = 1024;
+  let rows = new Float64Array(cap * 8);
+  let lineOf = new Int32Array(cap);
+  let colsOf = new Int32Array(cap);
+  let n = 0;
+  const firstNl = text.search(/\S/);
+  const firstLineEnd = firstNl < 0 ? -1 : text.indexOf("\n", firstNl);
+  const firstLine = firstNl < 0 ? "" : text.slice(firstNl, firstLineEnd < 0 ? text.length : firstLineEnd);
+  const comma = firstLine === "" || firstLine.includes(",");
+  const values: number[] = [];
+  let pos = 0;
+  let ln = 0;
+  const len = text.length;
+  while (pos < len) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = len;
+    ln++;
+    const lineStart = pos;
+    let lineEnd = end;
+    pos = end + 1;
+    if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    values.length = 0;
+    if (comma && scanNumbers(text, lineStart, lineEnd, values)) {
+      // fast path: plain decimal fields, parsed exactly (see scanNumbers)
+    } else {
+      const line = text.slice(lineStart, lineEnd);
+      if (line.trim() === "") continue;
+      values.length = 0;
+      const fields = comma ? line.split(",") : line.trim().split(/\s+/);
+      if (fields.length > 1 && fields[fields.length - 1].trim() === "") fields.pop();
+      if (fields.length < minCols) {
+        throw new MotInputError(
+          `${displayName} line ${ln}: has ${fields.length} fields, ${isGt ? "ground truth" : "tracker"} rows need at least ${minCols} (${MOT_COLUMNS.slice(0, minCols).join(",")})`,
+        );
+      }
+      for (let k = 0; k < fields.length; k++) {
+        const f = fields[k];
+        const v = +f;
+        if (!Number.isFinite(v) || (v === 0 && f.trim() === "")) {
+          throw new MotInputError(`${displayName} line ${ln}: field '${columnName(k)}' is not a number: '${f}'`);
+        }
+        values.push(v);
+      }
+    }
+    if (values.length === 0) continue;
+    if (values.length < minCols) {
+      throw new MotInputError(
+        `${displayName} line ${ln}: has ${values.length} fields, ${isGt ? "ground truth" : "tracker"} rows need at least ${minCols} (${MOT_COLUMNS.slice(0, minCols).join(",")})`,
+      );
     }
     const frame = Math.trunc(values[0]);
     if (frame < 1 || frame > numTimesteps) {
-      throw new MotInputError(`${where}: field 'frame' is ${frame}, outside the sequence's frames 1..${numTimesteps} (seqLength in seqinfo.ini)`);
+      throw new MotInputError(`${displayName} line ${ln}: field 'frame' is ${frame}, outside the sequence's frames 1..${numTimesteps} (seqLength in seqinfo.ini)`);
     }
-    const bucket = rowsByFrame[frame - 1];
-    if (bucket.length > 0 && bucket[0].length !== values.length) {
-      throw new MotInputError(`${where}: has ${values.length} fields but line ${linesByFrame[frame - 1][0]} of the same frame has ${bucket[0].length}`);
+    const id = Math.trunc(values[1]);
+    if (Math.abs(id) > 2147483647) throw new MotInputError(`${displayName} line ${ln}: field 'id' is out of range: ${values[1]}`);
+    if (n === cap) {
+      cap *= 2;
+      const r2 = new Float64Array(cap * 8);
+      r2.set(rows);
+      rows = r2;
+      const l2 = new Int32Array(cap);
+      l2.set(lineOf);
+      lineOf = l2;
+      const c2 = new Int32Array(cap);
+      c2.set(colsOf);
+      colsOf = c2;
     }
-    bucket.push(values);
-    linesByFrame[frame - 1].push(ln + 1);
+    const o = n * 8;
+    rows[o] = frame;
+    rows[o + 1] = id;
+    rows[o + 2] = values[2];
+    rows[o + 3] = values[3];
+    rows[o + 4] = values[4];
+    rows[o + 5] = values[5];
+    rows[o + 6] = values[6];
+    rows[o + 7] = values.length >= 8 ? Math.trunc(values[7]) : 1;
+    lineOf[n] = ln;
+    colsOf[n] = values.length;
+    n++;
   }
+
+  // Bucket rows by frame, keeping file order within a frame (counting sort).
+  const counts = new Int32Array(numTimesteps + 1);
+  for (let k = 0; k < n; k++) counts[rows[k * 8]]++;
   const frames: MotFrame[] = new Array(numTimesteps);
+  const fill = new Int32Array(numTimesteps + 1);
   for (let t = 0; t < numTimesteps; t++) {
-    const rows = rowsByFrame[t];
-    const n = rows.length;
-    const f: MotFrame = {
-      ids: new Int32Array(n),
-      boxes: new Float64Array(4 * n),
-      classes: new Int32Array(n),
-      conf: new Float64Array(n),
-      lines: Int32Array.from(linesByFrame[t]),
-    };
-    for (let k = 0; k < n; k++) {
-      const r = rows[k];
-      const id = Math.trunc(r[1]);
-      if (Math.abs(id) > 2147483647) throw new MotInputError(`${displayName} line ${f.lines[k]}: field 'id' is out of range: ${r[1]}`);
-      f.ids[k] = id;
-      f.boxes[4 * k] = r[2];
-      f.boxes[4 * k + 1] = r[3];
-      f.boxes[4 * k + 2] = r[4];
-      f.boxes[4 * k + 3] = r[5];
-      f.classes[k] = r.length >= 8 ? Math.trunc(r[7]) : 1;
-      f.conf[k] = isGt ? Math.trunc(r[6]) : r[6];
+    const c = counts[t + 1];
+    frames[t] = { ids: new Int32Array(c), boxes: new Float64Array(4 * c), classes: new Int32Array(c), conf: new Float64Array(c), lines: new Int32Array(c) };
+  }
+  const firstCols = new Int32Array(numTimesteps + 1);
+  for (let k = 0; k < n; k++) {
+    const o = k * 8;
+    const t = rows[o];
+    const f = frames[t - 1];
+    const i = fill[t]++;
+    // numpy needs one column count per frame (TrackEval converts a frame's rows to one float array).
+    if (i === 0) firstCols[t] = colsOf[k];
+    else if (colsOf[k] !== firstCols[t]) {
+      throw new MotInputError(`${displayName} line ${lineOf[k]}: has ${colsOf[k]} fields but line ${f.lines[0]} of the same frame has ${firstCols[t]}`);
     }
-    frames[t] = f;
+    f.ids[i] = rows[o + 1];
+    f.boxes[4 * i] = rows[o + 2];
+    f.boxes[4 * i + 1] = rows[o + 3];
+    f.boxes[4 * i + 2] = rows[o + 4];
+    f.boxes[4 * i + 3] = rows[o + 5];
+    f.conf[i] = isGt ? Math.trunc(rows[o + 6]) : rows[o + 6];
+    f.classes[i] = rows[o + 7];
+    f.lines[i] = lineOf[k];
   }
   return frames;
 }
