@@ -11,6 +11,12 @@ import { VideoError } from "./errors";
 import { probeStreams, probeVideo, type ProbeOptions, type VideoMeta } from "./probe";
 import { EXTENSIONS, SNIFF_BYTES, sniffContainer, type ContainerKind } from "./sniff";
 
+/**
+ * Real video containers we do not accept (ffprobe format names). Anything else ffprobe opens "as video" when
+ * the magic bytes say no container of ours — text (tty), images, subtitles — is simply not a video.
+ */
+const OTHER_VIDEO_FORMATS = new Set(["mpegts", "mpeg", "mpegvideo", "flv", "asf", "ogg", "rm", "nut", "mxf", "h264", "hevc", "ivf", "yuv4mpegpipe", "dv", "m4v", "rawvideo", "mpegtsraw", "wtv", "vob"]);
+
 /** Default upload limit: 2 GiB. */
 export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
 
@@ -120,8 +126,8 @@ export async function ingestVideo(src: string, opts: IngestOptions): Promise<Ing
     // Not one of our containers. If ffprobe still finds video in it, say "unsupported" rather than "not a video".
     let isOtherVideo = false;
     try {
-      await probeStreams(src, 30_000, shown);
-      isOtherVideo = true;
+      const probed = await probeStreams(src, 30_000, shown);
+      isOtherVideo = OTHER_VIDEO_FORMATS.has(probed.formatName.split(",")[0]);
     } catch {
       isOtherVideo = false;
     }

@@ -7,6 +7,7 @@ import { open, stat } from "node:fs/promises";
 import { z } from "zod";
 import { ffmpegPath, ffprobePath } from "./binaries";
 import { VideoError } from "./errors";
+import { declaredContainerBytes } from "./container-size";
 import { runBinary } from "./run";
 import { SHOT_THUMB_BYTES, SHOT_THUMB_H, SHOT_THUMB_W, ShotScorer, detectShotBoundaries, type ShotDetectorOptions } from "./shots";
 import { SNIFF_BYTES, sniffContainer } from "./sniff";
@@ -73,7 +74,7 @@ function parseRational(s: string | undefined): number {
   return Number.isFinite(v) && v > 0 ? v : 0;
 }
 
-const TRUNCATION = /moov atom not found|partial file|Truncating packet|unexpected end of file|End of file|stream ends prematurely|Invalid EBML|truncated/i;
+const TRUNCATION = /moov atom not found|partial file|unexpected end of file|End of file|stream ends prematurely|Read error|truncated/i;
 
 /** Turns a failed ffprobe/ffmpeg run into a typed error a user understands. */
 function classifyFailure(file: string, stderr: string, looksLikeVideo: boolean, realPath = file): VideoError {
@@ -104,6 +105,7 @@ export async function probeStreams(file: string, timeoutMs = 60_000, shown = fil
   const head = await readHead(file);
   const sniffed = sniffContainer(head);
   const r = await runBinary(ffprobePath(), ["-v", "error", "-show_streams", "-show_format", "-of", "json", file], { timeoutMs });
+  if (r.signal) throw new VideoError("io", `ffprobe crashed (${r.signal}) while reading '${shown}'`, { file: shown });
   if (r.code !== 0) throw classifyFailure(shown, r.stderr, sniffed !== null, file);
   let parsed: z.infer<typeof ProbeJson>;
   try {
@@ -112,6 +114,9 @@ export async function probeStreams(file: string, timeoutMs = 60_000, shown = fil
     throw new VideoError("io", `ffprobe printed output groundtrack cannot parse for '${shown}': ${(e as Error).message}`, { file: shown, cause: e });
   }
   const stream = pickVideoStream(parsed.streams);
+  if (!stream && parsed.streams.length === 0 && sniffed !== null) {
+    throw new VideoError("corrupt", `The video file '${shown}' is damaged: it looks like ${sniffed.toUpperCase()} but no stream in it can be read`, { file: shown });
+  }
   if (!stream) {
     if (sniffed === null) throw new VideoError("not_video", `'${shown}' is not a video file (no video stream found)`, { file: shown });
     throw new VideoError("not_video", `'${shown}' contains no video stream (audio only or empty)`, { file: shown });
@@ -142,9 +147,9 @@ export function parseShowinfo(stderr: string): ShowinfoFrame[] {
   return out;
 }
 
-/** ffmpeg lines logged at error level or worse (with -loglevel level+...). */
+/** ffmpeg lines logged at error level or worse (with -loglevel level+...), minus our own null/raw muxers' complaints. */
 export function errorLines(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => /\[(error|fatal|panic)\]/.test(l));
+  return stderr.split("\n").filter((l) => /\[(error|fatal|panic)\]/.test(l) && !/^\[(null|rawvideo|image2) @/.test(l));
 }
 
 /** Arguments that select the video stream and pass every decoded frame through unchanged in number. */
@@ -189,6 +194,28 @@ function median(xs: number[]): number {
 }
 
 /**
+ * Decoders conceal damage and keep going, so a damaged file still "decodes". Judge the damage: with decode
+ * errors present, frames missing at the end (decoded timestamps stop well before the declared duration) with
+ * an end-of-data error mean a truncated file (one the structural check could not see, e.g. a live WebM); frames missing elsewhere (over 2% fewer than the container declares) or errors on more than
+ * 10% of frames mean a corrupt one. A few errors on one frame (real cameras, box.mp4) are tolerated.
+ */
+function checkDecodeDamage(shown: string, errors: string[], f: { decoded: number; expected: number; covered: number; declaredDuration: number; frameSec: number }): void {
+  if (errors.length === 0) return;
+  const detail = errors.slice(-2).map((l) => l.replace(/^\[[\w,-]+ @ 0x[0-9a-f]+\] /, "").replace(/\[(error|fatal|panic)\] /, "")).join(" | ");
+  const missingAtEnd = f.declaredDuration - f.covered;
+  const looksCutOff = errors.some((l) => TRUNCATION.test(l));
+  if (looksCutOff && f.declaredDuration > 0 && missingAtEnd > Math.max(2 * f.frameSec, 0.05 * f.declaredDuration)) {
+    throw new VideoError("truncated", `The video file '${shown}' is incomplete: its frames stop at ${f.covered.toFixed(2)} s of ${f.declaredDuration.toFixed(2)} s (${detail})`, { file: shown });
+  }
+  if (f.expected > 0 && f.expected - f.decoded > 0.02 * f.expected) {
+    throw new VideoError("corrupt", `The video file '${shown}' is damaged: only ${f.decoded} of ${f.expected} frames could be decoded (${detail})`, { file: shown });
+  }
+  if (errors.length > Math.max(3, 0.1 * f.decoded)) {
+    throw new VideoError("corrupt", `The video file '${shown}' is damaged: ${errors.length} decoding errors in ${f.decoded} frames (${detail})`, { file: shown });
+  }
+}
+
+/**
  * Probes a video file and builds its frame-exact index and shot boundaries (one full decode).
  * Throws VideoError: io (missing/unreadable), not_video, unsupported, corrupt, truncated.
  */
@@ -205,6 +232,13 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
   }
   if (sizeBytes === 0) throw new VideoError("not_video", `'${shown}' is empty`, { file: shown });
   const timeoutMs = opts.timeoutMs ?? 600_000;
+  const kind = sniffContainer(await readHead(file));
+  if (kind) {
+    const declared = await declaredContainerBytes(file, kind);
+    if (declared !== null && declared > sizeBytes) {
+      throw new VideoError("truncated", `The video file '${shown}' is incomplete: its ${kind.toUpperCase()} structure declares ${declared} bytes but the file has only ${sizeBytes} (cut off, e.g. by an interrupted upload or copy)`, { file: shown });
+    }
+  }
   const { stream, formatName, formatDuration, sniffed } = await probeStreams(file, Math.min(timeoutMs, 60_000), shown);
 
   // One decode: showinfo (pts per frame, µs) then 64x48 RGB thumbnails on stdout for the shot detector.
@@ -240,11 +274,6 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
     throw classifyFailure(shown, errors.join("\n") || r.stderr, sniffed !== null, file);
   }
   if (thumbs !== frames.length) throw new VideoError("io", `ffmpeg reported ${frames.length} frames but produced ${thumbs} for '${shown}'`, { file: shown });
-  const declared = Number(stream.nb_frames ?? 0);
-  if (errors.some((l) => TRUNCATION.test(l)) && declared > frames.length) {
-    throw new VideoError("truncated", `The video file '${shown}' is incomplete: the container declares ${declared} frames but only ${frames.length} could be decoded`, { file: shown });
-  }
-
   const nominal = parseRational(stream.avg_frame_rate) || parseRational(stream.r_frame_rate);
   const { ptsUs } = repairTimestamps(frames, nominal);
   const timestamps = ptsUs.map((us) => us / 1e6);
@@ -253,8 +282,16 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
   const isVfr = deltas.some((d) => Math.abs(d - med) > Math.max(2000, 0.1 * med));
   const fps = nominal || (med > 0 ? 1e6 / med : 0);
   const shotBoundaries = detectShotBoundaries(scorer.scores, opts.shots);
-  const durationSec =
-    parseRational(stream.duration) || formatDuration || (timestamps.length ? timestamps[timestamps.length - 1] - timestamps[0] + (med || 1e6 / (fps || 25)) / 1e6 : 0);
+  const covered = timestamps[timestamps.length - 1] - timestamps[0] + (med || 1e6 / (fps || 25)) / 1e6;
+  const declaredDuration = parseRational(stream.duration) || formatDuration;
+  const durationSec = declaredDuration || covered;
+  checkDecodeDamage(shown, errors, {
+    decoded: frames.length,
+    expected: Math.max(Number(stream.nb_frames ?? 0) || 0, Math.round(declaredDuration * fps)),
+    covered,
+    declaredDuration,
+    frameSec: (med || 1e6 / (fps || 25)) / 1e6,
+  });
   return {
     container: sniffed ?? formatName.split(",")[0],
     codec: stream.codec_name ?? "unknown",
