@@ -2,17 +2,19 @@
 // Molmo-1 forms) exactly as allenai/molmo2's extract_* functions do, and print the result as JSON.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { extractMultiImagePoints, extractTracks, type LegacyTrackFormat, type Result } from "../../lib/grounding/text";
+import { extractMultiImagePoints, extractPointTracks, extractTracks, type LegacyTrackFormat, type Result } from "../../lib/grounding/text";
 import { parseCommandArgs, UserError } from "../args";
 
 export const USAGE = `usage: groundtrack grounding parse (--text TEXT | --file PATH|-) --width W --height H [--fps F]
                                 [--legacy-format video_point_track_per_frame|video_point_ground_start_end|
-                                                 video_single_point_track_per_frame|none]
+                                                 video_single_point_track_per_frame|
+                                                 video_point_track_all_frames_with_occlusion|none]
   --text / --file  the model output (--file - reads stdin)
   --width/--height image or video size in pixels (coordinates are 0-1000 of these)
   --fps            video fps: print tracks [{frame, time, points:[{id,x,y}]}] with frame = round(time*fps);
                    without it print points [{frame, x, y}] (frame = image index or timestamp)
-  --legacy-format  legacy track text to fall back to (default video_point_track_per_frame, as the evaluators)`;
+  --legacy-format  legacy track text to fall back to (default video_point_track_per_frame, as the evaluators);
+                   video_point_track_all_frames_with_occlusion adds "occluded" to every point`;
 
 const finite = (name: string) =>
   z
@@ -30,8 +32,9 @@ const Options = z
       .refine((n) => n > 0, { error: "--fps must be > 0" })
       .optional(),
     "legacy-format": z
-      .enum(["video_point_track_per_frame", "video_point_ground_start_end", "video_single_point_track_per_frame", "none"], {
-        error: "--legacy-format must be video_point_track_per_frame, video_point_ground_start_end, video_single_point_track_per_frame or none",
+      .enum(["video_point_track_per_frame", "video_point_ground_start_end", "video_single_point_track_per_frame", "video_point_track_all_frames_with_occlusion", "none"], {
+        error:
+          "--legacy-format must be video_point_track_per_frame, video_point_ground_start_end, video_single_point_track_per_frame, video_point_track_all_frames_with_occlusion or none",
       })
       .default("video_point_track_per_frame"),
   })
@@ -75,6 +78,7 @@ export async function runParse(argv: string[]): Promise<number> {
   const text = o.text ?? readText(o.file!);
   const size = { width: o.width, height: o.height };
   if (o.fps === undefined) return report(extractMultiImagePoints(text, size), "points");
+  if (o["legacy-format"] === "video_point_track_all_frames_with_occlusion") return report(extractPointTracks(text, { ...size, fps: o.fps }), "tracks");
   const legacyFormat: LegacyTrackFormat | null = o["legacy-format"] === "none" ? null : o["legacy-format"];
   return report(extractTracks(text, { ...size, fps: o.fps, legacyFormat }), "tracks");
 }

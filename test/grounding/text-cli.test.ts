@@ -55,3 +55,12 @@ test("bad options are user errors naming the option", async () => {
   await assert.rejects(capture(["--text", "x", "--width", "3", "--height", "5", "--fps", "0"]), { name: "UserError", message: /--fps must be > 0/ });
   await assert.rejects(capture(["--file", path.join(mkdtempSync(path.join(tmpdir(), "gt-parse-")), "missing.txt"), "--width", "3", "--height", "5"]), { name: "UserError", message: /cannot read --file/ });
 });
+
+test("--legacy-format video_point_track_all_frames_with_occlusion reports occlusion per point", async () => {
+  const text = 'time 0.50\n{0: [50.0, 25.0], 1: [10.0, 10.0, "yes"]}';
+  const r = await capture(["--text", text, "--width", "200", "--height", "100", "--fps", "2", "--legacy-format", "video_point_track_all_frames_with_occlusion"]);
+  assert.equal(r.code, 0);
+  const tracks = (JSON.parse(r.out) as { tracks: Array<{ frame: number; points: Array<{ id: number; occluded: boolean }> }> }).tracks;
+  assert.equal(tracks[0].frame, 1);
+  assert.deepEqual(tracks[0].points.map((p) => [p.id, p.occluded]), [[0, false], [1, true]]);
+});

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import {
   extractMultiImagePoints,
   extractPoints,
+  extractPointTracks,
   extractTracks,
   formatImagePoints,
   formatTracks,
@@ -202,7 +203,7 @@ const textArb = fc.oneof(
       fc.constantFrom(
         '<points coords="', '<tracks coords="', '">', "</points>", "/>", "<points ", "time ", "\n", "{", "}", "[", "]", "(", ")",
         ",", ":", ";", "\t", " ", ".", "-", "'", '"', "0", "1", "12", "500", "1000", "99999", "0.5", "1.2.3", "True", "None",
-        "x1=\"", "y1=\"", "Click(", "p=", "1e999", "nan", "#", "\\", "\u0661", "j", "b'", "0x1F", "_", "\r", "\u2028", "0: (", "inf", "-",
+        "x1=\"", "y1=\"", "Click(", "p=", "1e999", "nan", "#", "\\", "\u0661", "j", "b'", "0x1F", "_", "\r", "\u2028", "0: (", "inf", "-", "\"yes\"", "yes", "\x85", "\x1c",
       ),
       { maxLength: 60 },
     )
@@ -212,7 +213,14 @@ const textArb = fc.oneof(
 test("property: the parsers never throw and never fail internally on arbitrary text", () => {
   fc.assert(
     fc.property(textArb, sizeArb, fc.constantFrom(1, 2, 6, 29.97, 0), fc.constantFrom("video_point_track_per_frame" as const, "video_point_ground_start_end" as const, "video_single_point_track_per_frame" as const, null), (text, size, fps, legacyFormat) => {
-      for (const r of [extractTracks(text, { ...size, fps, legacyFormat }), extractPoints(text, size), extractMultiImagePoints(text, size)]) {
+      const results = [
+        extractTracks(text, { ...size, fps, legacyFormat }),
+        extractPointTracks(text, { ...size, fps }),
+        extractPoints(text, size),
+        extractMultiImagePoints(text, size),
+        extractMultiImagePoints(text, { sizes: [size, { width: 7, height: 3 }] }),
+      ];
+      for (const r of results) {
         if (!r.ok) assert.doesNotMatch(r.error.message, /^internal error/);
       }
     }),
