@@ -62,6 +62,8 @@ function gridIndex(grid: PointingGrid): GridIndex {
  */
 export function encodeNormalizedPoint(grid: PointingGrid, x: number, y: number, frame = 0): PointTarget {
   if (!Number.isFinite(x) || !Number.isFinite(y)) throw new Error(`point (${x}, ${y}) is not finite`);
+  const nFrames = grid.kind === "video" ? grid.nFrames : 1;
+  if (!Number.isInteger(frame) || frame < 0 || frame >= nFrames) throw new Error(`frame ${frame} outside [0, ${nFrames})`);
   const { mapH, mapW } = grid;
   const pX = mapW * x;
   const pY = mapH * y;
@@ -146,6 +148,7 @@ export function decodeTarget(grid: PointingGrid, t: PointTarget): number[] | nul
   if (t.patch === NO_POINTS_LABEL) return null;
   if (!Number.isInteger(t.patch) || t.patch < 0 || t.patch >= grid.nTokens) return null;
   if (!Number.isInteger(t.subpatch) || t.subpatch < 0 || t.subpatch >= grid.cells) return null;
+  if (!Number.isInteger(t.location) || t.location < -1 || t.location >= 9) return null;
   const vit = grid.tokenPooling[t.patch * grid.cells + t.subpatch];
   if (vit < 0) return null;
   const pos = gridIndex(grid).posOf[vit];
