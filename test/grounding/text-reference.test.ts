@@ -57,6 +57,7 @@ type WriterInput =
       label: string;
       alt: string | null;
       startEndOnly: boolean;
+      fromInitialPoints?: Array<{ id: number; time: number }>;
       frames: Array<{ time: number; points: Array<{ id: number; x: number; y: number; occluded?: boolean }> }>;
     };
 

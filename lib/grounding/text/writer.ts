@@ -25,6 +25,9 @@ export interface ImageSize {
 export interface TrackWriterOptions extends WriterOptions, ImageSize {
   /** `start_end_only`: keep only each object's first and last frame (`video_point_ground_start_end`). */
   startEndOnly?: boolean;
+  /** `from_initial_points` (single-point tracking from a query point): keep only frames that contain one of these
+   * objects strictly after its query time. As in the reference, a kept frame keeps *all* its points. */
+  fromInitialPoints?: Array<{ id: number; time: number }>;
 }
 
 type Scaled = [number, number];
@@ -206,6 +209,18 @@ function filterAllButStartEnd(frames: TrackFrameInput[]): TrackFrameInput[] {
   return [...byTime.values()];
 }
 
+/** `_filter_for_initial_points`: the per-frame point filter it computes is discarded; whole frames are kept. */
+function filterForInitialPoints(frames: TrackFrameInput[], initial: Array<{ id: number; time: number }>): TrackFrameInput[] {
+  const mapping = new Map<number, number>();
+  initial.forEach((p, i) => mapping.set(p.id, i)); // dict comprehension: a repeated id keeps its last index
+  return frames.filter((f) => {
+    if (f.points.length === 0) return false;
+    const ids = new Set(f.points.map((p) => p.id));
+    for (const [id, i] of mapping) if (f.time > initial[i].time && ids.has(id)) return true;
+    return false;
+  });
+}
+
 /** `build_video_track_coordinates`: persistent ids numbered by first appearance after the per-frame xy sort. */
 function trackCoordinates(frames: TrackFrameInput[], size: ImageSize, sep: string): string {
   const frameStrings: string[] = [];
@@ -248,7 +263,8 @@ export function formatTracks(frames: TrackFrameInput[], opts: TrackWriterOptions
     });
   });
   if (frames.length === 0) return "No tracks available.";
-  const selected = opts.startEndOnly ? filterAllButStartEnd(frames) : frames;
+  let selected = opts.startEndOnly ? filterAllButStartEnd(frames) : frames;
+  if (opts.fromInitialPoints) selected = filterForInitialPoints(selected, opts.fromInitialPoints);
   const coordStr = trackCoordinates(selected, opts, sep);
   const pointStr = pointString(opts.label ?? "", opts.alt, coordStr, true);
   // Tracking answers are never counting answers: mode is fixed to `point` (count None).
