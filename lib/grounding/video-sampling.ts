@@ -108,3 +108,11 @@ export function nearestFrame(timestamps: ArrayLike<number>, t: number): number {
   }
   return best;
 }
+
+/**
+ * Tracking-example sampling (`TrackingDataset` overrides): "fps" mode over the candidate rates of
+ * `candidateSamplingFps(videoFps, samplingFps)` — the densest rate whose `maxFrames` still span the clip.
+ */
+export function sampleForTracking(duration: number, videoFps: number, samplingFps: number, maxFrames: number): SampledTimes {
+  return sampleFps(duration, maxFrames, candidateSamplingFps(videoFps, samplingFps));
+}

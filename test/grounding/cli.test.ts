@@ -53,3 +53,13 @@ test("parse is dispatched to grounding-parse's runParse", async () => {
   assert.equal(r.code, 0);
   assert.match(r.stdout, /"x": 50/);
 });
+
+test("encode-video --duration samples frames with uniform_last_frame", async () => {
+  const r = await runCaptured("encode-video", "--width", "640", "--height", "480", "--duration", "3.2", "--points", "[[3.1,10,10],[0.26,5,5]]");
+  assert.equal(r.code, 0);
+  const out = JSON.parse(r.stdout) as { decoded: number[][] };
+  // 2 fps + the last frame: 0, 0.5, …, 3.0, 3.2 → 3.1 snaps to 3.0 (first of the tie), 0.26 to 0.5.
+  assert.deepEqual(out.decoded.map((p) => p[0]), [0.5, 3]);
+  await assert.rejects(() => run(["encode-video", "--width", "9", "--height", "9", "--duration", "1", "--timestamps", "[0]", "--points", "[]"]),
+    /either --timestamps or --duration/);
+});

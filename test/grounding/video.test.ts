@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
   buildVideoGrid, candidateSamplingFps, decodeTargets, encodeTrackPoints, encodeVideoPoints, sampleFps, sampleUniform,
-  sampleUniformLastFrame, withTerminator,
+  sampleForTracking, sampleUniformLastFrame, withTerminator,
 } from "../../lib/grounding";
 import { assertClose, loadFixture } from "./fixtures";
 
@@ -49,4 +49,11 @@ test(`video grids, targets, track ids and decoded points match the reference (${
     assert.deepEqual(withTerminator(tr.targets).map((t) => [t.patch, t.subpatch, t.location]), c.trackTargets, what);
     assert.deepEqual(tr.ids, c.trackIds, what);
   }
+});
+
+test("sampleForTracking picks the densest candidate rate that spans the clip", () => {
+  // 30 fps video, 1 fps tracks: candidates 1, 2, 3, 5, 6, 10; 128 frames span 12.8 s at 10 fps.
+  assert.equal(sampleForTracking(12, 30, 1, 128).fps, 10);
+  assert.equal(sampleForTracking(30, 30, 1, 128).fps, 3);
+  assert.equal(sampleForTracking(1000, 30, 1, 128).fps, 1);
 });
