@@ -46,7 +46,7 @@ function guarded<T>(text: unknown, run: (text: string) => T): Result<T> {
       const message = `reference raises ${e.message}`;
       return { ok: false, error: e.offset === undefined ? { message } : { message, offset: e.offset } };
     }
-    if (e instanceof Unsupported) return { ok: false, error: { message: `unsupported legacy literal: ${e.message}` } };
+    if (e instanceof Unsupported) return { ok: false, error: { message: `not modelled by this port: ${e.message}` } };
     return { ok: false, error: { message: `internal error: ${e instanceof Error ? e.message : String(e)}` } };
   }
 }
