@@ -1,0 +1,85 @@
+// Exact RGB frames for mask propagation, decoded through lib/video's FrameStore (frame-exact index, lossless PNG
+// chunks) into a private temporary cache. Memory stays bounded: only the current chunk's PNG files are on disk
+// per direction, one decoded frame is held, and the next chunk in the walking direction is decoded ahead.
+import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PNG } from "pngjs";
+import { FrameStore, isVideoError, type FrameChunk } from "../../lib/video";
+import { RuntimeError, type RuntimeVideo } from "../runtime";
+import type { RgbImage } from "./image";
+
+const CHUNK = 16;
+
+export class FrameReader {
+  private readonly store: FrameStore;
+  private readonly dir: string;
+  private readonly source: { id: string; path: string; meta: RuntimeVideo["meta"] };
+  private readonly pending = new Map<number, Promise<FrameChunk>>();
+
+  constructor(private readonly video: RuntimeVideo) {
+    this.dir = mkdtempSync(path.join(tmpdir(), "gt-sam2-frames-"));
+    this.store = new FrameStore({ cacheDir: this.dir, chunkSize: CHUNK, format: "png", maxConcurrentDecodes: 1 });
+    // FrameStore ids are path components: keep the caller's id when it is one, else a safe stand-in.
+    this.source = { id: /^[A-Za-z0-9_-]{1,128}$/.test(video.id) ? video.id : "video", path: video.path, meta: video.meta };
+  }
+
+  get frameCount(): number {
+    return this.video.meta.frameCount;
+  }
+
+  /** Frame `frame` as RGB; `ahead` (+1 / -1) decodes the neighbouring chunk in that direction in the background. */
+  async read(frame: number, ahead: 1 | -1 = 1): Promise<RgbImage> {
+    let buf: Buffer;
+    try {
+      if (!Number.isInteger(frame) || frame < 0 || frame >= this.frameCount) throw new RuntimeError("video_unreadable", `Frame ${frame} does not exist: '${this.video.path}' has frames 0-${this.frameCount - 1}`);
+      const chunk = this.store.chunkForFrame(frame);
+      for (const c of [chunk, chunk + ahead]) {
+        if (c >= 0 && c < this.store.chunkCount(this.source.meta) && !this.pending.has(c)) {
+          const p = this.store.getChunk(this.source, c);
+          p.catch(() => {}); // surfaced when that chunk is actually read
+          this.pending.set(c, p);
+        }
+      }
+      const files = await (this.pending.get(chunk) as Promise<FrameChunk>);
+      buf = await readFile(files.files[frame - files.firstFrame]);
+    } catch (e) {
+      if (e instanceof RuntimeError) throw e;
+      if (isVideoError(e)) throw new RuntimeError("video_unreadable", `Cannot decode frame ${frame} of '${this.video.path}': ${e.message}`);
+      throw new RuntimeError("video_unreadable", `Cannot read frame ${frame} of '${this.video.path}': ${(e as Error).message}`);
+    }
+    const png = PNG.sync.read(buf);
+    const rgb = new Uint8Array(png.width * png.height * 3);
+    const src = png.data;
+    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+      rgb[i] = src[j];
+      rgb[i + 1] = src[j + 1];
+      rgb[i + 2] = src[j + 2];
+    }
+    this.dropFarChunks(this.store.chunkForFrame(frame));
+    return { width: png.width, height: png.height, data: rgb };
+  }
+
+  /** Deletes decoded chunks more than one chunk away from the current one (bounded disk use on long videos). */
+  private dropFarChunks(current: number): void {
+    for (const c of [...this.pending.keys()]) {
+      if (Math.abs(c - current) > 1) {
+        const p = this.pending.get(c);
+        this.pending.delete(c);
+        void p?.then(
+          (chunk) => {
+            const files = chunk.files;
+            if (files.length) rmSync(path.dirname(files[0]), { recursive: true, force: true });
+          },
+          () => {},
+        );
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.pending.values()]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,323 @@
+// SAM2 video propagation over a four-module ONNX export, with the official semantics of
+// facebookresearch/sam2 (`sam2_video_predictor.py`, `sam2_base.py`) rather than those of the public ONNX loops:
+// - prompted frames are initial conditioning frames: the decoder sees `vision_feats` (= backbone + no_mem_embed),
+//   no memory; their memory is encoded from the binarised mask (`binarize_mask_from_pts_for_mem_enc`);
+// - tracked frames: memory attention over every conditioning memory (temporal row 6) and the 6 most recent
+//   tracked frames (previous frame = row 0), object pointers of past conditioning frames and up to 15 recent
+//   frames with signed offsets; decoder with one padding point (0,0,-1); memory encoder on the RAW `pix_feat`;
+// - stored memories are rounded to bfloat16 like the predictor's storage; objects are tracked independently,
+//   sharing each frame's encoder output;
+// - masks: low-res logits upsampled bilinearly (align_corners=False) to the video size, threshold 0.
+import * as ort from "onnxruntime-node";
+import { encodeRle } from "../../lib/masks/rle";
+import { RuntimeError } from "../runtime";
+import { FrameReader } from "./frames";
+import { preprocessFrame, upsampleMaskLogits, type RgbImage } from "./image";
+import { selectMemories, memoryHorizon, NUM_MASKMEM } from "./memory-bank";
+import { releaseModelSet, type Sam2ModelSet } from "./models";
+import { groupPrompts, planPropagation } from "./prompts";
+import type { FrameMasks, MaskEngine, ObjectMask, PropagateRequest } from "./types";
+
+/** `NO_OBJ_SCORE` in sam2_base.py: logits of a frame where the object is judged absent. */
+const NO_OBJ_SCORE = -1024;
+/** `dynamic_multimask_stability_delta` / `_thresh` (mask decoder defaults in the video config). */
+const STABILITY_DELTA = 0.05;
+const STABILITY_THRESH = 0.98;
+
+export interface EncodedFrame {
+  pixFeat: ort.Tensor;
+  highRes0: ort.Tensor;
+  highRes1: ort.Tensor;
+  visionFeats: ort.Tensor;
+  visionPos: ort.Tensor;
+}
+
+/** One decoded mask for one object on one frame. */
+export interface DecodedMask {
+  lowRes: Float32Array;
+  lowH: number;
+  lowW: number;
+  /** `mask_for_mem` for the memory encoder, `[1, 1, S, S]`. */
+  maskForMem: Float32Array;
+  maskForMemDims: number[];
+  objPtr: Float32Array;
+  score: number;
+  /** Object-presence logit, when the decoder outputs one. */
+  occLogit?: number;
+}
+
+/** A memory bank entry (SAM2's per-frame `maskmem_features`, `maskmem_pos_enc`, `obj_ptr`). */
+interface MemoryEntry {
+  features: Float32Array;
+  featureDims: number[];
+  posEnc: Float32Array;
+  objPtr: Float32Array;
+}
+
+interface ObjectTrack {
+  objectId: string;
+  cond: Map<number, { mask: DecodedMask; memory: MemoryEntry }>;
+  nonCond: Map<number, MemoryEntry>;
+}
+
+/** Rounds float32 values to bfloat16 (round to nearest even), as `tensor.to(torch.bfloat16)`. */
+export function roundToBf16(a: Float32Array): Float32Array {
+  const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  for (let i = 0; i < u.length; i++) {
+    const x = u[i];
+    if ((x & 0x7f800000) === 0x7f800000) continue; // inf / nan unchanged
+    u[i] = ((x + 0x7fff + ((x >>> 16) & 1)) & 0xffff0000) >>> 0;
+  }
+  return a;
+}
+
+/**
+ * Which mask of a multi-mask decoder output SAM2 keeps. `count` masks per object:
+ * 1 → that one; 3 (multimask tokens only) → best predicted IoU; 4 (all tokens) → with `multimask`, best IoU
+ * among tokens 1..3, else token 0 if its stability score ≥ 0.98, else the best of 1..3
+ * (`MaskDecoder._dynamic_multimask_via_stability`).
+ */
+export function chooseMask(logits: Float32Array, count: number, plane: number, iou: Float32Array | undefined, multimask: boolean): number {
+  if (count <= 1) return 0;
+  const best = (from: number) => {
+    if (!iou) return from;
+    let b = from;
+    for (let k = from + 1; k < count; k++) if (iou[k] > iou[b]) b = k;
+    return b;
+  };
+  if (count !== 4) return best(0);
+  if (multimask) return best(1);
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < plane; i++) {
+    const v = logits[i];
+    if (v > STABILITY_DELTA) inter++;
+    if (v > -STABILITY_DELTA) union++;
+  }
+  const stability = union > 0 ? inter / union : 1;
+  return stability >= STABILITY_THRESH ? 0 : best(1);
+}
+
+function f32(data: Float32Array, dims: number[]): ort.Tensor {
+  return new ort.Tensor("float32", data, dims);
+}
+
+/** A tensor of the input's declared element type (float32 unless the export says int64/int32). */
+function typed(values: number[], dims: number[], type: string | undefined): ort.Tensor {
+  if (type === "int64") return new ort.Tensor("int64", BigInt64Array.from(values.map((v) => BigInt(Math.round(v)))), dims);
+  if (type === "int32") return new ort.Tensor("int32", Int32Array.from(values.map(Math.round)), dims);
+  return new ort.Tensor("float32", Float32Array.from(values), dims);
+}
+
+function inputType(session: ort.InferenceSession, name: string | undefined): string | undefined {
+  const m = session.inputMetadata.find((x) => x.name === name);
+  return m && m.isTensor ? m.type : undefined;
+}
+
+function data(t: ort.Tensor | undefined, what: string): Float32Array {
+  if (!t) throw new RuntimeError("model_invalid", `SAM2 model produced no '${what}'`);
+  if (t.type !== "float32") throw new RuntimeError("model_invalid", `SAM2 output '${what}' is ${t.type}, expected float32`);
+  return t.data as Float32Array;
+}
+
+/** The model calls, one method per module, taking and returning plain arrays. */
+export class Sam2Modules {
+  /** `temporal_code` (maskmem_tpos_enc) rows, `[7][memDim]`, taken from the memory encoder's first run. */
+  private temporalCode: Float32Array | undefined;
+
+  constructor(readonly models: Sam2ModelSet) {}
+
+  async encode(img: RgbImage): Promise<EncodedFrame> {
+    const S = this.models.imageSize;
+    const e = this.models.encoder;
+    const out = await e.session.run({ [e.inputs.image]: f32(preprocessFrame(img, S), [1, 3, S, S]) });
+    const o = e.outputs;
+    return { pixFeat: out[o.pixFeat], highRes0: out[o.highRes0], highRes1: out[o.highRes1], visionFeats: out[o.visionFeats], visionPos: out[o.visionPos] };
+  }
+
+  /** Decoder on `imageEmbed` with points already in model-input pixels (labels 1/0, or -1 padding). */
+  async decode(enc: EncodedFrame, imageEmbed: ort.Tensor, points: Array<[number, number, number]>, clicks: number): Promise<DecodedMask> {
+    const d = this.models.decoder;
+    const s = d.session;
+    const P = points.length;
+    const feeds: Record<string, ort.Tensor> = {
+      [d.inputs.pointCoords]: typed(points.flatMap(([x, y]) => [x, y]), [1, P, 2], inputType(s, d.inputs.pointCoords)),
+      [d.inputs.pointLabels]: typed(points.map((p) => p[2]), [1, P], inputType(s, d.inputs.pointLabels)),
+      [d.inputs.imageEmbed]: imageEmbed,
+      [d.inputs.highRes0]: enc.highRes0,
+      [d.inputs.highRes1]: enc.highRes1,
+    };
+    const out = await s.run(feeds);
+    const pred = out[d.outputs.predMask];
+    const logits = data(pred, d.outputs.predMask);
+    const [, count = 1, lowH, lowW] = pred.dims.length === 4 ? pred.dims : [1, 1, pred.dims[pred.dims.length - 2], pred.dims[pred.dims.length - 1]];
+    const plane = lowH * lowW;
+    const iou = d.outputs.iou ? data(out[d.outputs.iou], d.outputs.iou) : undefined;
+    // multimask_output_in_sam with multimask_max_pt_num = 1 (and multimask_output_for_tracking on tracked frames).
+    const k = chooseMask(logits, count, plane, iou, clicks <= 1);
+    const lowRes = logits.slice(k * plane, (k + 1) * plane);
+    const mfm = out[d.outputs.maskForMem];
+    const mfmAll = data(mfm, d.outputs.maskForMem);
+    const mfmPlane = mfm.dims[mfm.dims.length - 1] * mfm.dims[mfm.dims.length - 2];
+    const mfmCount = mfmAll.length / mfmPlane;
+    const maskForMem = mfmAll.slice((mfmCount === count ? k : 0) * mfmPlane, ((mfmCount === count ? k : 0) + 1) * mfmPlane);
+    const ptrAll = data(out[d.outputs.objPtr], d.outputs.objPtr);
+    const ptrCount = out[d.outputs.objPtr].dims.length === 3 ? out[d.outputs.objPtr].dims[1] : 1;
+    const ptrDim = ptrAll.length / ptrCount;
+    const objPtr = ptrAll.slice((ptrCount === count ? k : 0) * ptrDim, ((ptrCount === count ? k : 0) + 1) * ptrDim);
+    let occLogit: number | undefined;
+    if (d.outputs.occLogit) occLogit = data(out[d.outputs.occLogit], d.outputs.occLogit)[0];
+    let score = iou ? iou[Math.min(k, iou.length - 1)] : occLogit !== undefined ? 1 / (1 + Math.exp(-occLogit)) : 1;
+    if (occLogit !== undefined && !(occLogit > 0)) {
+      // pred_obj_scores: an absent object's masks become NO_OBJ_SCORE, whose sigmoid·20−10 is −10 for memory.
+      lowRes.fill(NO_OBJ_SCORE);
+      maskForMem.fill(-10);
+      score = 1 / (1 + Math.exp(-occLogit));
+    }
+    for (const t of Object.values(out)) if (t !== pred && t !== mfm) t.dispose?.();
+    return { lowRes, lowH, lowW, maskForMem, maskForMemDims: [1, 1, mfm.dims[mfm.dims.length - 2], mfm.dims[mfm.dims.length - 1]], objPtr, score, occLogit };
+  }
+
+  async encodeMemory(enc: EncodedFrame, mask: DecodedMask, binarize: boolean): Promise<MemoryEntry> {
+    const m = this.models.memoryEncoder;
+    const mfm = binarize ? mask.maskForMem.map((v) => (v > 0 ? 10 : -10)) : mask.maskForMem;
+    const feeds: Record<string, ort.Tensor> = {
+      [m.inputs.maskForMem]: f32(mfm, mask.maskForMemDims),
+      // SAM2 `_encode_new_memory` always takes the raw backbone feature, not the memory-conditioned one.
+      [m.inputs.pixFeat]: enc.pixFeat,
+    };
+    if (m.inputs.occLogit) feeds[m.inputs.occLogit] = f32(Float32Array.of(mask.occLogit ?? 10), [1, 1]);
+    const out = await m.session.run(feeds);
+    const feat = out[m.outputs.features];
+    if (!this.temporalCode) this.temporalCode = data(out[m.outputs.temporalCode], m.outputs.temporalCode).slice();
+    return { features: roundToBf16(data(feat, m.outputs.features).slice()), featureDims: [...feat.dims], posEnc: data(out[m.outputs.posEnc], m.outputs.posEnc).slice(), objPtr: mask.objPtr };
+  }
+
+  /** Memory attention for `frame` over the picked memories; returns the fused feature for the decoder. */
+  async attend(enc: EncodedFrame, picks: ReturnType<typeof selectMemories>, memory: (f: number) => MemoryEntry): Promise<ort.Tensor> {
+    const a = this.models.attention;
+    const tc = this.temporalCode;
+    if (!tc) throw new RuntimeError("model_invalid", "memory attention called before any memory was encoded");
+    const first = memory(picks.spatial[0].frame);
+    const [, memDim, mh, mw] = first.featureDims;
+    const hw = mh * mw;
+    const M = picks.spatial.length;
+    const feats = new Float32Array(M * memDim * hw);
+    const pos = new Float32Array(M * hw * memDim);
+    const rowLen = tc.length / NUM_MASKMEM;
+    picks.spatial.forEach((p, i) => {
+      const e = memory(p.frame);
+      feats.set(e.features, i * memDim * hw);
+      // maskmem_pos_enc [hw, 1, memDim] + maskmem_tpos_enc[7 - t_pos - 1]
+      const base = i * hw * memDim;
+      const row = tc.subarray(p.tposRow * rowLen, (p.tposRow + 1) * rowLen);
+      for (let t = 0; t < hw; t++) for (let c = 0; c < memDim; c++) pos[base + t * memDim + c] = e.posEnc[t * memDim + c] + row[c];
+    });
+    const feeds: Record<string, ort.Tensor> = {
+      [a.inputs.currentVisionFeat]: enc.visionFeats,
+      [a.inputs.currentVisionPos]: enc.visionPos,
+      [a.inputs.memory1]: f32(feats, [M, memDim, mh, mw]),
+      [a.inputs.memoryPos]: f32(pos, [M * hw, 1, memDim]),
+    };
+    if (a.inputs.memory0) {
+      const shape = a.inputShapes[a.inputs.memory0] ?? [];
+      const ptrDim = typeof shape[shape.length - 1] === "number" ? (shape[shape.length - 1] as number) : first.objPtr.length;
+      // Object pointers need their temporal positions projected inside the graph (`obj_ptr_offsets`); an export
+      // without that input cannot place them, so it gets none (K = 0), as the research note recommends.
+      const ptrs = a.inputs.objPtrOffsets ? picks.pointers : [];
+      const mem0 = new Float32Array(ptrs.length * ptrDim);
+      ptrs.forEach((p, i) => mem0.set(memory(p.frame).objPtr.subarray(0, ptrDim), i * ptrDim));
+      feeds[a.inputs.memory0] = f32(mem0, [ptrs.length, ptrDim]);
+      if (a.inputs.objPtrOffsets) {
+        // pagarcia's graph divides offsets by a fixed 15; SAM2 divides by min(num_frames, 16) - 1. Pre-scaling
+        // makes the graph compute SAM2's value (float offsets only).
+        const type = inputType(a.session, a.inputs.objPtrOffsets);
+        const scale = type === "float32" && picks.tDiffMax > 0 ? 15 / picks.tDiffMax : 1;
+        feeds[a.inputs.objPtrOffsets] = typed(ptrs.map((p) => p.offset * scale), [ptrs.length], type);
+      }
+    }
+    const out = await a.session.run(feeds);
+    return out[a.outputs.fused];
+  }
+}
+
+function toObjectMask(objectId: string, m: DecodedMask, height: number, width: number): ObjectMask {
+  const bin = upsampleMaskLogits(m.lowRes, m.lowH, m.lowW, height, width);
+  let area = 0;
+  for (let i = 0; i < bin.length; i++) area += bin[i];
+  const rle = encodeRle(bin, height, width);
+  return { objectId, rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts }, score: m.score, area };
+}
+
+export class Sam2MaskEngine implements MaskEngine {
+  readonly engine: string;
+  private readonly modules: Sam2Modules;
+
+  constructor(private readonly models: Sam2ModelSet) {
+    this.engine = `sam2:${models.variant}@${models.device}`;
+    this.modules = new Sam2Modules(models);
+  }
+
+  async propagate(req: PropagateRequest): Promise<FrameMasks[]> {
+    const { width: W, height: H, frameCount: N } = req.video.meta;
+    const groups = groupPrompts(req.prompts, W, H, N);
+    const prompted = [...new Set(groups.flatMap((g) => [...g.frames.keys()]))].sort((a, b) => a - b);
+    const plan = planPropagation(req, prompted, N);
+    const S = this.models.imageSize;
+    const reader = new FrameReader(req.video);
+    const check = () => {
+      if (req.signal?.aborted) throw new RuntimeError("cancelled", "SAM2 propagation was cancelled");
+    };
+    try {
+      // Conditioning frames first (SAM2 `add_new_points_or_box` on untracked frames, then the preflight's
+      // memory encoding), one encoder run per prompted frame shared by its objects.
+      const tracks: ObjectTrack[] = groups.map((g) => ({ objectId: g.objectId, cond: new Map(), nonCond: new Map() }));
+      for (const f of prompted) {
+        check();
+        const enc = await this.modules.encode(await reader.read(f));
+        for (const [i, g] of groups.entries()) {
+          const pts = g.frames.get(f);
+          if (!pts) continue;
+          const scaled = pts.map(([x, y, l]): [number, number, number] => [(x / W) * S, (y / H) * S, l]);
+          const mask = await this.modules.decode(enc, enc.visionFeats, scaled, pts.length);
+          const memory = await this.modules.encodeMemory(enc, mask, true);
+          tracks[i].cond.set(f, { mask, memory });
+        }
+      }
+      const results = new Map<number, FrameMasks>();
+      for (const pass of plan.passes) {
+        for (const f of pass.frames) {
+          check();
+          const enc = await this.modules.encode(await reader.read(f, pass.reverse ? -1 : 1));
+          const masks: ObjectMask[] = [];
+          for (const t of tracks) {
+            const cond = t.cond.get(f);
+            let mask: DecodedMask;
+            if (cond) mask = cond.mask;
+            else {
+              const picks = selectMemories(f, pass.reverse, [...t.cond.keys()], (x) => t.nonCond.has(x), N);
+              const memory = (x: number) => (t.cond.get(x)?.memory ?? t.nonCond.get(x)) as MemoryEntry;
+              const fused = await this.modules.attend(enc, picks, memory);
+              mask = await this.modules.decode(enc, fused, [[0, 0, -1]], 0);
+              t.nonCond.set(f, await this.modules.encodeMemory(enc, mask, false));
+              // Keep only memories a later frame can still pick: near this frame, or near the start frame
+              // (the reverse pass of "both" attends to the forward pass's first frames, as in SAM2).
+              for (const x of t.nonCond.keys()) if (Math.abs(x - f) > memoryHorizon() && Math.abs(x - plan.start) > memoryHorizon()) t.nonCond.delete(x);
+            }
+            masks.push(toObjectMask(t.objectId, mask, H, W));
+          }
+          const fm: FrameMasks = { frame: f, masks };
+          results.set(f, fm);
+          req.onFrame?.(fm);
+        }
+      }
+      return [...results.values()].sort((a, b) => a.frame - b.frame);
+    } finally {
+      await reader.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await releaseModelSet(this.models);
+  }
+}
