@@ -3,7 +3,8 @@
 // on first start and the demo logins are printed (kept in data/demo-logins.txt).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runPrisma } from "./prisma.mjs";
@@ -60,18 +61,47 @@ function sourceStamp() {
   for (const p of ["app", "lib", "next.config.js", "package.json", "package-lock.json", "tsconfig.json", "prisma/schema.prisma"]) if (existsSync(p)) walk(path.join(root, p));
   return h.digest("hex");
 }
+// The same lock directory as the e2e harness (test/e2e/server.ts): two builds must never write .next at once.
+const lockDir = path.join(os.tmpdir(), "groundtrack-next-build.lock");
+function withBuildLock(fn) {
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(lockDir).mtimeMs > 10 * 60_000) rmSync(lockDir, { recursive: true, force: true });
+      } catch {}
+      if (Date.now() > deadline) fail(`timed out waiting for ${lockDir} (another next build?)`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
 const stampFile = path.join(root, ".next", "groundtrack-source-stamp");
-const stamp = sourceStamp();
-const current = existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
-if (current) {
-  step("next build is current");
-} else {
+try {
+  withBuildLock(buildIfStale);
+} catch (err) {
+  fail(err.message);
+}
+function buildIfStale() {
+  const stamp = sourceStamp();
+  const current = existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
+  if (current) {
+    step("next build is current");
+    return;
+  }
   step("next build (first start or sources changed; takes a minute)");
   // compile + generate = `next build` without its whole-tree type check: `npm test` type-checks the tree, and a
   // type error in some test file must not stop the app from starting.
   for (const mode of ["compile", "generate"]) {
     const b = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build", "--experimental-build-mode", mode], { stdio: "inherit", env: process.env });
-    if (b.status !== 0) fail(`next build (${mode}) failed`);
+    if (b.status !== 0) throw new Error(`next build (${mode}) failed`);
   }
   writeFileSync(stampFile, stamp);
 }
