@@ -80,8 +80,10 @@ const TRUNCATION = /moov atom not found|partial file|unexpected end of file|End 
 function classifyFailure(file: string, stderr: string, looksLikeVideo: boolean, realPath = file): VideoError {
   // The last few ffmpeg lines, without log prefixes, naming the file as the user knows it.
   const tail = stderr.trim().split("\n").slice(-3).join(" | ").replace(/\[[\w-]+ @ 0x[0-9a-f]+\] /g, "").replace(/\[(error|fatal|panic|warning|info)\] /g, "").split(realPath).join(file);
-  if (TRUNCATION.test(stderr)) return new VideoError("truncated", `The video file '${file}' is incomplete (it was cut off, e.g. by an interrupted upload): ${tail}`, { file });
+  // Content that is no container of ours is "not a video" even when ffprobe, guessing from the name, complains
+  // about a missing moov atom.
   if (!looksLikeVideo) return new VideoError("not_video", `'${file}' is not a video file ffmpeg can read: ${tail}`, { file });
+  if (TRUNCATION.test(stderr)) return new VideoError("truncated", `The video file '${file}' is incomplete (it was cut off, e.g. by an interrupted upload): ${tail}`, { file });
   return new VideoError("corrupt", `The video file '${file}' is damaged and cannot be read: ${tail}`, { file });
 }
 
