@@ -24,7 +24,7 @@ export class LiveConnection {
   private taskId: number | null = null;
 
   constructor(private readonly opts: LiveOptions) {
-    const ioOpts = { transports: ["websocket"], reconnectionDelay: 200, reconnectionDelayMax: 2000, extraHeaders: opts.extraHeaders, autoConnect: false };
+    const ioOpts = { transports: ["websocket", "polling"], reconnectionDelay: 200, reconnectionDelayMax: 2000, extraHeaders: opts.extraHeaders, autoConnect: false };
     this.socket = opts.url ? io(opts.url, ioOpts) : io(ioOpts);
     this.socket.on("connect", () => void this.onConnect());
     this.socket.on("disconnect", () => opts.onStatus?.("disconnected"));

@@ -4,13 +4,14 @@ import { DEFAULT_MAX_BYTES } from "../../lib/video";
 import { FrameStore } from "../../lib/video/frames";
 
 export function dataDir(): string {
-  return path.resolve(process.env.GROUNDTRACK_DATA_DIR ?? path.join(process.cwd(), "data"));
+  // turbopackIgnore: the data dir is a run-time location, not a build input to trace.
+  return path.resolve(/*turbopackIgnore: true*/ process.env.GROUNDTRACK_DATA_DIR ?? path.join(/*turbopackIgnore: true*/ process.cwd(), "data"));
 }
-export const videoStoreDir = () => path.join(dataDir(), "videos");
-export const frameCacheDir = () => path.join(dataDir(), "frames");
-export const uploadTmpDir = () => path.join(dataDir(), "tmp", "uploads");
+export const videoStoreDir = () => path.join(/*turbopackIgnore: true*/ dataDir(), "videos");
+export const frameCacheDir = () => path.join(/*turbopackIgnore: true*/ dataDir(), "frames");
+export const uploadTmpDir = () => path.join(/*turbopackIgnore: true*/ dataDir(), "tmp", "uploads");
 /** Folder import is confined to this directory (env GROUNDTRACK_IMPORT_ROOT, default <data>/import). */
-export const importRoot = () => path.resolve(process.env.GROUNDTRACK_IMPORT_ROOT ?? path.join(dataDir(), "import"));
+export const importRoot = () => path.resolve(/*turbopackIgnore: true*/ process.env.GROUNDTRACK_IMPORT_ROOT ?? path.join(/*turbopackIgnore: true*/ dataDir(), "import"));
 export const maxUploadBytes = () => Number(process.env.GROUNDTRACK_MAX_UPLOAD_BYTES ?? DEFAULT_MAX_BYTES);
 
 const holder = globalThis as unknown as { __groundtrackFrames?: { dir: string; store: FrameStore } };

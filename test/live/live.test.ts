@@ -103,6 +103,14 @@ describe("live", () => {
     console.log(`# live: PUT → other client ${latency.toFixed(1)} ms on loopback (of which the PUT itself ${putMs.toFixed(1)} ms)`);
   });
 
+  it("joining a video that does not exist is refused with a reason", async () => {
+    const s = sink();
+    const c = new LiveConnection({ videoId: 999_999, url: srv.url, extraHeaders: { cookie: revCookie }, onTrack: () => {}, onStatus: (st, d) => s.status.push(d ? `${st}:${d}` : st) }).connect();
+    open.push(c);
+    const st = await waitFor("join refusal", () => s.status.find((x) => x.startsWith("error:")));
+    assert.match(st, /video 999999 not found/);
+  });
+
   it("a client that was away resyncs on (re)connect: it sends its last version and gets the newer state", async () => {
     const b = sink();
     const cb = connect(revCookie, b);
