@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  extractAnyPoints,
   extractMultiImagePoints,
   extractPoints,
   extractPointTracks,
@@ -77,6 +78,7 @@ type ParserInput =
   | { kind: "points" | "multi_image_points"; text: string; width: number; height: number }
   | { kind: "multi_image_points_sizes"; text: string; sizes: Array<{ width: number; height: number }> }
   | { kind: "point_tracks"; text: string; width: number; height: number; fps: number }
+  | { kind: "any_points"; text: string; width?: number; height?: number; sizes?: Array<{ width: number; height: number }> }
   | { kind: "tracks"; text: string; width: number; height: number; fps: number; legacyFormat: LegacyTrackFormat | null };
 
 /** Python's json writes non-finite floats as strings in these fixtures. */
@@ -159,6 +161,12 @@ test("parser output equals the reference extract_* functions on every fixture ca
     let kind: "value" | "error";
     if (input.kind === "multi_image_points_sizes") {
       kind = compare(extractMultiImagePoints(input.text, { sizes: input.sizes }), expected, (v) => v.map((p) => [p.frame, p.x, p.y]), where);
+      seen[kind]++;
+      continue;
+    }
+    if (input.kind === "any_points") {
+      const opts = input.sizes ? { sizes: input.sizes } : { width: input.width!, height: input.height! };
+      kind = compare(extractAnyPoints(input.text, opts), expected, (v) => v.map((p) => [p.id, p.frame, p.x, p.y]), where);
       seen[kind]++;
       continue;
     }

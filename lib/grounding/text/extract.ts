@@ -125,3 +125,31 @@ export function extractPointTracks(text: string, opts: { width: number; height: 
     return legacyOcclusionTracks(t, opts.width, opts.height, opts.fps);
   });
 }
+
+/** A point with its object/point id: `frame` is the timestamp or image number (single size), or the 0-based image
+ * index (per-image sizes). */
+export interface IdentifiedPoint {
+  id: number;
+  frame: number;
+  x: number;
+  y: number;
+}
+
+/** `extract_any_points` (olmo/preprocessing/point_formatter.py, used by the reference's HTML viewers): `<points>` /
+ * `<tracks>` text only (no legacy fallback), keeping point ids. Never throws. */
+export function extractAnyPoints(text: string, opts: ParseSize | PerImageSizes): Result<IdentifiedPoint[]> {
+  const perImage = "sizes" in opts;
+  const sizes = perImage ? opts.sizes : [opts];
+  if (!Array.isArray(sizes)) return { ok: false, error: { message: "sizes must be an array" } };
+  for (const [i, s] of sizes.entries()) {
+    const bad = checkNumbers({ [`sizes[${i}].width`]: s.width, [`sizes[${i}].height`]: s.height });
+    if (!bad.ok) return bad;
+  }
+  return guarded(text, (t) => {
+    const points = perImage
+      ? unifiedMultiImagePoints(t, sizes.map((s) => s.width), sizes.map((s) => s.height))
+      : unifiedMultiImagePoints(t, sizes[0].width, sizes[0].height);
+    // The text numbers images from 1; the reference switches to 0-based indices for image groups.
+    return points.map((p) => ({ id: Number(p.id), frame: perImage ? p.frame - 1 : p.frame, x: p.x, y: p.y }));
+  });
+}

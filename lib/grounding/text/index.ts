@@ -1,7 +1,7 @@
 // Molmo2 point/track text formats (html-v1 / html-v2 `<points>` / `<tracks>`, legacy Molmo-1 forms):
 // writer and parser reproducing allenai/molmo2 `olmo/preprocessing/point_formatter.py`.
 export type { FramePoints, OutputMode, Point2, PointingFormat, Result, TrackFrameInput } from "./types";
-export { extractMultiImagePoints, extractPoints, extractPointTracks, extractTracks, type FramePoint, type ParseSize, type PerImageSizes, type TrackParseOptions } from "./extract";
+export { extractAnyPoints, extractMultiImagePoints, extractPoints, extractPointTracks, extractTracks, type IdentifiedPoint, type FramePoint, type ParseSize, type PerImageSizes, type TrackParseOptions } from "./extract";
 export { legacyClockString, type LegacyTrackFormat, type OccludableFramePoints, type OccludablePoint } from "./legacyParser";
 export {
   buildPointOutput,
