@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  extractAnyPoints,
   extractMultiImagePoints,
   extractPoints,
   extractPointTracks,
@@ -219,6 +220,8 @@ test("property: the parsers never throw and never fail internally on arbitrary t
         extractPoints(text, size),
         extractMultiImagePoints(text, size),
         extractMultiImagePoints(text, { sizes: [size, { width: 7, height: 3 }] }),
+        extractAnyPoints(text, size),
+        extractAnyPoints(text, { sizes: [size] }),
       ];
       for (const r of results) {
         if (!r.ok) assert.doesNotMatch(r.error.message, /^internal error/);
