@@ -22,6 +22,10 @@ export class LiveConnection {
   private readonly known = new Map<number, number>();
   private frame = 0;
   private taskId: number | null = null;
+  private presenceTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastPresenceAt = 0;
+  /** Presence is sent at most this often (ms): playback changes the frame 25-60 times a second. */
+  static readonly PRESENCE_INTERVAL_MS = 100;
 
   constructor(private readonly opts: LiveOptions) {
     const ioOpts = { transports: ["websocket", "polling"], reconnectionDelay: 200, reconnectionDelayMax: 2000, extraHeaders: opts.extraHeaders, autoConnect: false };
@@ -62,11 +66,17 @@ export class LiveConnection {
     return Object.fromEntries([...this.known].map(([k, v]) => [String(k), v]));
   }
 
-  /** Tell the room which frame (and task) this user is on. */
+  /** Tell the room which frame (and task) this user is on; throttled, the latest frame always goes out. */
   setFrame(frame: number, taskId: number | null = this.taskId): void {
     this.frame = frame;
     this.taskId = taskId;
-    if (this.socket.connected) this.socket.emit("presence", { videoId: this.opts.videoId, frame, taskId });
+    if (this.presenceTimer) return;
+    const wait = Math.max(0, this.lastPresenceAt + LiveConnection.PRESENCE_INTERVAL_MS - Date.now());
+    this.presenceTimer = setTimeout(() => {
+      this.presenceTimer = null;
+      this.lastPresenceAt = Date.now();
+      if (this.socket.connected) this.socket.emit("presence", { videoId: this.opts.videoId, frame: this.frame, taskId: this.taskId });
+    }, wait);
   }
 
   /** Ask for every track whose version differs from what we hold; resolves with them (also passed to onTrack). */
@@ -84,6 +94,8 @@ export class LiveConnection {
   }
 
   close(): void {
+    if (this.presenceTimer) clearTimeout(this.presenceTimer);
+    this.presenceTimer = null;
     this.socket.close();
   }
 

@@ -88,8 +88,11 @@ describe("live", () => {
     const ca = connect(annCookie, a);
     const cb = connect(revCookie, b);
     await waitFor("both connected", () => (ca.connected && cb.connected && a.presence.at(-1)?.length === 2 ? true : undefined));
-    ca.setFrame(42, taskId);
+    const presenceBefore = b.presence.length;
+    for (let f = 0; f <= 42; f++) ca.setFrame(f, taskId); // a burst of frame changes, as during playback
     const seen = await waitFor("presence frame 42", () => b.presence.find((users) => users.some((u) => u.username === "ann1" && u.frame === 42 && u.taskId === taskId)));
+    await new Promise((r) => setTimeout(r, 150));
+    assert.ok(b.presence.length - presenceBefore <= 2, `the burst was throttled (${b.presence.length - presenceBefore} presence messages)`);
     assert.ok(seen.some((u) => u.username === "rev"));
     const before = b.tracks.length;
     const t0 = performance.now();
