@@ -9,6 +9,7 @@ import { TASK_STATUSES } from "../../lib/services/workflow";
 import { Denied, Shell, StatusBadge } from "../_components/shell";
 import { actionActor, pageAuth } from "../_server/page-auth";
 import { importRoot, maxUploadBytes, videoStoreDir } from "../_server/storage";
+import { UploadForm } from "./upload-form";
 
 export const dynamic = "force-dynamic";
 
@@ -77,12 +78,13 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
           ))}
         </tbody>
       </table>
+      <UploadForm projects={projects.map((pr) => ({ id: pr.id, name: pr.name }))} />
       <form action={importFolderAction} className="card inline">
         <strong>Import a server folder</strong>
         <select name="projectId" aria-label="project">{projects.map((pr) => <option key={pr.id} value={pr.id}>{pr.name}</option>)}</select>
         <input name="folder" placeholder="folder under the import root" aria-label="folder" required />
         <button type="submit">Import</button>
-        <span className="muted">Root: {importRoot()}. Uploads: POST /api/videos/upload?projectId=&amp;name=</span>
+        <span className="muted">Folders are read from {importRoot()} (GROUNDTRACK_IMPORT_ROOT).</span>
       </form>
       <h2>Tasks</h2>
       <table>
