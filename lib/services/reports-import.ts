@@ -61,17 +61,18 @@ function fail(where: string, detail: string): Error {
 }
 
 /** Peeks at the TrackAny example for the video name / expression text when the ids are not given. */
-function trackAnyHints(content: string): { video?: string; expression?: string } {
+function trackAnyHints(content: string, where: string): { video?: string; expression?: string } {
+  let v: unknown;
   try {
-    const v = JSON.parse(content) as unknown;
-    if (v && typeof v === "object") {
-      const o = v as Record<string, unknown>;
-      return { video: typeof o.video === "string" ? o.video : undefined, expression: typeof o.expression === "string" ? o.expression : undefined };
-    }
-  } catch {
-    // importTracks reports the JSON error with its position.
+    v = JSON.parse(content);
+  } catch (e) {
+    throw fail(`${where}.content`, `not valid JSON: ${(e as Error).message}`);
   }
-  return {};
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    return { video: typeof o.video === "string" ? o.video : undefined, expression: typeof o.expression === "string" ? o.expression : undefined };
+  }
+  throw fail(`${where}.content`, "expected one TrackAny example (a JSON object)");
 }
 
 export async function importPredictionSet(db: Db, actor: Actor, input: ImportPredictionsBody): Promise<ImportedSet> {
@@ -83,7 +84,7 @@ export async function importPredictionSet(db: Db, actor: Actor, input: ImportPre
   for (let i = 0; i < input.items.length; i++) {
     const item = input.items[i];
     const where = `items[${i}]`;
-    const hints = input.format === "trackany" ? trackAnyHints(item.content) : {};
+    const hints = input.format === "trackany" ? trackAnyHints(item.content, where) : {};
     // Video.
     let video;
     if (item.videoId !== undefined) {
