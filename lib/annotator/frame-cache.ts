@@ -16,6 +16,8 @@ export interface FrameCacheOptions<F> {
   prefetchBehind?: number;
   /** Concurrent chunk loads. */
   concurrency?: number;
+  /** Called after a chunk finished loading or was evicted (e.g. to redraw the timeline's buffer bar). */
+  onChange?: () => void;
 }
 
 interface ChunkEntry<F> {
@@ -28,7 +30,7 @@ interface ChunkEntry<F> {
 
 export class FrameCache<F> {
   private readonly chunks = new Map<number, ChunkEntry<F>>();
-  private readonly opts: Required<Omit<FrameCacheOptions<F>, "dispose">> & Pick<FrameCacheOptions<F>, "dispose">;
+  private readonly opts: Required<Omit<FrameCacheOptions<F>, "dispose" | "onChange">> & Pick<FrameCacheOptions<F>, "dispose" | "onChange">;
   private clock = 0;
   private inFlight = 0;
   private queue: number[] = [];
@@ -120,6 +122,7 @@ export class FrameCache<F> {
       .loadChunk(c, controller.signal)
       .then((frames) => {
         entry.frames = frames;
+        this.opts.onChange?.();
         return frames;
       })
       .catch((err: unknown) => {
@@ -158,5 +161,6 @@ export class FrameCache<F> {
     e.controller?.abort();
     if (e.frames && this.opts.dispose) for (const f of e.frames) this.opts.dispose(f);
     this.chunks.delete(c);
+    if (e.frames) this.opts.onChange?.();
   }
 }

@@ -18,7 +18,8 @@ export type AnnotatorAction =
   | "zoom-reset"
   | "toggle-context"
   | "help-toggle"
-  | "submit";
+  | "submit"
+  | "flag-frame";
 
 export interface KeyBinding {
   action: AnnotatorAction;
@@ -45,6 +46,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   { action: "toggle-context", keys: ["c"], description: "Show / hide other objects' points" },
   { action: "help-toggle", keys: ["?", "shift+?", "h"], description: "Show / hide this help" },
   { action: "submit", keys: ["ctrl+Enter", "meta+Enter"], description: "Submit the task for review" },
+  { action: "flag-frame", keys: ["g"], description: "Review: flag / unflag this frame for the annotator" },
 ];
 
 export interface KeyEventLike {
