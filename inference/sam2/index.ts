@@ -31,10 +31,12 @@ export interface CreateMaskEngineOptions {
 export async function createMaskEngine(opts: CreateMaskEngineOptions): Promise<MaskEngine> {
   const log = opts.log ?? ((m: string) => console.error(m));
   const dir = opts.modelsDir;
-  if (dir === undefined || !existsSync(dir)) {
-    log(`sam2: ${dir === undefined ? "no models directory given" : `models directory '${dir}' does not exist`}; using the classical segmenter (not SAM2)`);
+  if (dir === undefined) {
+    log("sam2: no models directory given; using the classical segmenter (not SAM2)");
     return new ClassicalMaskEngine();
   }
+  // A mistyped directory is an error, not a silent downgrade to the classical segmenter.
+  if (!existsSync(dir)) throw new RuntimeError("model_missing", `SAM2 models directory '${dir}' does not exist`);
   const found = findModelFiles(dir);
   if ("missing" in found) {
     if (found.onnxFiles.length === 0) {

@@ -5,11 +5,11 @@
 // 6 presence, the rest unused):
 // - image_encoder: average-pools the normalised image to the feature grid (colour map) and to the two high-res
 //   grids; `vision_feats` = `pix_feat` + a constant `no_mem_embed`; constant positional encodings.
-// - image_decoder: the object's colour q = (Σ gaussian(positive clicks)·colour + κ·remembered colour) / weights;
+// - image_decoder: (absent unless the feature carries no_mem_embed or memory) the object's colour q = (Σ gaussian(positive clicks)·colour + κ·remembered colour) / weights;
 //   logits = α(τ² − |colour − q|²) on the high-res colour grid, minus bumps at negative clicks; presence logit
 //   from the matched area; `obj_ptr` = [q, present, 0…]; `mask_for_mem` = sigmoid(upsampled logits)·20 − 10.
-// - memory_encoder: per cell, mask probability p and p·colour (the object's appearance), constant position and
-//   temporal codes.
+// - memory_encoder: per cell, mask probability p and p·colour (the object's appearance; wrong if fed a
+//   memory-conditioned feature instead of the raw one), constant position and temporal codes.
 // - memory_attention: the remembered colour = Σ p·colour / Σ p over every memory frame and object pointer,
 //   written into channels 3-6 of `current_vision_feat`.
 // So a coloured square is segmented from a click, and on tracked frames (no clicks) only through the memory
@@ -120,7 +120,13 @@ export function imageDecoder(s: TinyModelSpec): Uint8Array {
   // high_res_feats_1 is consumed (as real decoders do) without changing the result.
   logit = g.add(logit, g.mul(g.reduceMean(h1, [0, 1, 2, 3]), g.scalar(0)));
   const frac = g.reduceMean(g.node("Sigmoid", [logit]), [1], 1); // [N,1]
-  const occ = g.node("Min", [g.sub(g.mul(qDen, g.scalar(10)), g.scalar(1)), g.sub(g.mul(frac, g.scalar(1000)), g.scalar(1))]); // [N,1]
+  // Features must carry no_mem_embed (channel 7) or memory (channel 6): the raw backbone feature on a
+  // conditioning frame (another public-loop bug) makes the object "absent".
+  const featOk = g.reshape(g.reduceMean(g.add(g.slice(feat, 0, 6, 7), g.slice(feat, 0, 7, 8)), [0, 1]), [1, 1]);
+  const occ = g.node("Min", [
+    g.node("Min", [g.sub(g.mul(qDen, g.scalar(10)), g.scalar(1)), g.sub(g.mul(frac, g.scalar(1000)), g.scalar(1))]),
+    g.sub(g.mul(featOk, g.scalar(1000)), g.scalar(1)),
+  ]); // [N,1]
   const pred = g.reshape(logit, [-1, 1, L, L]);
   g.output("pred_mask", pred, ["num_labels", 1, L, L]);
   const up = g.node("Resize", [pred, "", g.constFloat([1, 1, S / L, S / L], [4])], { mode: "linear" });
@@ -143,7 +149,10 @@ export function memoryEncoder(s: TinyModelSpec): Uint8Array {
   const prob = g.avgPool(g.div(g.add(mfm, g.scalar(10)), g.scalar(20)), S / F); // [1,1,F,F] mask probability
   // Only cells (almost) fully inside the mask carry the appearance, so edges do not blend in the background.
   const p = g.mul(g.node("Relu", [g.sub(prob, g.scalar(0.9))]), g.scalar(10));
-  const f4 = g.node("Concat", [g.mul(g.slice(pix, 1, 0, 3), p), p], { axis: 1 }); // [1,4,F,F]
+  // Channels 3-5 are zero in the raw backbone feature but hold the remembered colour in a memory-conditioned
+  // one: fed the fused feature (a public-loop bug), the remembered colour doubles and tracking is lost.
+  const colour = g.add(g.slice(pix, 1, 0, 3), g.slice(pix, 1, 3, 6));
+  const f4 = g.node("Concat", [g.mul(colour, p), p], { axis: 1 }); // [1,4,F,F]
   g.output("maskmem_features", g.conv1x1(f4, embed(Cm, 4), Cm, 4), [1, Cm, F, F]);
   const pos = Float32Array.from({ length: Cm }, (_, c) => Math.cos(c + 1) * 0.1);
   g.output("maskmem_pos_enc", g.node("Expand", [g.constFloat(pos, [1, 1, Cm]), g.constInt([F * F, 1, Cm])]), [F * F, 1, Cm]);
