@@ -279,9 +279,9 @@ class LiteralParser {
     // f-strings are JoinedStr nodes, which literal_eval rejects.
     if (prefix.includes("f")) throw new Syntax("malformed node or string: f-string");
     // Adjacent literals concatenate.
-    const c = this.peek();
+    this.skip();
     const nextPrefix = /^(?:[rRuUbBfF]{1,2})?['"]/.exec(this.s.slice(this.i));
-    if ((c === "'" || c === '"' || nextPrefix) && nextPrefix) {
+    if (nextPrefix) {
       const p = nextPrefix[0].slice(0, -1).toLowerCase();
       this.i += p.length;
       const more = this.string(p);

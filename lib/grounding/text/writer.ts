@@ -115,7 +115,7 @@ export function buildPointOutput(pointStr: string, count: number | null, mode: O
 export function formatImagePoints(points: Point2[], opts: PointWriterOptions & ImageSize): string {
   checkSize(opts, "formatImagePoints");
   points.forEach((p, i) => checkPoint(p, `formatImagePoints: points[${i}]`));
-  separator(opts.format);
+  separator(opts.format); // validates the format; a single image has no frame separator
   const coordStr = "1 " + singleImageCoordinates(points, opts, 1);
   const pointStr = pointString(opts.label ?? "", opts.alt, coordStr, false);
   return buildPointOutput(pointStr, points.length, opts.mode ?? "point_then_count");
