@@ -11,7 +11,7 @@ import { mkdir, readFile, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { ffmpegPath } from "./binaries";
 import { VideoError } from "./errors";
-import { decodeInputArgs, errorLines, parseShowinfo, probeStreams, type VideoMeta } from "./probe";
+import { decodeInputArgs, errorLines, parseShowinfoLine, probeStreams, type ShowinfoFrame, type VideoMeta } from "./probe";
 import { runBinary } from "./run";
 
 export type FrameFormat = "jpeg" | "webp" | "png";
@@ -290,12 +290,19 @@ export class FrameStore {
       "-f", "image2", "-start_number", "0", path.join(tmp, `%06d.${ext}`),
     ];
     if (seek !== undefined) args.splice(args.indexOf("-i"), 0, "-seek_timestamp", "1", "-noaccurate_seek", "-ss", seek.toFixed(6));
-    const r = await runBinary(ffmpegPath(), args, { timeoutMs: 300_000 });
+    const decoded: ShowinfoFrame[] = [];
+    const r = await runBinary(ffmpegPath(), args, {
+      timeoutMs: 300_000,
+      maxStderr: 64_000,
+      onStderrLine: (line) => {
+        const f = parseShowinfoLine(line);
+        if (f) decoded.push(f);
+      },
+    });
     if (r.code !== 0) {
       const why = errorLines(r.stderr).slice(-2).join(" | ") || r.stderr.trim().split("\n").slice(-2).join(" | ");
       throw new VideoError("corrupt", `Decoding frames ${firstFrame}-${lastFrame} of '${video.id}' failed: ${why}`);
     }
-    const decoded = parseShowinfo(r.stderr);
     const outputs = (await readdir(tmp)).filter((f) => f.endsWith(`.${ext}`)).sort();
     if (seek === undefined) {
       if (outputs.length !== count || decoded.length !== count) return false;

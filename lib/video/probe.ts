@@ -17,6 +17,7 @@ export interface VideoMeta {
   container: string;
   /** ffmpeg codec name of the video stream (h264, vp9, mpeg4, msmpeg4v3, ...). */
   codec: string;
+  /** Size of the frames as decoded (display rotation applied, e.g. portrait phone video). */
   width: number;
   height: number;
   /** Nominal frame rate (stream average rate; for VFR video this is only a summary). */
@@ -52,6 +53,8 @@ const ProbeJson = z.object({
         duration: z.string().optional(),
         nb_frames: z.string().optional(),
         disposition: z.record(z.string(), z.number()).optional(),
+        tags: z.record(z.string(), z.string()).optional(),
+        side_data_list: z.array(z.object({ rotation: z.number().optional() }).loose()).optional(),
       }),
     )
     .default([]),
@@ -137,21 +140,40 @@ export interface ShowinfoFrame {
   key: boolean;
 }
 
+/** Display rotation in degrees (display matrix side data, or the old `rotate` tag). ffmpeg applies it when decoding. */
+export function streamRotation(stream: ProbeStream): number {
+  const fromMatrix = stream.side_data_list?.find((d) => typeof d.rotation === "number")?.rotation;
+  const r = fromMatrix ?? Number(stream.tags?.rotate ?? 0);
+  return Number.isFinite(r) ? r : 0;
+}
+
 const SHOWINFO = /\[Parsed_showinfo_\d+ @ [^\]]+\] (?:\[info\] )?n:\s*(\d+)\s+pts:\s*(-?\d+|NOPTS)\b.*?\biskey:(\d)/;
 
 /** Parses showinfo lines (the filter runs after settb=AVTB, so pts are microseconds). */
 export function parseShowinfo(stderr: string): ShowinfoFrame[] {
   const out: ShowinfoFrame[] = [];
-  for (const line of stderr.split("\n")) {
-    const m = SHOWINFO.exec(line);
-    if (m) out.push({ n: Number(m[1]), ptsUs: m[2] === "NOPTS" ? null : Number(m[2]), key: m[3] === "1" });
+  for (const line of stderr.split(/\r\n|\n|\r/)) {
+    const f = parseShowinfoLine(line);
+    if (f) out.push(f);
   }
   return out;
 }
 
+export function parseShowinfoLine(line: string): ShowinfoFrame | null {
+  const m = SHOWINFO.exec(line);
+  return m ? { n: Number(m[1]), ptsUs: m[2] === "NOPTS" ? null : Number(m[2]), key: m[3] === "1" } : null;
+}
+
+const ERROR_LINE = /\[(error|fatal|panic)\]/;
+const OWN_MUXER = /^\[(null|rawvideo|image2) @/;
+
 /** ffmpeg lines logged at error level or worse (with -loglevel level+...), minus our own null/raw muxers' complaints. */
 export function errorLines(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => /\[(error|fatal|panic)\]/.test(l) && !/^\[(null|rawvideo|image2) @/.test(l));
+  return stderr.split(/\r\n|\n|\r/).filter(isErrorLine);
+}
+
+export function isErrorLine(l: string): boolean {
+  return ERROR_LINE.test(l) && !OWN_MUXER.test(l);
 }
 
 /** Arguments that select the video stream and pass every decoded frame through unchanged in number. */
@@ -247,6 +269,9 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
   const scorer = new ShotScorer();
   let pending: Buffer = Buffer.alloc(0);
   let thumbs = 0;
+  // Per-frame showinfo lines are parsed as they stream (a long video logs far more than the stderr tail kept).
+  const frames: ShowinfoFrame[] = [];
+  const errors: string[] = [];
   const r = await runBinary(
     ffmpegPath(),
     [
@@ -256,6 +281,12 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
     ],
     {
       timeoutMs,
+      maxStderr: 64_000, // only the tail is needed for messages; frames are parsed from the stream
+      onStderrLine: (line) => {
+        const f = parseShowinfoLine(line);
+        if (f) frames.push(f);
+        else if (isErrorLine(line) && errors.length < 10_000) errors.push(line);
+      },
       onStdout: (chunk) => {
         pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
         let at = 0;
@@ -269,8 +300,6 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
     },
   );
   if (r.signal) throw new VideoError("io", `ffmpeg was stopped (${r.signal}) while reading '${shown}' (timeout ${timeoutMs} ms?)`, { file: shown });
-  const frames = parseShowinfo(r.stderr);
-  const errors = errorLines(r.stderr);
   if (r.code !== 0 || frames.length === 0) {
     if (frames.length === 0 && r.code === 0) throw new VideoError("corrupt", `No frame of '${shown}' could be decoded${errors.length ? `: ${errors.slice(-2).join(" | ")}` : ""}`, { file: shown });
     throw classifyFailure(shown, errors.join("\n") || r.stderr, sniffed !== null, file);
@@ -294,11 +323,13 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
     declaredDuration,
     frameSec: (med || 1e6 / (fps || 25)) / 1e6,
   });
+  // Decoded frames are display-rotated by ffmpeg, so report the size they come out with.
+  const quarterTurn = Math.abs(Math.round(streamRotation(stream) / 90)) % 2 === 1;
   return {
     container: sniffed ?? formatName.split(",")[0],
     codec: stream.codec_name ?? "unknown",
-    width: stream.width ?? 0,
-    height: stream.height ?? 0,
+    width: (quarterTurn ? stream.height : stream.width) ?? 0,
+    height: (quarterTurn ? stream.width : stream.height) ?? 0,
     fps,
     durationSec,
     frameCount: timestamps.length,

@@ -18,6 +18,11 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Keep at most this many characters of stderr (the tail is what matters for errors). */
   maxStderr?: number;
+  /**
+   * Called with every stderr line (split on \n and \r) as it arrives — for per-frame logs that would not fit
+   * in the retained stderr tail.
+   */
+  onStderrLine?: (line: string) => void;
 }
 
 export function runBinary(bin: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -32,9 +37,15 @@ export function runBinary(bin: string, args: string[], opts: RunOptions = {}): P
     if (opts.timeoutMs) timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
     stdout.on("data", (c: Buffer) => (opts.onStdout ? opts.onStdout(c) : out.push(c)));
     stderr.setEncoding("utf8");
+    let partial = "";
     stderr.on("data", (c: string) => {
       err += c;
       if (err.length > maxErr) err = err.slice(err.length - maxErr);
+      if (opts.onStderrLine) {
+        const lines = (partial + c).split(/\r\n|\n|\r/);
+        partial = lines.pop() ?? "";
+        for (const l of lines) opts.onStderrLine(l);
+      }
     });
     child.on("error", (e) => {
       if (timer) clearTimeout(timer);
@@ -42,6 +53,7 @@ export function runBinary(bin: string, args: string[], opts: RunOptions = {}): P
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (opts.onStderrLine && partial) opts.onStderrLine(partial);
       resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
     });
     if (opts.stdin && child.stdin) {

@@ -106,3 +106,22 @@ test("real samples: index length equals ffprobe's decoded frame count (dropped-f
     }
   }
 });
+
+test("display rotation (portrait phone video): width/height are those of the decoded frames", async () => {
+  const src = path.join(dir, "land.mp4");
+  await generateSyntheticVideo(src, { width: 96, height: 64, frames: 10 }, 8);
+  const file = path.join(dir, "portrait.mp4");
+  execFileSync(ffmpegPath(), ["-v", "error", "-y", "-i", src, "-c", "copy", "-metadata:s:v:0", "rotate=90", file]);
+  const meta = await probeVideo(file);
+  assert.deepEqual([meta.width, meta.height], [64, 96]);
+  assert.equal(decodeAllRgb(file).length, 10 * 64 * 96 * 3);
+});
+
+test("a long video's per-frame log is parsed while streaming (index of 3000 frames)", async () => {
+  const file = path.join(dir, "long.mp4");
+  execFileSync(ffmpegPath(), ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=32x24:rate=50:duration=60", "-c:v", "libx264", "-preset", "ultrafast", "-g", "250", "-pix_fmt", "yuv420p", file]);
+  const meta = await probeVideo(file);
+  assert.equal(meta.frameCount, 3000);
+  assert.equal(meta.frameCount, ffprobeCountFrames(file));
+  assert.ok(Math.abs(meta.timestamps[2999] - 59.98) < 1e-6);
+});
