@@ -17,8 +17,8 @@ export const MAX_IMPORT_CHARS = 20 * 1024 * 1024;
 export const MAX_IMPORT_ITEMS = 5000;
 
 export const importPredictionsSchema = z.object({
-  name: z.string().trim().min(1, { error: "name: required" }).max(200),
-  format: z.enum(["trackany", "molmo2"], { error: "format: expected trackany or molmo2" }),
+  name: z.string().trim().min(1, { error: "required" }).max(200),
+  format: z.enum(["trackany", "molmo2"], { error: "expected trackany or molmo2" }),
   engine: z.string().max(200).default(""),
   items: z
     .array(
@@ -26,11 +26,11 @@ export const importPredictionsSchema = z.object({
         /** Defaults: TrackAny `video` (video name) / the `<tracks>` label or TrackAny `expression` (text). */
         videoId: z.number().int().positive().optional(),
         expressionId: z.number().int().positive().optional(),
-        content: z.string().min(1, { error: "content: empty" }),
+        content: z.string().min(1, { error: "empty" }),
       }),
     )
-    .min(1, { error: "items: at least one item is required" })
-    .max(MAX_IMPORT_ITEMS, { error: `items: at most ${MAX_IMPORT_ITEMS} per import` }),
+    .min(1, { error: "at least one item is required" })
+    .max(MAX_IMPORT_ITEMS, { error: `at most ${MAX_IMPORT_ITEMS} per import` }),
 });
 export type ImportPredictionsBody = z.infer<typeof importPredictionsSchema>;
 

@@ -166,7 +166,8 @@ export interface ObjectTrack {
 }
 
 export function buildGroundTruthExample(video: VideoRow, expression: { id: number; text: string }, objects: ObjectTrack[], samplingFps: number): GtExample {
-  const shotBoundaries = jsonNumbers(video.shotBoundaries, `video ${video.name}: shotBoundaries`);
+  // A boundary at 0 (or past the end) starts no new shot; some rows store [0].
+  const shotBoundaries = jsonNumbers(video.shotBoundaries, `video ${video.name}: shotBoundaries`).filter((b) => b > 0 && b < video.frameCount);
   const grid = samplingGrid(video.frameCount, video.fps, samplingFps);
   const sorted = [...objects].sort((a, b) => a.objectKey - b.objectKey);
   const set: TrackSet = {
