@@ -11,6 +11,7 @@ export function Shell({ actor, title, children }: { actor: Actor | null; title: 
           <nav>
             <a href="/">My tasks</a>
             {(actor.role === "reviewer" || actor.role === "admin") && <a href="/review">Review</a>}
+            {(actor.role === "reviewer" || actor.role === "admin") && <a href="/reports">Reports</a>}
             {actor.role === "admin" && <a href="/admin">Admin</a>}
           </nav>
         )}
