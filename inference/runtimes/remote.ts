@@ -1,0 +1,361 @@
+// The remote runtime: Molmo2 served behind an OpenAI-compatible chat endpoint (vLLM). The sampled frames go as
+// JPEG data URLs (one `video_url` "data:video/jpeg;base64,<f1>,<f2>,…" — vLLM's frame-list video form — or one
+// `image_url` per frame), the question is Molmo2's own tracking template (inference/prompts.ts), and the answer is
+// parsed by lib/grounding/text `extractTracks` exactly as Molmo2's evaluators parse it. Answers stream (SSE), so
+// tracks decoded so far reach `onPartial` while the model is still talking.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { extractTracks, nearestFrame, sampleForTracking, sampleUniformLastFrame, type FramePoints } from "../../lib/grounding";
+import type { Keyframe, TrackSet, TrackedObject } from "../../lib/tracks";
+import { FrameStore, isVideoError, type VideoMeta } from "../../lib/video";
+import { trackPrompt } from "../prompts";
+import { RuntimeError, type ModelRuntime, type QueryRequest, type QueryResult, type RuntimeVideo } from "../runtime";
+
+export const RemoteRuntimeOptionsSchema = z.object({
+  /** Base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1 (`/chat/completions` is appended). */
+  endpoint: z.string().url(),
+  /** Served model name, e.g. allenai/Molmo2-8B. */
+  model: z.string().min(1),
+  apiKey: z.string().optional(),
+  /** Whole-request deadline per attempt (default 300 s). */
+  timeoutMs: z.number().int().positive().default(300_000),
+  /** Extra attempts after a failed one (connection refused, 5xx, 429, timeout). Default 2. */
+  retries: z.number().int().min(0).max(10).default(2),
+  /** First back-off delay; doubles each retry. Default 500 ms. */
+  backoffMs: z.number().int().min(0).default(500),
+  /** Tracking sampling rate (Molmo2 tracking data: 2 fps). */
+  samplingFps: z.number().positive().default(2),
+  /** At most this many frames (Molmo2-8B video config allows 384; smaller keeps requests light). */
+  maxFrames: z.number().int().positive().default(128),
+  /** Width of the JPEG frames sent (height keeps the aspect). Molmo2 resizes to 378 px crops anyway. */
+  frameWidth: z.number().int().min(16).max(4096).default(768),
+  /** "video": one frame-list video_url (vLLM `video/jpeg` data URL); "images": one image_url per frame. */
+  frameMode: z.enum(["video", "images"]).default("video"),
+  /** Index into the template list of inference/prompts.ts. */
+  template: z.number().int().min(0).optional(),
+  maxTokens: z.number().int().positive().default(8192),
+  /** Stream the answer (SSE) for partial results. Default true. */
+  stream: z.boolean().default(true),
+});
+export type RemoteRuntimeOptions = z.input<typeof RemoteRuntimeOptionsSchema>;
+type Options = z.output<typeof RemoteRuntimeOptionsSchema>;
+
+const ChatCompletion = z.object({
+  choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1),
+});
+const ChatChunk = z.object({
+  choices: z.array(z.object({ delta: z.object({ content: z.string().nullish() }).passthrough() })),
+});
+
+export interface FrameSampling {
+  /** Native frame indices, strictly increasing. */
+  frames: number[];
+  /** Their times in seconds from the first frame. */
+  times: number[];
+}
+
+/** Frames the model sees: lib/grounding's tracking sampler (uniform_last_frame when the native rate has no
+ * tracking candidates, e.g. 29.97 fps), each time mapped to its nearest native frame. */
+export function sampleTrackingFrames(meta: Pick<VideoMeta, "timestamps" | "fps" | "durationSec">, samplingFps: number, maxFrames: number): FrameSampling {
+  const ts = meta.timestamps;
+  if (ts.length === 0) throw new RuntimeError("video_unreadable", "The video has no decodable frames");
+  const rel = ts.map((t) => t - ts[0]);
+  const duration = Math.max(meta.durationSec, rel[rel.length - 1]);
+  let times: number[];
+  try {
+    times = sampleForTracking(duration, meta.fps, samplingFps, maxFrames).times;
+  } catch {
+    times = sampleUniformLastFrame(duration, maxFrames, samplingFps).times;
+  }
+  const frames = [...new Set(times.map((t) => nearestFrame(rel, t)))].sort((a, b) => a - b);
+  return { frames, times: frames.map((f) => rel[f]) };
+}
+
+/**
+ * Parsed Molmo2 frames → TrackSet on native frames: each answer timestamp goes to the nearest sampled frame; an object
+ * missing from a sampled frame after it was seen gets an `outside` keyframe there (Molmo2 omits points it does not
+ * see), so the shared interpolation does not draw it through its absence.
+ */
+export function framesToTrackSet(meta: VideoMeta, expression: string, sampling: FrameSampling, parsed: readonly FramePoints[], source: `model:${string}`): TrackSet {
+  const byObject = new Map<number, Map<number, { x: number; y: number }>>();
+  for (const f of parsed) {
+    const k = nearestFrame(sampling.times, f.time);
+    for (const p of f.points) {
+      let m = byObject.get(p.id);
+      if (!m) byObject.set(p.id, (m = new Map()));
+      if (!m.has(k)) m.set(k, { x: p.x, y: p.y });
+    }
+  }
+  const objects: TrackedObject[] = [];
+  for (const [id, seen] of [...byObject.entries()].sort((a, b) => a[0] - b[0])) {
+    const ks = [...seen.keys()].sort((a, b) => a - b);
+    const keyframes: Keyframe[] = [];
+    let last: { x: number; y: number } | null = null;
+    let gone = false;
+    for (let k = ks[0]; k < sampling.frames.length; k++) {
+      const p = seen.get(k);
+      if (p) {
+        keyframes.push({ frame: sampling.frames[k], x: p.x, y: p.y, state: "visible", source });
+        last = p;
+        gone = false;
+      } else if (!gone && last) {
+        keyframes.push({ frame: sampling.frames[k], x: last.x, y: last.y, state: "outside", source });
+        gone = true;
+      }
+    }
+    objects.push({ objectId: String(id), keyframes });
+  }
+  return {
+    video: {
+      width: meta.width,
+      height: meta.height,
+      fps: meta.fps,
+      frameCount: meta.frameCount,
+      ...(meta.isVfr ? { timestamps: meta.timestamps.map((t) => t - meta.timestamps[0]) } : {}),
+      ...(meta.shotBoundaries.length ? { shotBoundaries: [...meta.shotBoundaries] } : {}),
+    },
+    expression,
+    objects,
+  };
+}
+
+/** Text that is a valid "nothing found" answer in Molmo2's output formats. */
+function isEmptyAnswer(text: string): boolean {
+  const t = text.trim();
+  return /^(there are none\.?|no tracks available\.?|none\.?|0)$/i.test(t) || /<(points|tracks)[^>]*coords=""/.test(t);
+}
+
+function snippet(text: string, n = 160): string {
+  const t = text.replace(/\s+/g, " ").trim();
+  return `'${t.length > n ? `${t.slice(0, n)}…` : t}'`;
+}
+
+/** The text streamed so far, cut after the last complete frame and closed, for a partial parse. */
+export function closePartialAnswer(text: string): string | null {
+  const open = text.search(/<(?:points|tracks)[^>]*?coords="/);
+  if (open < 0) return null;
+  const bodyStart = text.indexOf('coords="', open) + 'coords="'.length;
+  const closeQuote = text.indexOf('"', bodyStart);
+  if (closeQuote >= 0) return text; // the coords attribute is complete
+  const body = text.slice(bodyStart);
+  const cut = Math.max(body.lastIndexOf(";"), body.lastIndexOf("\t"));
+  if (cut <= 0) return null;
+  return `${text.slice(0, bodyStart)}${body.slice(0, cut)}">x</tracks>`;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(new RuntimeError("cancelled", "The query was cancelled"));
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new RuntimeError("cancelled", "The query was cancelled"));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+
+class RetryableError extends Error {
+  constructor(readonly error: RuntimeError) {
+    super(error.message);
+  }
+}
+
+export class RemoteRuntime implements ModelRuntime {
+  readonly kind = "remote";
+  readonly engine: string;
+  readonly opts: Options;
+  private readonly url: string;
+
+  constructor(options: RemoteRuntimeOptions) {
+    const parsed = RemoteRuntimeOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      throw new RuntimeError("model_invalid", `remote runtime option ${i?.path.join(".") || "?"}: ${i?.message ?? "invalid"}`);
+    }
+    this.opts = parsed.data;
+    this.url = `${this.opts.endpoint.replace(/\/+$/, "")}/chat/completions`;
+    this.engine = `remote:${this.opts.model}@${this.opts.endpoint}`;
+  }
+
+  async query(req: QueryRequest): Promise<QueryResult> {
+    const { video, signal } = req;
+    if (signal.aborted) throw new RuntimeError("cancelled", "The query was cancelled");
+    const sampling = sampleTrackingFrames(video.meta, this.opts.samplingFps, this.opts.maxFrames);
+    const jpegs = await this.readJpegs(video, sampling.frames, signal, (done) => req.onProgress?.({ stage: "sampling", done, total: sampling.frames.length }));
+    const prompt = trackPrompt({ label: req.expression, fps: this.opts.samplingFps, ...(this.opts.template === undefined ? {} : { template: this.opts.template }) });
+    const source = `model:${this.opts.model}` as const;
+    const meta = video.meta;
+    const parse = (text: string) => extractTracks(text, { width: meta.width, height: meta.height, fps: meta.fps });
+    let partialFrames = -1;
+    const onText = (text: string) => {
+      if (!req.onPartial) return;
+      const closed = closePartialAnswer(text);
+      if (!closed) return;
+      const r = parse(closed);
+      if (!r.ok || r.value.length === partialFrames) return;
+      partialFrames = r.value.length;
+      req.onPartial(framesToTrackSet(meta, req.expression, sampling, r.value, source));
+    };
+    req.onProgress?.({ stage: "asking", done: 0, total: 1 });
+    const answer = await this.ask(prompt, jpegs, signal, onText);
+    req.onProgress?.({ stage: "parsing", done: 1, total: 1 });
+    const parsed = parse(answer);
+    if (!parsed.ok) throw new RuntimeError("bad_answer", `${this.engine} answered text that is not Molmo2 track output (${parsed.error.message}): ${snippet(answer)}`);
+    if (parsed.value.length === 0 && !isEmptyAnswer(answer)) {
+      throw new RuntimeError("bad_answer", `${this.engine} answered without any <tracks coords="…"> points: ${snippet(answer)}`);
+    }
+    const tracks = framesToTrackSet(meta, req.expression, sampling, parsed.value, source);
+    return { tracks, engine: this.engine, sampledFrames: sampling.frames, rawOutput: answer };
+  }
+
+  async close(): Promise<void> {}
+
+  private async readJpegs(video: RuntimeVideo, frames: readonly number[], signal: AbortSignal, onFrame: (done: number) => void): Promise<Buffer[]> {
+    const dir = mkdtempSync(path.join(tmpdir(), "gt-remote-frames-"));
+    const store = new FrameStore({ cacheDir: dir, chunkSize: 16, format: "jpeg", quality: 90, maxConcurrentDecodes: 1 });
+    const source = { id: /^[A-Za-z0-9_-]{1,128}$/.test(video.id) ? video.id : "video", path: video.path, meta: video.meta };
+    const width = Math.min(this.opts.frameWidth, video.meta.width - (video.meta.width % 2));
+    const size = width >= video.meta.width ? {} : { width };
+    const out: Buffer[] = [];
+    try {
+      for (const f of frames) {
+        if (signal.aborted) throw new RuntimeError("cancelled", "The query was cancelled");
+        try {
+          out.push(await store.readFrame(source, f, size));
+        } catch (e) {
+          throw new RuntimeError("video_unreadable", `Cannot decode frame ${f} of '${video.path}': ${isVideoError(e) || e instanceof Error ? e.message : String(e)}`);
+        }
+        onFrame(out.length);
+      }
+      return out;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  private requestBody(prompt: string, jpegs: readonly Buffer[]): string {
+    const b64 = jpegs.map((j) => j.toString("base64"));
+    const media =
+      this.opts.frameMode === "video"
+        ? [{ type: "video_url", video_url: { url: `data:video/jpeg;base64,${b64.join(",")}` } }]
+        : b64.map((b) => ({ type: "image_url", image_url: { url: `data:image/jpeg;base64,${b}` } }));
+    return JSON.stringify({
+      model: this.opts.model,
+      messages: [{ role: "user", content: [...media, { type: "text", text: prompt }] }],
+      max_tokens: this.opts.maxTokens,
+      temperature: 0,
+      stream: this.opts.stream,
+    });
+  }
+
+  /** POSTs with retries and exponential back-off; returns the whole answer text. */
+  private async ask(prompt: string, jpegs: readonly Buffer[], signal: AbortSignal, onText: (text: string) => void): Promise<string> {
+    const body = this.requestBody(prompt, jpegs);
+    let last: RuntimeError | null = null;
+    for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
+      if (attempt > 0) await sleep(this.opts.backoffMs * 2 ** (attempt - 1), signal);
+      try {
+        return await this.once(body, signal, onText);
+      } catch (e) {
+        if (e instanceof RetryableError) {
+          last = e.error;
+          continue;
+        }
+        throw e;
+      }
+    }
+    const tries = this.opts.retries + 1;
+    throw new RuntimeError(last!.code, `${last!.message} (gave up after ${tries} attempt${tries === 1 ? "" : "s"})`);
+  }
+
+  private async once(body: string, signal: AbortSignal, onText: (text: string) => void): Promise<string> {
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+    const both = AbortSignal.any([signal, timeout]);
+    const timedOut = () => new RetryableError(new RuntimeError("timeout", `Molmo2 server ${this.url} did not answer within ${this.opts.timeoutMs / 1000} s`));
+    const headers: Record<string, string> = { "content-type": "application/json", accept: this.opts.stream ? "text/event-stream" : "application/json" };
+    if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
+    let res: Response;
+    try {
+      res = await fetch(this.url, { method: "POST", headers, body, signal: both });
+    } catch (e) {
+      if (signal.aborted) throw new RuntimeError("cancelled", "The query was cancelled");
+      if (timeout.aborted) throw timedOut();
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new RetryableError(new RuntimeError("server_unreachable", `Molmo2 server ${this.url} is unreachable (${cause?.code ?? cause?.message ?? (e as Error).message})`));
+    }
+    try {
+      if (!res.ok) {
+        const text = await res.text().catch(() => "");
+        const err = new RuntimeError(res.status >= 500 || res.status === 429 ? "server_unreachable" : "bad_answer", `Molmo2 server ${this.url} answered HTTP ${res.status}: ${snippet(text)}`);
+        if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetryableError(err);
+        throw err;
+      }
+      const type = res.headers.get("content-type") ?? "";
+      if (type.includes("text/event-stream")) return await this.readStream(res, onText);
+      const raw = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        throw new RuntimeError("bad_answer", `Molmo2 server ${this.url} answered something that is not JSON: ${snippet(raw)}`);
+      }
+      const r = ChatCompletion.safeParse(json);
+      if (!r.success) throw new RuntimeError("bad_answer", `Molmo2 server ${this.url} answered JSON that is not a chat completion (${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}): ${snippet(raw)}`);
+      const content = r.data.choices[0]!.message.content ?? "";
+      onText(content);
+      return content;
+    } catch (e) {
+      if (e instanceof RetryableError || e instanceof RuntimeError) throw e;
+      if (signal.aborted) throw new RuntimeError("cancelled", "The query was cancelled");
+      if (timeout.aborted) throw timedOut();
+      throw new RetryableError(new RuntimeError("server_unreachable", `Molmo2 server ${this.url} dropped the connection (${(e as Error).message})`));
+    }
+  }
+
+  /** Reads an OpenAI-style SSE stream (`data: {chunk}` lines, `data: [DONE]`). */
+  private async readStream(res: Response, onText: (text: string) => void): Promise<string> {
+    if (!res.body) throw new RuntimeError("bad_answer", `Molmo2 server ${this.url} sent an empty stream`);
+    const decoder = new TextDecoder();
+    let buf = "";
+    let text = "";
+    let done = false;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).replace(/\r$/, "");
+        buf = buf.slice(nl + 1);
+        if (!line.startsWith("data:")) continue;
+        const data = line.slice(5).trim();
+        if (data === "[DONE]") {
+          done = true;
+          continue;
+        }
+        let json: unknown;
+        try {
+          json = JSON.parse(data);
+        } catch {
+          throw new RuntimeError("bad_answer", `Molmo2 server ${this.url} streamed a line that is not JSON: ${snippet(data)}`);
+        }
+        const r = ChatChunk.safeParse(json);
+        if (!r.success) throw new RuntimeError("bad_answer", `Molmo2 server ${this.url} streamed a chunk that is not a chat completion chunk: ${snippet(data)}`);
+        const delta = r.data.choices[0]?.delta.content ?? "";
+        if (delta) {
+          text += delta;
+          onText(text);
+        }
+      }
+    }
+    if (!done) throw new RetryableError(new RuntimeError("server_unreachable", `Molmo2 server ${this.url} ended the stream before [DONE]`));
+    return text;
+  }
+}
+
+export function createRemoteRuntime(opts: RemoteRuntimeOptions): ModelRuntime {
+  return new RemoteRuntime(opts);
+}
