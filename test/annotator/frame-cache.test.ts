@@ -66,3 +66,15 @@ test("a failed chunk is retried on the next request; out-of-range frames are rej
   await assert.rejects(cache.get(30), RangeError);
   await assert.rejects(cache.get(-1), RangeError);
 });
+
+test("onChange fires when a chunk arrives and when one is evicted (the timeline's buffer bar redraws)", async () => {
+  const { loadChunk } = makeLoader();
+  const seen: number[][] = [];
+  let cache: FrameCache<string> | null = null;
+  cache = new FrameCache({ frameCount: 200, chunkSize: 10, loadChunk, prefetchAhead: 0, prefetchBehind: 0, maxChunks: 1, onChange: () => seen.push(cache!.loadedChunks()) });
+  await cache.get(3);
+  assert.deepEqual(seen, [[0]]);
+  await cache.get(15);
+  cache.prefetchAround(15);
+  assert.deepEqual(seen, [[0], [0, 1], [1]]);
+});

@@ -1,0 +1,23 @@
+// GET /ffmpeg-core/:file — the ffmpeg.wasm core and its worker, served by the app itself from node_modules
+// (never a CDN), to signed-in users only. Only the allow-listed files below can be named.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { notFound } from "../../../lib/services/errors";
+import { ANY_ROLE } from "../../_server/auth";
+import { route } from "../../_server/route";
+
+const FILES: Record<string, { pkg: string; file: string; type: string }> = {
+  "ffmpeg-core.js": { pkg: "@ffmpeg/core", file: "dist/esm/ffmpeg-core.js", type: "text/javascript; charset=utf-8" },
+  "ffmpeg-core.wasm": { pkg: "@ffmpeg/core", file: "dist/esm/ffmpeg-core.wasm", type: "application/wasm" },
+  // The @ffmpeg/ffmpeg module worker and the two modules it imports relatively.
+  "worker.js": { pkg: "@ffmpeg/ffmpeg", file: "dist/esm/worker.js", type: "text/javascript; charset=utf-8" },
+  "const.js": { pkg: "@ffmpeg/ffmpeg", file: "dist/esm/const.js", type: "text/javascript; charset=utf-8" },
+  "errors.js": { pkg: "@ffmpeg/ffmpeg", file: "dist/esm/errors.js", type: "text/javascript; charset=utf-8" },
+};
+
+export const GET = route<{ file: string }>(ANY_ROLE, async ({ params }) => {
+  const entry = Object.hasOwn(FILES, params.file) ? FILES[params.file] : undefined;
+  if (!entry) throw notFound(`ffmpeg-core file '${params.file}'`);
+  const body = await readFile(path.join(process.cwd(), "node_modules", entry.pkg, entry.file));
+  return new Response(new Uint8Array(body), { headers: { "content-type": entry.type, "cache-control": "private, max-age=86400" } });
+});
