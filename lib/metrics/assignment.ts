@@ -208,119 +208,158 @@ export function linearSumAssignment(
  * Pairs come back in ascending row order, like scipy's.
  */
 export function uniquePositiveMatching(score: Float64Array, nRows: number, nCols: number): Assignment | null {
-  // Common case first: every positive entry alone in its row and column (each is its own component).
-  const rowPos = new Int32Array(nRows).fill(-1);
-  const colCount = new Int32Array(nCols);
-  let isolated = true;
-  let nPairs = 0;
+  const entries = new PositiveEntries();
   for (let i = 0; i < nRows; i++) {
-    const base = i * nCols;
-    for (let j = 0; j < nCols; j++) {
-      if (score[base + j] > 0) {
-        if (rowPos[i] >= 0) isolated = false;
-        else nPairs++;
-        rowPos[i] = j;
-        if (++colCount[j] > 1) isolated = false;
-      }
-    }
+    for (let j = 0; j < nCols; j++) if (score[i * nCols + j] > 0) entries.push(i, j, score[i * nCols + j]);
   }
-  if (isolated) {
-    const rows = new Int32Array(nPairs);
-    const cols = new Int32Array(nPairs);
-    let k = 0;
-    for (let i = 0; i < nRows; i++) {
-      if (rowPos[i] >= 0) {
-        rows[k] = i;
-        cols[k++] = rowPos[i];
-      }
-    }
-    return { rows, cols };
-  }
-  return componentMatching(score, nRows, nCols, rowPos);
+  return uniquePositiveMatchingSparse(entries, nRows, nCols);
 }
 
-/** General case of `uniquePositiveMatching`: per-component enumeration. `rowPos[i] < 0` marks rows without positives. */
-function componentMatching(score: Float64Array, nRows: number, nCols: number, rowPos: Int32Array): Assignment | null {
+/** Positive entries of a score matrix in row-major order (reusable buffer). */
+export class PositiveEntries {
+  rows = new Int32Array(64);
+  cols = new Int32Array(64);
+  values = new Float64Array(64);
+  length = 0;
+  clear(): void {
+    this.length = 0;
+  }
+  push(i: number, j: number, v: number): void {
+    if (this.length === this.rows.length) {
+      const n = 2 * this.length;
+      const r = new Int32Array(n);
+      r.set(this.rows);
+      this.rows = r;
+      const c = new Int32Array(n);
+      c.set(this.cols);
+      this.cols = c;
+      const w = new Float64Array(n);
+      w.set(this.values);
+      this.values = w;
+    }
+    this.rows[this.length] = i;
+    this.cols[this.length] = j;
+    this.values[this.length++] = v;
+  }
+}
+
+/** `uniquePositiveMatching` on the list of positive entries (row-major order), without touching the zeros. */
+export function uniquePositiveMatchingSparse(e: PositiveEntries, nRows: number, nCols: number): Assignment | null {
+  const n = e.length;
+  const rowCount = new Int32Array(nRows);
+  const colCount = new Int32Array(nCols);
+  let isolated = true;
+  for (let k = 0; k < n; k++) {
+    if (++rowCount[e.rows[k]] > 1) isolated = false;
+    if (++colCount[e.cols[k]] > 1) isolated = false;
+  }
+  if (isolated) return { rows: e.rows.slice(0, n), cols: e.cols.slice(0, n) };
+
   const parent = new Int32Array(nRows + nCols);
   for (let k = 0; k < parent.length; k++) parent[k] = k;
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  };
-  for (let i = 0; i < nRows; i++) {
-    if (rowPos[i] < 0) continue;
-    const base = i * nCols;
-    for (let j = 0; j < nCols; j++) {
-      if (score[base + j] > 0) {
-        const a = find(i);
-        const b = find(nRows + j);
-        if (a !== b) parent[a] = b;
-      }
-    }
+  for (let k = 0; k < n; k++) {
+    const a = findRoot(parent, e.rows[k]);
+    const b = findRoot(parent, nRows + e.cols[k]);
+    if (a !== b) parent[a] = b;
   }
-  const compRows = new Map<number, number[]>();
-  for (let i = 0; i < nRows; i++) {
-    if (rowPos[i] < 0) continue;
-    const r = find(i);
-    const list = compRows.get(r);
-    if (list) list.push(i);
-    else compRows.set(r, [i]);
+  // Entries grouped by component root (linked lists in entry order, so rows stay ascending).
+  const head = new Int32Array(nRows + nCols).fill(-1);
+  const tail = new Int32Array(nRows + nCols).fill(-1);
+  const next = new Int32Array(n).fill(-1);
+  for (let k = 0; k < n; k++) {
+    const r = findRoot(parent, e.rows[k]);
+    if (head[r] < 0) head[r] = k;
+    else next[tail[r]] = k;
+    tail[r] = k;
   }
-  const pairRow: number[] = [];
-  const pairCol: number[] = [];
-  const usedCol = new Uint8Array(nCols);
-  for (const rows of compRows.values()) {
-    const adj: number[][] = [];
-    let edges = 0;
-    for (const i of rows) {
-      const out: number[] = [];
-      for (let j = 0; j < nCols; j++) if (score[i * nCols + j] > 0) out.push(j);
-      edges += out.length;
-      adj.push(out);
-    }
-    if (edges === 1) {
-      pairRow.push(rows[0]);
-      pairCol.push(adj[0][0]);
+  const chosenCol = new Int32Array(nRows).fill(-1);
+  const ctx: EnumContext = { rows: [], adj: [], w: [], used: new Uint8Array(nCols), chosen: [], best: -Infinity, second: -Infinity, bestCols: [] };
+  for (let r = 0; r < head.length; r++) {
+    if (head[r] < 0) continue;
+    if (next[head[r]] < 0) {
+      chosenCol[e.rows[head[r]]] = e.cols[head[r]];
       continue;
     }
+    const rows: number[] = [];
+    const adj: number[][] = [];
+    const w: number[][] = [];
+    let edges = 0;
+    for (let k = head[r]; k >= 0; k = next[k]) {
+      const i = e.rows[k];
+      if (rows.length === 0 || rows[rows.length - 1] !== i) {
+        rows.push(i);
+        adj.push([]);
+        w.push([]);
+      }
+      adj[adj.length - 1].push(e.cols[k]);
+      w[w.length - 1].push(e.values[k]);
+      edges++;
+    }
     if (rows.length > 6 || edges > 16) return null;
-    // Enumerate all matchings of the component; keep the best and the runner-up value.
-    let best = -Infinity;
-    let second = -Infinity;
-    let bestCols: number[] = [];
-    const chosen: number[] = new Array<number>(rows.length).fill(-1);
-    const dfs = (k: number, total: number): void => {
-      if (k === rows.length) {
-        if (total > best) {
-          second = best;
-          best = total;
-          bestCols = chosen.slice();
-        } else if (total > second) second = total;
-        return;
-      }
-      chosen[k] = -1;
-      dfs(k + 1, total);
-      for (const j of adj[k]) {
-        if (usedCol[j]) continue;
-        usedCol[j] = 1;
-        chosen[k] = j;
-        dfs(k + 1, total + score[rows[k] * nCols + j]);
-        usedCol[j] = 0;
-      }
-      chosen[k] = -1;
-    };
-    dfs(0, 0);
-    if (!(best - second > 1e-9 * Math.max(1, Math.abs(best)))) return null;
-    rows.forEach((i, k) => {
-      if (bestCols[k] >= 0) {
-        pairRow.push(i);
-        pairCol.push(bestCols[k]);
-      }
-    });
+    ctx.rows = rows;
+    ctx.adj = adj;
+    ctx.w = w;
+    ctx.chosen = new Array<number>(rows.length).fill(-1);
+    ctx.best = -Infinity;
+    ctx.second = -Infinity;
+    enumerate(ctx, 0, 0);
+    if (!(ctx.best - ctx.second > 1e-9 * Math.max(1, Math.abs(ctx.best)))) return null;
+    rows.forEach((i, k) => (chosenCol[i] = ctx.bestCols[k]));
   }
-  const order = pairRow.map((_, k) => k).sort((a, b) => pairRow[a] - pairRow[b]);
-  return { rows: Int32Array.from(order, (k) => pairRow[k]), cols: Int32Array.from(order, (k) => pairCol[k]) };
+  let m = 0;
+  for (let i = 0; i < nRows; i++) if (chosenCol[i] >= 0) m++;
+  const rowsOut = new Int32Array(m);
+  const colsOut = new Int32Array(m);
+  m = 0;
+  for (let i = 0; i < nRows; i++) {
+    if (chosenCol[i] >= 0) {
+      rowsOut[m] = i;
+      colsOut[m++] = chosenCol[i];
+    }
+  }
+  return { rows: rowsOut, cols: colsOut };
+}
+
+function findRoot(parent: Int32Array, x: number): number {
+  while (parent[x] !== x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
+interface EnumContext {
+  rows: number[];
+  adj: number[][];
+  w: number[][];
+  used: Uint8Array;
+  chosen: number[];
+  best: number;
+  second: number;
+  bestCols: number[];
+}
+
+/** Visits every matching of the component (row k: unmatched or one free positive column); tracks best and runner-up. */
+function enumerate(ctx: EnumContext, k: number, total: number): void {
+  if (k === ctx.rows.length) {
+    if (total > ctx.best) {
+      ctx.second = ctx.best;
+      ctx.best = total;
+      ctx.bestCols = ctx.chosen.slice();
+    } else if (total > ctx.second) ctx.second = total;
+    return;
+  }
+  ctx.chosen[k] = -1;
+  enumerate(ctx, k + 1, total);
+  const cols = ctx.adj[k];
+  const ws = ctx.w[k];
+  for (let q = 0; q < cols.length; q++) {
+    const j = cols[q];
+    if (ctx.used[j]) continue;
+    ctx.used[j] = 1;
+    ctx.chosen[k] = j;
+    enumerate(ctx, k + 1, total + ws[q]);
+    ctx.used[j] = 0;
+  }
+  ctx.chosen[k] = -1;
 }

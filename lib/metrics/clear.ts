@@ -1,7 +1,7 @@
 // CLEAR MOT metrics exactly as TrackEval `trackeval/metrics/clear.py` (THRESHOLD 0.5): per-frame Hungarian matching
 // that first keeps last frame's matches (+1000 bonus) then maximises similarity, IDSW against the last matched tracker
 // id at any time, MT/PT/ML from per-id tracked ratios, fragmentations, and finals recomputed from summed counts.
-import { uniquePositiveMatching, linearSumAssignment } from "./assignment";
+import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "./assignment";
 import type { TrackingSequence } from "./types";
 
 const EPS = 2.220446049250313e-16;
@@ -43,6 +43,7 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
   const prevTrackerId = new Float64Array(nG).fill(NaN);
   const prevTimestepTrackerId = new Float64Array(nG).fill(NaN);
   const notPreviouslyTracked = new Uint8Array(nG);
+  const positive = new PositiveEntries();
 
   for (let t = 0; t < data.numTimesteps; t++) {
     const gIds = data.gtIds[t];
@@ -59,22 +60,37 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
       continue;
     }
     const S = data.similarity[t];
-    const score = new Float64Array(G * H);
+    // score = 1000 * (continues last frame's match) + S, zeroed where S < threshold - eps: only those entries are
+    // positive, and only pairs with score > eps are kept.
+    positive.clear();
     for (let i = 0; i < G; i++) {
       const prev = prevTimestepTrackerId[gIds[i]];
+      const o = i * H;
       for (let j = 0; j < H; j++) {
-        const s = S[i * H + j];
-        let v = (tIds[j] === prev ? 1000 : 0) + s;
-        if (s < threshold - EPS) v = 0;
-        score[i * H + j] = v;
+        const s = S[o + j];
+        if (s < threshold - EPS) continue;
+        const v = (tIds[j] === prev ? 1000 : 0) + s;
+        if (v > 0) positive.push(i, j, v);
       }
     }
-    // Only pairs with score > eps are kept, so the unique-positive-matching fast path is exact here.
-    const { rows, cols } = uniquePositiveMatching(score, G, H) ?? linearSumAssignment(score.map((x) => -x), G, H);
+    let rows: Int32Array;
+    let cols: Int32Array;
+    const fast = uniquePositiveMatchingSparse(positive, G, H);
+    if (fast) ({ rows, cols } = fast);
+    else {
+      const neg = new Float64Array(G * H);
+      for (let k = 0; k < positive.length; k++) neg[positive.rows[k] * H + positive.cols[k]] = -positive.values[k];
+      ({ rows, cols } = linearSumAssignment(neg, G, H));
+    }
+    const score = (i: number, j: number): number => {
+      const s = S[i * H + j];
+      if (s < threshold - EPS) return 0;
+      return (tIds[j] === prevTimestepTrackerId[gIds[i]] ? 1000 : 0) + s;
+    };
     const matchedRows: number[] = [];
     const matchedCols: number[] = [];
     for (let k = 0; k < rows.length; k++) {
-      if (score[rows[k] * H + cols[k]] > 0 + EPS) {
+      if (score(rows[k], cols[k]) > 0 + EPS) {
         matchedRows.push(rows[k]);
         matchedCols.push(cols[k]);
       }

@@ -1,7 +1,7 @@
 // HOTA family exactly as TrackEval `trackeval/metrics/hota.py` (commit 12c8791): one alpha-independent Hungarian
 // matching per frame on global-alignment-weighted similarity, TP threshold `S >= alpha - eps` per alpha, association
 // scores from per-id-pair TP counts, and sequence combination from counts (`combine_sequences`).
-import { uniquePositiveMatching, linearSumAssignment } from "./assignment";
+import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "./assignment";
 import type { TrackingSequence } from "./types";
 
 const EPS = 2.220446049250313e-16; // np.finfo(float).eps
@@ -43,14 +43,30 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
     res["LocA(0)"] = 1;
     return res;
   }
-
-  const nT = data.numTrackerIds;
   const gtIdCount = new Float64Array(data.numGtIds);
-  const trackerIdCount = new Float64Array(nT);
-  // Per (gt id, tracker id) pair, key g * nT + h: dense when small, sparse (only co-occurring pairs) otherwise.
-  const potential = pairTable(data.numGtIds, nT);
+  const trackerIdCount = new Float64Array(data.numTrackerIds);
+  const alignment = globalAlignment(data, gtIdCount, trackerIdCount);
+  const acc = matchFrames(data, alignment);
+  for (let a = 0; a < NA; a++) {
+    res.HOTA_TP[a] = acc.tp[a];
+    res.HOTA_FN[a] = acc.fn[a];
+    res.HOTA_FP[a] = acc.fp[a];
+  }
+  associationScores(res, acc.matchCounts, data.numTrackerIds, gtIdCount, trackerIdCount);
+  for (let a = 0; a < NA; a++) res.LocA[a] = Math.max(1e-10, acc.loc[a]) / Math.max(1e-10, res.HOTA_TP[a]);
+  return computeHotaFinalFields(res);
+}
 
-  // Pass 1: soft-IoU accumulated potential matches, and per-id detection counts.
+/**
+ * Pass 1: soft-IoU potential matches per id pair and per-id detection counts (filled into the count arrays);
+ * returns the global alignment score A[g,h] = pot / (n_g + n_h - pot).
+ */
+function globalAlignment(data: TrackingSequence, gtIdCount: Float64Array, trackerIdCount: Float64Array): PairTable {
+  const nT = data.numTrackerIds;
+  const potential = new PairTable(data.numGtIds, nT);
+  let colSum = new Float64Array(64);
+  let rowSum = new Float64Array(64);
+  const nz = new PositiveEntries();
   for (let t = 0; t < data.numTimesteps; t++) {
     const gIds = data.gtIds[t];
     const tIds = data.trackerIds[t];
@@ -58,151 +74,184 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
     const G = gIds.length;
     const H = tIds.length;
     if (G > 0 && H > 0) {
-      const colSum = new Float64Array(H);
-      const rowSum = new Float64Array(G);
+      if (colSum.length < H) colSum = new Float64Array(2 * H);
+      if (rowSum.length < G) rowSum = new Float64Array(2 * G);
+      colSum.fill(0, 0, H);
+      rowSum.fill(0, 0, G);
+      // Only non-zero entries: adding zeros leaves TrackEval's sums unchanged, so summing the rest in the same
+      // order gives the same values.
+      nz.clear();
       for (let i = 0; i < G; i++) {
-        let rs = 0;
+        const o = i * H;
         for (let j = 0; j < H; j++) {
-          const s = S[i * H + j];
-          rs += s;
+          const s = S[o + j];
+          if (s === 0) continue;
+          nz.push(i, j, s);
+          rowSum[i] += s;
           colSum[j] += s;
         }
-        rowSum[i] = rs;
       }
-      for (let i = 0; i < G; i++) {
-        const base = gIds[i] * nT;
-        for (let j = 0; j < H; j++) {
-          const s = S[i * H + j];
-          const denom = colSum[j] + rowSum[i] - s;
-          if (denom > 0 + EPS && s !== 0) {
-            potential.add(base + tIds[j], s / denom);
-          }
-        }
+      for (let k = 0; k < nz.length; k++) {
+        const i = nz.rows[k];
+        const j = nz.cols[k];
+        const s = nz.values[k];
+        const denom = colSum[j] + rowSum[i] - s;
+        if (denom > 0 + EPS) potential.add(gIds[i] * nT + tIds[j], s / denom);
       }
     }
     for (let i = 0; i < G; i++) gtIdCount[gIds[i]] += 1;
     for (let j = 0; j < H; j++) trackerIdCount[tIds[j]] += 1;
   }
-
-  // Global alignment score A[g,h] = pot / (n_g + n_h - pot); absent pairs have A = 0.
-  const alignment = pairTable(data.numGtIds, nT);
+  const alignment = new PairTable(data.numGtIds, nT);
   potential.forEach((key, pot) => {
     const g = Math.floor(key / nT);
     const h = key - g * nT;
     alignment.add(key, pot / (gtIdCount[g] + trackerIdCount[h] - pot));
   });
+  return alignment;
+}
 
-  // Pass 2: one matching per frame, thresholded per alpha.
-  const TP = res.HOTA_TP;
-  const FN = res.HOTA_FN;
-  const FP = res.HOTA_FP;
-  const locSum = res.LocA; // accumulates sum of matched similarities, normalised at the end
-  const matchCounts = new Map<number, Int32Array>(); // pair key -> TP count per alpha
+interface FrameAccumulators {
+  tp: Float64Array;
+  fn: Float64Array;
+  fp: Float64Array;
+  /** Sum of matched similarities per alpha (LocA numerator). */
+  loc: Float64Array;
+  /** Id pair key -> TP count per alpha. */
+  matchCounts: Map<number, Int32Array>;
+}
+
+/** Pass 2: one matching per frame on A * S, thresholded per alpha (`S >= alpha - eps`). */
+function matchFrames(data: TrackingSequence, alignment: PairTable): FrameAccumulators {
+  const nT = data.numTrackerIds;
+  const tp = new Float64Array(NA);
+  const fn = new Float64Array(NA);
+  const fp = new Float64Array(NA);
+  const loc = new Float64Array(NA);
+  const matchCounts = new Map<number, Int32Array>();
+  const thresholds = HOTA_ALPHAS.map((a) => a - EPS);
   const frameLoc = new Float64Array(NA);
   const frameTp = new Int32Array(NA);
+  const positive = new PositiveEntries();
   for (let t = 0; t < data.numTimesteps; t++) {
     const gIds = data.gtIds[t];
     const tIds = data.trackerIds[t];
     const G = gIds.length;
     const H = tIds.length;
     if (G === 0) {
-      for (let a = 0; a < NA; a++) FP[a] += H;
+      for (let a = 0; a < NA; a++) fp[a] += H;
       continue;
     }
     if (H === 0) {
-      for (let a = 0; a < NA; a++) FN[a] += G;
+      for (let a = 0; a < NA; a++) fn[a] += G;
       continue;
     }
     const S = data.similarity[t];
-    const score = new Float64Array(G * H);
+    positive.clear();
     for (let i = 0; i < G; i++) {
       const base = gIds[i] * nT;
+      const o = i * H;
       for (let j = 0; j < H; j++) {
-        const A = alignment.get(base + tIds[j]);
-        score[i * H + j] = A * S[i * H + j];
+        const s = S[o + j];
+        if (s === 0) continue;
+        const v = alignment.get(base + tIds[j]) * s;
+        if (v > 0) positive.push(i, j, v);
       }
     }
-    // Zero-score pairs never pass `S >= alpha - eps`, so the unique-positive-matching fast path is exact here.
-    const { rows, cols } = uniquePositiveMatching(score, G, H) ?? linearSumAssignment(score.map((x) => -x), G, H);
+    // Zero-score pairs never pass `S >= alpha - eps`, so the unique-positive-matching fast path is exact here;
+    // otherwise the full solver runs on the dense -score matrix, as TrackEval does.
+    const { rows, cols } = uniquePositiveMatchingSparse(positive, G, H) ?? linearSumAssignment(denseNegated(positive, G, H), G, H);
     frameLoc.fill(0);
     frameTp.fill(0);
     for (let k = 0; k < rows.length; k++) {
       const s = S[rows[k] * H + cols[k]];
-      let counts: Int32Array | undefined;
-      for (let a = 0; a < NA; a++) {
-        if (!(s >= HOTA_ALPHAS[a] - EPS)) continue;
+      // Alphas ascend, so the passed ones are a prefix.
+      let passed = 0;
+      while (passed < NA && s >= thresholds[passed]) passed++;
+      if (passed === 0) continue;
+      const key = gIds[rows[k]] * nT + tIds[cols[k]];
+      let counts = matchCounts.get(key);
+      if (!counts) {
+        counts = new Int32Array(NA);
+        matchCounts.set(key, counts);
+      }
+      for (let a = 0; a < passed; a++) {
         frameTp[a] += 1;
         frameLoc[a] += s;
-        if (!counts) {
-          const key = gIds[rows[k]] * nT + tIds[cols[k]];
-          counts = matchCounts.get(key);
-          if (!counts) {
-            counts = new Int32Array(NA);
-            matchCounts.set(key, counts);
-          }
-        }
         counts[a] += 1;
       }
     }
     for (let a = 0; a < NA; a++) {
       const k = frameTp[a];
-      TP[a] += k;
-      FN[a] += G - k;
-      FP[a] += H - k;
-      if (k > 0) locSum[a] += frameLoc[a];
+      tp[a] += k;
+      fn[a] += G - k;
+      fp[a] += H - k;
+      if (k > 0) loc[a] += frameLoc[a];
     }
   }
+  return { tp, fn, fp, loc, matchCounts };
+}
 
-  // Association scores, summed in row-major pair order like numpy's dense sum.
+/** Dense row-major -score matrix from its positive entries (zeros elsewhere). */
+function denseNegated(e: PositiveEntries, G: number, H: number): Float64Array {
+  const m = new Float64Array(G * H);
+  for (let k = 0; k < e.length; k++) m[e.rows[k] * H + e.cols[k]] = -e.values[k];
+  return m;
+}
+
+/** AssA / AssRe / AssPr per alpha, summed in row-major pair order like numpy's dense sum. */
+function associationScores(
+  res: HotaResult,
+  matchCounts: Map<number, Int32Array>,
+  nT: number,
+  gtIdCount: Float64Array,
+  trackerIdCount: Float64Array,
+): void {
   const keys = Array.from(matchCounts.keys()).sort((x, y) => x - y);
+  const counts = keys.map((k) => matchCounts.get(k)!);
   for (let a = 0; a < NA; a++) {
     let assA = 0;
     let assRe = 0;
     let assPr = 0;
-    for (const key of keys) {
-      const m = matchCounts.get(key)![a];
+    for (let p = 0; p < keys.length; p++) {
+      const m = counts[p][a];
       if (m === 0) continue;
-      const g = Math.floor(key / nT);
-      const h = key - g * nT;
+      const g = Math.floor(keys[p] / nT);
+      const h = keys[p] - g * nT;
       assA += m * (m / Math.max(1, gtIdCount[g] + trackerIdCount[h] - m));
       assRe += m * (m / Math.max(1, gtIdCount[g]));
       assPr += m * (m / Math.max(1, trackerIdCount[h]));
     }
-    const tp = Math.max(1, TP[a]);
+    const tp = Math.max(1, res.HOTA_TP[a]);
     res.AssA[a] = assA / tp;
     res.AssRe[a] = assRe / tp;
     res.AssPr[a] = assPr / tp;
   }
-  for (let a = 0; a < NA; a++) res.LocA[a] = Math.max(1e-10, locSum[a]) / Math.max(1e-10, TP[a]);
-  return computeHotaFinalFields(res);
 }
 
-interface PairTable {
-  get(key: number): number;
-  add(key: number, v: number): void;
-  /** Visits the non-zero entries. */
-  forEach(fn: (key: number, v: number) => void): void;
-}
-
-const DENSE_PAIR_LIMIT = 1 << 22;
-
-function pairTable(rows: number, cols: number): PairTable {
-  if (rows * cols <= DENSE_PAIR_LIMIT) {
-    const d = new Float64Array(rows * cols);
-    return {
-      get: (k) => d[k],
-      add: (k, v) => void (d[k] += v),
-      forEach: (fn) => {
-        for (let k = 0; k < d.length; k++) if (d[k] !== 0) fn(k, d[k]);
-      },
-    };
+/** Values per (gt id, tracker id) pair, key g * nT + h: dense when small, sparse (co-occurring pairs) otherwise. */
+class PairTable {
+  private readonly dense: Float64Array | null;
+  private readonly sparse: Map<number, number> | null;
+  constructor(rows: number, cols: number) {
+    const small = rows * cols <= 1 << 22;
+    this.dense = small ? new Float64Array(rows * cols) : null;
+    this.sparse = small ? null : new Map();
   }
-  const m = new Map<number, number>();
-  return {
-    get: (k) => m.get(k) ?? 0,
-    add: (k, v) => void m.set(k, (m.get(k) ?? 0) + v),
-    forEach: (fn) => m.forEach((v, k) => fn(k, v)),
-  };
+  get(key: number): number {
+    return this.dense ? this.dense[key] : (this.sparse!.get(key) ?? 0);
+  }
+  add(key: number, v: number): void {
+    if (this.dense) this.dense[key] += v;
+    else this.sparse!.set(key, (this.sparse!.get(key) ?? 0) + v);
+  }
+  /** Visits the non-zero entries. */
+  forEach(fn: (key: number, v: number) => void): void {
+    if (this.dense) {
+      const d = this.dense;
+      for (let k = 0; k < d.length; k++) if (d[k] !== 0) fn(k, d[k]);
+    } else this.sparse!.forEach((v, k) => fn(k, v));
+  }
 }
 
 /** TrackEval `HOTA._compute_final_fields` (mutates and returns `res`). */

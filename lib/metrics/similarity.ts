@@ -22,8 +22,13 @@ export function boxIouXywh(a: Float64Array, b: Float64Array): Float64Array {
       const by0 = b[4 * j + 1];
       const bx1 = bx0 + b[4 * j + 2];
       const by1 = by0 + b[4 * j + 3];
+      // No overlap: TrackEval gets 0 / union = +0, which the zero-initialised output already holds.
+      const iw = Math.min(ax1, bx1) - Math.max(ax0, bx0);
+      if (!(iw > 0)) continue;
+      const ih = Math.min(ay1, by1) - Math.max(ay0, by0);
+      if (!(ih > 0)) continue;
       const areaB = (bx1 - bx0) * (by1 - by0);
-      let inter = Math.max(Math.min(ax1, bx1) - Math.max(ax0, bx0), 0) * Math.max(Math.min(ay1, by1) - Math.max(ay0, by0), 0);
+      let inter = iw * ih;
       let union = areaA + areaB - inter;
       if (areaA <= EPS || areaB <= EPS || union <= EPS) inter = 0;
       if (union <= EPS) union = 1;

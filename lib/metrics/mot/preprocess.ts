@@ -2,7 +2,7 @@
 // tracker boxes matched (IoU >= 0.5 - eps, Hungarian) to GT boxes of distractor classes, then only non-zero-marked
 // pedestrian GT is kept; ids are relabelled to contiguous 0..n-1. MOT15 has no classes: no distractor removal and
 // only the zero-mark filter.
-import { uniquePositiveMatching, linearSumAssignment } from "../assignment";
+import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "../assignment";
 import { boxIouXywh } from "../similarity";
 import type { TrackingSequence } from "../types";
 import { MotInputError } from "./errors";
@@ -23,6 +23,12 @@ function distractorClasses(benchmark: string): Set<number> {
 }
 
 function checkUniqueIds(ids: Int32Array, lines: Int32Array, file: string, frame: number, who: string): void {
+  if (ids.length < 2) return;
+  const sorted = ids.slice().sort();
+  let dup = false;
+  for (let k = 1; k < sorted.length && !dup; k++) dup = sorted[k] === sorted[k - 1];
+  if (!dup) return;
+  // Slow path only to name the lines.
   const seen = new Map<number, number>();
   for (let k = 0; k < ids.length; k++) {
     const first = seen.get(ids[k]);
@@ -52,6 +58,7 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   const similarity: Float64Array[] = new Array(numTimesteps);
   let numGtDets = 0;
   let numTrackerDets = 0;
+  const positive = new PositiveEntries();
 
   // TrackEval checks uniqueness on the raw data first, for every frame (tracker, then GT).
   for (let t = 0; t < numTimesteps; t++) {
@@ -75,8 +82,17 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
 
     // Step 2: drop tracker boxes matched to distractor-class GT.
     const removeTracker = new Uint8Array(H);
+    // Removal needs a matched pair (IoU >= 0.5 - eps) on a distractor row; without any candidate, skip the matching.
     let anyDistractor = false;
-    for (let i = 0; i < G; i++) if (distractors.has(g.classes[i])) anyDistractor = true;
+    for (let i = 0; i < G && !anyDistractor; i++) {
+      if (!distractors.has(g.classes[i])) continue;
+      for (let j = 0; j < H; j++) {
+        if (sim[i * H + j] >= 0.5 - EPS) {
+          anyDistractor = true;
+          break;
+        }
+      }
+    }
     if (doPreproc && G > 0 && H > 0) {
       for (let i = 0; i < G; i++) {
         const c = g.classes[i];
@@ -85,14 +101,23 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
         }
       }
     }
-    // Without distractor GT in the frame nothing can be removed, so the matching is skipped.
     if (doPreproc && G > 0 && H > 0 && anyDistractor) {
-      const matching = new Float64Array(G * H);
-      for (let k = 0; k < G * H; k++) matching[k] = sim[k] < 0.5 - EPS ? 0 : sim[k];
+      // TrackEval zeroes IoU < 0.5 - eps, matches, and keeps pairs with score > eps.
+      positive.clear();
+      for (let i = 0; i < G; i++) {
+        for (let j = 0; j < H; j++) if (sim[i * H + j] >= 0.5 - EPS) positive.push(i, j, sim[i * H + j]);
+      }
       // Only pairs with score > eps are used, so the unique-positive-matching fast path is exact here.
-      const { rows, cols } = uniquePositiveMatching(matching, G, H) ?? linearSumAssignment(matching.map((x) => -x), G, H);
+      let match = uniquePositiveMatchingSparse(positive, G, H);
+      if (!match) {
+        const neg = new Float64Array(G * H);
+        for (let k = 0; k < positive.length; k++) neg[positive.rows[k] * H + positive.cols[k]] = -positive.values[k];
+        match = linearSumAssignment(neg, G, H);
+      }
+      const { rows, cols } = match;
       for (let k = 0; k < rows.length; k++) {
-        if (matching[rows[k] * H + cols[k]] > 0 + EPS && distractors.has(g.classes[rows[k]])) removeTracker[cols[k]] = 1;
+        const v = sim[rows[k] * H + cols[k]];
+        if (v >= 0.5 - EPS && v > 0 + EPS && distractors.has(g.classes[rows[k]])) removeTracker[cols[k]] = 1;
       }
     }
 
@@ -109,8 +134,12 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
     for (let a = 0; a < keptGt.length; a++) {
       for (let b = 0; b < Hk; b++) s[a * Hk + b] = sim[keptGt[a] * H + keptTr[b]];
     }
-    gtIds[t] = Int32Array.from(keptGt, (i) => g.ids[i]);
-    trackerIds[t] = Int32Array.from(keptTr, (j) => d.ids[j]);
+    const gi = new Int32Array(keptGt.length);
+    for (let a = 0; a < keptGt.length; a++) gi[a] = g.ids[keptGt[a]];
+    const ti = new Int32Array(Hk);
+    for (let b = 0; b < Hk; b++) ti[b] = d.ids[keptTr[b]];
+    gtIds[t] = gi;
+    trackerIds[t] = ti;
     similarity[t] = s;
     numGtDets += keptGt.length;
     numTrackerDets += Hk;
