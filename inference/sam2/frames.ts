@@ -18,7 +18,8 @@ export class FrameReader {
   private readonly source: { id: string; path: string; meta: RuntimeVideo["meta"] };
   private readonly pending = new Map<number, Promise<FrameChunk>>();
 
-  constructor(private readonly video: RuntimeVideo) {
+  /** `range`: the frames the run will read (inclusive); read-ahead never decodes chunks outside it. */
+  constructor(private readonly video: RuntimeVideo, private readonly range: [number, number] = [0, video.meta.frameCount - 1]) {
     this.dir = mkdtempSync(path.join(tmpdir(), "gt-sam2-frames-"));
     this.store = new FrameStore({ cacheDir: this.dir, chunkSize: CHUNK, format: "png", maxConcurrentDecodes: 1 });
     // FrameStore ids are path components: keep the caller's id when it is one, else a safe stand-in.
@@ -36,7 +37,8 @@ export class FrameReader {
       if (!Number.isInteger(frame) || frame < 0 || frame >= this.frameCount) throw new RuntimeError("video_unreadable", `Frame ${frame} does not exist: '${this.video.path}' has frames 0-${this.frameCount - 1}`);
       const chunk = this.store.chunkForFrame(frame);
       for (const c of [chunk, chunk + ahead]) {
-        if (c >= 0 && c < this.store.chunkCount(this.source.meta) && !this.pending.has(c)) {
+        const inRange = c === chunk || (c >= this.store.chunkForFrame(this.range[0]) && c <= this.store.chunkForFrame(this.range[1]));
+        if (inRange && c >= 0 && c < this.store.chunkCount(this.source.meta) && !this.pending.has(c)) {
           const p = this.store.getChunk(this.source, c);
           p.catch(() => {}); // surfaced when that chunk is actually read
           this.pending.set(c, p);

@@ -81,3 +81,9 @@ export function planPropagation(req: Pick<PropagateRequest, "direction" | "start
   if (start > 0) passes.push({ reverse: true, frames: range(start - 1, 0) });
   return { start, passes };
 }
+
+/** The lowest and highest frame a run reads (its passes and its prompted frames). */
+export function framesRange(plan: PropagationPlan, prompted: readonly number[]): [number, number] {
+  const all = [...prompted, ...plan.passes.flatMap((p) => [p.frames[0], p.frames[p.frames.length - 1]])];
+  return [Math.min(...all), Math.max(...all)];
+}

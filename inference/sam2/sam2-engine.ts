@@ -15,7 +15,7 @@ import { FrameReader } from "./frames";
 import { preprocessFrame, upsampleMaskLogits, type RgbImage } from "./image";
 import { selectMemories, memoryHorizon, NUM_MASKMEM } from "./memory-bank";
 import { releaseModelSet, type Sam2ModelSet } from "./models";
-import { groupPrompts, planPropagation } from "./prompts";
+import { framesRange, groupPrompts, planPropagation } from "./prompts";
 import type { FrameMasks, MaskEngine, ObjectMask, PropagateRequest } from "./types";
 
 /** `NO_OBJ_SCORE` in sam2_base.py: logits of a frame where the object is judged absent. */
@@ -264,7 +264,7 @@ export class Sam2MaskEngine implements MaskEngine {
     const prompted = [...new Set(groups.flatMap((g) => [...g.frames.keys()]))].sort((a, b) => a - b);
     const plan = planPropagation(req, prompted, N);
     const S = this.models.imageSize;
-    const reader = new FrameReader(req.video);
+    const reader = new FrameReader(req.video, framesRange(plan, prompted));
     const check = () => {
       if (req.signal?.aborted) throw new RuntimeError("cancelled", "SAM2 propagation was cancelled");
     };
