@@ -104,6 +104,20 @@ function dot(a: Float32Array, b: Float32Array, bOffset: number, n: number): numb
   return s;
 }
 
+/**
+ * `<PATCH>` logits (contract: `rot(q, position)·rot(k_n, n) / sqrt(D)`, then the unrotated no-more-points key as
+ * class `nTokens`); masked classes get −∞. `position` is the previous selection's position id.
+ */
+export function patchLogits(enc: EncodedVideo, query: Float32Array, position: number, mask: Uint8Array, theta: number, out = new Float32Array(enc.nTokens + 1)): Float32Array {
+  const D = query.length;
+  const N = enc.nTokens;
+  const norm = 1 / Math.sqrt(D);
+  const q = rotate(query, position, theta, rotaryInvFreq(D, theta));
+  for (let n = 0; n < N; n++) out[n] = mask[n] ? dot(q, enc.rotatedKeys, n * D, D) * norm : -Infinity;
+  out[N] = mask[N] ? dot(q, enc.noMoreKey, 0, D) * norm : -Infinity;
+  return out;
+}
+
 /** Decodes the points answering a tokenized query on an encoded video. */
 export async function decodePoints(model: BuiltinModel, enc: EncodedVideo, queryIds: readonly number[], opts: DecodeOptions = {}): Promise<DecodeResult> {
   const { config, sessions } = model;
@@ -111,7 +125,6 @@ export async function decodePoints(model: BuiltinModel, enc: EncodedVideo, query
   const d = config.dims.dModel;
   const N = enc.nTokens;
   const C = enc.cells;
-  const invFreq = rotaryInvFreq(D, config.rotary.theta);
   const norm = 1 / Math.sqrt(D);
   const timing = opts.timing ?? { forwardMs: 0, decodeMs: 0, steps: 0 };
   const check = () => {
@@ -144,7 +157,7 @@ export async function decodePoints(model: BuiltinModel, enc: EncodedVideo, query
 
   const decoder = PointDecoder.forGrid(enc.grid);
   const points: DecodedPoint[] = [];
-  const patchLogits = new Float32Array(N + 1);
+  const logits = new Float32Array(N + 1);
   const subLogits = new Float32Array(C);
   await step(TOKEN.bos, zeros);
   t0 = performance.now();
@@ -158,10 +171,8 @@ export async function decodePoints(model: BuiltinModel, enc: EncodedVideo, query
     }
     // <PATCH>: rotate the query by the previous selection's position, dot with the rotated keys + no-more-points key.
     const mask = decoder.patchMask();
-    const query = rotate(head("patch_query", D), decoder.queryRotaryPosition(enc.posIds), config.rotary.theta, invFreq);
-    for (let n = 0; n < N; n++) patchLogits[n] = mask[n] ? dot(query, enc.rotatedKeys, n * D, D) * norm : -Infinity;
-    patchLogits[N] = mask[N] ? dot(query, enc.noMoreKey, 0, D) * norm : -Infinity;
-    const patch = argmaxMasked(patchLogits, mask);
+    patchLogits(enc, head("patch_query", D), decoder.queryRotaryPosition(enc.posIds), mask, config.rotary.theta, logits);
+    const patch = argmaxMasked(logits, mask);
     if (patch < 0) break;
     decoder.feedPatch(patch);
     if (decoder.ended) break;

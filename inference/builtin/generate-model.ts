@@ -11,7 +11,8 @@
 // - step: patch query = W·colours on dims 39+k, −a on dim 84, c0 on dim 47. After rotary the logit of token n is
 //   W·Σ q_k sat_k cos(Δ f) − a·sin(Δ f₃₆) (Δ = n − previous patch): matching tokens win, the nearest following one
 //   first (so frames are visited in order); with none left the no-more-points key (c0) wins.
-//   location logits: the centre cell; id logits: the colour class of the chosen subpatch (state row 1) → id k+1.
+//   location logits: the query colours against the chosen ViT patch's 3×3 cell indicators (subpatch_features);
+//   id logits: the colour class of the chosen subpatch (state row 1, the last fed embedding) → id k+1.
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -32,7 +33,8 @@ export interface GenerateOptions {
 
 const COLOUR_NAMES = Object.keys(COLOURS) as (keyof typeof COLOURS)[];
 const N_COLOURS = COLOUR_NAMES.length;
-const D_MODEL = 16;
+/** LLM width: 8 colour indicators, then 8 colours × 9 location cells of the chosen ViT patch (subpatch_features). */
+const D_MODEL = 8 + 8 * 9;
 const PATCH_DIM = 96;
 const MAX_OBJECTS = 16;
 /** Rotary pair indices (dims i and i + PATCH_DIM/2) used by the hand-set weights. */
@@ -63,6 +65,7 @@ export function generatedConfig(opts: GenerateOptions = {}): BuiltinConfig {
   });
   const g = geometry(config);
   if (g.grid % config.image.pool !== 0) throw new Error(`generated model: ViT grid ${g.grid} must be a multiple of pool ${config.image.pool}`);
+  if (config.image.patchSize % 3 !== 0) throw new Error(`generated model: patchSize ${config.image.patchSize} must be a multiple of 3 (3×3 location cells)`);
   return config;
 }
 
@@ -83,12 +86,8 @@ function colourEmbedding(rows: number, cols: number, colOf: (k: number) => numbe
   return m;
 }
 
-function visionGraph(config: BuiltinConfig): Uint8Array {
-  const { patchSize: p, pool } = config.image;
-  const { grid: G, tokensPerSide: H, cells } = geometry(config);
-  const b = new GraphBuilder("vision");
-  const frames = b.input("frames", ["n_frames", 3, config.image.cropSize, config.image.cropSize]);
-  const c = b.avgPool(frames, p); // [T,3,G,G] mean colour per ViT patch
+/** σ(β(exp(−|c−m_k|²/σ²) − ½)) for the 8 named colours m_k: [T,3,h,w] mean colours → [T,8,h,w]. */
+function saturatedIndicator(b: GraphBuilder, c: string, config: BuiltinConfig): string {
   const cc = b.reduceSum(b.mul(c, c), [1], 1);
   const m = normalisedColours(config);
   const w = new Float32Array(N_COLOURS * 3);
@@ -99,7 +98,16 @@ function visionGraph(config: BuiltinConfig): Uint8Array {
   });
   const d2 = b.add(b.add(b.conv1x1(c, w, N_COLOURS, 3), cc), b.constFloat(bias, [1, N_COLOURS, 1, 1]));
   const ind = b.node("Exp", [b.mul(d2, b.scalar(-1 / SIGMA2))]);
-  const sat = b.node("Sigmoid", [b.mul(b.sub(ind, b.scalar(0.5)), b.scalar(BETA))]); // [T,8,G,G]
+  return b.node("Sigmoid", [b.mul(b.sub(ind, b.scalar(0.5)), b.scalar(BETA))]);
+}
+
+function visionGraph(config: BuiltinConfig): Uint8Array {
+  const { patchSize: p, pool } = config.image;
+  const { grid: G, tokensPerSide: H, cells } = geometry(config);
+  const b = new GraphBuilder("vision");
+  const frames = b.input("frames", ["n_frames", 3, config.image.cropSize, config.image.cropSize]);
+  const c = b.avgPool(frames, p); // [T,3,G,G] mean colour per ViT patch
+  const sat = saturatedIndicator(b, c, config); // [T,8,G,G]
   const pooled = pool === 1 ? sat : b.node("MaxPool", [sat], { kernel_shape: [pool, pool], strides: [pool, pool] });
   const tok = b.reshape(b.node("Transpose", [pooled], { perm: [0, 2, 3, 1] }), [-1, N_COLOURS]); // [N,8]
   const toModel = b.constFloat(colourEmbedding(N_COLOURS, D_MODEL, (k) => k), [N_COLOURS, D_MODEL]);
@@ -116,7 +124,13 @@ function visionGraph(config: BuiltinConfig): Uint8Array {
   const cell = b.reshape(cellsT, [-1, cells, N_COLOURS]);
   const toSubKey = b.constFloat(colourEmbedding(N_COLOURS, PATCH_DIM, (k) => k), [N_COLOURS, PATCH_DIM]);
   b.output("subpatch_keys", b.node("MatMul", [cell, toSubKey]), ["n_tokens", cells, PATCH_DIM]);
-  b.output("subpatch_features", b.node("MatMul", [cell, toModel]), ["n_tokens", cells, D_MODEL]);
+  // The same indicators on the 3×3 location cells of every ViT patch, ordered as <LOCATION> (row + 3·column):
+  // [T,8,3G,3G] → [T,8,H,pool,3,H,pool,3] (t,k,tr,dh,sy,tc,dw,sx) → [t,tr,tc,dh,dw,k,sx,sy] → [N,cells,72].
+  const loc = saturatedIndicator(b, b.avgPool(frames, p / 3), config);
+  const locT = b.node("Transpose", [b.reshape(loc, [-1, N_COLOURS, H, pool, 3, H, pool, 3])], { perm: [0, 2, 5, 3, 6, 1, 7, 4] });
+  const locCells = b.reshape(locT, [-1, cells, N_COLOURS * 9]);
+  const toModelCell = b.constFloat(colourEmbedding(N_COLOURS, N_COLOURS, (k) => k), [N_COLOURS, N_COLOURS]);
+  b.output("subpatch_features", b.node("Concat", [b.node("MatMul", [cell, toModelCell]), locCells], { axis: 2 }), ["n_tokens", cells, D_MODEL]);
   if (G % pool !== 0) throw new Error("unreachable: checked in generatedConfig");
   return b.toBytes();
 }
@@ -164,10 +178,12 @@ function stepGraph(config: BuiltinConfig, vocab: BuiltinVocab): Uint8Array {
   b.output("patch_query", b.add(b.node("MatMul", [row0, b.constFloat(pq, [D_MODEL, PATCH_DIM])]), b.constFloat(pqBias, [1, PATCH_DIM])), [1, PATCH_DIM]);
   const sq = colourEmbedding(D_MODEL, PATCH_DIM, (k) => k, W_COLOUR * sqrtD);
   b.output("subpatch_query", b.node("MatMul", [row0, b.constFloat(sq, [D_MODEL, PATCH_DIM])]), [1, PATCH_DIM]);
-  const loc = new Float32Array(9);
-  loc[4] = 1;
-  // Centre cell, computed from the state so the output is a real graph value (row-sum × 0 + constant).
-  b.output("location_logits", b.add(b.mul(b.reduceSum(row0, [1], 1), b.scalar(0)), b.constFloat(loc, [1, 9])), [1, 9]);
+  // Location: the query colours against the chosen ViT patch's 3×3 cell indicators (row 1 after <|vit_index|>),
+  // plus a tiny centre preference for patches with no clear cell.
+  const cellsOfChoice = b.reshape(b.slice(newRow1, 1, N_COLOURS, D_MODEL), [N_COLOURS, 9]);
+  const centre = new Float32Array(9);
+  centre[4] = 1e-3;
+  b.output("location_logits", b.add(b.node("MatMul", [b.slice(row0, 1, 0, N_COLOURS), cellsOfChoice]), b.constFloat(centre, [1, 9])), [1, 9]);
   const idW = colourEmbedding(D_MODEL, config.maxObjects, (k) => k);
   const idBias = new Float32Array(config.maxObjects);
   idBias[N_COLOURS] = 0.5; // nothing coloured chosen → id 9 ("something else")
