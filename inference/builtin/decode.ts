@@ -113,7 +113,17 @@ export function patchLogits(enc: EncodedVideo, query: Float32Array, position: nu
   const N = enc.nTokens;
   const norm = 1 / Math.sqrt(D);
   const q = rotate(query, position, theta, rotaryInvFreq(D, theta));
-  for (let n = 0; n < N; n++) out[n] = mask[n] ? dot(q, enc.rotatedKeys, n * D, D) * norm : -Infinity;
+  const keys = enc.rotatedKeys;
+  // Hot loop (N·D multiply-adds per <PATCH>): plain indexed loop over the flat key matrix.
+  for (let n = 0, base = 0; n < N; n++, base += D) {
+    if (!mask[n]) {
+      out[n] = -Infinity;
+      continue;
+    }
+    let acc = 0;
+    for (let i = 0; i < D; i++) acc += q[i] * keys[base + i];
+    out[n] = acc * norm;
+  }
   out[N] = mask[N] ? dot(q, enc.noMoreKey, 0, D) * norm : -Infinity;
   return out;
 }
