@@ -47,6 +47,17 @@ if (!process.env.GROUNDTRACK_SAMPLES) {
   }
 }
 
+// 2b. The built-in MolmoPoint model: when none is installed, generate the small demo model (colour matcher with the
+// real ONNX contract, inference/builtin/CONTRACT.md). A trained model copied into the directory is never overwritten.
+{
+  const builtinDir = path.resolve(process.env.GROUNDTRACK_BUILTIN_MODEL_DIR ?? path.join(root, "models", "builtin"));
+  if (!existsSync(path.join(builtinDir, "config.json"))) {
+    step(`generating the demo built-in model into ${builtinDir}`);
+    const gen = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "inference", "builtin", "generate-model.ts"), builtinDir], { stdio: "inherit" });
+    if (gen.status !== 0) console.warn("[start] could not generate the built-in model; built-in queries will report model_missing");
+  }
+}
+
 // 3. `next build` unless the existing build was made from exactly these sources.
 function sourceStamp() {
   const h = createHash("sha256");
