@@ -276,9 +276,10 @@ export class FrameStore {
     // with showinfo before select so it also reports the frames decoded between the seek point and the chunk.
     const filters =
       seek === undefined
-        ? ["settb=AVTB", `select='between(n,${firstFrame},${lastFrame})'`, "showinfo"]
+        ? ["settb=AVTB", `select='between(n,${firstFrame},${lastFrame})'`]
         : ["settb=AVTB", "showinfo", `select='between(pts,${fromUs},${toUs})'`];
     if (size.width !== undefined && size.width !== video.meta.width) filters.push(`scale=${size.width}:-2:flags=bicubic`);
+    if (seek === undefined) filters.push("showinfo"); // after the scale: it checksums each frame it sees
     const ext = EXT[this.format];
     const count = lastFrame - firstFrame + 1;
     const args = [
