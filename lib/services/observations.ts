@@ -116,7 +116,8 @@ export async function putObservations(db: Db, actor: Actor, taskId: number, body
     if (seen.has(e.frame)) throw badRequest(`edits[${i}].frame: frame ${e.frame} appears twice in one batch`);
     seen.add(e.frame);
     if (e.frame >= v.frameCount) throw badRequest(`edits[${i}].frame: ${e.frame} is outside the video (0..${v.frameCount - 1})`);
-    if ("x" in e && (e.x < 0 || e.x > v.width || e.y < 0 || e.y > v.height)) {
+    // An "outside" point has no meaningful position (it may be off-frame); visible/occluded ones must be in it.
+    if ("x" in e && e.state !== "outside" && (e.x < 0 || e.x > v.width || e.y < 0 || e.y > v.height)) {
       throw badRequest(`edits[${i}]: point (${e.x}, ${e.y}) is outside the ${v.width}x${v.height} frame`);
     }
   });

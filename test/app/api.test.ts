@@ -219,7 +219,7 @@ describe("observations and optimistic concurrency", () => {
     assert.equal(bad.status, 400);
     assert.match(bad.body.error.message, /^edits\.0/);
     // Remove + move in one batch, then the other annotator may not write.
-    const b = await call(obs.PUT, { method: "PUT", cookie: cookies.ann1, params: p, body: { expectedVersion: v0 + 1, edits: [{ frame: 20, remove: true }, { frame: 10, x: 101, y: 99, state: "outside" }] } });
+    const b = await call(obs.PUT, { method: "PUT", cookie: cookies.ann1, params: p, body: { expectedVersion: v0 + 1, edits: [{ frame: 20, remove: true }, { frame: 10, x: -40, y: 99, state: "outside" }] } });
     assert.equal(b.status, 200);
     assert.deepEqual(b.body.keyframes.map((k: { frame: number; state: string }) => [k.frame, k.state]), [[0, "visible"], [10, "outside"]]);
     assert.equal((await call(obs.PUT, { method: "PUT", cookie: cookies.ann2, params: p, body: { expectedVersion: b.body.version, edits: [{ frame: 1, x: 1, y: 1, state: "visible" }] } })).status, 403);
