@@ -109,6 +109,7 @@ export async function ingestVideo(src: string, opts: IngestOptions): Promise<Ing
   const shown = opts.originalName;
   const ext = validateOriginalName(shown);
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!(Number.isFinite(maxBytes) && maxBytes > 0)) throw new VideoError("io", `maxBytes must be a positive number of bytes, got ${opts.maxBytes}`);
   let size: number;
   try {
     const st = await stat(src);

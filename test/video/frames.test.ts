@@ -2,7 +2,7 @@
 // shared and cached, prefetch covers both directions.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { FrameStore, VideoError, generateSyntheticVideo, probeVideo, type SyntheticSpec, type VideoSource } from "../../lib/video";
@@ -111,6 +111,10 @@ test("concurrent requests for one chunk share one decode; cached chunks are not 
   // A scaled variant is a separate cache entry with the requested width.
   const small = PNG.sync.read(await new FrameStore({ cacheDir, chunkSize: 10, format: "png" }).readFrame(video, 3, { width: 32 }));
   assert.deepEqual([small.width, small.height], [32, 24]);
+  const webp = await new FrameStore({ cacheDir, chunkSize: 10, format: "webp", quality: 60 }).getFrame(video, 3);
+  assert.equal(webp.mime, "image/webp");
+  const head = readFileSync(webp.file);
+  assert.equal(head.subarray(0, 4).toString("latin1") + head.subarray(8, 12).toString("latin1"), "RIFFWEBP");
 });
 
 test("prefetchAround decodes the chunks on both sides, nearest first", async () => {
