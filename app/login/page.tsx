@@ -9,7 +9,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   return (
     <Shell actor={null} title="Sign in">
       <form className="login card" method="post" action="/api/auth/login">
-        {sp.error ? <p className="error" role="alert">Wrong username or password.</p> : null}
+        {sp.error ? <p className="error" role="alert">{sp.error === "throttled" ? "Too many failed attempts; wait a few minutes." : "Wrong username or password."}</p> : null}
         <label>Username <input name="username" autoComplete="username" required autoFocus /></label>
         <label>Password <input name="password" type="password" autoComplete="current-password" required /></label>
         <input type="hidden" name="next" value={next} />

@@ -102,6 +102,16 @@ describe("auth", () => {
     assert.equal((await nextPage.GET(new Request("http://127.0.0.1/next", { headers: { cookie: cookies.rev } }))).status, 403);
   });
 
+  it("throttles a username after 5 failed logins (429 with Retry-After), even for the right password", async () => {
+    for (let i = 0; i < 5; i++) assert.equal((await call(login.POST, { body: { username: "ann2", password: `wrong${i}` } })).status, 401);
+    const r = await call(login.POST, { body: { username: "ann2", password: w.password } });
+    assert.equal(r.status, 429);
+    assert.ok(Number(r.headers.get("retry-after")) > 0);
+    assert.equal((await call(login.POST, { body: { username: "ann1", password: w.password } })).status, 200, "other users are unaffected");
+    const { loginThrottle } = await import("../../lib/auth/throttle");
+    loginThrottle().succeed("ann2"); // reset for the following tests
+  });
+
   it("logout invalidates the session", async () => {
     const c = await loginCookie("ann2", w.password);
     assert.equal((await call(me.GET, { cookie: c })).status, 200);
