@@ -39,6 +39,38 @@ interface CachedVideo {
   encoded: EncodedVideo;
 }
 
+/** One video's encode, shared by every query that needs it; aborted only when all of its waiters cancelled. */
+interface CacheEntry {
+  job: Promise<CachedVideo>;
+  controller: AbortController;
+  waiters: number;
+}
+
+/** Waits for a shared encode on behalf of one query: that query's cancellation ends its wait at once. */
+function waitFor(entry: CacheEntry, signal: AbortSignal): Promise<CachedVideo> {
+  if (signal.aborted) return Promise.reject(cancelled());
+  entry.waiters++;
+  return new Promise<CachedVideo>((resolve, reject) => {
+    const onAbort = () => {
+      if (--entry.waiters === 0) entry.controller.abort();
+      reject(cancelled());
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    entry.job.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        entry.waiters--;
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        entry.waiters--;
+        reject(e);
+      },
+    );
+  });
+}
+
 /** Default model directory. */
 export function defaultBuiltinModelDir(): string {
   return path.resolve(process.env.GROUNDTRACK_BUILTIN_MODEL_DIR ?? path.join("models", "builtin"));
@@ -93,38 +125,44 @@ export async function createBuiltinRuntime(opts: BuiltinRuntimeOptions = {}): Pr
   const source = `model:${version}` as const;
   const stats: BuiltinStats = { encodeRuns: 0, queryRuns: 0, stepRuns: 0 };
   const cacheSize = Math.max(1, opts.cacheSize ?? 4);
-  const cache = new Map<string, Promise<CachedVideo>>();
+  const cache = new Map<string, CacheEntry>();
   let closed = false;
 
   const encodeFor = async (video: RuntimeVideo, signal: AbortSignal, progress: QueryRequest["onProgress"]): Promise<CachedVideo> => {
     const sampling = sampleFrames(video.meta, config);
     // Keyed by video identity + what the model sees + the model version: a re-encoded file or other sampling misses.
     const key = JSON.stringify([video.id, video.path, video.meta.frameCount, video.meta.sizeBytes, sampling.frames, version, config.image]);
-    const hit = cache.get(key);
-    if (hit) {
+    let entry = cache.get(key);
+    if (entry) {
       cache.delete(key);
-      cache.set(key, hit); // most recently used last
-      return hit;
+      cache.set(key, entry); // most recently used last
+    } else {
+      const controller = new AbortController();
+      const job = (async (): Promise<CachedVideo> => {
+        progress?.({ stage: "sampling", done: 0, total: sampling.frames.length });
+        const frames = await readFrames(video, sampling.frames, controller.signal, (done) => progress?.({ stage: "sampling", done, total: sampling.frames.length }));
+        const S = config.image.cropSize;
+        const input = new Float32Array(frames.length * 3 * S * S);
+        frames.forEach((f, i) => preprocessFrame(f, config, input, i * 3 * S * S));
+        const g = geometry(config);
+        const grid = buildVideoGrid(video.meta.width, video.meta.height, sampling.times, { cropSize: S, patchSize: config.image.patchSize, pool: config.image.pool });
+        if (grid.tokensPerFrame !== g.tokensPerFrame) throw new RuntimeError("model_invalid", `config.json geometry gives ${g.tokensPerFrame} tokens per frame but lib/grounding's video grid ${grid.tokensPerFrame}`);
+        if (controller.signal.aborted) throw cancelled();
+        progress?.({ stage: "encoding", done: 0, total: 1 });
+        stats.encodeRuns++;
+        const encoded = await encodeVideo(model, input, grid);
+        progress?.({ stage: "encoding", done: 1, total: 1 });
+        return { sampling, encoded };
+      })();
+      const created: CacheEntry = { job, controller, waiters: 0 };
+      entry = created;
+      cache.set(key, created);
+      job.catch(() => {
+        if (cache.get(key) === created) cache.delete(key);
+      });
+      while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
     }
-    const job = (async (): Promise<CachedVideo> => {
-      progress?.({ stage: "sampling", done: 0, total: sampling.frames.length });
-      const frames = await readFrames(video, sampling.frames, signal, (done) => progress?.({ stage: "sampling", done, total: sampling.frames.length }));
-      const S = config.image.cropSize;
-      const input = new Float32Array(frames.length * 3 * S * S);
-      frames.forEach((f, i) => preprocessFrame(f, config, input, i * 3 * S * S));
-      const g = geometry(config);
-      const grid = buildVideoGrid(video.meta.width, video.meta.height, sampling.times, { cropSize: S, patchSize: config.image.patchSize, pool: config.image.pool });
-      if (grid.tokensPerFrame !== g.tokensPerFrame) throw new RuntimeError("model_invalid", `config.json geometry gives ${g.tokensPerFrame} tokens per frame but lib/grounding's video grid ${grid.tokensPerFrame}`);
-      progress?.({ stage: "encoding", done: 0, total: 1 });
-      stats.encodeRuns++;
-      const encoded = await encodeVideo(model, input, grid);
-      progress?.({ stage: "encoding", done: 1, total: 1 });
-      return { sampling, encoded };
-    })();
-    cache.set(key, job);
-    job.catch(() => cache.delete(key));
-    while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
-    return job;
+    return waitFor(entry, signal);
   };
 
   const runtime: BuiltinRuntime = {

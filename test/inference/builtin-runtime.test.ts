@@ -144,6 +144,29 @@ test("cancellation: before the query and in the middle of decoding", async () =>
   assert.equal(rt.stats.stepRuns - stepsBefore, 1 + 4 * 2, "decoding stopped at the next step");
 });
 
+test("a shared encode survives one waiter's cancellation; cancelled by its only waiter it is dropped", async () => {
+  const encodes = rt.stats.encodeRuns;
+  const v3 = { ...video, id: "vid-3" };
+  const first = new AbortController();
+  const p1 = rt.query({ ...req("red"), video: v3, signal: first.signal });
+  const p2 = rt.query({ ...req("blue"), video: v3 });
+  first.abort();
+  await assert.rejects(p1, (e: unknown) => e instanceof RuntimeError && e.code === "cancelled");
+  const r2 = await p2;
+  assert.deepEqual(r2.tracks.objects.map((o) => o.objectId), ["3"]);
+  assert.equal(rt.stats.encodeRuns, encodes + 1, "one encode for both queries");
+  // The only waiter cancels while frames are being decoded: the encode stops and is not cached.
+  const v4 = { ...video, id: "vid-4" };
+  const only = new AbortController();
+  const p3 = rt.query({ ...req("red"), video: v4, signal: only.signal, onProgress: (p) => { if (p.stage === "sampling" && p.done === 1) only.abort(); } });
+  await assert.rejects(p3, (e: unknown) => e instanceof RuntimeError && e.code === "cancelled");
+  await new Promise((r) => setTimeout(r, 300)); // let the aborted decode wind down
+  assert.equal(rt.stats.encodeRuns, encodes + 1, "the aborted encode never reached vision.onnx");
+  const r4 = await rt.query({ ...req("red"), video: v4 });
+  assert.deepEqual(r4.tracks.objects.map((o) => o.objectId), ["1"]);
+  assert.equal(rt.stats.encodeRuns, encodes + 2);
+});
+
 test("unreadable video and a closed runtime are RuntimeErrors", async () => {
   const bogus: RuntimeVideo = { id: "gone", path: path.join(root, "missing.mp4"), meta };
   await assert.rejects(rt.query({ ...req("red"), video: bogus }), (e: unknown) => e instanceof RuntimeError && e.code === "video_unreadable" && /missing\.mp4/.test(e.message));
