@@ -6,11 +6,16 @@ const EPS = 2.220446049250313e-16; // np.finfo(float).eps
  * Box IoU between every box of `a` and every box of `b` (TrackEval `_calculate_box_ious`, box_format 'xywh').
  * Boxes are packed as [x, y, w, h] quadruples; the result is row-major a.length/4 x b.length/4.
  * Corners are x1 = x + w (no +1); areas are computed from corners, as TrackEval does after its in-place conversion.
+ * `scratch`, when given and large enough, is reused (the result is then a view of it, valid until the next call).
  */
-export function boxIouXywh(a: Float64Array, b: Float64Array): Float64Array {
+export function boxIouXywh(a: Float64Array, b: Float64Array, scratch?: Float64Array): Float64Array {
   const na = a.length >> 2;
   const nb = b.length >> 2;
-  const out = new Float64Array(na * nb);
+  let out: Float64Array;
+  if (scratch && scratch.length >= na * nb) {
+    out = scratch.subarray(0, na * nb);
+    out.fill(0);
+  } else out = new Float64Array(na * nb);
   for (let i = 0; i < na; i++) {
     const ax0 = a[4 * i];
     const ay0 = a[4 * i + 1];

@@ -59,6 +59,7 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   let numGtDets = 0;
   let numTrackerDets = 0;
   const positive = new PositiveEntries();
+  let iouScratch = new Float64Array(4096);
 
   // TrackEval checks uniqueness on the raw data first, for every frame (tracker, then GT).
   for (let t = 0; t < numTimesteps; t++) {
@@ -78,7 +79,8 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
         );
       }
     }
-    const sim = boxIouXywh(g.boxes, d.boxes);
+    if (iouScratch.length < G * H) iouScratch = new Float64Array(2 * G * H);
+    const sim = boxIouXywh(g.boxes, d.boxes, iouScratch);
 
     // Step 2: drop tracker boxes matched to distractor-class GT.
     const removeTracker = new Uint8Array(H);

@@ -32,15 +32,17 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 /**
  * Parses a comma-separated line of plain decimals ([spaces][-+]digits[.digits][spaces]) into `out`, dropping one
  * trailing empty field like TrackEval. Returns false (caller falls back to the general path) for anything else:
- * blank lines, exponents, empty fields, more than 15 significant digits. The value digits / 10^k is a single
+ * blank lines, exponents, empty fields, more than 15 significant digits, more than 64 fields. Returns the field count
+ * or -1. The value digits / 10^k is a single
  * correctly rounded division of exact doubles, so it equals Number(field) (Clinger's fast path).
  */
-function scanNumbers(text: string, start: number, end: number, out: number[]): boolean {
+function scanNumbers(text: string, start: number, end: number, out: Float64Array): number {
   let p = start;
+  let n = 0;
   for (;;) {
     while (p < end && text.charCodeAt(p) === 32) p++;
     // Nothing left: a blank line (general path skips it) or one trailing empty field after a comma (dropped).
-    if (p >= end) return out.length > 0;
+    if (p >= end) return n > 0 ? n : -1;
     let c = text.charCodeAt(p);
     let neg = false;
     if (c === 45 || c === 43) {
@@ -62,12 +64,12 @@ function scanNumbers(text: string, start: number, end: number, out: number[]): b
       } else if (c === 46 && !dot) dot = true;
       else break;
     }
-    if (nd === 0 || sig > 15 || frac > 22) return false;
+    if (nd === 0 || sig > 15 || frac > 22 || n === out.length) return -1;
     while (p < end && text.charCodeAt(p) === 32) p++;
     const v = frac === 0 ? mant : mant / POW10[frac];
-    out.push(neg ? -v : v);
-    if (p >= end) return true;
-    if (text.charCodeAt(p) !== 44) return false;
+    out[n++] = neg ? -v : v;
+    if (p >= end) return n;
+    if (text.charCodeAt(p) !== 44) return -1;
     p++;
   }
 }
@@ -84,7 +86,8 @@ export function parseMotText(text: string, displayName: string, numTimesteps: nu
   const firstLineEnd = firstNl < 0 ? -1 : text.indexOf("\n", firstNl);
   const firstLine = firstNl < 0 ? "" : text.slice(firstNl, firstLineEnd < 0 ? text.length : firstLineEnd);
   const comma = firstLine === "" || firstLine.includes(",");
-  const values: number[] = [];
+  const values = new Float64Array(64);
+  let nv = 0;
   let pos = 0;
   let ln = 0;
   const len = text.length;
@@ -96,13 +99,11 @@ export function parseMotText(text: string, displayName: string, numTimesteps: nu
     let lineEnd = end;
     pos = end + 1;
     if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-    values.length = 0;
-    if (comma && scanNumbers(text, lineStart, lineEnd, values)) {
-      // fast path: plain decimal fields, parsed exactly (see scanNumbers)
-    } else {
+    nv = comma ? scanNumbers(text, lineStart, lineEnd, values) : -1;
+    if (nv < 0) {
+      // General path (whitespace-delimited files, exponents, errors): split and Number() each field.
       const line = text.slice(lineStart, lineEnd);
       if (line.trim() === "") continue;
-      values.length = 0;
       const fields = comma ? line.split(",") : line.trim().split(/\s+/);
       if (fields.length > 1 && fields[fields.length - 1].trim() === "") fields.pop();
       if (fields.length < minCols) {
@@ -110,19 +111,20 @@ export function parseMotText(text: string, displayName: string, numTimesteps: nu
           `${displayName} line ${ln}: has ${fields.length} fields, ${isGt ? "ground truth" : "tracker"} rows need at least ${minCols} (${MOT_COLUMNS.slice(0, minCols).join(",")})`,
         );
       }
+      nv = 0;
       for (let k = 0; k < fields.length; k++) {
         const f = fields[k];
         const v = +f;
         if (!Number.isFinite(v) || (v === 0 && f.trim() === "")) {
           throw new MotInputError(`${displayName} line ${ln}: field '${columnName(k)}' is not a number: '${f}'`);
         }
-        values.push(v);
+        if (k < values.length) values[k] = v;
+        nv++;
       }
     }
-    if (values.length === 0) continue;
-    if (values.length < minCols) {
+    if (nv < minCols) {
       throw new MotInputError(
-        `${displayName} line ${ln}: has ${values.length} fields, ${isGt ? "ground truth" : "tracker"} rows need at least ${minCols} (${MOT_COLUMNS.slice(0, minCols).join(",")})`,
+        `${displayName} line ${ln}: has ${nv} fields, ${isGt ? "ground truth" : "tracker"} rows need at least ${minCols} (${MOT_COLUMNS.slice(0, minCols).join(",")})`,
       );
     }
     const frame = Math.trunc(values[0]);
@@ -151,9 +153,9 @@ export function parseMotText(text: string, displayName: string, numTimesteps: nu
     rows[o + 4] = values[4];
     rows[o + 5] = values[5];
     rows[o + 6] = values[6];
-    rows[o + 7] = values.length >= 8 ? Math.trunc(values[7]) : 1;
+    rows[o + 7] = nv >= 8 ? Math.trunc(values[7]) : 1;
     lineOf[n] = ln;
-    colsOf[n] = values.length;
+    colsOf[n] = nv;
     n++;
   }
 
