@@ -12,6 +12,9 @@ import { ffmpegPath, ffprobePath } from "./lib/video";
 import { attachLive } from "./app/_server/live";
 import { setLivePublisher } from "./app/_server/live-hub";
 import { dataDir, videoStoreDir } from "./app/_server/storage";
+import { authorize } from "./app/_server/auth";
+import { ANALYST_ROLES } from "./lib/services/inference-jobs";
+import { startInferenceService } from "./inference/service";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const port = Number(process.env.PORT ?? 3000);
@@ -39,6 +42,8 @@ async function main(): Promise<void> {
   });
   const io = new Server(server, { serveClient: false, cors: { origin: false } });
   setLivePublisher(attachLive(io, db));
+  // Query jobs: event relay on socket.io /jobs + an in-process worker (GROUNDTRACK_INPROCESS_WORKER=0: none).
+  const inference = await startInferenceService(io, db, (cookie) => authorize(db, cookie, ANALYST_ROLES));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -47,6 +52,7 @@ async function main(): Promise<void> {
   console.log(`[groundtrack] listening on http://localhost:${port} (${dev ? "development" : "production"})`);
 
   const shutdown = () => {
+    void inference.close();
     io.close();
     server.close(() => {
       void db.$disconnect().finally(() => process.exit(0));
