@@ -262,8 +262,13 @@ export async function exportJobVideo(db: Db, id: number, videoId: number, format
   if (!v) throw notFound(`video ${videoId} in job ${id}`);
   const base = `job${id}-${v.name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/\.[^.]*$/, "")}`;
   const frames = v.sampledFrames.length ? v.sampledFrames : undefined;
-  if (format === "trackany") {
-    return { fileName: `${base}.trackany.json`, contentType: "application/json", body: exportTrackAny(v.tracks, frames ? { frames } : {}) };
+  try {
+    if (format === "trackany") {
+      return { fileName: `${base}.trackany.json`, contentType: "application/json", body: exportTrackAny(v.tracks, frames ? { frames } : {}) };
+    }
+    return { fileName: `${base}.molmo2.txt`, contentType: "text/plain; charset=utf-8", body: exportMolmo2(v.tracks, frames ? { frames, label: res.job.expression } : { label: res.job.expression }) };
+  } catch (e) {
+    if (e instanceof RangeError) throw badRequest(`cannot export video ${videoId} of job ${id} as ${format}: ${e.message}`);
+    throw e;
   }
-  return { fileName: `${base}.molmo2.txt`, contentType: "text/plain; charset=utf-8", body: exportMolmo2(v.tracks, frames ? { frames, label: res.job.expression } : { label: res.job.expression }) };
 }

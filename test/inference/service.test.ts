@@ -262,9 +262,9 @@ function spawnWorker(id: string): ChildProcess {
 }
 
 test("a worker process killed with SIGKILL mid-job: another worker finishes it, exactly one result set", async () => {
-  // Each answer streams slowly (~1 s) so the kill lands while a video is in flight.
-  const slow = (ids: number[]) => ({ kind: "text" as const, text: answer(ids), chunk: 6, delayMs: 25 });
-  stub.setReplies([slow([1]), slow([1, 2]), slow([1, 2]), slow([2])]);
+  // The second video's first answer streams slowly (~1.5 s) so the kill lands while it is in flight.
+  const fast = (ids: number[]) => ({ kind: "text" as const, text: answer(ids) });
+  stub.setReplies([fast([1]), { kind: "text", text: answer([1, 2]), chunk: 4, delayMs: 25 }, fast([1, 2]), fast([2])]);
   const n0 = stub.requests.length;
   const job = await createQueryJob(t.db, reviewer, { expression: "red squares", videoIds, runtime: "remote", remote: remote() });
   const a = spawnWorker("worker-a");
