@@ -8,6 +8,8 @@ export interface TrackUpdate extends TrackState {
 
 export interface LivePublisher {
   trackUpdated(update: TrackUpdate): void;
+  /** Disconnects every socket opened with this session (after logout). */
+  sessionEnded(tokenHash: string): void;
 }
 
 const holder = globalThis as unknown as { __groundtrackLive?: LivePublisher };
@@ -19,4 +21,9 @@ export function setLivePublisher(p: LivePublisher | undefined): void {
 /** Broadcasts to the video's room when a live server runs in this process; a no-op otherwise (e.g. `next dev`). */
 export function publishTrackUpdate(update: TrackUpdate): void {
   holder.__groundtrackLive?.trackUpdated(update);
+}
+
+/** Called by the logout route so a logged-out browser's sockets stop receiving updates. */
+export function publishSessionEnded(tokenHash: string): void {
+  holder.__groundtrackLive?.sessionEnded(tokenHash);
 }

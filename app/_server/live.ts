@@ -9,10 +9,11 @@ import {
   joinVideoMsg, presenceMsg, resyncMsg, videoRoom,
   type Ack, type ClientToServer, type LiveTrack, type PresenceEntry, type ServerToClient,
 } from "../_shared/live-protocol";
-import { ANY_ROLE, authorize } from "./auth";
+import { hashToken } from "../../lib/auth/sessions";
+import { ANY_ROLE, authorize, tokenFromCookieHeader } from "./auth";
 import type { LivePublisher, TrackUpdate } from "./live-hub";
 
-interface SocketData { actor: Actor }
+interface SocketData { actor: Actor; tokenHash: string }
 type LiveServer = Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
 type LiveSocket = Socket<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
 
@@ -35,6 +36,7 @@ export function attachLive(io: Server, db: Db): LivePublisher {
     authorize(db, socket.handshake.headers.cookie, ANY_ROLE)
       .then((actor) => {
         socket.data.actor = actor;
+        socket.data.tokenHash = hashToken(tokenFromCookieHeader(socket.handshake.headers.cookie) ?? "");
         next();
       })
       .catch((err: unknown) => next(new Error(err instanceof ServiceError ? err.message : "authentication failed")));
@@ -99,6 +101,9 @@ export function attachLive(io: Server, db: Db): LivePublisher {
   return {
     trackUpdated(update: TrackUpdate) {
       live.to(videoRoom(update.videoId)).emit("track:update", update);
+    },
+    sessionEnded(tokenHash: string) {
+      for (const s of live.sockets.sockets.values()) if (s.data.tokenHash === tokenHash) s.disconnect(true);
     },
   };
 }

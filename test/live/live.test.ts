@@ -9,6 +9,7 @@ import { LiveConnection, type LiveTrack, type PresenceEntry } from "../../app/_c
 import * as obs from "../../app/api/tasks/[id]/observations/route";
 import * as start from "../../app/api/tasks/[id]/start/route";
 import * as assign from "../../app/api/tasks/[id]/assign/route";
+import * as logoutRoute from "../../app/api/auth/logout/route";
 
 let t: TestDb;
 let w: World;
@@ -104,6 +105,22 @@ describe("live", () => {
     const latency = got.at - t0;
     assert.deepEqual(got.track.keyframes.map((k) => [k.frame, k.x]), [[0, 10], [7, 123]]);
     console.log(`# live: PUT → other client ${latency.toFixed(1)} ms on loopback (of which the PUT itself ${putMs.toFixed(1)} ms)`);
+  });
+
+  it("logging out disconnects that session's sockets and they cannot come back", async () => {
+    const c = await loginCookie("rev", w.password);
+    const s = sink();
+    const conn = connect(c, s);
+    await waitFor("connected", () => (conn.connected ? true : undefined));
+    const other = sink();
+    const otherConn = connect(revCookie, other);
+    await waitFor("other connected", () => (otherConn.connected ? true : undefined));
+    assert.equal((await call(logoutRoute.POST, { cookie: c, body: {} })).status, 200);
+    await waitFor("disconnected", () => (s.status.includes("disconnected") ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500)); // longer than the client's reconnection delay
+    assert.equal(conn.connected, false);
+    assert.equal(s.status.filter((x) => x === "connected").length, 1, "no reconnect after a server-side logout");
+    assert.equal(otherConn.connected, true, "the same user's other session is untouched");
   });
 
   it("joining a video that does not exist is refused with a reason", async () => {
