@@ -77,7 +77,7 @@ export function readSeqmap(file: string): string[] {
   text.split(/\r?\n/).forEach((line, i) => {
     if (i === 0) return;
     const name = line.split(",")[0];
-    if (name === "" ) return;
+    if (name === "") return;
     out.push(name);
   });
   return out;
