@@ -49,7 +49,9 @@ export interface RgbFrame {
 /** Decodes the given native frames of a video (in order), PNG via FrameStore into a private temp cache. */
 export async function readFrames(video: RuntimeVideo, frames: readonly number[], signal: AbortSignal, onFrame?: (done: number) => void): Promise<RgbFrame[]> {
   const dir = mkdtempSync(path.join(tmpdir(), "gt-builtin-frames-"));
-  const store = new FrameStore({ cacheDir: dir, chunkSize: 8, format: "png", maxConcurrentDecodes: 1 });
+  // Sparse samples (every few frames): one-frame chunks decode only what the model sees; dense ones share chunks.
+  const span = frames.length > 1 ? (frames[frames.length - 1] - frames[0]) / (frames.length - 1) : Infinity;
+  const store = new FrameStore({ cacheDir: dir, chunkSize: span < 2 ? 8 : 1, format: "png", maxConcurrentDecodes: 1 });
   // FrameStore ids are path components: keep the caller's id when it is one, else a safe stand-in.
   const source = { id: /^[A-Za-z0-9_-]{1,128}$/.test(video.id) ? video.id : "video", path: video.path, meta: video.meta };
   const out: RgbFrame[] = [];
