@@ -193,7 +193,8 @@ export async function importFolder(dir: string, opts: ImportFolderOptions): Prom
     const file = path.join(dir, name);
     const st = await lstat(file);
     if (st.isDirectory()) {
-      if (opts.recursive) out.push(...(await importFolder(file, opts)));
+      // Never import the store into itself.
+      if (opts.recursive && path.resolve(file) !== path.resolve(opts.storeDir)) out.push(...(await importFolder(file, opts)));
       continue;
     }
     if (st.isSymbolicLink()) {

@@ -67,12 +67,12 @@ test("a seek that restarts decoding at a non-key frame (AVI, packed B-frames) is
 test("frame i via a chunk equals frame i of a full decode: real vtest.avi (scaled to 192 px)", async () => {
   const file = path.join(await samplesDir(), "vtest.avi");
   const meta = await probeVideo(file);
-  const store = new FrameStore({ cacheDir: path.join(dir, "cache"), chunkSize: 20, format: "png" });
+  const store = new FrameStore({ cacheDir: path.join(dir, "cache"), chunkSize: 5, format: "png" });
   const video = { id: "vtest", path: file, meta };
   const full = decodeAllRgb(file, 192);
   const fb = 192 * 144 * 3;
   assert.equal(full.length / fb, meta.frameCount);
-  for (const i of [59, 41, 40, 39, 20, 0, 400, 790, 794]) {
+  for (const i of [0, 39, 40, 401, 794]) {
     assert.ok(pngToRgb(await store.readFrame(video, i, { width: 192 })).equals(full.subarray(i * fb, (i + 1) * fb)), `vtest frame ${i}`);
   }
 });
