@@ -25,7 +25,9 @@ export function evalIdentitySequence(data: TrackingSequence, threshold = 0.5): I
   }
   const G = data.numGtIds;
   const H = data.numTrackerIds;
-  const potential = new Float64Array(G * H); // frames where S >= threshold (no eps, unlike CLEAR)
+  // Frames where S >= threshold (no eps, unlike CLEAR), per co-occurring id pair (key g * H + h), kept sparse so
+  // trackers with very many ids do not need a G x H matrix.
+  const potential = new Map<number, number>();
   const gtIdCount = new Float64Array(G);
   const trackerIdCount = new Float64Array(H);
   for (let t = 0; t < data.numTimesteps; t++) {
@@ -35,7 +37,10 @@ export function evalIdentitySequence(data: TrackingSequence, threshold = 0.5): I
     const nh = tIds.length;
     for (let i = 0; i < gIds.length; i++) {
       for (let j = 0; j < nh; j++) {
-        if (S[i * nh + j] >= threshold) potential[gIds[i] * H + tIds[j]] += 1;
+        if (S[i * nh + j] >= threshold) {
+          const key = gIds[i] * H + tIds[j];
+          potential.set(key, (potential.get(key) ?? 0) + 1);
+        }
       }
     }
     for (let i = 0; i < gIds.length; i++) gtIdCount[gIds[i]] += 1;
@@ -58,10 +63,12 @@ export function evalIdentitySequence(data: TrackingSequence, threshold = 0.5): I
   return computeIdentityFinalFields(res);
 }
 
-/** Maximum total weight of a one-to-one matching on the dense G x H weight matrix `m` (entries >= 0). */
-function maxWeightMatching(m: Float64Array, G: number, H: number): number {
+/** Maximum total weight of a one-to-one matching given positive weights per pair (key g * H + h). */
+function maxWeightMatching(m: Map<number, number>, G: number, H: number): number {
+  const keys = Array.from(m.keys()).sort((a, b) => a - b);
   // Union-find over G + H nodes joined by positive entries.
-  const parent = Int32Array.from({ length: G + H }, (_, k) => k);
+  const parent = new Int32Array(G + H);
+  for (let k = 0; k < parent.length; k++) parent[k] = k;
   const find = (x: number): number => {
     while (parent[x] !== x) {
       parent[x] = parent[parent[x]];
@@ -69,41 +76,42 @@ function maxWeightMatching(m: Float64Array, G: number, H: number): number {
     }
     return x;
   };
-  for (let g = 0; g < G; g++) {
-    for (let h = 0; h < H; h++) {
-      if (m[g * H + h] > 0) {
-        const a = find(g);
-        const b = find(G + h);
-        if (a !== b) parent[a] = b;
-      }
-    }
+  for (const key of keys) {
+    const g = Math.floor(key / H);
+    const a = find(g);
+    const b = find(G + key - g * H);
+    if (a !== b) parent[a] = b;
   }
-  const rowsOf = new Map<number, number[]>();
-  const colsOf = new Map<number, number[]>();
-  for (let g = 0; g < G; g++) {
-    const r = find(g);
-    const list = rowsOf.get(r);
-    if (list) list.push(g);
-    else rowsOf.set(r, [g]);
-  }
-  for (let h = 0; h < H; h++) {
-    const r = find(G + h);
-    const list = colsOf.get(r);
-    if (list) list.push(h);
-    else colsOf.set(r, [h]);
+  const byComponent = new Map<number, number[]>();
+  for (const key of keys) {
+    const r = find(Math.floor(key / H));
+    const list = byComponent.get(r);
+    if (list) list.push(key);
+    else byComponent.set(r, [key]);
   }
   let total = 0;
-  for (const [root, rows] of rowsOf) {
-    const cols = colsOf.get(root);
-    if (!cols) continue; // isolated GT id: no positive entry
-    if (rows.length === 1 && cols.length === 1) {
-      total += m[rows[0] * H + cols[0]];
+  for (const compKeys of byComponent.values()) {
+    if (compKeys.length === 1) {
+      total += m.get(compKeys[0])!;
       continue;
     }
-    const sub = new Float64Array(rows.length * cols.length);
-    rows.forEach((g, i) => cols.forEach((h, j) => (sub[i * cols.length + j] = m[g * H + h])));
-    const { rows: r, cols: c } = linearSumAssignment(sub, rows.length, cols.length, true);
-    for (let k = 0; k < r.length; k++) total += sub[r[k] * cols.length + c[k]];
+    const rowIndex = new Map<number, number>();
+    const colIndex = new Map<number, number>();
+    for (const key of compKeys) {
+      const g = Math.floor(key / H);
+      const h = key - g * H;
+      if (!rowIndex.has(g)) rowIndex.set(g, rowIndex.size);
+      if (!colIndex.has(h)) colIndex.set(h, colIndex.size);
+    }
+    const R = rowIndex.size;
+    const C = colIndex.size;
+    const sub = new Float64Array(R * C);
+    for (const key of compKeys) {
+      const g = Math.floor(key / H);
+      sub[rowIndex.get(g)! * C + colIndex.get(key - g * H)!] = m.get(key)!;
+    }
+    const { rows: r, cols: c } = linearSumAssignment(sub, R, C, true);
+    for (let k = 0; k < r.length; k++) total += sub[r[k] * C + c[k]];
   }
   return total;
 }
