@@ -3,8 +3,9 @@
 //    decoder state) against the model forward (step.onnx / query.onnx session time), as a ratio.
 // 2. Encode once per video (the runtime) against re-encoding the video before every step (what a runtime without
 //    the key cache would do): vision.onnx + key rotation run 20 times in the same run, scaled to the step count.
-// Model: the generated colour-matching model (inference/builtin/generate-model.ts), 16 frames at 144² → 16×16
-// tokens per frame (4096 tokens, D = 96). Input: a red block moving across the frames, so every frame has points.
+// Model: the generated colour-matching model (inference/builtin/generate-model.ts), 16 frames at 144², D = 96, with
+// 1×1 pooling (4096 tokens) and 3×3 pooling (1024 tokens × 9 subpatches). Input: a red block moving across the
+// frames, so every frame has points.
 // Usage: npm run bench:decoding
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,16 +16,17 @@ import { COLOURS } from "../../lib/video";
 import { tokenizeQuery } from "../../inference/builtin/contract";
 import { decodePoints, encodeVideo, type DecodeTiming } from "../../inference/builtin/decode";
 import { preprocessFrame } from "../../inference/builtin/frames";
-import { generateBuiltinModel } from "../../inference/builtin/generate-model";
+import { generateBuiltinModel, type GenerateOptions } from "../../inference/builtin/generate-model";
 import { loadBuiltinModel, releaseModel } from "../../inference/builtin/model";
 
 const REPEATS = 3;
 const REENCODES = 20;
 
-async function main(): Promise<void> {
+async function run(label: string, opts: GenerateOptions): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "gt-bench-decoding-"));
   try {
-    const config = await generateBuiltinModel(path.join(dir, "m"));
+    console.log(`\n== ${label}`);
+    const config = await generateBuiltinModel(path.join(dir, "m"), opts);
     const model = await loadBuiltinModel(path.join(dir, "m"), { device: "auto", log: (m) => console.log(m) });
     const S = config.image.cropSize;
     const T = config.video.maxFrames;
@@ -77,6 +79,12 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  await run("1×1 pooling: 16×16 tokens per frame", {});
+  // Closest to MolmoPoint video geometry (3×3 pooling, 9 subpatches; 64 tokens per frame here, 81 there).
+  await run("3×3 pooling: 8×8 tokens per frame, 9 subpatches", { pool: 3, patchSize: 6 });
 }
 
 main().catch((e: unknown) => {
