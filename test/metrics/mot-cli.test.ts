@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "../../cli/commands/eval.ts";
+import { formatG5 } from "../../lib/metrics/mot/table";
 
 const fixture = fileURLToPath(new URL("../fixtures/metrics/mot/folder/", import.meta.url));
 
@@ -84,4 +85,9 @@ test("structural errors: too few fields, frame out of range, duplicate id, non-p
   await expectError((d) => rmSync(trFile(d, "trB")), /tracker file not found: .*trB/);
   await expectError((d) => writeFileSync(path.join(d, "gt", "MOT20-train", "MOT20-syn", "seqinfo.ini"), "[Sequence]\nseqLength=abc\n"), /seqinfo\.ini line 2: field 'seqLength' is not an integer/);
   await expectError(() => {}, /--trackers lists no tracker/, ["--trackers", ","]);
+});
+
+test("table numbers use Python's '{0:1.5g}' format like TrackEval's print_table", () => {
+  const cases: [number, string][] = [[66.66666666, "66.667"], [100.0, "100"], [0.0, "0"], [1e-07, "1e-07"], [12345.678, "12346"], [123456.7, "1.2346e+05"], [0.000123456, "0.00012346"], [99.999999, "100"], [5.0, "5"], [0.5, "0.5"], [0.0001, "0.0001"], [0.00012, "0.00012"], [33.333333333333336, "33.333"], [1234567.0, "1.2346e+06"]];
+  for (const [v, want] of cases) assert.equal(formatG5(v), want, String(v));
 });
