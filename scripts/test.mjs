@@ -2,10 +2,9 @@
 // (unit, integration, real-browser e2e) with Node's test runner.
 // Usage: npm test [-- <path prefix or file> ...]
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { existsSync } from "node:fs";
 import { runPrisma } from "./prisma.mjs";
 import { ensureChromium, ensureSampleVideos } from "./system-deps.mjs";
 
