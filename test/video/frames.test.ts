@@ -77,6 +77,19 @@ test("frame i via a chunk equals frame i of a full decode: real vtest.avi (scale
   }
 });
 
+test("real Megamind.avi (MPEG-4 ASP with packed B-frames): every frame via 9-frame chunks equals the full decode", async () => {
+  const file = path.join(await samplesDir(), "Megamind.avi");
+  const meta = await probeVideo(file);
+  const store = new FrameStore({ cacheDir: path.join(dir, "cache"), chunkSize: 9, format: "png", seekPrerollSec: 0.2 });
+  const video = { id: "megamind", path: file, meta };
+  const full = decodeAllRgb(file, 48);
+  const fb = 48 * 36 * 3;
+  assert.equal(full.length / fb, meta.frameCount);
+  for (let i = meta.frameCount - 1; i >= 0; i -= 1) {
+    assert.ok(pngToRgb(await store.readFrame(video, i, { width: 48 })).equals(full.subarray(i * fb, (i + 1) * fb)), `Megamind frame ${i}`);
+  }
+});
+
 test("real box.mp4: the last frame (no pts, repaired timestamp) and its neighbours equal the full decode", async () => {
   const file = path.join(await samplesDir(), "box.mp4");
   const meta = await probeVideo(file);
