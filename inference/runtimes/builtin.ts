@@ -157,9 +157,12 @@ export async function createBuiltinRuntime(opts: BuiltinRuntimeOptions = {}): Pr
       const created: CacheEntry = { job, controller, waiters: 0 };
       entry = created;
       cache.set(key, created);
-      job.catch(() => {
+      const drop = () => {
         if (cache.get(key) === created) cache.delete(key);
-      });
+      };
+      job.catch(drop);
+      // Abandoned by every waiter: forget it at once, so a query arriving meanwhile starts a fresh encode.
+      controller.signal.addEventListener("abort", drop, { once: true });
       while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
     }
     return waitFor(entry, signal);
