@@ -197,9 +197,11 @@ function Workspace({ obs, cache, chunkSize, mode, actor }: Loaded & { mode: Anno
     if (changes.length === 0) return setSaveStatus("saved");
     saving.current = true;
     setSaveStatus("saving");
-    if (statusRef.current) statusRef.current.dataset.lastSaveStart = String(Date.now());
+    const sentAt = Date.now();
+    if (statusRef.current) statusRef.current.dataset.lastSaveStart = String(sentAt);
     try {
       const r = await api.putObservations(taskId, d.base.version, changes);
+      if (statusRef.current) statusRef.current.dataset.lastSaveMs = String(Date.now() - sentAt);
       if (r.ok) {
         setDoc(onSaved(docRef.current, r.state));
         liveRef.current?.noteVersion(taskId, r.state.version);
@@ -264,7 +266,12 @@ function Workspace({ obs, cache, chunkSize, mode, actor }: Loaded & { mode: Anno
           next.set(t.objectId, { objectId: t.objectId, label: prev?.label ?? `#${t.objectId}`, keyframes: toTrackKeyframes(t.keyframes) });
           return next;
         });
-        setLiveInfo({ objectId: t.objectId, version: t.version, by: by?.username ?? origin });
+        if (origin === "update") setLiveInfo({ objectId: t.objectId, version: t.version, by: by?.username ?? "someone" });
+        else if (liveInfoRef.current) {
+          // What each (re)connect's resync delivered, for tests: "objectId:version" entries.
+          const d = liveInfoRef.current.dataset;
+          d.resynced = `${d.resynced ? `${d.resynced} ` : ""}${t.objectId}:${t.version}`;
+        }
       },
       onPresence: setPresence,
       onStatus: (s, detail) => setLiveStatus(detail ? `${s}: ${detail}` : s),

@@ -1,7 +1,6 @@
 // In-browser probe of a chosen video with ffmpeg.wasm (core served by this app at /ffmpeg-core/*): decodes the
 // first frame and reads duration / codec / size from ffmpeg's report, before a single byte is uploaded.
-import { FFmpeg } from "@ffmpeg/ffmpeg";
-import type { FFFSType } from "@ffmpeg/ffmpeg";
+import type { FFFSType, FFmpeg } from "@ffmpeg/ffmpeg";
 import { parseFfmpegLog, type LogProbe } from "../../lib/annotator/ffmpeg-log";
 
 export interface BrowserProbe extends LogProbe {
@@ -21,9 +20,11 @@ let shared: Promise<FFmpeg> | null = null;
 /** One ffmpeg.wasm instance per page, loaded on first use from the app's own /ffmpeg-core route. */
 function ffmpeg(): Promise<FFmpeg> {
   shared ??= (async () => {
-    const f = new FFmpeg();
     const base = `${window.location.origin}/ffmpeg-core`;
-    await f.load({ coreURL: `${base}/ffmpeg-core.js`, wasmURL: `${base}/ffmpeg-core.wasm`, classWorkerURL: `${base}/worker.js` });
+    // Loaded at run time from the app (not bundled): its worker is then found next to it, at /ffmpeg-core/worker.js.
+    const mod = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ `${base}/index.js`)) as typeof import("@ffmpeg/ffmpeg");
+    const f = new mod.FFmpeg();
+    await f.load({ coreURL: `${base}/ffmpeg-core.js`, wasmURL: `${base}/ffmpeg-core.wasm` });
     return f;
   })().catch((err: unknown) => {
     shared = null;

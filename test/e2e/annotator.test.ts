@@ -30,7 +30,7 @@ before(async () => {
   browser = await launchChromium();
   adminCookie = await apiLogin(server.url, "admin", server.passwords.admin!);
   tasks = (await getJson<{ tasks: TaskRow[] }>("/api/tasks")).tasks.filter((t) => t.videoName === "shapes.mp4");
-  assert.ok(tasks.length >= 3, `demo seed made ${tasks.length} tasks on shapes.mp4`);
+  assert.ok(tasks.length >= 5, `demo seed made ${tasks.length} tasks on shapes.mp4`);
 });
 
 after(async () => {
@@ -108,6 +108,26 @@ test("annotate 3 keyframes → interpolation = interpolateTrack → occluded →
   await gotoFrame(B.page, frames[2]!);
   await shot(B.page, "live-second-browser");
 
+  // Wheel zoom keeps the image point under the cursor; "0" resets the view.
+  const stage = A.page.locator('[data-testid="stage"]');
+  const box = (await stage.boundingBox())!;
+  const view = async () => ((await stage.getAttribute("data-view")) ?? "").split(",").map(Number) as [number, number, number];
+  const v0 = await view();
+  const cx = box.x + 300;
+  const cy = box.y + 200;
+  const under = (v: [number, number, number]) => [(300 - v[1]) / v[0], (200 - v[2]) / v[0]];
+  await A.page.mouse.move(cx, cy);
+  await A.page.mouse.wheel(0, -400);
+  await A.page.waitForFunction((s) => document.querySelector('[data-testid="stage"]')?.getAttribute("data-view") !== s, v0.join(","));
+  const v1 = await view();
+  assert.ok(v1[0] > v0[0] * 1.3, `zoomed in: ${v0[0]} → ${v1[0]}`);
+  const [a0, b0] = under(v0);
+  const [a1, b1] = under(v1);
+  assert.ok(Math.abs(a0! - a1!) < 0.5 && Math.abs(b0! - b1!) < 0.5, "the point under the cursor stays put");
+  await shot(A.page, "zoomed");
+  await A.page.keyboard.press("0");
+  assert.deepEqual(await view(), v0);
+
   // Help overlay from the shared key table.
   await A.page.keyboard.press("?");
   await A.page.waitForSelector('[data-testid="help-overlay"]');
@@ -170,4 +190,38 @@ test("stale write: two tabs on one task → 409 → banner with the newer keyfra
   const obs = await getJson<Obs>(`/api/tasks/${t.id}/observations`);
   assert.deepEqual(obs.target.keyframes.map((k) => k.frame).sort((a, b) => a - b), [s, s + 5, s + 8]);
   await Promise.all([one.context.close(), two.context.close()]);
+});
+
+test("offline and back: the edit made offline is kept and saved, the live connection resyncs what was missed", async () => {
+  const [tA, tB] = [tasks[3]!, tasks[4]!];
+  const A = await loggedIn(browser, server.url, "annotator", server.passwords.annotator!);
+  const B = await loggedIn(browser, server.url, "annotator2", server.passwords.annotator2!);
+  await openTask(A.page, tA.id);
+  await openTask(B.page, tB.id);
+  await A.page.waitForFunction(() => document.querySelector('[data-testid="presence"]')?.textContent?.includes("Annotator2"), null, { timeout: 10_000 });
+
+  await A.context.setOffline(true);
+  await gotoFrame(A.page, tA.seed.frame + 3);
+  await clickImage(A.page, 250, 150);
+  await A.page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute("data-status") === "error", null, { timeout: 15_000 });
+  // Meanwhile B edits its own object on the same video.
+  await gotoFrame(B.page, tB.seed.frame + 4);
+  await clickImage(B.page, 420, 220);
+  const bVersion = await waitSaved(B.page);
+
+  await A.context.setOffline(false);
+  const aVersion = await waitSaved(A.page);
+  assert.ok(aVersion > tA.version, "A's offline edit was written after reconnecting");
+  const obs = await getJson<Obs>(`/api/tasks/${tA.id}/observations`);
+  assert.ok(obs.target.keyframes.some((k) => k.frame === tA.seed.frame + 3), "the offline edit is on the server");
+  // B's edit reached A either live or through the resync on reconnect.
+  await A.page.waitForFunction(
+    ([obj, v]) => {
+      const d = (document.querySelector('[data-testid="live-info"]') as HTMLElement | null)?.dataset;
+      return (d?.liveObject === String(obj) && Number(d.liveVersion) >= v) || (d?.resynced ?? "").split(" ").includes(`${obj}:${v}`);
+    },
+    [tB.objectId, bVersion] as const,
+    { timeout: 15_000 },
+  );
+  await Promise.all([A.context.close(), B.context.close()]);
 });

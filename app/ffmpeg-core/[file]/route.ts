@@ -9,11 +9,12 @@ import { route } from "../../_server/route";
 const FILES: Record<string, { pkg: string; file: string; type: string }> = {
   "ffmpeg-core.js": { pkg: "@ffmpeg/core", file: "dist/esm/ffmpeg-core.js", type: "text/javascript; charset=utf-8" },
   "ffmpeg-core.wasm": { pkg: "@ffmpeg/core", file: "dist/esm/ffmpeg-core.wasm", type: "application/wasm" },
-  // The @ffmpeg/ffmpeg module worker and the two modules it imports relatively.
-  "worker.js": { pkg: "@ffmpeg/ffmpeg", file: "dist/esm/worker.js", type: "text/javascript; charset=utf-8" },
-  "const.js": { pkg: "@ffmpeg/ffmpeg", file: "dist/esm/const.js", type: "text/javascript; charset=utf-8" },
-  "errors.js": { pkg: "@ffmpeg/ffmpeg", file: "dist/esm/errors.js", type: "text/javascript; charset=utf-8" },
 };
+// The @ffmpeg/ffmpeg ES modules themselves: the page imports them from here at run time (the bundler cannot
+// follow the library's `new Worker(new URL(…))`), and they import each other and the worker relatively.
+for (const name of ["index.js", "classes.js", "const.js", "errors.js", "types.js", "utils.js", "worker.js"]) {
+  FILES[name] = { pkg: "@ffmpeg/ffmpeg", file: `dist/esm/${name}`, type: "text/javascript; charset=utf-8" };
+}
 
 export const GET = route<{ file: string }>(ANY_ROLE, async ({ params }) => {
   const entry = Object.hasOwn(FILES, params.file) ? FILES[params.file] : undefined;
