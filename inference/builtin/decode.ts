@@ -29,6 +29,16 @@ function tensorData(out: ort.InferenceSession.OnnxValueMapType, name: string, ex
   return t.data;
 }
 
+/** One graph run; a failure inside onnxruntime (shape or type the graph cannot take) names the graph. */
+async function runGraph(session: ort.InferenceSession, file: string, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+  try {
+    return await session.run(feeds);
+  } catch (e) {
+    const shapes = Object.entries(feeds).map(([k, t]) => `${k} ${t.type} [${t.dims.join(", ")}]`).join(", ");
+    throw new RuntimeError("model_invalid", `${file} failed on ${shapes}: ${(e as Error).message.replace(/\s+/g, " ").trim()}`);
+  }
+}
+
 /** Runs vision.onnx on preprocessed frames (`[nFrames, 3, S, S]`) and prepares the rotated keys. */
 export async function encodeVideo(model: BuiltinModel, frames: Float32Array, grid: VideoGrid): Promise<EncodedVideo> {
   const { config } = model;
@@ -37,7 +47,7 @@ export async function encodeVideo(model: BuiltinModel, frames: Float32Array, gri
   const d = config.dims.dModel;
   const N = grid.nTokens;
   const C = grid.cells;
-  const out = await model.sessions.vision.run({ frames: new ort.Tensor("float32", frames, [grid.nFrames, 3, S, S]) });
+  const out = await runGraph(model.sessions.vision, "vision.onnx", { frames: new ort.Tensor("float32", frames, [grid.nFrames, 3, S, S]) });
   const file = "vision.onnx";
   const keys = tensorData(out, "patch_keys", N * D, file);
   const posIds = imagePositionIds(grid.indexable);
@@ -143,7 +153,7 @@ export async function decodePoints(model: BuiltinModel, enc: EncodedVideo, query
   const imageTokensTensor = new ort.Tensor("float32", enc.imageTokens, [N, d]);
   const zeros = new Float32Array(d);
   let t0 = performance.now();
-  const q = await sessions.query.run({ query_ids: new ort.Tensor("int64", BigInt64Array.from(queryIds.map(BigInt)), [queryIds.length]), image_tokens: imageTokensTensor });
+  const q = await runGraph(sessions.query, "query.onnx", { query_ids: new ort.Tensor("int64", BigInt64Array.from(queryIds.map(BigInt)), [queryIds.length]), image_tokens: imageTokensTensor });
   timing.forwardMs += performance.now() - t0;
   let state = q.state as ort.Tensor;
   if (!state || state.type !== "float32" || state.dims.length !== 2 || state.dims[1] !== config.dims.stateDim) {
@@ -154,14 +164,18 @@ export async function decodePoints(model: BuiltinModel, enc: EncodedVideo, query
     check();
     opts.beforeStep?.();
     const s = performance.now();
-    heads = await sessions.step.run({
+    heads = await runGraph(sessions.step, "step.onnx", {
       state,
       token_id: new ort.Tensor("int64", BigInt64Array.of(BigInt(token)), [1]),
       token_embedding: new ort.Tensor("float32", embedding, [1, d]),
     });
     timing.forwardMs += performance.now() - s;
     timing.steps++;
-    state = heads.state_out as ort.Tensor;
+    const next = heads.state_out;
+    if (!(next instanceof ort.Tensor) || next.type !== "float32" || next.dims.length !== 2 || next.dims[1] !== config.dims.stateDim) {
+      throw new RuntimeError("model_invalid", `step.onnx: output 'state_out' must be float32 [state_len, ${config.dims.stateDim}]`);
+    }
+    state = next;
   };
   const head = (name: string, n: number) => tensorData(heads, name, n, "step.onnx");
 

@@ -9,6 +9,8 @@ import { RuntimeError } from "../../inference/runtime";
 import { CONTRACT, GRAPH_NAMES, MODEL_FILES, TOKEN, tokenizeQuery, validateSession } from "../../inference/builtin/contract";
 import { generateBuiltinModel, generatedConfig, generatedVocab } from "../../inference/builtin/generate-model";
 import { loadBuiltinModel, releaseModel } from "../../inference/builtin/model";
+import { decodePoints, encodeVideo } from "../../inference/builtin/decode";
+import { buildVideoGrid } from "../../lib/grounding";
 import { GraphBuilder } from "../../inference/sam2/testing/onnx-builder";
 
 const root = mkdtempSync(path.join(tmpdir(), "gt-builtin-contract-"));
@@ -33,14 +35,16 @@ async function rejectsWith(p: Promise<unknown>, code: RuntimeError["code"], re: 
 }
 
 /** A step.onnx look-alike whose inputs/outputs are wired straight through, with some names or types changed. */
-function fakeStep(opts: { tokenName?: string; tokenType?: "int64" | "float32"; patchDim?: number }): Uint8Array {
+function fakeStep(opts: { tokenName?: string; tokenType?: "int64" | "float32"; patchDim?: number; wideState?: boolean }): Uint8Array {
   const c = generatedConfig();
   const b = new GraphBuilder("step");
   const state = b.input("state", ["state_len", c.dims.stateDim]);
   const tok = b.input(opts.tokenName ?? "token_id", [1], opts.tokenType ?? "int64");
   const emb = b.input("token_embedding", [1, c.dims.dModel]);
   const D = opts.patchDim ?? c.dims.patchDim;
-  b.output("state_out", state, ["state_len_out", c.dims.stateDim]);
+  // [1, state_len·stateDim]: a width only known at run time, so the validator cannot see it.
+  if (opts.wideState) b.output("state_out", b.reshape(state, [1, -1]), ["state_len_out", "width"]);
+  else b.output("state_out", state, ["state_len_out", c.dims.stateDim]);
   b.output("patch_query", b.slice(b.node("Concat", [emb, emb], { axis: 1 }), 1, 0, D), [1, D]);
   b.output("subpatch_query", b.slice(b.node("Concat", [emb, emb], { axis: 1 }), 1, 0, c.dims.patchDim), [1, c.dims.patchDim]);
   b.output("location_logits", b.slice(emb, 1, 0, 9), [1, 9]);
@@ -130,6 +134,20 @@ test("missing directory / files and invalid JSON are reported with the path and 
   cfg2.dims.patchDim = 64;
   writeFileSync(path.join(mismatch, MODEL_FILES.config), JSON.stringify(cfg2));
   await rejectsWith(loadBuiltinModel(mismatch, { device: "cpu" }), "model_invalid", /vision\.onnx does not match.*'patch_keys' dimension 1 is 96, the contract requires 64/);
+});
+
+test("a graph that loads but misbehaves at run time is a model_invalid error naming the output", async () => {
+  const dir = await copyModel("widestate");
+  writeFileSync(path.join(dir, MODEL_FILES.step), fakeStep({ wideState: true }));
+  const m = await loadBuiltinModel(dir, { device: "cpu" }); // symbolic dims: nothing to reject statically
+  try {
+    const S = m.config.image.cropSize;
+    const grid = buildVideoGrid(S, S, [0], { cropSize: S, patchSize: m.config.image.patchSize, pool: m.config.image.pool });
+    const enc = await encodeVideo(m, new Float32Array(3 * S * S), grid);
+    await rejectsWith(decodePoints(m, enc, [TOKEN.bos]), "model_invalid", /step\.onnx: output 'state_out' must be float32 \[state_len, 80\]/);
+  } finally {
+    await releaseModel(m);
+  }
 });
 
 test("query tokenizer: <bos>, lower case, plural fallback, <unk>, truncation", () => {
