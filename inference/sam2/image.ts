@@ -114,26 +114,25 @@ export function resizeBicubicPil(img: RgbImage, outW: number, outH: number): Rgb
   }
   if (outH !== inH) {
     const c = precomputeCoeffs(inH, outH);
-    const out = new Uint8Array(curW * outH * 3);
+    const rowLen = curW * 3;
+    const out = new Uint8Array(rowLen * outH);
+    // Row-at-a-time accumulation: the same fixed-point sums as Pillow's per-pixel loop, in a cache-friendly order.
+    const acc = new Int32Array(rowLen);
     for (let yy = 0; yy < outH; yy++) {
       const ymin = c.bounds[yy * 2];
       const n = c.bounds[yy * 2 + 1];
       const kOff = yy * c.ksize;
-      for (let x = 0; x < curW; x++) {
-        let r = 1 << (PRECISION_BITS - 1);
-        let g = r;
-        let b = r;
-        for (let y = 0; y < n; y++) {
-          const w = c.kk[kOff + y];
-          const p = ((ymin + y) * curW + x) * 3;
-          r += src[p] * w;
-          g += src[p + 1] * w;
-          b += src[p + 2] * w;
-        }
-        const o = (yy * curW + x) * 3;
-        out[o] = clip8(r);
-        out[o + 1] = clip8(g);
-        out[o + 2] = clip8(b);
+      acc.fill(1 << (PRECISION_BITS - 1));
+      for (let y = 0; y < n; y++) {
+        const w = c.kk[kOff + y];
+        if (w === 0) continue;
+        const base = (ymin + y) * rowLen;
+        for (let i = 0; i < rowLen; i++) acc[i] += src[base + i] * w;
+      }
+      const o = yy * rowLen;
+      for (let i = 0; i < rowLen; i++) {
+        const v = acc[i] >> PRECISION_BITS;
+        out[o + i] = v < 0 ? 0 : v > 255 ? 255 : v;
       }
     }
     src = out;
@@ -150,12 +149,14 @@ export function preprocessFrame(img: RgbImage, size: number): Float32Array {
   const plane = size * size;
   const out = new Float32Array(3 * plane);
   // 256-entry lookup per channel: identical values, 1/3 of the work per pixel.
-  const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => Math.fround(Math.fround(Math.fround(v / 255) - MEAN[c]) / STD[c])));
-  const d = r.data;
+  const [l0, l1, l2] = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => Math.fround(Math.fround(Math.fround(v / 255) - MEAN[c]) / STD[c])));
+  const d: Uint8Array = r.data;
+  const p1 = plane;
+  const p2 = 2 * plane;
   for (let i = 0, p = 0; i < plane; i++, p += 3) {
-    out[i] = lut[0][d[p]];
-    out[plane + i] = lut[1][d[p + 1]];
-    out[2 * plane + i] = lut[2][d[p + 2]];
+    out[i] = l0[d[p]];
+    out[p1 + i] = l1[d[p + 1]];
+    out[p2 + i] = l2[d[p + 2]];
   }
   return out;
 }

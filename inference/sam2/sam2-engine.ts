@@ -51,6 +51,8 @@ interface MemoryEntry {
   features: Float32Array;
   featureDims: number[];
   posEnc: Float32Array;
+  /** posEnc equals the first memory's (SAM2's memory position encoding depends only on the feature size). */
+  sharedPos: boolean;
   objPtr: Float32Array;
 }
 
@@ -124,6 +126,9 @@ function data(t: ort.Tensor | undefined, what: string): Float32Array {
 export class Sam2Modules {
   /** `temporal_code` (maskmem_tpos_enc) rows, `[7][memDim]`, taken from the memory encoder's first run. */
   private temporalCode: Float32Array | undefined;
+  /** The first memory's `maskmem_pos_enc`, and it plus each temporal row (built on first use). */
+  private firstPos: Float32Array | undefined;
+  private readonly posWithRow = new Map<number, Float32Array>();
 
   constructor(readonly models: Sam2ModelSet) {}
 
@@ -155,16 +160,17 @@ export class Sam2Modules {
     const iou = d.outputs.iou ? data(out[d.outputs.iou], d.outputs.iou) : undefined;
     // multimask_output_in_sam with multimask_max_pt_num = 1 (and multimask_output_for_tracking on tracked frames).
     const k = chooseMask(logits, count, plane, iou, clicks <= 1);
-    const lowRes = logits.slice(k * plane, (k + 1) * plane);
+    // Views, not copies: every run returns fresh output buffers.
+    const lowRes = logits.subarray(k * plane, (k + 1) * plane);
     const mfm = out[d.outputs.maskForMem];
     const mfmAll = data(mfm, d.outputs.maskForMem);
     const mfmPlane = mfm.dims[mfm.dims.length - 1] * mfm.dims[mfm.dims.length - 2];
     const mfmCount = mfmAll.length / mfmPlane;
-    const maskForMem = mfmAll.slice((mfmCount === count ? k : 0) * mfmPlane, ((mfmCount === count ? k : 0) + 1) * mfmPlane);
+    const maskForMem = mfmAll.subarray((mfmCount === count ? k : 0) * mfmPlane, ((mfmCount === count ? k : 0) + 1) * mfmPlane);
     const ptrAll = data(out[d.outputs.objPtr], d.outputs.objPtr);
     const ptrCount = out[d.outputs.objPtr].dims.length === 3 ? out[d.outputs.objPtr].dims[1] : 1;
     const ptrDim = ptrAll.length / ptrCount;
-    const objPtr = ptrAll.slice((ptrCount === count ? k : 0) * ptrDim, ((ptrCount === count ? k : 0) + 1) * ptrDim);
+    const objPtr = ptrAll.subarray((ptrCount === count ? k : 0) * ptrDim, ((ptrCount === count ? k : 0) + 1) * ptrDim);
     let occLogit: number | undefined;
     if (d.outputs.occLogit) occLogit = data(out[d.outputs.occLogit], d.outputs.occLogit)[0];
     let score = iou ? iou[Math.min(k, iou.length - 1)] : occLogit !== undefined ? 1 / (1 + Math.exp(-occLogit)) : 1;
@@ -174,7 +180,6 @@ export class Sam2Modules {
       maskForMem.fill(-10);
       score = 1 / (1 + Math.exp(-occLogit));
     }
-    for (const t of Object.values(out)) if (t !== pred && t !== mfm) t.dispose?.();
     return { lowRes, lowH, lowW, maskForMem, maskForMemDims: [1, 1, mfm.dims[mfm.dims.length - 2], mfm.dims[mfm.dims.length - 1]], objPtr, score, occLogit };
   }
 
@@ -190,7 +195,12 @@ export class Sam2Modules {
     const out = await m.session.run(feeds);
     const feat = out[m.outputs.features];
     if (!this.temporalCode) this.temporalCode = data(out[m.outputs.temporalCode], m.outputs.temporalCode).slice();
-    return { features: roundToBf16(data(feat, m.outputs.features).slice()), featureDims: [...feat.dims], posEnc: data(out[m.outputs.posEnc], m.outputs.posEnc).slice(), objPtr: mask.objPtr };
+    const posEnc = data(out[m.outputs.posEnc], m.outputs.posEnc);
+    if (!this.firstPos) this.firstPos = posEnc;
+    const first = this.firstPos;
+    let sharedPos = first.length === posEnc.length;
+    for (let i = 0; sharedPos && i < posEnc.length; i++) if (posEnc[i] !== first[i]) sharedPos = false;
+    return { features: roundToBf16(data(feat, m.outputs.features)), featureDims: [...feat.dims], posEnc, sharedPos, objPtr: mask.objPtr };
   }
 
   /** Memory attention for `frame` over the picked memories; returns the fused feature for the decoder. */
@@ -205,14 +215,25 @@ export class Sam2Modules {
     const feats = new Float32Array(M * memDim * hw);
     const pos = new Float32Array(M * hw * memDim);
     const rowLen = tc.length / NUM_MASKMEM;
-    picks.spatial.forEach((p, i) => {
+    for (let i = 0; i < M; i++) {
+      const p = picks.spatial[i];
       const e = memory(p.frame);
       feats.set(e.features, i * memDim * hw);
       // maskmem_pos_enc [hw, 1, memDim] + maskmem_tpos_enc[7 - t_pos - 1]
       const base = i * hw * memDim;
-      const row = tc.subarray(p.tposRow * rowLen, (p.tposRow + 1) * rowLen);
-      for (let t = 0; t < hw; t++) for (let c = 0; c < memDim; c++) pos[base + t * memDim + c] = e.posEnc[t * memDim + c] + row[c];
-    });
+      const cached = e.sharedPos ? this.posWithRow.get(p.tposRow) : undefined;
+      if (cached) pos.set(cached, base);
+      else {
+        const row = tc.subarray(p.tposRow * rowLen, (p.tposRow + 1) * rowLen);
+        const src = e.posEnc;
+        const n = hw * memDim;
+        for (let j = 0, c = 0; j < n; j++) {
+          pos[base + j] = src[j] + row[c];
+          if (++c === memDim) c = 0;
+        }
+        if (e.sharedPos) this.posWithRow.set(p.tposRow, pos.slice(base, base + n));
+      }
+    }
     const feeds: Record<string, ort.Tensor> = {
       [a.inputs.currentVisionFeat]: enc.visionFeats,
       [a.inputs.currentVisionPos]: enc.visionPos,
@@ -265,6 +286,7 @@ export class Sam2MaskEngine implements MaskEngine {
     const plan = planPropagation(req, prompted, N);
     const S = this.models.imageSize;
     const reader = new FrameReader(req.video, framesRange(plan, prompted));
+    let inflight: Promise<unknown> | undefined;
     const check = () => {
       if (req.signal?.aborted) throw new RuntimeError("cancelled", "SAM2 propagation was cancelled");
     };
@@ -286,9 +308,20 @@ export class Sam2MaskEngine implements MaskEngine {
       }
       const results = new Map<number, FrameMasks>();
       for (const pass of plan.passes) {
-        for (const f of pass.frames) {
+        // Pipelined: the next frame is read, preprocessed and encoded while this frame's objects are decoded
+        // (onnxruntime runs off the main thread), so the loop's own work hides behind the model's.
+        const encodeFrame = (f: number) => reader.read(f, pass.reverse ? -1 : 1).then((img) => this.modules.encode(img));
+        let next: Promise<EncodedFrame> | undefined = encodeFrame(pass.frames[0]);
+        for (const [i, f] of pass.frames.entries()) {
           check();
-          const enc = await this.modules.encode(await reader.read(f, pass.reverse ? -1 : 1));
+          const current = next as Promise<EncodedFrame>;
+          next = undefined;
+          const enc = await current;
+          if (i + 1 < pass.frames.length) {
+            next = encodeFrame(pass.frames[i + 1]);
+            inflight = next;
+            next.catch(() => {}); // awaited (and its error raised) on the next iteration
+          }
           const masks: ObjectMask[] = [];
           for (const t of tracks) {
             const cond = t.cond.get(f);
@@ -313,6 +346,8 @@ export class Sam2MaskEngine implements MaskEngine {
       }
       return [...results.values()].sort((a, b) => a.frame - b.frame);
     } finally {
+      // A frame still being encoded (after a cancel or an error) must finish before its frames are deleted.
+      await inflight?.catch(() => {});
       await reader.close();
     }
   }
