@@ -283,7 +283,7 @@ export class FrameStore {
     const ext = EXT[this.format];
     const count = lastFrame - firstFrame + 1;
     const args = [
-      ...decodeInputArgs(video.path, stream, undefined),
+      ...decodeInputArgs(video.path, stream),
       ...this.encoderArgs(),
       "-vf", filters.join(","),
       // Stop after the chunk's last frame instead of decoding to the end of the file.

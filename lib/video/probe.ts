@@ -149,16 +149,7 @@ export function streamRotation(stream: ProbeStream): number {
 
 const SHOWINFO = /\[Parsed_showinfo_\d+ @ [^\]]+\] (?:\[info\] )?n:\s*(\d+)\s+pts:\s*(-?\d+|NOPTS)\b.*?\biskey:(\d)/;
 
-/** Parses showinfo lines (the filter runs after settb=AVTB, so pts are microseconds). */
-export function parseShowinfo(stderr: string): ShowinfoFrame[] {
-  const out: ShowinfoFrame[] = [];
-  for (const line of stderr.split(/\r\n|\n|\r/)) {
-    const f = parseShowinfoLine(line);
-    if (f) out.push(f);
-  }
-  return out;
-}
-
+/** Parses one showinfo line (the filter runs after settb=AVTB, so pts are microseconds); null for other lines. */
 export function parseShowinfoLine(line: string): ShowinfoFrame | null {
   const m = SHOWINFO.exec(line);
   return m ? { n: Number(m[1]), ptsUs: m[2] === "NOPTS" ? null : Number(m[2]), key: m[3] === "1" } : null;
@@ -176,10 +167,12 @@ export function isErrorLine(l: string): boolean {
   return ERROR_LINE.test(l) && !OWN_MUXER.test(l);
 }
 
-/** Arguments that select the video stream and pass every decoded frame through unchanged in number. */
-export function decodeInputArgs(file: string, streamIndex: number, seekSec?: number): string[] {
-  const seek = seekSec !== undefined && seekSec > 0 ? ["-noaccurate_seek", "-ss", seekSec.toFixed(6)] : [];
-  return ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info", "-copyts", ...seek, "-i", file, "-map", `0:${streamIndex}`, "-an", "-sn", "-dn", "-vsync", "0"];
+/**
+ * Arguments that select the video stream and pass every decoded frame through unchanged in number
+ * (-vsync 0: no duplication or dropping) with container timestamps (-copyts: no shift to zero).
+ */
+export function decodeInputArgs(file: string, streamIndex: number): string[] {
+  return ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info", "-copyts", "-i", file, "-map", `0:${streamIndex}`, "-an", "-sn", "-dn", "-vsync", "0"];
 }
 
 /**
@@ -218,10 +211,11 @@ function median(xs: number[]): number {
 }
 
 /**
- * Decoders conceal damage and keep going, so a damaged file still "decodes". Judge the damage: with decode
- * errors present, frames missing at the end (decoded timestamps stop well before the declared duration) with
- * an end-of-data error mean a truncated file (one the structural check could not see, e.g. a live WebM); frames missing elsewhere (over 2% fewer than the container declares) or errors on more than
- * 10% of frames mean a corrupt one. A few errors on one frame (real cameras, box.mp4) are tolerated.
+ * Decoders conceal damage and keep going, so a damaged file still "decodes". Judge the damage when decode
+ * errors were logged: frames stopping well before the declared duration together with an end-of-data error
+ * mean a truncated file (one the structural check could not see, e.g. a live WebM); over 2% fewer frames
+ * than the container declares, or errors on more than 10% of frames, mean a corrupt one. A few errors on one
+ * frame (real cameras, e.g. box.mp4) are tolerated.
  */
 function checkDecodeDamage(shown: string, errors: string[], f: { decoded: number; expected: number; covered: number; declaredDuration: number; frameSec: number }): void {
   if (errors.length === 0) return;
