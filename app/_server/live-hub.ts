@@ -1,6 +1,7 @@
 // Bridge between route handlers and the socket.io server: the custom server registers a publisher on
 // globalThis (route bundles and server.ts are separate module graphs, so a module singleton would not do).
 import type { TrackState } from "../../lib/services/observations";
+import type { PropagateProgressEvent } from "../_shared/live-protocol";
 
 export interface TrackUpdate extends TrackState {
   by: { id: number; username: string };
@@ -10,6 +11,8 @@ export interface LivePublisher {
   trackUpdated(update: TrackUpdate): void;
   /** Disconnects every socket opened with this session (after logout). */
   sessionEnded(tokenHash: string): void;
+  /** Progress of a point propagation, to the video room. */
+  propagateProgress?(event: PropagateProgressEvent): void;
 }
 
 const holder = globalThis as unknown as { __groundtrackLive?: LivePublisher };
@@ -26,4 +29,9 @@ export function publishTrackUpdate(update: TrackUpdate): void {
 /** Called by the logout route so a logged-out browser's sockets stop receiving updates. */
 export function publishSessionEnded(tokenHash: string): void {
   holder.__groundtrackLive?.sessionEnded(tokenHash);
+}
+
+/** Streams point-propagation progress to the video room (no-op without a live server). */
+export function publishPropagateProgress(event: PropagateProgressEvent): void {
+  holder.__groundtrackLive?.propagateProgress?.(event);
 }

@@ -102,6 +102,9 @@ export function attachLive(io: Server, db: Db): LivePublisher {
     trackUpdated(update: TrackUpdate) {
       live.to(videoRoom(update.videoId)).emit("track:update", update);
     },
+    propagateProgress(event) {
+      live.to(videoRoom(event.videoId)).emit("propagate:progress", event);
+    },
     sessionEnded(tokenHash: string) {
       for (const s of live.sockets.sockets.values()) if (s.data.tokenHash === tokenHash) s.disconnect(true);
     },

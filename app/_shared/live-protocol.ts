@@ -51,8 +51,19 @@ export interface PresenceEntry {
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: string };
 
+/** Progress of a running point propagation (POST /api/tasks/:id/propagate), sent to the video room. */
+export interface PropagateProgressEvent {
+  taskId: number;
+  videoId: number;
+  direction: "forward" | "backward";
+  frame: number;
+  done: number;
+  total: number;
+}
+
 export interface ServerToClient {
   "track:update": (e: TrackUpdateEvent) => void;
+  "propagate:progress": (e: PropagateProgressEvent) => void;
   presence: (e: { videoId: number; users: PresenceEntry[] }) => void;
 }
 
