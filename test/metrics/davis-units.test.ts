@@ -6,7 +6,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { boundaryRadius, diskHalfWidths, fMeasure, jaccard, labelBoundaries } from "../../lib/metrics/davis/boundary";
-import { linearSumAssignment } from "../../lib/metrics/davis/lsap";
+import { linearSumAssignment } from "../../lib/metrics/assignment";
 import { dbStatistics, decayBinIds } from "../../lib/metrics/davis/statistics";
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "metrics", "davis", "units.json");
@@ -52,8 +52,8 @@ test("db_statistics: mean, strict >0.5 recall, decay bins (incl. uint8 wrap past
 
 test("linear_sum_assignment matches scipy on tie-heavy matrices", () => {
   for (const c of units.lsap) {
-    const got = linearSumAssignment(c.scores.map((row) => row.map((v) => -v)));
-    assert.deepEqual(got, { rows: c.rows, cols: c.cols }, JSON.stringify(c.scores));
+    const got = linearSumAssignment(c.scores.map((row) => row.map((v) => -v)), c.scores.length, c.scores[0]?.length ?? 0);
+    assert.deepEqual({ rows: Array.from(got.rows), cols: Array.from(got.cols) }, { rows: c.rows, cols: c.cols }, JSON.stringify(c.scores));
   }
 });
 

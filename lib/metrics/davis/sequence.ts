@@ -1,7 +1,7 @@
 // Per-sequence evaluation of davis2017/evaluation.py, fed one frame at a time so that a sequence never has to
 // sit in memory as T x H x W float arrays (the reference's layout).
 import { boundaryRadius, diskHalfWidths, EMPTY_BOUNDARY, fMeasure, jaccard, labelBoundaries, type BoundaryMap } from "./boundary";
-import { linearSumAssignment } from "./lsap";
+import { linearSumAssignment } from "../assignment";
 import { npMean } from "./numeric";
 import { dbStatistics, type ObjectStatistics } from "./statistics";
 
@@ -195,8 +195,8 @@ export class UnsupervisedSequence {
     const rows: { j: Float64Array[]; f: Float64Array[] }[] = [];
     for (let j = 1; j <= R; j++) rows.push(this.jp.get(j) ?? { j: this.emptyJ, f: this.emptyF });
     const cost = rows.map((row) => Array.from({ length: G }, (_, k) => -((npMean(row.j[k]) + npMean(row.f[k])) / 2)));
-    const { rows: ri, cols: ci } = linearSumAssignment(cost);
-    return ri.map((j, ii) => {
+    const { rows: ri, cols: ci } = linearSumAssignment(cost, R, G);
+    return Array.from(ri, (j, ii) => {
       const k = ci[ii];
       const jFrames = Array.from(rows[j].j[k]);
       const fFrames = Array.from(rows[j].f[k]);
