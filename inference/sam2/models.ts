@@ -185,8 +185,11 @@ export function findModelFiles(dir: string): { files: Record<ModuleRole, string>
   }
   const files: Partial<Record<ModuleRole, string>> = {};
   const missing: ModuleRole[] = [];
+  // Exact names first; then the same names with a model-size suffix (`image_encoder_tiny.onnx`), as some
+  // export scripts write them.
+  const sized = (n: string) => new RegExp(`^${n.replace(/\.onnx$/, "")}_(tiny|small|base_plus|base\+|large|hiera_[a-z+_]+|[tslb]\+?)\.onnx$`);
   for (const role of MODULE_ROLES) {
-    const hit = MODULE_FILES[role].find((n) => names.includes(n));
+    const hit = MODULE_FILES[role].find((n) => names.includes(n)) ?? MODULE_FILES[role].map((n) => names.find((x) => sized(n).test(x))).find((x) => x !== undefined);
     if (hit) files[role] = path.join(dir, hit);
     else missing.push(role);
   }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { createMaskEngine } from "../../inference/sam2";
-import { loadModule } from "../../inference/sam2/models";
+import { findModelFiles, loadModule } from "../../inference/sam2/models";
 import { imageEncoder, TINY, writeTinyModels } from "../../inference/sam2/testing/tiny-models";
 import { RuntimeError } from "../../inference/runtime";
 
@@ -99,4 +99,25 @@ test("the complete tiny set loads as SAM2 on the CPU (no CUDA provider installed
   assert.equal(engine.engine, "sam2:tiny-128-aimol@cpu");
   assert.match(logs[0], /loaded image_encoder\.onnx, image_decoder\.onnx, memory_attention_objptr\.onnx, memory_encoder\.onnx .* on CPU/);
   await engine.close();
+});
+
+test("file lookup: exact names first, then model-size suffixes; variants like _box/_lite are not taken for the module", () => {
+  const dir = path.join(root, "suffixed");
+  mkdirSync(dir);
+  for (const f of ["image_encoder_tiny.onnx", "image_decoder_box.onnx", "image_decoder_tiny.onnx", "memory_attention_tiny.onnx", "memory_encoder_lite.onnx", "memory_encoder_tiny.onnx"]) writeFileSync(path.join(dir, f), "x");
+  assert.deepEqual(findModelFiles(dir), {
+    files: {
+      image_encoder: path.join(dir, "image_encoder_tiny.onnx"),
+      image_decoder: path.join(dir, "image_decoder_tiny.onnx"),
+      memory_attention: path.join(dir, "memory_attention_tiny.onnx"),
+      memory_encoder: path.join(dir, "memory_encoder_tiny.onnx"),
+    },
+  });
+  writeFileSync(path.join(dir, "memory_encoder.onnx"), "x");
+  const exact = findModelFiles(dir);
+  assert.ok("files" in exact && exact.files.memory_encoder === path.join(dir, "memory_encoder.onnx"));
+  const lite = path.join(root, "lite-only");
+  mkdirSync(lite);
+  writeFileSync(path.join(lite, "memory_encoder_lite.onnx"), "x");
+  assert.deepEqual(findModelFiles(lite), { missing: ["image_encoder", "image_decoder", "memory_attention", "memory_encoder"], onnxFiles: ["memory_encoder_lite.onnx"] });
 });
