@@ -195,3 +195,43 @@ export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number,
   }
   return out;
 }
+
+/**
+ * SAM2 `fill_holes_in_mask_scores(mask, max_area)` (sam2/utils/misc.py, fill_hole_area = 8 in the video
+ * predictor): every connected component (8-connectivity, as the cc_torch kernel) of background pixels
+ * (logit ≤ 0) with area ≤ maxArea gets the logit 0.1. In place; returns the array.
+ */
+export function fillHoles(logits: Float32Array, h: number, w: number, maxArea = 8, offset = 0): Float32Array {
+  const n = h * w;
+  const seen = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  const comp: number[] = [];
+  for (let start = 0; start < n; start++) {
+    if (seen[start] || !(logits[offset + start] <= 0)) continue;
+    let top = 0;
+    stack[top++] = start;
+    seen[start] = 1;
+    comp.length = 0;
+    while (top > 0) {
+      const p = stack[--top];
+      comp.push(p);
+      const x = p % w;
+      const y = (p - x) / w;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= w || (dx === 0 && dy === 0)) continue;
+          const q = yy * w + xx;
+          if (!seen[q] && logits[offset + q] <= 0) {
+            seen[q] = 1;
+            stack[top++] = q;
+          }
+        }
+      }
+    }
+    if (comp.length <= maxArea) for (const p of comp) logits[offset + p] = 0.1;
+  }
+  return logits;
+}

@@ -12,7 +12,7 @@ import * as ort from "onnxruntime-node";
 import { encodeRle } from "../../lib/masks/rle";
 import { RuntimeError } from "../runtime";
 import { FrameReader } from "./frames";
-import { preprocessFrame, upsampleMaskLogits, type RgbImage } from "./image";
+import { fillHoles, preprocessFrame, upsampleMaskLogits, type RgbImage } from "./image";
 import { selectMemories, memoryHorizon, NUM_MASKMEM } from "./memory-bank";
 import { releaseModelSet, type Sam2ModelSet } from "./models";
 import { framesRange, groupPrompts, planPropagation } from "./prompts";
@@ -23,6 +23,8 @@ const NO_OBJ_SCORE = -1024;
 /** `dynamic_multimask_stability_delta` / `_thresh` (mask decoder defaults in the video config). */
 const STABILITY_DELTA = 0.05;
 const STABILITY_THRESH = 0.98;
+/** `fill_hole_area` set by `build_sam2_video_predictor`. */
+const FILL_HOLE_AREA = 8;
 
 export interface EncodedFrame {
   pixFeat: ort.Tensor;
@@ -162,6 +164,8 @@ export class Sam2Modules {
     const k = chooseMask(logits, count, plane, iou, clicks <= 1);
     // Views, not copies: every run returns fresh output buffers.
     const lowRes = logits.subarray(k * plane, (k + 1) * plane);
+    // `_run_single_frame_inference`: small background holes of the stored low-res mask are filled.
+    fillHoles(lowRes, lowH, lowW, FILL_HOLE_AREA);
     const mfm = out[d.outputs.maskForMem];
     const mfmAll = data(mfm, d.outputs.maskForMem);
     const mfmPlane = mfm.dims[mfm.dims.length - 1] * mfm.dims[mfm.dims.length - 2];
@@ -175,6 +179,7 @@ export class Sam2Modules {
     if (d.outputs.occLogit) occLogit = data(out[d.outputs.occLogit], d.outputs.occLogit)[0];
     let score = iou ? iou[Math.min(k, iou.length - 1)] : occLogit !== undefined ? 1 / (1 + Math.exp(-occLogit)) : 1;
     if (occLogit !== undefined && !(occLogit > 0)) {
+      // (fillHoles above cannot have changed anything here: the whole plane becomes one background region.)
       // pred_obj_scores: an absent object's masks become NO_OBJ_SCORE, whose sigmoid·20−10 is −10 for memory.
       lowRes.fill(NO_OBJ_SCORE);
       maskForMem.fill(-10);
@@ -183,9 +188,20 @@ export class Sam2Modules {
     return { lowRes, lowH, lowW, maskForMem, maskForMemDims: [1, 1, mfm.dims[mfm.dims.length - 2], mfm.dims[mfm.dims.length - 1]], objPtr, score, occLogit };
   }
 
-  async encodeMemory(enc: EncodedFrame, mask: DecodedMask, binarize: boolean): Promise<MemoryEntry> {
+  /**
+   * @param fromPoints prompted frame: like `propagate_in_video_preflight`, the memory is encoded from the stored
+   *   (hole-filled) low-res mask upsampled bilinearly to S×S and binarised (`binarize_mask_from_pts_for_mem_enc`):
+   *   ±10 after the ×20 − 10 scaling. Tracked frames use the decoder's own `mask_for_mem` (sigmoid, not filled).
+   */
+  async encodeMemory(enc: EncodedFrame, mask: DecodedMask, fromPoints: boolean): Promise<MemoryEntry> {
     const m = this.models.memoryEncoder;
-    const mfm = binarize ? mask.maskForMem.map((v) => (v > 0 ? 10 : -10)) : mask.maskForMem;
+    let mfm = mask.maskForMem;
+    if (fromPoints) {
+      const [, , sh, sw] = mask.maskForMemDims;
+      const bin = upsampleMaskLogits(mask.lowRes, mask.lowH, mask.lowW, sh, sw);
+      mfm = new Float32Array(bin.length);
+      for (let i = 0; i < bin.length; i++) mfm[i] = bin[i] ? 10 : -10;
+    }
     const feeds: Record<string, ort.Tensor> = {
       [m.inputs.maskForMem]: f32(mfm, mask.maskForMemDims),
       // SAM2 `_encode_new_memory` always takes the raw backbone feature, not the memory-conditioned one.

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { preprocessFrame, resizeBicubicPil, upsampleMaskLogits } from "../../inference/sam2/image";
+import { fillHoles, preprocessFrame, resizeBicubicPil, upsampleMaskLogits } from "../../inference/sam2/image";
 import { selectMemories } from "../../inference/sam2/memory-bank";
 import { groupPrompts, planPropagation, PromptError } from "../../inference/sam2/prompts";
 import { chooseMask, roundToBf16 } from "../../inference/sam2/sam2-engine";
@@ -116,4 +116,27 @@ test("propagation plan: SAM2 start at the earliest prompted frame; both = forwar
   assert.deepEqual(planPropagation({ direction: "forward", endFrame: 2 }, [0], 6).passes, [{ reverse: false, frames: [0, 1, 2] }]);
   assert.throws(() => planPropagation({ direction: "forward", startFrame: 9 }, [0], 6), /startFrame: 9 is not a frame/);
   assert.throws(() => planPropagation({ direction: "forward", endFrame: 1 }, [3], 6), /before the start frame/);
+});
+
+test("hole filling: background components (8-connected) of ≤ 8 px become 0.1, larger ones and the outside stay", () => {
+  const w = 12;
+  const h = 8;
+  const m = new Float32Array(w * h).fill(5);
+  const bg = (x: number, y: number) => (m[y * w + x] = -2);
+  for (let x = 0; x < w; x++) bg(x, 0); // border strip: 12 px, stays
+  bg(2, 3); bg(3, 4); // two pixels touching diagonally: one 8-connected hole of 2 → filled
+  for (let y = 3; y < 6; y++) for (let x = 6; x < 9; x++) bg(x, y); // 3×3 = 9 px → stays
+  bg(10, 6); // single pixel → filled
+  fillHoles(m, h, w, 8);
+  assert.equal(m[3 * w + 2], Math.fround(0.1));
+  assert.equal(m[4 * w + 3], Math.fround(0.1));
+  assert.equal(m[6 * w + 10], Math.fround(0.1));
+  assert.equal(m[4 * w + 7], -2);
+  assert.equal(m[0 * w + 5], -2);
+  assert.equal(m[1 * w + 1], 5);
+  // The exact limit: a component of exactly max_area is filled (areas <= max_area).
+  const e = new Float32Array(25).fill(1);
+  for (const i of [6, 7, 8, 11]) e[i] = -1;
+  fillHoles(e, 5, 5, 4);
+  assert.deepEqual([e[6], e[7], e[8], e[11]], [0.1, 0.1, 0.1, 0.1].map(Math.fround));
 });
