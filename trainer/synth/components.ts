@@ -1,0 +1,76 @@
+// The point of an instance in a frame: the centre of the largest connected component of its mask (as the
+// MolmoPoint paper derives TrackSyn points), computed from rendered pixels rather than the analytic centre.
+
+export interface ComponentCentre {
+  /** Pixel coordinates (pixel (i, j) spans [i, i+1) × [j, j+1)), rounded to 0.01. Always inside the component. */
+  x: number;
+  y: number;
+  /** Pixels in the largest component. */
+  area: number;
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/**
+ * Largest 4-connected component of `mask` (row-major, non-zero = on; ties → the component met first in
+ * row-major order) and its centre: the centroid of its pixel centres when that point falls on a pixel of the
+ * component, otherwise the centre of the component pixel nearest to the centroid (first in row-major order on
+ * ties) — so a ring's point lies on the ring, not in its hole. Null for an empty mask.
+ * `scratch` (two Int32Arrays ≥ width·height) avoids allocations per call.
+ */
+export function largestComponentCentre(mask: Uint8Array, width: number, height: number, scratch?: { label: Int32Array; stack: Int32Array }): ComponentCentre | null {
+  const n = width * height;
+  const label = scratch && scratch.label.length >= n ? scratch.label : new Int32Array(n);
+  const stack = scratch && scratch.stack.length >= n ? scratch.stack : new Int32Array(n);
+  label.fill(0, 0, n);
+  let best = 0;
+  let bestArea = 0;
+  let bestSx = 0;
+  let bestSy = 0;
+  let next = 0;
+  for (let start = 0; start < n; start++) {
+    if (!mask[start] || label[start]) continue;
+    const id = ++next;
+    let top = 0;
+    stack[top++] = start;
+    label[start] = id;
+    let area = 0;
+    let sx = 0;
+    let sy = 0;
+    while (top) {
+      const p = stack[--top];
+      const x = p % width;
+      const y = (p - x) / width;
+      area++;
+      sx += x;
+      sy += y;
+      if (x > 0 && mask[p - 1] && !label[p - 1]) (label[p - 1] = id), (stack[top++] = p - 1);
+      if (x < width - 1 && mask[p + 1] && !label[p + 1]) (label[p + 1] = id), (stack[top++] = p + 1);
+      if (y > 0 && mask[p - width] && !label[p - width]) (label[p - width] = id), (stack[top++] = p - width);
+      if (y < height - 1 && mask[p + width] && !label[p + width]) (label[p + width] = id), (stack[top++] = p + width);
+    }
+    if (area > bestArea) {
+      best = id;
+      bestArea = area;
+      bestSx = sx;
+      bestSy = sy;
+    }
+  }
+  if (!best) return null;
+  const cx = round2(bestSx / bestArea + 0.5);
+  const cy = round2(bestSy / bestArea + 0.5);
+  const fx = Math.floor(cx);
+  const fy = Math.floor(cy);
+  if (fx >= 0 && fy >= 0 && fx < width && fy < height && label[fy * width + fx] === best) return { x: cx, y: cy, area: bestArea };
+  let bestD = Infinity;
+  let bx = 0;
+  let by = 0;
+  for (let p = 0; p < n; p++) {
+    if (label[p] !== best) continue;
+    const x = p % width;
+    const y = (p - x) / width;
+    const d = (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2;
+    if (d < bestD) (bestD = d), (bx = x), (by = y);
+  }
+  return { x: bx + 0.5, y: by + 0.5, area: bestArea };
+}

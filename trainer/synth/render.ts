@@ -1,0 +1,111 @@
+// Renders one frame of a scene: RGB pixels, which object owns each pixel (z-order), every object's amodal
+// in-frame mask, and from those the per-instance visible masks and track points.
+import { COLOURS } from "../../lib/video/synthetic";
+import { drawBackground } from "./background";
+import { largestComponentCentre } from "./components";
+import { cameraAt, imagePosition, type Scene } from "./scene";
+import { insideCategory } from "./shapes";
+
+export type InstanceState = "visible" | "occluded" | "outside";
+
+export interface InstanceObservation {
+  state: InstanceState;
+  /** Track point: largest-component centre of the visible mask (visible) or of the amodal in-frame mask
+   * (occluded); the analytic image centre when outside. */
+  x: number;
+  y: number;
+  /** Pixels of the object that are drawn (not covered by objects on top), in frame. */
+  visibleArea: number;
+  /** Pixels the object would cover in frame if nothing were on top. */
+  amodalArea: number;
+}
+
+export interface RenderOptions {
+  /** An instance whose visible area is below this fraction of its amodal in-frame area is occluded. */
+  occludedBelow: number;
+}
+
+export const DEFAULT_OCCLUDED_BELOW = 0.25;
+
+/** Reusable buffers for rendering frames of one scene. */
+export class FrameRenderer {
+  readonly rgb: Uint8Array;
+  /** Index (into scene.objects) of the object drawn at each pixel, or -1 for background. */
+  readonly owner: Int16Array;
+  /** Per object: 1 where the object covers the pixel, ignoring objects on top. */
+  readonly amodal: Uint8Array[];
+  private readonly visible: Uint8Array;
+  private readonly scratch: { label: Int32Array; stack: Int32Array };
+  private readonly drawOrder: number[];
+
+  constructor(
+    readonly scene: Scene,
+    readonly options: RenderOptions = { occludedBelow: DEFAULT_OCCLUDED_BELOW },
+  ) {
+    const n = scene.width * scene.height;
+    this.rgb = new Uint8Array(n * 3);
+    this.owner = new Int16Array(n);
+    this.amodal = scene.objects.map(() => new Uint8Array(n));
+    this.visible = new Uint8Array(n);
+    this.scratch = { label: new Int32Array(n), stack: new Int32Array(n) };
+    const objs = scene.objects;
+    this.drawOrder = objs.map((_, i) => i).sort((a, b) => objs[a].z - objs[b].z || objs[a].id - objs[b].id);
+  }
+
+  /** Draws frame f into `rgb`, `owner` and `amodal`. */
+  render(f: number): void {
+    const { scene, rgb, owner } = this;
+    const { width: w, height: h } = scene;
+    const cam = cameraAt(scene, f);
+    drawBackground(rgb, w, h, scene.background, cam.x, cam.y);
+    owner.fill(-1);
+    for (const k of this.drawOrder) {
+      const o = scene.objects[k];
+      const am = this.amodal[k];
+      am.fill(0);
+      const { x, y } = imagePosition(scene, o, f);
+      const [r, g, b] = COLOURS[o.colour];
+      const x0 = Math.max(0, Math.floor(x - o.size));
+      const x1 = Math.min(w - 1, Math.ceil(x + o.size));
+      const y0 = Math.max(0, Math.floor(y - o.size));
+      const y1 = Math.min(h - 1, Math.ceil(y + o.size));
+      for (let py = y0; py <= y1; py++) {
+        for (let px = x0; px <= x1; px++) {
+          if (!insideCategory(o.category, o.size, x, y, px + 0.5, py + 0.5)) continue;
+          const p = py * w + px;
+          am[p] = 1;
+          owner[p] = k;
+          rgb[p * 3] = r;
+          rgb[p * 3 + 1] = g;
+          rgb[p * 3 + 2] = b;
+        }
+      }
+    }
+  }
+
+  /** Visible mask of object k in the last rendered frame (row-major, 0/1); the buffer is reused by the next call. */
+  visibleMask(k: number): Uint8Array {
+    const { owner, visible } = this;
+    for (let p = 0; p < owner.length; p++) visible[p] = owner[p] === k ? 1 : 0;
+    return visible;
+  }
+
+  /** Observation of object k in the last rendered frame. Call after `render`; overwrites the visible-mask buffer. */
+  observe(k: number, f: number): InstanceObservation {
+    const { width: w, height: h } = this.scene;
+    const am = this.amodal[k];
+    let amodalArea = 0;
+    for (let p = 0; p < am.length; p++) amodalArea += am[p];
+    if (amodalArea === 0) {
+      const c = imagePosition(this.scene, this.scene.objects[k], f);
+      return { state: "outside", x: Math.round(c.x * 100) / 100, y: Math.round(c.y * 100) / 100, visibleArea: 0, amodalArea: 0 };
+    }
+    const vis = this.visibleMask(k);
+    let visibleArea = 0;
+    for (let p = 0; p < vis.length; p++) visibleArea += vis[p];
+    const occluded = visibleArea < this.options.occludedBelow * amodalArea;
+    const centre = largestComponentCentre(occluded ? am : vis, w, h, this.scratch);
+    if (!centre) throw new Error("unreachable: non-empty mask without a component");
+    return { state: occluded ? "occluded" : "visible", x: centre.x, y: centre.y, visibleArea, amodalArea };
+  }
+}
