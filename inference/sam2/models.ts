@@ -166,6 +166,12 @@ export async function loadModule<R extends ModuleRole>(role: R, file: string, de
   try {
     const inputs = resolveNames(shown, "input", session.inputNames, contract.inputs);
     const outputs = resolveNames(shown, "output", session.outputNames, contract.outputs);
+    // An input the loop does not feed would only fail at the first run: say so now.
+    const fed = new Set(Object.values(inputs as Record<string, string | undefined>));
+    const extra = session.inputNames.filter((n) => !fed.has(n));
+    if (extra.length) {
+      throw new RuntimeError("model_invalid", `${shown}: has input${extra.length > 1 ? "s" : ""} ${extra.map((n) => `'${n}'`).join(", ")} that a SAM2 four-module ${role} does not take (a different export's variant?); see models/sam2/README.md`);
+    }
     const inputShapes: Record<string, ReadonlyArray<number | string>> = {};
     for (const m of session.inputMetadata) if (m.isTensor) inputShapes[m.name] = m.shape;
     return { role, file, session, inputs, outputs, inputShapes } as LoadedModule<R>;

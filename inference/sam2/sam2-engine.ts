@@ -146,6 +146,13 @@ export class Sam2Modules {
   async decode(enc: EncodedFrame, imageEmbed: ort.Tensor, points: Array<[number, number, number]>, clicks: number): Promise<DecodedMask> {
     const d = this.models.decoder;
     const s = d.session;
+    // Fixed-size prompt exports (e.g. pagarcia's video_decoder_init, P = 8) get SAM2's padding points (0, 0, -1).
+    const shape = d.inputShapes[d.inputs.pointCoords] ?? [];
+    const fixedP = typeof shape[1] === "number" ? shape[1] : undefined;
+    if (fixedP !== undefined) {
+      if (points.length > fixedP) throw new RuntimeError("model_invalid", `${d.file}: takes at most ${fixedP} points per object, got ${points.length}`);
+      points = [...points, ...Array.from({ length: fixedP - points.length }, (): [number, number, number] => [0, 0, -1])];
+    }
     const P = points.length;
     const feeds: Record<string, ort.Tensor> = {
       [d.inputs.pointCoords]: typed(points.flatMap(([x, y]) => [x, y]), [1, P, 2], inputType(s, d.inputs.pointCoords)),

@@ -7,6 +7,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { createMaskEngine } from "../../inference/sam2";
 import { findModelFiles, loadModule } from "../../inference/sam2/models";
+import { GraphBuilder } from "../../inference/sam2/testing/onnx-builder";
 import { imageEncoder, TINY, writeTinyModels } from "../../inference/sam2/testing/tiny-models";
 import { RuntimeError } from "../../inference/runtime";
 
@@ -120,4 +121,19 @@ test("file lookup: exact names first, then model-size suffixes; variants like _b
   mkdirSync(lite);
   writeFileSync(path.join(lite, "memory_encoder_lite.onnx"), "x");
   assert.deepEqual(findModelFiles(lite), { missing: ["image_encoder", "image_decoder", "memory_attention", "memory_encoder"], onnxFiles: ["memory_encoder_lite.onnx"] });
+});
+
+test("a module with an input the loop does not feed (Aimol-l's decoder takes frame_size) is rejected at load", async () => {
+  const g = new GraphBuilder("image_decoder");
+  const pc = g.input("point_coords", ["n", "p", 2]);
+  g.input("point_labels", ["n", "p"]);
+  const ie = g.input("image_embed", [1, 8, 16, 16]);
+  g.input("high_res_feats_0", [1, 4, 64, 64]);
+  g.input("high_res_feats_1", [1, 4, 32, 32]);
+  g.input("frame_size", [2], "int64");
+  g.output("obj_ptr", pc, ["n", "p", 2]);
+  g.output("mask_for_mem", ie, [1, 8, 16, 16]);
+  g.output("pred_mask", ie, [1, 8, 16, 16]);
+  const dir = variant("frame-size", "image_decoder.onnx", g.toBytes());
+  await assert.rejects(createMaskEngine({ modelsDir: dir, log: () => {} }), isRuntimeError("model_invalid", /image_decoder\.onnx: has input 'frame_size' that a SAM2 four-module image_decoder does not take/));
 });
