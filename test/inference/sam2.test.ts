@@ -10,6 +10,9 @@ import { after, before, test } from "node:test";
 import { decodeRle } from "../../lib/masks/rle";
 import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../lib/video";
 import { createMaskEngine, type FrameMasks, type MaskEngine } from "../../inference/sam2";
+import * as ort from "onnxruntime-node";
+import { findModelFiles, loadModelSet } from "../../inference/sam2/models";
+import { Sam2MaskEngine } from "../../inference/sam2/sam2-engine";
 import { writeTinyModels } from "../../inference/sam2/testing/tiny-models";
 import type { RuntimeVideo } from "../../inference/runtime";
 
@@ -122,4 +125,54 @@ test("SAM2 loop: backward only, cancellation, and bad prompts are rejected befor
   );
   await assert.rejects(engine.propagate({ video, prompts: [{ frame: 99, objectId: "c", points: [[10, 10, 1]] }], direction: "forward" }), /prompts\[0\]\.frame: frame 99 does not exist/);
   await engine.close();
+});
+
+test("memory bank as fed to memory_attention: SAM2's frames, temporal rows, pointer offsets (forward and reverse)", async () => {
+  const models = path.join(dir, "bank");
+  writeTinyModels(models);
+  const files = findModelFiles(models);
+  assert.ok("files" in files);
+  const set = await loadModelSet(models, files.files, "cpu");
+  const feedsLog: Array<Record<string, ort.Tensor>> = [];
+  const session = set.attention.session;
+  const run = session.run.bind(session) as (f: Record<string, ort.Tensor>) => Promise<ort.InferenceSession.ReturnType>;
+  Object.defineProperty(session, "run", { value: (f: Record<string, ort.Tensor>) => (feedsLog.push(f), run(f)) });
+  const engine = new Sam2MaskEngine(set);
+  const sq = gt.objects[0].track[3];
+  const streamed: number[] = [];
+  await engine.propagate({ video, prompts: [{ frame: 3, objectId: "s", points: [[sq.x, sq.y, 1]] }], direction: "both", onFrame: (f) => streamed.push(f.frame) });
+  await engine.close();
+  // One attention call per tracked frame, in processing order (the prompted frame reuses its output).
+  const tracked = streamed.filter((f) => f !== 3);
+  assert.equal(feedsLog.length, tracked.length);
+  const feedsFor = (frame: number) => feedsLog[tracked.indexOf(frame)];
+  // The tiny memory encoder's maskmem_pos_enc is cos(c+1)·0.1 per channel and temporal_code row r is 0.01·(r+1).
+  const rowsOf = (f: Record<string, ort.Tensor>) => {
+    const pos = f.memory_pos_embed.data as Float32Array;
+    const [M] = f.memory_1.dims;
+    assert.deepEqual([...f.memory_pos_embed.dims], [M * 256, 1, 4]);
+    return Array.from({ length: M }, (_, i) => {
+      const r = Math.round((pos[i * 256 * 4] - Math.fround(Math.cos(1) * 0.1)) / 0.01) - 1;
+      for (let t = 0; t < 256; t++) for (let c = 0; c < 4; c++) {
+        assert.equal(pos[(i * 256 + t) * 4 + c], Math.fround(Math.fround(Math.cos(c + 1) * 0.1) + Math.fround(0.01 * (r + 1))));
+      }
+      return r;
+    });
+  };
+  const offsets = (f: Record<string, ort.Tensor>) => Array.from(f.obj_ptr_offsets.data as Float32Array).map((v) => Math.round((v * (FRAMES - 1)) / 15));
+  // Forward, frame 10: the conditioning frame 3 (row 6), then frames 4..9 oldest first (rows 5..0).
+  const fwd = feedsFor(10);
+  assert.deepEqual(rowsOf(fwd), [6, 5, 4, 3, 2, 1, 0]);
+  // Pointers: frame 3 (offset 7), then frames 9..4 (1..6); offsets are pre-scaled by 15 / (min(14, 16) - 1).
+  assert.deepEqual(offsets(fwd), [7, 1, 2, 3, 4, 5, 6]);
+  assert.equal((fwd.obj_ptr_offsets.data as Float32Array)[1], Math.fround(15 / 13));
+  assert.deepEqual([...fwd.memory_0.dims], [7, 8]);
+  // Reverse, frame 1: frame 3 (row 6); "previous" frames are later ones: 7, 6, 5, 4 (rows 5..2), 3 is the
+  // conditioning frame, 2 (row 0). Pointers: frame 3 (signed offset 2), then 2 and 4..13 by distance.
+  const rev = feedsFor(1);
+  assert.deepEqual(rowsOf(rev), [6, 5, 4, 3, 2, 0]);
+  assert.deepEqual(offsets(rev), [2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  // First tracked frame forward (4): only the conditioning memory; pointer: frame 3 at offset 1.
+  assert.deepEqual(rowsOf(feedsFor(4)), [6]);
+  assert.deepEqual(offsets(feedsFor(4)), [1]);
 });
