@@ -6,7 +6,7 @@ import { probeInBrowser, type BrowserProbe } from "./probe";
 
 type Phase = { kind: "idle" } | { kind: "probing"; name: string } | { kind: "probed"; probe: BrowserProbe; file: File } | { kind: "uploading"; probe: BrowserProbe; file: File; sent: number } | { kind: "done"; message: string };
 
-const mb = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)} MB`;
+const mb = (n: number) => (n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)} MB`);
 
 export function UploadProbe({ projects }: { projects: { id: number; name: string }[] }) {
   const [phase, setPhase] = useState<Phase>({ kind: "idle" });
@@ -64,7 +64,7 @@ export function UploadProbe({ projects }: { projects: { id: number; name: string
       </div>
       {phase.kind === "probing" && <p className="muted" data-testid="probing">Checking {phase.name} in your browser (ffmpeg.wasm)…</p>}
       {probe && (
-        <div className="inline" style={{ alignItems: "flex-start", marginTop: "1rem", gap: "1.2rem" }} data-testid="probe" data-ok={ok ? "1" : "0"}>
+        <div style={{ display: "flex", flexWrap: "wrap", alignItems: "flex-start", marginTop: "1rem", gap: "1.2rem" }} data-testid="probe" data-ok={ok ? "1" : "0"}>
           {probe.firstFrameUrl
             ? <img src={probe.firstFrameUrl} alt={`first frame of ${probe.fileName}`} data-testid="first-frame" style={{ maxWidth: 360, maxHeight: 240, border: "1px solid var(--line)", borderRadius: 4 }} />
             : <div style={{ width: 240, height: 135, display: "grid", placeItems: "center", background: "#eee", borderRadius: 4 }} className="muted">no frame</div>}
@@ -83,7 +83,7 @@ export function UploadProbe({ projects }: { projects: { id: number; name: string
         </div>
       )}
       {probe && !ok && <p className="error" role="alert" data-testid="refused">Refused before upload: {probe.problems.join("; ")}.</p>}
-      {phase.kind === "probed" && ok && <button className="primary" type="button" onClick={() => upload(phase.probe, phase.file)} data-testid="send">Upload {phase.probe.fileName}</button>}
+      {phase.kind === "probed" && ok && <div style={{ marginTop: "1rem" }}><button className="primary" type="button" onClick={() => upload(phase.probe, phase.file)} data-testid="send">Upload {phase.probe.fileName}</button></div>}
       {phase.kind === "uploading" && <p className="muted">Uploading… {mb(phase.sent)} of {mb(phase.file.size)} sent; the server then indexes every frame.</p>}
       {phase.kind === "done" && <p data-testid="uploaded">{phase.message} <a href="/admin">Back to admin</a></p>}
       {error && <p className="error" role="alert">{error}</p>}

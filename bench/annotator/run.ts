@@ -87,6 +87,8 @@ async function main(): Promise<void> {
     await openTask(page, taskId);
     const here = await page.$eval('[data-testid="toggle-context"]', (el) => el.parentElement?.textContent ?? "");
     console.log(`[bench] annotator open on task ${taskId}: ${here.trim()}`);
+    // tsx keeps function names with an `__name` helper that does not exist inside the page.
+    await page.evaluate("window.__name = (f) => f");
     await page.evaluate(() => {
       const w = window as unknown as { __bench: { downs: number[]; paints: { frame: number; t: number }[]; rafs: number[] } };
       w.__bench = { downs: [], paints: [], rafs: [] };

@@ -98,8 +98,25 @@ export interface ServerOptions {
   prepare?: (dbUrl: string, dataDir: string) => Promise<void>;
 }
 
-/** Starts server.ts (production build) on a free port with its own temp data dir and DB; demo data is seeded. */
+/**
+ * Starts server.ts (production build) on a free port with its own temp data dir and DB; demo data is seeded.
+ * In a shared work tree another `next build` may be replacing .next at that moment: then wait, rebuild if
+ * needed, and retry.
+ */
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(opts);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      if (attempt >= 3 || !/production build|BUILD_ID|ENOENT.*\.next/.test(msg)) throw err;
+      console.warn(`[e2e] the .next build vanished while starting (another build running?); retrying (${attempt})`);
+      await new Promise((r) => setTimeout(r, 20_000));
+    }
+  }
+}
+
+async function startServerOnce(opts: ServerOptions): Promise<RunningServer> {
   await ensureBuild();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "gt-e2e-"));
   const dbFile = path.join(dataDir, "groundtrack.db");
@@ -134,6 +151,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}:\n${out}`));
     });
+  }).catch((err: unknown) => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   });
   const passwords: Record<string, string> = {};
   const loginsFile = path.join(dataDir, "demo-logins.txt");

@@ -35,7 +35,7 @@ test("the ffmpeg core is served by the app, to signed-in users, allow-listed nam
   assert.equal(wasm.headers.get("content-type"), "application/wasm");
   assert.ok((await wasm.arrayBuffer()).byteLength > 1_000_000);
   assert.equal((await fetch(`${server.url}/ffmpeg-core/..%2Fpackage.json`, { headers: { cookie } })).status, 404);
-  assert.equal((await fetch(`${server.url}/ffmpeg-core/index.js`, { headers: { cookie } })).status, 404);
+  assert.equal((await fetch(`${server.url}/ffmpeg-core/package.json`, { headers: { cookie } })).status, 404);
 });
 
 test("probe before upload: a real video shows its first frame and uploads; a non-video is refused unsent", async () => {
