@@ -243,11 +243,50 @@ export class PositiveEntries {
   }
 }
 
+/** Scratch arrays of `uniquePositiveMatchingSparse`, grown on demand and reused (it runs once per frame and metric). */
+const up = {
+  rowCount: new Int32Array(64),
+  colCount: new Int32Array(64),
+  parent: new Int32Array(128),
+  head: new Int32Array(128),
+  tail: new Int32Array(128),
+  next: new Int32Array(64),
+  chosenCol: new Int32Array(64),
+  used: new Uint8Array(64),
+  /** Component being enumerated: its entries (indices into the list) and where each of its rows starts. */
+  compEntries: new Int32Array(64),
+  compRowStart: new Int32Array(8),
+  chosen: new Int32Array(8),
+  bestChosen: new Int32Array(8),
+};
+
+function sizeScratch(nRows: number, nCols: number, n: number): void {
+  if (up.rowCount.length < nRows) {
+    up.rowCount = new Int32Array(2 * nRows);
+    up.chosenCol = new Int32Array(2 * nRows);
+  }
+  if (up.colCount.length < nCols) {
+    up.colCount = new Int32Array(2 * nCols);
+    up.used = new Uint8Array(2 * nCols);
+  }
+  if (up.parent.length < nRows + nCols) {
+    up.parent = new Int32Array(2 * (nRows + nCols));
+    up.head = new Int32Array(2 * (nRows + nCols));
+    up.tail = new Int32Array(2 * (nRows + nCols));
+  }
+  if (up.next.length < n) {
+    up.next = new Int32Array(2 * n);
+    up.compEntries = new Int32Array(2 * n);
+  }
+}
+
 /** `uniquePositiveMatching` on the list of positive entries (row-major order), without touching the zeros. */
 export function uniquePositiveMatchingSparse(e: PositiveEntries, nRows: number, nCols: number): Assignment | null {
   const n = e.length;
-  const rowCount = new Int32Array(nRows);
-  const colCount = new Int32Array(nCols);
+  sizeScratch(nRows, nCols, n);
+  const { rowCount, colCount } = up;
+  rowCount.fill(0, 0, nRows);
+  colCount.fill(0, 0, nCols);
   let isolated = true;
   for (let k = 0; k < n; k++) {
     if (++rowCount[e.rows[k]] > 1) isolated = false;
@@ -255,56 +294,51 @@ export function uniquePositiveMatchingSparse(e: PositiveEntries, nRows: number, 
   }
   if (isolated) return { rows: e.rows.slice(0, n), cols: e.cols.slice(0, n) };
 
-  const parent = new Int32Array(nRows + nCols);
-  for (let k = 0; k < parent.length; k++) parent[k] = k;
+  const { parent, head, tail, next, chosenCol, used } = up;
+  const nodes = nRows + nCols;
+  for (let k = 0; k < nodes; k++) parent[k] = k;
   for (let k = 0; k < n; k++) {
     const a = findRoot(parent, e.rows[k]);
     const b = findRoot(parent, nRows + e.cols[k]);
     if (a !== b) parent[a] = b;
   }
   // Entries grouped by component root (linked lists in entry order, so rows stay ascending).
-  const head = new Int32Array(nRows + nCols).fill(-1);
-  const tail = new Int32Array(nRows + nCols).fill(-1);
-  const next = new Int32Array(n).fill(-1);
+  head.fill(-1, 0, nodes);
   for (let k = 0; k < n; k++) {
     const r = findRoot(parent, e.rows[k]);
+    next[k] = -1;
     if (head[r] < 0) head[r] = k;
     else next[tail[r]] = k;
     tail[r] = k;
   }
-  const chosenCol = new Int32Array(nRows).fill(-1);
-  const ctx: EnumContext = { rows: [], adj: [], w: [], used: new Uint8Array(nCols), chosen: [], best: -Infinity, second: -Infinity, bestCols: [] };
-  for (let r = 0; r < head.length; r++) {
+  chosenCol.fill(-1, 0, nRows);
+  used.fill(0, 0, nCols);
+  for (let r = 0; r < nodes; r++) {
     if (head[r] < 0) continue;
     if (next[head[r]] < 0) {
       chosenCol[e.rows[head[r]]] = e.cols[head[r]];
       continue;
     }
-    const rows: number[] = [];
-    const adj: number[][] = [];
-    const w: number[][] = [];
-    let edges = 0;
+    // The component's entries, and the start of each of its rows among them.
+    let m = 0;
+    let R = 0;
     for (let k = head[r]; k >= 0; k = next[k]) {
-      const i = e.rows[k];
-      if (rows.length === 0 || rows[rows.length - 1] !== i) {
-        rows.push(i);
-        adj.push([]);
-        w.push([]);
+      if (m === 0 || e.rows[k] !== e.rows[up.compEntries[m - 1]]) {
+        if (R === 6) return null;
+        up.compRowStart[R++] = m;
       }
-      adj[adj.length - 1].push(e.cols[k]);
-      w[w.length - 1].push(e.values[k]);
-      edges++;
+      if (m === 16) return null;
+      up.compEntries[m++] = k;
     }
-    if (rows.length > 6 || edges > 16) return null;
-    ctx.rows = rows;
-    ctx.adj = adj;
-    ctx.w = w;
-    ctx.chosen = new Array<number>(rows.length).fill(-1);
-    ctx.best = -Infinity;
-    ctx.second = -Infinity;
-    enumerate(ctx, 0, 0);
-    if (!(ctx.best - ctx.second > 1e-9 * Math.max(1, Math.abs(ctx.best)))) return null;
-    rows.forEach((i, k) => (chosenCol[i] = ctx.bestCols[k]));
+    up.compRowStart[R] = m;
+    best = -Infinity;
+    second = -Infinity;
+    enumerate(e, R, 0, 0);
+    if (!(best - second > 1e-9 * Math.max(1, Math.abs(best)))) return null;
+    for (let q = 0; q < R; q++) {
+      const k = up.bestChosen[q];
+      if (k >= 0) chosenCol[e.rows[k]] = e.cols[k];
+    }
   }
   let m = 0;
   for (let i = 0; i < nRows; i++) if (chosenCol[i] >= 0) m++;
@@ -320,7 +354,8 @@ export function uniquePositiveMatchingSparse(e: PositiveEntries, nRows: number, 
   return { rows: rowsOut, cols: colsOut };
 }
 
-function findRoot(parent: Int32Array, x: number): number {
+/** Union-find root with path halving. */
+export function findRoot(parent: Int32Array, x: number): number {
   while (parent[x] !== x) {
     parent[x] = parent[parent[x]];
     x = parent[x];
@@ -328,38 +363,33 @@ function findRoot(parent: Int32Array, x: number): number {
   return x;
 }
 
-interface EnumContext {
-  rows: number[];
-  adj: number[][];
-  w: number[][];
-  used: Uint8Array;
-  chosen: number[];
-  best: number;
-  second: number;
-  bestCols: number[];
-}
+let best = -Infinity;
+let second = -Infinity;
 
-/** Visits every matching of the component (row k: unmatched or one free positive column); tracks best and runner-up. */
-function enumerate(ctx: EnumContext, k: number, total: number): void {
-  if (k === ctx.rows.length) {
-    if (total > ctx.best) {
-      ctx.second = ctx.best;
-      ctx.best = total;
-      ctx.bestCols = ctx.chosen.slice();
-    } else if (total > ctx.second) ctx.second = total;
+/**
+ * Visits every matching of the component (its row q: unmatched, or one of its entries whose column is free); tracks
+ * the best total (its chosen entries in `up.bestChosen`) and the runner-up.
+ */
+function enumerate(e: PositiveEntries, R: number, q: number, total: number): void {
+  if (q === R) {
+    if (total > best) {
+      second = best;
+      best = total;
+      up.bestChosen.set(up.chosen.subarray(0, R));
+    } else if (total > second) second = total;
     return;
   }
-  ctx.chosen[k] = -1;
-  enumerate(ctx, k + 1, total);
-  const cols = ctx.adj[k];
-  const ws = ctx.w[k];
-  for (let q = 0; q < cols.length; q++) {
-    const j = cols[q];
-    if (ctx.used[j]) continue;
-    ctx.used[j] = 1;
-    ctx.chosen[k] = j;
-    enumerate(ctx, k + 1, total + ws[q]);
-    ctx.used[j] = 0;
+  up.chosen[q] = -1;
+  enumerate(e, R, q + 1, total);
+  const used = up.used;
+  for (let x = up.compRowStart[q], x1 = up.compRowStart[q + 1]; x < x1; x++) {
+    const k = up.compEntries[x];
+    const j = e.cols[k];
+    if (used[j]) continue;
+    used[j] = 1;
+    up.chosen[q] = k;
+    enumerate(e, R, q + 1, total + e.values[k]);
+    used[j] = 0;
   }
-  ctx.chosen[k] = -1;
+  up.chosen[q] = -1;
 }

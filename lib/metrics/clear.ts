@@ -2,6 +2,7 @@
 // that first keeps last frame's matches (+1000 bonus) then maximises similarity, IDSW against the last matched tracker
 // id at any time, MT/PT/ML from per-id tracked ratios, fragmentations, and finals recomputed from summed counts.
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "./assignment";
+import { similarityAt, sparseSimilarityOf } from "./similarity";
 import type { TrackingSequence } from "./types";
 
 const EPS = 2.220446049250313e-16;
@@ -44,6 +45,7 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
   const prevTimestepTrackerId = new Float64Array(nG).fill(NaN);
   const notPreviouslyTracked = new Uint8Array(nG);
   const positive = new PositiveEntries();
+  const sp = sparseSimilarityOf(data);
 
   for (let t = 0; t < data.numTimesteps; t++) {
     const gIds = data.gtIds[t];
@@ -59,18 +61,28 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
       for (let i = 0; i < G; i++) gtIdCount[gIds[i]] += 1;
       continue;
     }
-    const S = data.similarity[t];
     // score = 1000 * (continues last frame's match) + S, zeroed where S < threshold - eps: only those entries are
-    // positive, and only pairs with score > eps are kept.
+    // positive, and only pairs with score > eps are kept. With threshold > eps zero similarities never qualify, so
+    // only the non-zero entries are visited.
     positive.clear();
-    for (let i = 0; i < G; i++) {
-      const prev = prevTimestepTrackerId[gIds[i]];
-      const o = i * H;
-      for (let j = 0; j < H; j++) {
-        const s = S[o + j];
+    if (threshold - EPS > 0) {
+      for (let k = sp.start[t], k1 = sp.start[t + 1]; k < k1; k++) {
+        const s = sp.values[k];
         if (s < threshold - EPS) continue;
-        const v = (tIds[j] === prev ? 1000 : 0) + s;
+        const i = sp.rows[k];
+        const j = sp.cols[k];
+        const v = (tIds[j] === prevTimestepTrackerId[gIds[i]] ? 1000 : 0) + s;
         if (v > 0) positive.push(i, j, v);
+      }
+    } else {
+      for (let i = 0; i < G; i++) {
+        const prev = prevTimestepTrackerId[gIds[i]];
+        for (let j = 0; j < H; j++) {
+          const s = similarityAt(sp, t, i, j, H);
+          if (s < threshold - EPS) continue;
+          const v = (tIds[j] === prev ? 1000 : 0) + s;
+          if (v > 0) positive.push(i, j, v);
+        }
       }
     }
     let rows: Int32Array;
@@ -83,7 +95,7 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
       ({ rows, cols } = linearSumAssignment(neg, G, H));
     }
     const score = (i: number, j: number): number => {
-      const s = S[i * H + j];
+      const s = similarityAt(sp, t, i, j, H);
       if (s < threshold - EPS) return 0;
       return (tIds[j] === prevTimestepTrackerId[gIds[i]] ? 1000 : 0) + s;
     };
@@ -115,7 +127,7 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
     res.CLR_FP += H - K;
     if (K > 0) {
       let s = 0;
-      for (let k = 0; k < K; k++) s += S[matchedRows[k] * H + matchedCols[k]];
+      for (let k = 0; k < K; k++) s += similarityAt(sp, t, matchedRows[k], matchedCols[k], H);
       res.MOTP_sum += s;
     }
   }

@@ -2,7 +2,8 @@
 // matching per frame on global-alignment-weighted similarity, TP threshold `S >= alpha - eps` per alpha, association
 // scores from per-id-pair TP counts, and sequence combination from counts (`combine_sequences`).
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "./assignment";
-import type { TrackingSequence } from "./types";
+import { similarityAt, sparseSimilarityOf } from "./similarity";
+import type { SparseSimilarity, TrackingSequence } from "./types";
 
 const EPS = 2.220446049250313e-16; // np.finfo(float).eps
 
@@ -45,8 +46,9 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
   }
   const gtIdCount = new Float64Array(data.numGtIds);
   const trackerIdCount = new Float64Array(data.numTrackerIds);
-  const alignment = globalAlignment(data, gtIdCount, trackerIdCount);
-  const acc = matchFrames(data, alignment);
+  const sp = sparseSimilarityOf(data);
+  const alignment = globalAlignment(data, sp, gtIdCount, trackerIdCount);
+  const acc = matchFrames(data, sp, alignment);
   for (let a = 0; a < NA; a++) {
     res.HOTA_TP[a] = acc.tp[a];
     res.HOTA_FN[a] = acc.fn[a];
@@ -61,40 +63,34 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
  * Pass 1: soft-IoU potential matches per id pair and per-id detection counts (filled into the count arrays);
  * returns the global alignment score A[g,h] = pot / (n_g + n_h - pot).
  */
-function globalAlignment(data: TrackingSequence, gtIdCount: Float64Array, trackerIdCount: Float64Array): PairTable {
+function globalAlignment(data: TrackingSequence, sp: SparseSimilarity, gtIdCount: Float64Array, trackerIdCount: Float64Array): PairTable {
   const nT = data.numTrackerIds;
   const potential = new PairTable(data.numGtIds, nT);
   let colSum = new Float64Array(64);
   let rowSum = new Float64Array(64);
-  const nz = new PositiveEntries();
+  const { start, rows, cols, values } = sp;
   for (let t = 0; t < data.numTimesteps; t++) {
     const gIds = data.gtIds[t];
     const tIds = data.trackerIds[t];
-    const S = data.similarity[t];
     const G = gIds.length;
     const H = tIds.length;
-    if (G > 0 && H > 0) {
+    const k0 = start[t];
+    const k1 = start[t + 1];
+    if (k1 > k0) {
       if (colSum.length < H) colSum = new Float64Array(2 * H);
       if (rowSum.length < G) rowSum = new Float64Array(2 * G);
       colSum.fill(0, 0, H);
       rowSum.fill(0, 0, G);
       // Only non-zero entries: adding zeros leaves TrackEval's sums unchanged, so summing the rest in the same
-      // order gives the same values.
-      nz.clear();
-      for (let i = 0; i < G; i++) {
-        const o = i * H;
-        for (let j = 0; j < H; j++) {
-          const s = S[o + j];
-          if (s === 0) continue;
-          nz.push(i, j, s);
-          rowSum[i] += s;
-          colSum[j] += s;
-        }
+      // (row-major) order gives the same values.
+      for (let k = k0; k < k1; k++) {
+        rowSum[rows[k]] += values[k];
+        colSum[cols[k]] += values[k];
       }
-      for (let k = 0; k < nz.length; k++) {
-        const i = nz.rows[k];
-        const j = nz.cols[k];
-        const s = nz.values[k];
+      for (let k = k0; k < k1; k++) {
+        const i = rows[k];
+        const j = cols[k];
+        const s = values[k];
         const denom = colSum[j] + rowSum[i] - s;
         if (denom > 0 + EPS) potential.add(gIds[i] * nT + tIds[j], s / denom);
       }
@@ -122,7 +118,7 @@ interface FrameAccumulators {
 }
 
 /** Pass 2: one matching per frame on A * S, thresholded per alpha (`S >= alpha - eps`). */
-function matchFrames(data: TrackingSequence, alignment: PairTable): FrameAccumulators {
+function matchFrames(data: TrackingSequence, sp: SparseSimilarity, alignment: PairTable): FrameAccumulators {
   const nT = data.numTrackerIds;
   const tp = new Float64Array(NA);
   const fn = new Float64Array(NA);
@@ -146,17 +142,12 @@ function matchFrames(data: TrackingSequence, alignment: PairTable): FrameAccumul
       for (let a = 0; a < NA; a++) fn[a] += G;
       continue;
     }
-    const S = data.similarity[t];
     positive.clear();
-    for (let i = 0; i < G; i++) {
-      const base = gIds[i] * nT;
-      const o = i * H;
-      for (let j = 0; j < H; j++) {
-        const s = S[o + j];
-        if (s === 0) continue;
-        const v = alignment.get(base + tIds[j]) * s;
-        if (v > 0) positive.push(i, j, v);
-      }
+    for (let k = sp.start[t], k1 = sp.start[t + 1]; k < k1; k++) {
+      const i = sp.rows[k];
+      const j = sp.cols[k];
+      const v = alignment.get(gIds[i] * nT + tIds[j]) * sp.values[k];
+      if (v > 0) positive.push(i, j, v);
     }
     // Zero-score pairs never pass `S >= alpha - eps`, so the unique-positive-matching fast path is exact here;
     // otherwise the full solver runs on the dense -score matrix, as TrackEval does.
@@ -164,7 +155,7 @@ function matchFrames(data: TrackingSequence, alignment: PairTable): FrameAccumul
     frameLoc.fill(0);
     frameTp.fill(0);
     for (let k = 0; k < rows.length; k++) {
-      const s = S[rows[k] * H + cols[k]];
+      const s = similarityAt(sp, t, rows[k], cols[k], H);
       // Alphas ascend, so the passed ones are a prefix.
       let passed = 0;
       while (passed < NA && s >= thresholds[passed]) passed++;

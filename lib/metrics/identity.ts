@@ -1,6 +1,7 @@
 // Identity metrics (IDF1, IDR, IDP) exactly as TrackEval `trackeval/metrics/identity.py` (THRESHOLD 0.5): a global
 // one-to-one id matching minimising IDFN + IDFP over a (G+H) square cost matrix with per-id dummy partners.
-import { linearSumAssignment } from "./assignment";
+import { findRoot, linearSumAssignment } from "./assignment";
+import { similarityAt, sparseSimilarityOf } from "./similarity";
 import type { TrackingSequence } from "./types";
 
 export const IDENTITY_INTEGER_FIELDS = ["IDTP", "IDFN", "IDFP"] as const;
@@ -30,16 +31,26 @@ export function evalIdentitySequence(data: TrackingSequence, threshold = 0.5): I
   const potential = new Map<number, number>();
   const gtIdCount = new Float64Array(G);
   const trackerIdCount = new Float64Array(H);
+  const sp = sparseSimilarityOf(data);
   for (let t = 0; t < data.numTimesteps; t++) {
     const gIds = data.gtIds[t];
     const tIds = data.trackerIds[t];
-    const S = data.similarity[t];
     const nh = tIds.length;
-    for (let i = 0; i < gIds.length; i++) {
-      for (let j = 0; j < nh; j++) {
-        if (S[i * nh + j] >= threshold) {
-          const key = gIds[i] * H + tIds[j];
+    if (threshold > 0) {
+      // Zero similarities never reach the threshold: only the non-zero entries can count.
+      for (let k = sp.start[t], k1 = sp.start[t + 1]; k < k1; k++) {
+        if (sp.values[k] >= threshold) {
+          const key = gIds[sp.rows[k]] * H + tIds[sp.cols[k]];
           potential.set(key, (potential.get(key) ?? 0) + 1);
+        }
+      }
+    } else {
+      for (let i = 0; i < gIds.length; i++) {
+        for (let j = 0; j < nh; j++) {
+          if (similarityAt(sp, t, i, j, nh) >= threshold) {
+            const key = gIds[i] * H + tIds[j];
+            potential.set(key, (potential.get(key) ?? 0) + 1);
+          }
         }
       }
     }
@@ -69,13 +80,7 @@ function maxWeightMatching(m: Map<number, number>, G: number, H: number): number
   // Union-find over G + H nodes joined by positive entries.
   const parent = new Int32Array(G + H);
   for (let k = 0; k < parent.length; k++) parent[k] = k;
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  };
+  const find = (x: number): number => findRoot(parent, x);
   for (const key of keys) {
     const g = Math.floor(key / H);
     const a = find(g);

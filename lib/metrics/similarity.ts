@@ -1,21 +1,23 @@
 // Similarity functions exactly as TrackEval's `_base_dataset.py` computes them (same operation order, same eps guards).
 
+import type { SparseSimilarity, TrackingSequence } from "./types";
+
 const EPS = 2.220446049250313e-16; // np.finfo(float).eps
 
+/** Where `boxIouXywhNonZero` appends its entries (e.g. `PositiveEntries`). */
+export interface EntrySink {
+  push(i: number, j: number, v: number): void;
+}
+
 /**
- * Box IoU between every box of `a` and every box of `b` (TrackEval `_calculate_box_ious`, box_format 'xywh').
- * Boxes are packed as [x, y, w, h] quadruples; the result is row-major a.length/4 x b.length/4.
+ * The non-zero box IoUs between the boxes of `a` and `b` (TrackEval `_calculate_box_ious`, box_format 'xywh'),
+ * appended to `out` in row-major order. Boxes are packed as [x, y, w, h] quadruples.
  * Corners are x1 = x + w (no +1); areas are computed from corners, as TrackEval does after its in-place conversion.
- * `scratch`, when given and large enough, is reused (the result is then a view of it, valid until the next call).
+ * Pairs whose boxes do not overlap are skipped: TrackEval gets 0 / union = +0 for them.
  */
-export function boxIouXywh(a: Float64Array, b: Float64Array, scratch?: Float64Array): Float64Array {
+export function boxIouXywhNonZero(a: Float64Array, b: Float64Array, out: EntrySink): void {
   const na = a.length >> 2;
   const nb = b.length >> 2;
-  let out: Float64Array;
-  if (scratch && scratch.length >= na * nb) {
-    out = scratch.subarray(0, na * nb);
-    out.fill(0);
-  } else out = new Float64Array(na * nb);
   for (let i = 0; i < na; i++) {
     const ax0 = a[4 * i];
     const ay0 = a[4 * i + 1];
@@ -24,12 +26,11 @@ export function boxIouXywh(a: Float64Array, b: Float64Array, scratch?: Float64Ar
     const areaA = (ax1 - ax0) * (ay1 - ay0);
     for (let j = 0; j < nb; j++) {
       const bx0 = b[4 * j];
-      const by0 = b[4 * j + 1];
       const bx1 = bx0 + b[4 * j + 2];
-      const by1 = by0 + b[4 * j + 3];
-      // No overlap: TrackEval gets 0 / union = +0, which the zero-initialised output already holds.
       const iw = Math.min(ax1, bx1) - Math.max(ax0, bx0);
       if (!(iw > 0)) continue;
+      const by0 = b[4 * j + 1];
+      const by1 = by0 + b[4 * j + 3];
       const ih = Math.min(ay1, by1) - Math.max(ay0, by0);
       if (!(ih > 0)) continue;
       const areaB = (bx1 - bx0) * (by1 - by0);
@@ -37,10 +38,10 @@ export function boxIouXywh(a: Float64Array, b: Float64Array, scratch?: Float64Ar
       let union = areaA + areaB - inter;
       if (areaA <= EPS || areaB <= EPS || union <= EPS) inter = 0;
       if (union <= EPS) union = 1;
-      out[i * nb + j] = inter / union;
+      const v = inter / union;
+      if (v !== 0) out.push(i, j, v);
     }
   }
-  return out;
 }
 
 /**
@@ -58,4 +59,81 @@ export function euclideanSimilarity(a: Float64Array, b: Float64Array, zeroDistan
     }
   }
   return out;
+}
+
+/** The sequence's non-zero similarities (built from the dense matrices when the sequence only has those). */
+export function sparseSimilarityOf(data: TrackingSequence): SparseSimilarity {
+  if (data.sparseSimilarity) return data.sparseSimilarity;
+  const dense = data.similarity;
+  if (!dense) throw new Error("TrackingSequence has neither similarity nor sparseSimilarity");
+  const b = new SparseBuilder(data.numTimesteps);
+  for (let t = 0; t < data.numTimesteps; t++) {
+    const S = dense[t];
+    const H = data.trackerIds[t].length;
+    const G = data.gtIds[t].length;
+    if (S.length !== G * H) throw new RangeError(`similarity[${t}] has ${S.length} values, expected ${G} x ${H}`);
+    for (let i = 0; i < G; i++) for (let j = 0; j < H; j++) if (S[i * H + j] !== 0) b.push(i, j, S[i * H + j]);
+    b.endFrame();
+  }
+  return b.finish();
+}
+
+/** Similarity of pair (i, j) in frame t (0 when absent). */
+export function similarityAt(sp: SparseSimilarity, t: number, i: number, j: number, H: number): number {
+  return entryValue(sp.rows, sp.cols, sp.values, sp.start[t], sp.start[t + 1], i, j, H);
+}
+
+/**
+ * Value of pair (i, j) among the row-major entries `from` .. `to - 1` of a matrix with H columns (0 when absent),
+ * by binary search on the key i * H + j.
+ */
+export function entryValue(rows: Int32Array, cols: Int32Array, values: Float64Array, from: number, to: number, i: number, j: number, H: number): number {
+  let lo = from;
+  let hi = to - 1;
+  const key = i * H + j;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const k = rows[mid] * H + cols[mid];
+    if (k === key) return values[mid];
+    if (k < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
+}
+
+/** Appends frames of entries into growable typed arrays. */
+export class SparseBuilder {
+  private readonly start: Int32Array;
+  private rows = new Int32Array(1024);
+  private cols = new Int32Array(1024);
+  private values = new Float64Array(1024);
+  private n = 0;
+  private t = 0;
+  constructor(numTimesteps: number) {
+    this.start = new Int32Array(numTimesteps + 1);
+  }
+  push(i: number, j: number, v: number): void {
+    if (this.n === this.rows.length) {
+      const cap = 2 * this.n;
+      const r = new Int32Array(cap);
+      r.set(this.rows);
+      this.rows = r;
+      const c = new Int32Array(cap);
+      c.set(this.cols);
+      this.cols = c;
+      const w = new Float64Array(cap);
+      w.set(this.values);
+      this.values = w;
+    }
+    this.rows[this.n] = i;
+    this.cols[this.n] = j;
+    this.values[this.n++] = v;
+  }
+  endFrame(): void {
+    this.start[++this.t] = this.n;
+  }
+  finish(): SparseSimilarity {
+    if (this.t !== this.start.length - 1) throw new Error(`SparseBuilder: ${this.t} of ${this.start.length - 1} frames ended`);
+    return { start: this.start, rows: this.rows.subarray(0, this.n), cols: this.cols.subarray(0, this.n), values: this.values.subarray(0, this.n) };
+  }
 }

@@ -9,7 +9,7 @@ import type { TrackingSequence } from "../types";
 import type { MotLayout } from "./dataset";
 import { MotInputError } from "./errors";
 import { preprocessMotSequence } from "./preprocess";
-import { parseMotText, type MotFrame } from "./textFile";
+import { parseMotBytes, type MotFrame } from "./textFile";
 
 export interface CountResult {
   Dets: number;
@@ -55,9 +55,9 @@ export function combineSequences(all: readonly MotMetrics[]): MotMetrics {
   };
 }
 
-function readFileOrThrow(file: string): string {
+function readFileOrThrow(file: string): Buffer {
   try {
-    return readFileSync(file, "utf8");
+    return readFileSync(file);
   } catch (e) {
     throw new MotInputError(`cannot read ${file}: ${(e as Error).message}`);
   }
@@ -84,11 +84,11 @@ export function evaluateMot(layout: MotLayout, opts: EvaluateMotOptions = {}): R
     for (const seq of sequences) {
       let gt = gtCache.get(seq.name);
       if (!gt) {
-        gt = parseMotText(readFileOrThrow(seq.gtFile), displayName(seq.gtFile), seq.seqLength, true);
+        gt = parseMotBytes(readFileOrThrow(seq.gtFile), displayName(seq.gtFile), seq.seqLength, true);
         gtCache.set(seq.name, gt);
       }
       const trFile = layout.trackerFile(tracker, seq.name);
-      const tr = parseMotText(readFileOrThrow(trFile), displayName(trFile), seq.seqLength, false);
+      const tr = parseMotBytes(readFileOrThrow(trFile), displayName(trFile), seq.seqLength, false);
       const data = preprocessMotSequence(gt, tr, {
         benchmark: layout.benchmark,
         doPreproc: opts.doPreproc,

@@ -3,7 +3,7 @@
 // pedestrian GT is kept; ids are relabelled to contiguous 0..n-1. MOT15 has no classes: no distractor removal and
 // only the zero-mark filter.
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "../assignment";
-import { boxIouXywh } from "../similarity";
+import { boxIouXywhNonZero, entryValue, SparseBuilder } from "../similarity";
 import type { TrackingSequence } from "../types";
 import { MotInputError } from "./errors";
 import type { MotFrame } from "./textFile";
@@ -55,11 +55,14 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   const distractors = distractorClasses(opts.benchmark);
   const gtIds: Int32Array[] = new Array(numTimesteps);
   const trackerIds: Int32Array[] = new Array(numTimesteps);
-  const similarity: Float64Array[] = new Array(numTimesteps);
+  const similarity = new SparseBuilder(numTimesteps);
   let numGtDets = 0;
   let numTrackerDets = 0;
+  // Non-zero IoUs of the raw frame (row-major), and those >= 0.5 - eps for the distractor matching.
+  const iou = new PositiveEntries();
   const positive = new PositiveEntries();
-  let iouScratch = new Float64Array(4096);
+  let newRow = new Int32Array(64);
+  let newCol = new Int32Array(64);
 
   // TrackEval checks uniqueness on the raw data first, for every frame (tracker, then GT).
   for (let t = 0; t < numTimesteps; t++) {
@@ -79,22 +82,13 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
         );
       }
     }
-    if (iouScratch.length < G * H) iouScratch = new Float64Array(2 * G * H);
-    const sim = boxIouXywh(g.boxes, d.boxes, iouScratch);
+    iou.clear();
+    boxIouXywhNonZero(g.boxes, d.boxes, iou);
+    if (newRow.length < G) newRow = new Int32Array(2 * G);
+    if (newCol.length < H) newCol = new Int32Array(2 * H);
+    // newCol[j] = 1 marks a removed tracker box until the kept ones are numbered below.
+    newCol.fill(0, 0, H);
 
-    // Step 2: drop tracker boxes matched to distractor-class GT.
-    const removeTracker = new Uint8Array(H);
-    // Removal needs a matched pair (IoU >= 0.5 - eps) on a distractor row; without any candidate, skip the matching.
-    let anyDistractor = false;
-    for (let i = 0; i < G && !anyDistractor; i++) {
-      if (!distractors.has(g.classes[i])) continue;
-      for (let j = 0; j < H; j++) {
-        if (sim[i * H + j] >= 0.5 - EPS) {
-          anyDistractor = true;
-          break;
-        }
-      }
-    }
     if (doPreproc && G > 0 && H > 0) {
       for (let i = 0; i < G; i++) {
         const c = g.classes[i];
@@ -102,64 +96,85 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
           throw new MotInputError(`${opts.gtFile} line ${g.lines[i]}: field 'class' is ${c}, not a valid MOTChallenge class (1..13)`);
         }
       }
-    }
-    if (doPreproc && G > 0 && H > 0 && anyDistractor) {
-      // TrackEval zeroes IoU < 0.5 - eps, matches, and keeps pairs with score > eps.
+      // Step 2: drop tracker boxes matched to distractor-class GT. TrackEval zeroes IoU < 0.5 - eps, matches, and
+      // keeps pairs with score > eps; removal needs such a pair on a distractor row, so without one skip the matching.
       positive.clear();
-      for (let i = 0; i < G; i++) {
-        for (let j = 0; j < H; j++) if (sim[i * H + j] >= 0.5 - EPS) positive.push(i, j, sim[i * H + j]);
+      let anyDistractor = false;
+      for (let k = 0; k < iou.length; k++) {
+        if (iou.values[k] >= 0.5 - EPS) {
+          positive.push(iou.rows[k], iou.cols[k], iou.values[k]);
+          if (distractors.has(g.classes[iou.rows[k]])) anyDistractor = true;
+        }
       }
-      // Only pairs with score > eps are used, so the unique-positive-matching fast path is exact here.
-      let match = uniquePositiveMatchingSparse(positive, G, H);
-      if (!match) {
-        const neg = new Float64Array(G * H);
-        for (let k = 0; k < positive.length; k++) neg[positive.rows[k] * H + positive.cols[k]] = -positive.values[k];
-        match = linearSumAssignment(neg, G, H);
-      }
-      const { rows, cols } = match;
-      for (let k = 0; k < rows.length; k++) {
-        const v = sim[rows[k] * H + cols[k]];
-        if (v >= 0.5 - EPS && v > 0 + EPS && distractors.has(g.classes[rows[k]])) removeTracker[cols[k]] = 1;
+      if (anyDistractor) {
+        // Only pairs with score > eps are used, so the unique-positive-matching fast path is exact here.
+        let match = uniquePositiveMatchingSparse(positive, G, H);
+        if (!match) {
+          const neg = new Float64Array(G * H);
+          for (let k = 0; k < positive.length; k++) neg[positive.rows[k] * H + positive.cols[k]] = -positive.values[k];
+          match = linearSumAssignment(neg, G, H);
+        }
+        const { rows, cols } = match;
+        for (let k = 0; k < rows.length; k++) {
+          const v = entryValue(positive.rows, positive.cols, positive.values, 0, positive.length, rows[k], cols[k], H);
+          if (v >= 0.5 - EPS && v > 0 + EPS && distractors.has(g.classes[rows[k]])) newCol[cols[k]] = 1;
+        }
       }
     }
 
-    // Step 4: keep non-zero-marked GT of the evaluated class (MOT15: zero-mark filter only).
-    const keptGt: number[] = [];
+    // Step 4: keep non-zero-marked GT of the evaluated class (MOT15: zero-mark filter only); number the kept rows
+    // and columns (-1 = dropped) and carry the kept pairs' IoUs over in the same row-major order.
+    let Gk = 0;
     for (let i = 0; i < G; i++) {
-      if (g.conf[i] !== 0 && (!doPreproc || g.classes[i] === MOT_CLASS_IDS.pedestrian)) keptGt.push(i);
+      newRow[i] = g.conf[i] !== 0 && (!doPreproc || g.classes[i] === MOT_CLASS_IDS.pedestrian) ? Gk++ : -1;
     }
-    const keptTr: number[] = [];
-    for (let j = 0; j < H; j++) if (!removeTracker[j]) keptTr.push(j);
-
-    const Hk = keptTr.length;
-    const s = new Float64Array(keptGt.length * Hk);
-    for (let a = 0; a < keptGt.length; a++) {
-      for (let b = 0; b < Hk; b++) s[a * Hk + b] = sim[keptGt[a] * H + keptTr[b]];
+    let Hk = 0;
+    for (let j = 0; j < H; j++) newCol[j] = newCol[j] === 1 ? -1 : Hk++;
+    for (let k = 0; k < iou.length; k++) {
+      const a = newRow[iou.rows[k]];
+      const b = newCol[iou.cols[k]];
+      if (a >= 0 && b >= 0) similarity.push(a, b, iou.values[k]);
     }
-    const gi = new Int32Array(keptGt.length);
-    for (let a = 0; a < keptGt.length; a++) gi[a] = g.ids[keptGt[a]];
+    similarity.endFrame();
+    const gi = new Int32Array(Gk);
+    for (let i = 0; i < G; i++) if (newRow[i] >= 0) gi[newRow[i]] = g.ids[i];
     const ti = new Int32Array(Hk);
-    for (let b = 0; b < Hk; b++) ti[b] = d.ids[keptTr[b]];
+    for (let j = 0; j < H; j++) if (newCol[j] >= 0) ti[newCol[j]] = d.ids[j];
     gtIds[t] = gi;
     trackerIds[t] = ti;
-    similarity[t] = s;
-    numGtDets += keptGt.length;
+    numGtDets += Gk;
     numTrackerDets += Hk;
   }
 
   const numGtIds = relabel(gtIds, opts.gtFile);
   const numTrackerIds = relabel(trackerIds, opts.trackerFile);
-  return { numTimesteps, numGtIds, numTrackerIds, numGtDets, numTrackerDets, gtIds, trackerIds, similarity };
+  return { numTimesteps, numGtIds, numTrackerIds, numGtDets, numTrackerDets, gtIds, trackerIds, sparseSimilarity: similarity.finish() };
 }
 
 /** Maps the sorted unique ids to 0..n-1 in place; returns n. */
 function relabel(perFrame: Int32Array[], file: string): number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const ids of perFrame) {
+    for (let k = 0; k < ids.length; k++) {
+      if (ids[k] < min) min = ids[k];
+      if (ids[k] > max) max = ids[k];
+    }
+  }
+  if (min === Infinity) return 0;
+  if (min < 0) throw new MotInputError(`${file}: field 'id' has negative value ${min} on an evaluated detection; ids must be >= 0`);
+  if (max - min < 1 << 22) {
+    // Usual case (ids in a modest range): a lookup table instead of a Set and Map.
+    const slot = new Int32Array(max - min + 1);
+    for (const ids of perFrame) for (let k = 0; k < ids.length; k++) slot[ids[k] - min] = 1;
+    let n = 0;
+    for (let v = 0; v < slot.length; v++) if (slot[v] !== 0) slot[v] = n++;
+    for (const ids of perFrame) for (let k = 0; k < ids.length; k++) ids[k] = slot[ids[k] - min];
+    return n;
+  }
   const unique = new Set<number>();
   for (const ids of perFrame) for (const id of ids) unique.add(id);
   const sorted = Array.from(unique).sort((a, b) => a - b);
-  if (sorted.length > 0 && sorted[0] < 0) {
-    throw new MotInputError(`${file}: field 'id' has negative value ${sorted[0]} on an evaluated detection; ids must be >= 0`);
-  }
   const map = new Map<number, number>();
   sorted.forEach((id, k) => map.set(id, k));
   for (const ids of perFrame) for (let k = 0; k < ids.length; k++) ids[k] = map.get(ids[k])!;

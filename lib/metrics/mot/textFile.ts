@@ -23,18 +23,138 @@ function columnName(k: number): string {
   return k < MOT_COLUMNS.length ? MOT_COLUMNS[k] : `column ${k + 1}`;
 }
 
-/**
- * Parses a MOT text file into `numTimesteps` frames (index t holds frame t+1).
- * `displayName` is used in error messages (e.g. `MOT17-02/gt/gt.txt`).
- */
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/** Rows of a file in file order: 8 used columns per row (frame, id, x, y, w, h, conf, class; class 1 when absent). */
+class RowTable {
+  cap = 1024;
+  rows = new Float64Array(this.cap * 8);
+  lineOf = new Int32Array(this.cap);
+  colsOf = new Int32Array(this.cap);
+  n = 0;
+  /** Makes room for one more row; returns its offset in `rows`. */
+  grow(): number {
+    if (this.n === this.cap) {
+      this.cap *= 2;
+      const r2 = new Float64Array(this.cap * 8);
+      r2.set(this.rows);
+      this.rows = r2;
+      const l2 = new Int32Array(this.cap);
+      l2.set(this.lineOf);
+      this.lineOf = l2;
+      const c2 = new Int32Array(this.cap);
+      c2.set(this.colsOf);
+      this.colsOf = c2;
+    }
+    return this.n * 8;
+  }
+}
+
+/**
+ * Parses a MOT text file (raw bytes) into `numTimesteps` frames (index t holds frame t+1).
+ * `displayName` is used in error messages (e.g. `MOT17-02/gt/gt.txt`).
+ *
+ * Fast path: a byte scanner for the usual file (comma-separated plain decimals, ASCII, every row valid). Anything
+ * else (whitespace-delimited files, exponents, non-ASCII bytes, any invalid row) re-parses the whole file on the
+ * general string path, which also produces every error message, so both paths give the same frames or the same error.
+ */
+export function parseMotBytes(bytes: Uint8Array, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
+  const table = scanRowsFast(bytes, numTimesteps, isGt);
+  if (table) return bucketRows(table, displayName, numTimesteps, isGt);
+  return parseMotText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"), displayName, numTimesteps, isGt);
+}
+
+/**
+ * The fast path of `parseMotBytes`: each line is blank (spaces only) or `[spaces][-+]digits[.digits][spaces]`
+ * fields separated by commas, one trailing empty field allowed (dropped, like TrackEval), at least 7 (tracker) or 8
+ * (GT) and at most 64 fields, at most 15 significant and 22 fractional digits per number, a frame in range and an id
+ * within int32. Returns null at the first line that is not, so the general path decides. The value digits / 10^k is
+ * one correctly rounded division of exact doubles, so it equals Number(field) (Clinger's fast path).
+ */
+function scanRowsFast(b: Uint8Array, numTimesteps: number, isGt: boolean): RowTable | null {
+  const minCols = isGt ? 8 : 7;
+  const table = new RowTable();
+  const len = b.length;
+  let p = 0;
+  let ln = 0;
+  while (p < len) {
+    ln++;
+    // Blank line: spaces only (a CR before the newline is part of the line ending).
+    let q = p;
+    while (q < len && b[q] === 32) q++;
+    if (q === len || b[q] === 10 || (b[q] === 13 && (q + 1 === len || b[q + 1] === 10))) {
+      p = q === len ? len : b[q] === 10 ? q + 1 : q + 2;
+      continue;
+    }
+    const o = table.grow();
+    const rows = table.rows;
+    let nf = 0;
+    let lineDone = false;
+    while (!lineDone) {
+      while (p < len && b[p] === 32) p++;
+      let c = p < len ? b[p] : 10;
+      // Line end right after a comma (or spaces): one trailing empty field, dropped.
+      if (c === 10 || c === 13) {
+        if (nf === 0) return null;
+        break;
+      }
+      let neg = false;
+      if (c === 45 || c === 43) {
+        neg = c === 45;
+        p++;
+      }
+      let mant = 0;
+      let nd = 0;
+      let sig = 0;
+      let frac = 0;
+      let dot = false;
+      for (; p < len; p++) {
+        c = b[p];
+        if (c >= 48 && c <= 57) {
+          nd++;
+          if (mant !== 0 || c !== 48) sig++;
+          mant = mant * 10 + (c - 48);
+          if (dot) frac++;
+        } else if (c === 46 && !dot) dot = true;
+        else break;
+      }
+      if (nd === 0 || sig > 15 || frac > 22 || nf === 64) return null;
+      while (p < len && b[p] === 32) p++;
+      const v = frac === 0 ? mant : mant / POW10[frac];
+      if (nf < 8) rows[o + nf] = neg ? -v : v;
+      nf++;
+      c = p < len ? b[p] : 10;
+      if (c === 44) p++;
+      else if (c === 10 || c === 13) lineDone = true;
+      else return null;
+    }
+    // Line ending: LF, CRLF or end of file (a lone CR is not a line end for the general path either).
+    if (p < len) {
+      if (b[p] === 13) {
+        if (p + 1 < len && b[p + 1] !== 10) return null;
+        p += 2;
+      } else p++;
+    }
+    if (nf < minCols) return null;
+    const frame = Math.trunc(rows[o]);
+    if (!(frame >= 1 && frame <= numTimesteps)) return null;
+    const id = Math.trunc(rows[o + 1]);
+    if (Math.abs(id) > 2147483647) return null;
+    rows[o] = frame;
+    rows[o + 1] = id;
+    rows[o + 7] = nf >= 8 ? Math.trunc(rows[o + 7]) : 1;
+    table.lineOf[table.n] = ln;
+    table.colsOf[table.n] = nf;
+    table.n++;
+  }
+  return table;
+}
 
 /**
  * Parses a comma-separated line of plain decimals ([spaces][-+]digits[.digits][spaces]) into `out`, dropping one
- * trailing empty field like TrackEval. Returns false (caller falls back to the general path) for anything else:
- * blank lines, exponents, empty fields, more than 15 significant digits, more than 64 fields. Returns the field count
- * or -1. The value digits / 10^k is a single
- * correctly rounded division of exact doubles, so it equals Number(field) (Clinger's fast path).
+ * trailing empty field like TrackEval. Returns the field count, or -1 (the caller then splits the line and uses
+ * Number()) for anything else: blank lines, exponents, empty fields, more than 15 significant digits, more than 64
+ * fields.
  */
 function scanNumbers(text: string, start: number, end: number, out: Float64Array): number {
   let p = start;
@@ -74,14 +194,14 @@ function scanNumbers(text: string, start: number, end: number, out: Float64Array
   }
 }
 
+/** The general path of `parseMotBytes` (any text TrackEval reads; names the file, line and field of bad input). */
 export function parseMotText(text: string, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
+  return bucketRows(scanRowsGeneral(text, displayName, numTimesteps, isGt), displayName, numTimesteps, isGt);
+}
+
+function scanRowsGeneral(text: string, displayName: string, numTimesteps: number, isGt: boolean): RowTable {
   const minCols = isGt ? 8 : 7;
-  // Growable flat storage of the used columns: frame, id, x, y, w, h, conf, class (class = 1 when absent).
-  let cap = 1024;
-  let rows = new Float64Array(cap * 8);
-  let lineOf = new Int32Array(cap);
-  let colsOf = new Int32Array(cap);
-  let n = 0;
+  const table = new RowTable();
   const firstNl = text.search(/\S/);
   const firstLineEnd = firstNl < 0 ? -1 : text.indexOf("\n", firstNl);
   const firstLine = firstNl < 0 ? "" : text.slice(firstNl, firstLineEnd < 0 ? text.length : firstLineEnd);
@@ -133,19 +253,8 @@ export function parseMotText(text: string, displayName: string, numTimesteps: nu
     }
     const id = Math.trunc(values[1]);
     if (Math.abs(id) > 2147483647) throw new MotInputError(`${displayName} line ${ln}: field 'id' is out of range: ${values[1]}`);
-    if (n === cap) {
-      cap *= 2;
-      const r2 = new Float64Array(cap * 8);
-      r2.set(rows);
-      rows = r2;
-      const l2 = new Int32Array(cap);
-      l2.set(lineOf);
-      lineOf = l2;
-      const c2 = new Int32Array(cap);
-      c2.set(colsOf);
-      colsOf = c2;
-    }
-    const o = n * 8;
+    const o = table.grow();
+    const rows = table.rows;
     rows[o] = frame;
     rows[o + 1] = id;
     rows[o + 2] = values[2];
@@ -154,12 +263,16 @@ export function parseMotText(text: string, displayName: string, numTimesteps: nu
     rows[o + 5] = values[5];
     rows[o + 6] = values[6];
     rows[o + 7] = nv >= 8 ? Math.trunc(values[7]) : 1;
-    lineOf[n] = ln;
-    colsOf[n] = nv;
-    n++;
+    table.lineOf[table.n] = ln;
+    table.colsOf[table.n] = nv;
+    table.n++;
   }
+  return table;
+}
 
-  // Bucket rows by frame, keeping file order within a frame (counting sort).
+/** Buckets rows by frame, keeping file order within a frame (counting sort); checks one column count per frame. */
+function bucketRows(table: RowTable, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
+  const { rows, lineOf, colsOf, n } = table;
   const counts = new Int32Array(numTimesteps + 1);
   for (let k = 0; k < n; k++) counts[rows[k * 8]]++;
   const frames: MotFrame[] = new Array(numTimesteps);
