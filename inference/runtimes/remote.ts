@@ -73,35 +73,58 @@ export function sampleTrackingFrames(meta: Pick<VideoMeta, "timestamps" | "fps" 
   return { frames, times: frames.map((f) => rel[f]) };
 }
 
+/** Seconds of each native frame from the first one. */
+function relativeTimes(meta: Pick<VideoMeta, "timestamps">): number[] {
+  const ts = meta.timestamps;
+  return ts.map((t) => t - ts[0]!);
+}
+
 /**
- * Parsed Molmo2 frames → TrackSet on native frames: each answer timestamp goes to the nearest sampled frame; an object
- * missing from a sampled frame after it was seen gets an `outside` keyframe there (Molmo2 omits points it does not
- * see), so the shared interpolation does not draw it through its absence.
+ * The times Molmo2 is asked to answer at ("sampling at {fps} frames per second": 0, 1/fps, 2/fps, … within the clip)
+ * and their nearest native frames. The model sees denser frames (the tracking sampler) but answers on this grid.
  */
-export function framesToTrackSet(meta: VideoMeta, expression: string, sampling: FrameSampling, parsed: readonly FramePoints[], source: `model:${string}`): TrackSet {
+export function answerGrid(meta: Pick<VideoMeta, "timestamps">, fps: number): { times: number[]; frames: number[] } {
+  const rel = relativeTimes(meta);
+  const end = rel[rel.length - 1] ?? 0;
+  const times: number[] = [];
+  for (let k = 0; k / fps <= end + 1e-9; k++) times.push(k / fps);
+  return { times, frames: times.map((t) => nearestFrame(rel, t)) };
+}
+
+/**
+ * Parsed Molmo2 frames → TrackSet on native frames: each answer timestamp goes to its nearest native frame. Molmo2
+ * omits points it does not see, so an object missing at an answer-grid time after it was seen gets an `outside`
+ * keyframe there, and the shared interpolation does not draw it through its absence.
+ */
+export function framesToTrackSet(meta: VideoMeta, expression: string, answerFps: number, parsed: readonly FramePoints[], source: `model:${string}`): TrackSet {
+  const rel = relativeTimes(meta);
   const byObject = new Map<number, Map<number, { x: number; y: number }>>();
+  const answered = new Set<number>(answerGrid(meta, answerFps).frames);
   for (const f of parsed) {
-    const k = nearestFrame(sampling.times, f.time);
+    const frame = nearestFrame(rel, f.time);
+    answered.add(frame);
     for (const p of f.points) {
       let m = byObject.get(p.id);
       if (!m) byObject.set(p.id, (m = new Map()));
-      if (!m.has(k)) m.set(k, { x: p.x, y: p.y });
+      if (!m.has(frame)) m.set(frame, { x: p.x, y: p.y });
     }
   }
+  const grid = [...answered].sort((a, b) => a - b);
   const objects: TrackedObject[] = [];
   for (const [id, seen] of [...byObject.entries()].sort((a, b) => a[0] - b[0])) {
-    const ks = [...seen.keys()].sort((a, b) => a - b);
+    const first = Math.min(...seen.keys());
     const keyframes: Keyframe[] = [];
     let last: { x: number; y: number } | null = null;
     let gone = false;
-    for (let k = ks[0]; k < sampling.frames.length; k++) {
-      const p = seen.get(k);
+    for (const frame of grid) {
+      if (frame < first) continue;
+      const p = seen.get(frame);
       if (p) {
-        keyframes.push({ frame: sampling.frames[k], x: p.x, y: p.y, state: "visible", source });
+        keyframes.push({ frame, x: p.x, y: p.y, state: "visible", source });
         last = p;
         gone = false;
       } else if (!gone && last) {
-        keyframes.push({ frame: sampling.frames[k], x: last.x, y: last.y, state: "outside", source });
+        keyframes.push({ frame, x: last.x, y: last.y, state: "outside", source });
         gone = true;
       }
     }
@@ -113,7 +136,7 @@ export function framesToTrackSet(meta: VideoMeta, expression: string, sampling: 
       height: meta.height,
       fps: meta.fps,
       frameCount: meta.frameCount,
-      ...(meta.isVfr ? { timestamps: meta.timestamps.map((t) => t - meta.timestamps[0]) } : {}),
+      ...(meta.isVfr ? { timestamps: rel } : {}),
       ...(meta.shotBoundaries.length ? { shotBoundaries: [...meta.shotBoundaries] } : {}),
     },
     expression,
@@ -199,7 +222,7 @@ export class RemoteRuntime implements ModelRuntime {
       const r = parse(closed);
       if (!r.ok || r.value.length === partialFrames) return;
       partialFrames = r.value.length;
-      req.onPartial(framesToTrackSet(meta, req.expression, sampling, r.value, source));
+      req.onPartial(framesToTrackSet(meta, req.expression, this.opts.samplingFps, r.value, source));
     };
     req.onProgress?.({ stage: "asking", done: 0, total: 1 });
     const answer = await this.ask(prompt, jpegs, signal, onText);
@@ -209,7 +232,7 @@ export class RemoteRuntime implements ModelRuntime {
     if (parsed.value.length === 0 && !isEmptyAnswer(answer)) {
       throw new RuntimeError("bad_answer", `${this.engine} answered without any <tracks coords="…"> points: ${snippet(answer)}`);
     }
-    const tracks = framesToTrackSet(meta, req.expression, sampling, parsed.value, source);
+    const tracks = framesToTrackSet(meta, req.expression, this.opts.samplingFps, parsed.value, source);
     return { tracks, engine: this.engine, sampledFrames: sampling.frames, rawOutput: answer };
   }
 

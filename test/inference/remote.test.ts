@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../lib/video";
 import { RuntimeError, type RuntimeVideo } from "../../inference/runtime";
 import { createRuntime } from "../../inference/runtimes";
-import { closePartialAnswer, RemoteRuntime, sampleTrackingFrames, type RemoteRuntimeOptions } from "../../inference/runtimes/remote";
+import { answerGrid, closePartialAnswer, RemoteRuntime, sampleTrackingFrames, type RemoteRuntimeOptions } from "../../inference/runtimes/remote";
 import { trackPrompt, TRACK_PROMPTS_FPS } from "../../inference/prompts";
 import type { TrackSet } from "../../lib/tracks";
 import { molmo2TrackAnswer, startMolmo2Stub, type Molmo2Stub } from "../helpers/molmo2-stub";
@@ -41,9 +41,9 @@ after(async () => {
 
 const opts = (o: Partial<RemoteRuntimeOptions> = {}): RemoteRuntimeOptions => ({ endpoint: stub.url, model: "allenai/Molmo2-8B", maxFrames: 8, backoffMs: 5, timeoutMs: 5000, ...o });
 
-/** What Molmo2 would answer for the given ground-truth objects at the sampled frames. */
+/** What Molmo2 would answer for the given ground-truth objects: points on its 2 fps answer grid. */
 function answerFor(ids: number[], label: string): string {
-  const s = sampleTrackingFrames(video.meta, 2, 8);
+  const s = answerGrid(video.meta, 2);
   const frames = s.frames.map((f, k) => ({ time: s.times[k]!, points: ids.map((id) => ({ id, x: gt.objects.find((o) => o.id === id)!.track[f]!.x, y: gt.objects.find((o) => o.id === id)!.track[f]!.y })) }));
   return molmo2TrackAnswer(frames, { width: W, height: H }, label);
 }
@@ -87,7 +87,10 @@ test("streamed answer: tracks near ground truth, frames sent as JPEG video data 
   assert.equal(r.engine, `remote:allenai/Molmo2-8B@${stub.url}`);
   assert.equal(r.rawOutput, answerFor([1, 2], "red squares"));
   assertNearGt(r.tracks, [1, 2]);
-  for (const o of r.tracks.objects) assert.deepEqual(o.keyframes.map((k) => k.frame), r.sampledFrames);
+  // Keyframes on the 2 fps answer grid; the model saw the denser tracking sample.
+  for (const o of r.tracks.objects) assert.deepEqual(o.keyframes.map((k) => k.frame), answerGrid(video.meta, 2).frames);
+  assert.deepEqual(r.sampledFrames, sampleTrackingFrames(video.meta, 2, 8).frames);
+  assert.ok(r.sampledFrames.length > answerGrid(video.meta, 2).frames.length);
   assert.ok(partials.length >= 2, `partials: ${partials.length}`);
   const kfCount = (t: TrackSet) => t.objects.reduce((n, o) => n + o.keyframes.length, 0);
   assert.ok(kfCount(partials[0]!) < kfCount(r.tracks));
@@ -105,7 +108,7 @@ test("non-streamed JSON answer and the images frame mode", async () => {
 });
 
 test("an object that disappears gets an outside keyframe; 'There are none.' is an empty result", async () => {
-  const s = sampleTrackingFrames(video.meta, 2, 8);
+  const s = answerGrid(video.meta, 2);
   const frames = s.frames.map((f, k) => ({ time: s.times[k]!, points: k < 2 ? [{ id: 1, x: 10, y: 10 }] : [] }));
   stub.setReplies([{ kind: "text", text: molmo2TrackAnswer(frames, { width: W, height: H }, "x") }]);
   const rt = new RemoteRuntime(opts());

@@ -17,7 +17,7 @@ import { login } from "../../lib/auth/sessions";
 import { authorize } from "../../app/_server/auth";
 import type { Actor } from "../../lib/auth/roles";
 import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../lib/video";
-import { sampleTrackingFrames } from "../../inference/runtimes/remote";
+import { answerGrid } from "../../inference/runtimes/remote";
 import { attachJobRelay, claimJob, QueryWorker } from "../../inference/service";
 import { decodeRle } from "../../lib/masks/rle";
 import { createTestDb, type TestDb } from "../helpers/db";
@@ -75,9 +75,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Molmo2 answer with the given ground-truth objects at the sampled frames. */
+/** Molmo2 answer with the given ground-truth objects on its 2 fps answer grid. */
 function answer(ids: number[]): string {
-  const s = sampleTrackingFrames(meta, 2, 8);
+  const s = answerGrid(meta, 2);
   return molmo2TrackAnswer(s.frames.map((f, k) => ({ time: s.times[k]!, points: ids.map((id) => ({ id, x: gt.objects[id - 1]!.track[f]!.x, y: gt.objects[id - 1]!.track[f]!.y })) })), { width: W, height: H }, "red squares");
 }
 const remote = () => ({ endpoint: stub.url, model: "allenai/Molmo2-8B", maxFrames: 8, retries: 0, timeoutMs: 5000 });

@@ -1,0 +1,142 @@
+// `groundtrack query`: ask a model runtime "where are <expression> in this video?" and write the ordered point
+// tracks with object ids as a TrackAny (MolmoPoint-TrackAny style) JSON example; --masks adds SAM2 masks per object.
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseCommandArgs, numberOption, UserError } from "../args.ts";
+import { progressBar, type Progress } from "../progress.ts";
+
+export const summary = "Query a model for point tracks of an expression in a video (built-in or remote Molmo2), optional SAM2 masks";
+
+const USAGE = `usage: groundtrack query --video FILE --expression TEXT [--runtime built-in|remote]
+         [--endpoint URL --model NAME] [--model-dir DIR] [--max-frames N] [--sampling-fps F] [--timeout SECONDS]
+         [--masks [--sam2-dir DIR] [--masks-out FILE]] --out tracks.json
+
+  --runtime     built-in (default; the project's MolmoPoint ONNX model) or remote (OpenAI-compatible Molmo2 server)
+  --endpoint    remote: API base URL, e.g. http://127.0.0.1:8000/v1     --model  remote: served model name
+  --out         TrackAny JSON example (keyframes at the frames the model saw; point ids = object ids)
+  --masks       propagate each object's first point through the video with the mask engine (SAM2 ONNX when
+                --sam2-dir / $GROUNDTRACK_SAM2_DIR holds a model set, else the classical segmenter); masks go to
+                --masks-out (default <out>.masks.json) as {engine, objects: {id: {frame: COCO RLE}}}`;
+
+async function fileId(file: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest("hex").slice(0, 16);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values: v } = parseCommandArgs(argv, {
+    video: { type: "string" },
+    expression: { type: "string" },
+    runtime: { type: "string", default: "built-in" },
+    endpoint: { type: "string" },
+    model: { type: "string" },
+    "model-dir": { type: "string" },
+    "max-frames": { type: "string" },
+    "sampling-fps": { type: "string" },
+    timeout: { type: "string" },
+    retries: { type: "string" },
+    masks: { type: "boolean", default: false },
+    "sam2-dir": { type: "string" },
+    "masks-out": { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!v.video) throw new UserError(`--video is required\n${USAGE}`);
+  if (!v.expression?.trim()) throw new UserError("--expression is required (e.g. --expression 'the red squares')");
+  if (!v.out) throw new UserError("--out is required (the TrackAny JSON file to write)");
+  if (!existsSync(v.video)) throw new UserError(`--video: '${v.video}' does not exist`);
+  const { isRuntimeKind, createRuntime } = await import("../../inference/runtimes/index.ts");
+  const kind = v.runtime ?? "built-in";
+  if (!isRuntimeKind(kind)) throw new UserError(`--runtime must be built-in or remote, got '${kind}'`);
+  if (kind === "remote" && (!v.endpoint || !v.model)) throw new UserError("--runtime remote needs --endpoint URL and --model NAME");
+  if (kind !== "remote" && (v.endpoint || v.model)) throw new UserError("--endpoint/--model only apply to --runtime remote");
+
+  const { probeVideo, isVideoError } = await import("../../lib/video/index.ts");
+  const { RuntimeError } = await import("../../inference/runtime.ts");
+  const { exportTrackAny } = await import("../../lib/formats/index.ts");
+
+  let meta;
+  try {
+    meta = await probeVideo(v.video);
+  } catch (e) {
+    throw new UserError(`--video '${v.video}': ${isVideoError(e) ? e.message : (e as Error).message}`);
+  }
+  const remote = kind === "remote"
+    ? {
+        endpoint: v.endpoint!, model: v.model!,
+        ...(v["max-frames"] ? { maxFrames: numberOption("max-frames", v["max-frames"]) } : {}),
+        ...(v["sampling-fps"] ? { samplingFps: numberOption("sampling-fps", v["sampling-fps"]) } : {}),
+        ...(v.timeout ? { timeoutMs: Math.round(numberOption("timeout", v.timeout) * 1000) } : {}),
+        ...(v.retries ? { retries: numberOption("retries", v.retries) } : {}),
+      }
+    : undefined;
+
+  const video = { id: await fileId(v.video), path: path.resolve(v.video), meta };
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once("SIGINT", onSig);
+  // One bar per runtime stage (sampling frames, asking, parsing, …), advanced by the runtime's done counter.
+  const bars = { bar: null as Progress | null, stage: "", done: 0 };
+  const onProgress = (p: { stage: string; done: number; total: number }) => {
+    if (p.stage !== bars.stage) {
+      bars.bar?.stop();
+      bars.stage = p.stage;
+      bars.done = 0;
+      bars.bar = progressBar(p.stage.padEnd(9), p.total);
+    }
+    if (p.done > bars.done) {
+      bars.bar?.tick(p.done - bars.done);
+      bars.done = p.done;
+    }
+  };
+  try {
+    const runtime = await createRuntime(kind, { ...(remote ? { remote } : {}), ...(v["model-dir"] ? { modelDir: v["model-dir"] } : {}), log: (m) => console.error(m) });
+    let result;
+    try {
+      result = await runtime.query({ video, expression: v.expression, signal: ac.signal, onProgress });
+    } finally {
+      bars.bar?.stop();
+      await runtime.close();
+    }
+    const name = path.basename(v.video);
+    const set = { ...result.tracks, video: { ...result.tracks.video, name } };
+    await mkdir(path.dirname(path.resolve(v.out)), { recursive: true });
+    await writeFile(v.out, exportTrackAny(set, result.sampledFrames.length ? { frames: result.sampledFrames } : {}) + "\n");
+    console.error(`${result.engine}: ${set.objects.length} object(s) for '${v.expression}' on ${result.sampledFrames.length} sampled frames → ${v.out}`);
+
+    if (v.masks) {
+      const { createMaskEngine } = await import("../../inference/sam2/index.ts");
+      const { maskPrompts } = await import("../../inference/service/runner.ts");
+      const sam2Dir = v["sam2-dir"] ?? process.env.GROUNDTRACK_SAM2_DIR;
+      const engine = await createMaskEngine({ ...(sam2Dir ? { modelsDir: sam2Dir } : {}), log: (m) => console.error(m) });
+      try {
+        const prompts = maskPrompts(result.tracks);
+        const objects: Record<string, Record<string, { size: [number, number]; counts: string }>> = {};
+        if (prompts.length) {
+          const mb = progressBar("masks    ", meta.frameCount);
+          const frames = await engine.propagate({ video, prompts, direction: "both", startFrame: Math.min(...prompts.map((p) => p.frame)), signal: ac.signal, onFrame: () => mb.tick() });
+          mb.stop();
+          for (const f of frames) for (const m of f.masks) (objects[m.objectId] ??= {})[String(f.frame)] = m.rle;
+        }
+        const masksOut = v["masks-out"] ?? v.out.replace(/(\.json)?$/i, ".masks.json");
+        await writeFile(masksOut, JSON.stringify({ engine: engine.engine, video: name, objects }) + "\n");
+        console.error(`${engine.engine}: masks for ${Object.keys(objects).length} object(s) → ${masksOut}`);
+      } finally {
+        await engine.close();
+      }
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof RuntimeError) throw new UserError(`${e.code}: ${e.message}`);
+    throw e;
+  } finally {
+    process.off("SIGINT", onSig);
+  }
+}
