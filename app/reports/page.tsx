@@ -175,6 +175,10 @@ function ReportView({ report, agreement, q }: { report: Report; agreement: Agree
         <a href={`/api/reports?${queryString(q, { format: "csv", table: "alphas" })}`}>alphas.csv</a>
         <a href={`/api/reports?${queryString(q, { format: "csv", table: "agreement" })}`}>agreement.csv</a>
         <a href={`/api/reports?${queryString(q, { format: "json" })}`}>report.json</a>
+        <a href={`/api/reports?${queryString(q, { format: "eval-gt" })}`} title="groundtrack eval tracks --gt">eval-gt.jsonl</a>
+        {sets.map((s) => (
+          <a key={s.id} href={`/api/reports?${queryString({ ...q, pred: [s.id] }, { format: "eval-pred" })}`} title="groundtrack eval tracks --pred">eval-pred #{s.id}.jsonl</a>
+        ))}
       </div>
       {report.gt.examples === 0 ? <p className="muted">The ground truth selection holds no complete expression.</p> : sets.length === 0 ? <p className="muted">Pick one or more prediction sets.</p> : (
         <>

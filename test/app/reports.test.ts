@@ -6,7 +6,11 @@ import { createTestDb, type TestDb } from "../helpers/db";
 import { call, loginCookie, seedWorld, type World } from "../helpers/app";
 import * as reports from "../../app/api/reports/route";
 import * as predictions from "../../app/api/reports/predictions/route";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { SUMMARY_HEADER } from "../../lib/services/reports-csv";
+import { runTracks } from "../../cli/commands/eval-tracks";
 
 let t: TestDb;
 let w: World;
@@ -128,6 +132,36 @@ describe("report formats", () => {
     assert.equal(Number(rows[1].split(",")[2]), 0.05);
     const g = await raw(reports.GET, `/api/reports?format=csv&table=agreement`, cookies.rev);
     assert.equal(g.text, "user_id,username,display_name,tasks,gold_points,precision,recall,f1,HOTA,DetA,AssA,HOTA_alphaMean\r\n");
+  });
+
+  it("eval-gt / eval-pred downloads re-scored by `eval tracks` give the report's numbers", async () => {
+    const set = await t.db.predictionSet.findFirstOrThrow();
+    const q = `pred=${set.id}&judge=distance&radius=7&soft=1&fps=2`;
+    const gt = await raw(reports.GET, `/api/reports?${q}&format=eval-gt`, cookies.rev);
+    const pred = await raw(reports.GET, `/api/reports?${q}&format=eval-pred`, cookies.rev);
+    assert.match(gt.type, /^application\/x-ndjson/);
+    assert.equal(gt.text.trimEnd().split("\n").length, 1);
+    const report = (await call(reports.GET, { path: `/api/reports?${q}`, cookie: cookies.rev })).body.report;
+    const dir = mkdtempSync(path.join(os.tmpdir(), "gt-reports-route-"));
+    try {
+      writeFileSync(path.join(dir, "gt.jsonl"), gt.text);
+      writeFileSync(path.join(dir, "pred.jsonl"), pred.text);
+      const log = console.log;
+      console.log = () => {};
+      try {
+        assert.equal(await runTracks(["--gt", path.join(dir, "gt.jsonl"), "--pred", path.join(dir, "pred.jsonl"), "--judge", "distance", "--radius", "7", "--soft", "--out", path.join(dir, "out.json"), "--quiet"]), 0);
+      } finally {
+        console.log = log;
+      }
+      const cli = JSON.parse(readFileSync(path.join(dir, "out.json"), "utf8"));
+      for (const k of ["precision", "recall", "f1", "HOTA", "DetA", "AssA", "HOTA_alphaMean"]) assert.equal(report.sets[0].overall[k], cli.mean[k], k);
+      assert.deepEqual(report.sets[0].overall.HOTA_array, cli.perVideo[0].HOTA_array);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const two = await call(reports.GET, { path: `/api/reports?pred=1,2&format=eval-pred`, cookie: cookies.rev });
+    assert.equal(two.status, 400);
+    assert.match(two.body.error.message, /^pred: eval-pred exports exactly one/);
   });
 
   it("bad parameters are 400 with the parameter named", async () => {
