@@ -79,6 +79,7 @@ export default async function AdminPage({ searchParams }: { searchParams: Promis
         </tbody>
       </table>
       <UploadForm projects={projects.map((pr) => ({ id: pr.id, name: pr.name }))} />
+      <p className="muted"><a href="/upload">Upload with an in-browser check first (decodable, duration, codec, first frame) →</a></p>
       <form action={importFolderAction} className="card inline">
         <strong>Import a server folder</strong>
         <select name="projectId" aria-label="project">{projects.map((pr) => <option key={pr.id} value={pr.id}>{pr.name}</option>)}</select>

@@ -41,7 +41,7 @@ export default async function ReviewPage({ searchParams }: { searchParams: Promi
           <tbody>
             {tasks.map((t) => (
               <tr key={t.id}>
-                <td><a href={`/tasks/${t.id}`}>#{t.id}</a></td>
+                <td><a href={`/tasks/${t.id}?mode=review`}>#{t.id}</a></td>
                 <td>{t.videoName}</td>
                 <td>“{t.expressionText}” · {t.objectLabel || `object ${t.objectKey}`}</td>
                 <td>{t.assignee?.displayName ?? "—"}</td>
