@@ -36,6 +36,8 @@ export function isPredictionSource(s: string): boolean {
 
 /** What a PredictedTrack row holds, parsed. */
 export interface ParsedTrack {
+  /** PredictedTrack row id (for error messages); null for tracks that are not rows (human observations). */
+  trackId?: number | null;
   objectKey: number;
   keyframes: Keyframe[];
   /** null when the row stores no masks. */
@@ -75,7 +77,7 @@ export function parseTrackRow(row: { id: number; objectKey: number; keyframes: s
       }
     }
   }
-  return { objectKey: row.objectKey, keyframes: k.data.map((p) => ({ ...p, source })), masks };
+  return { trackId: row.id, objectKey: row.objectKey, keyframes: k.data.map((p) => ({ ...p, source })), masks };
 }
 
 /** Serialises keyframes for the `keyframes` column (sorted by frame, only the stored fields). */

@@ -24,7 +24,7 @@ import {
   type TrackPoint as MetricPoint,
   type VideoTrackingScores,
 } from "../metrics/points";
-import { interpolateTrack } from "../tracks/interpolate";
+import { interpolateTrack, InvalidTrackError } from "../tracks/interpolate";
 import type { Keyframe, TrackSet } from "../tracks/types";
 import { badRequest, notFound } from "./errors";
 import { parseTrackRow, type ParsedTrack } from "./reports-data";
@@ -176,7 +176,14 @@ export function buildGroundTruthExample(video: VideoRow, expression: { id: numbe
     objects: sorted.map((o) => ({ objectId: String(o.objectKey), keyframes: o.keyframes })),
   };
   const key = `v${video.id}e${expression.id}`;
-  const record: Record<string, unknown> = { id: key, ...(JSON.parse(exportTrackAny(set, { frames: grid })) as Record<string, unknown>) };
+  let exported: string;
+  try {
+    exported = exportTrackAny(set, { frames: grid });
+  } catch (e) {
+    if (!(e instanceof InvalidTrackError || e instanceof RangeError)) throw e;
+    throw badRequest(`ground truth on ${video.name} “${expression.text}”: ${e.message}`);
+  }
+  const record: Record<string, unknown> = { id: key, ...(JSON.parse(exported) as Record<string, unknown>) };
   let unionMasks: Map<number, RleRuns> | null = null;
   if (sorted.length > 0 && sorted.every((o) => o.masks !== null)) {
     // VideoTrackEval layout: per object, a list indexed by frame (null = no mask).
@@ -304,7 +311,14 @@ export interface PredExample {
 
 export function predictionOnGrid(example: GtExample, tracks: readonly ParsedTrack[]): PredExample {
   const sorted = [...tracks].sort((a, b) => a.objectKey - b.objectKey);
-  const dense = sorted.map((t) => interpolateTrack(t.keyframes, { frameCount: example.frameCount, shotBoundaries: example.shotBoundaries }));
+  const dense = sorted.map((t) => {
+    try {
+      return interpolateTrack(t.keyframes, { frameCount: example.frameCount, shotBoundaries: example.shotBoundaries });
+    } catch (e) {
+      if (!(e instanceof InvalidTrackError)) throw e;
+      throw badRequest(`${t.trackId ? `PredictedTrack #${t.trackId}` : `object ${t.objectKey}`} on ${example.videoName} “${example.expressionText}”: keyframes: ${e.message}`);
+    }
+  });
   const frames: TrackFrame[] = [];
   const seen = new Set<number>();
   for (const frame of example.grid) {

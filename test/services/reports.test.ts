@@ -169,6 +169,15 @@ describe("report on accepted ground truth (hard distance judge, values computed 
     assert.throws(() => parseReportQuery({ radius: "-1" }), (e: unknown) => e instanceof ServiceError && /radius/.test(e.message));
   });
 
+  it("a stored track that cannot be interpolated is a 400 naming the row, not a crash", async () => {
+    const bad = await t.db.predictionSet.create({ data: { name: "bad", source: "model:x" } });
+    const row = await t.db.predictedTrack.create({ data: { predictionSetId: bad.id, videoId: ids.videoA, expressionId: ids.exprA, objectKey: 0, keyframes: serializeKeyframes([kf(0, 1, 1), kf(500, 1, 1)]) } });
+    await assert.rejects(buildReport(t.db, parseReportQuery({ pred: String(bad.id) })), (e: unknown) => e instanceof ServiceError && e.status === 400 && e.message.startsWith(`PredictedTrack #${row.id} on a.mp4 “two dots”: keyframes:`));
+    await t.db.predictedTrack.update({ where: { id: row.id }, data: { keyframes: '[{"frame":0,"x":1}]' } });
+    await assert.rejects(buildReport(t.db, parseReportQuery({ pred: String(bad.id) })), (e: unknown) => e instanceof ServiceError && e.message.startsWith(`PredictedTrack #${row.id}: keyframes.0.y:`));
+    await t.db.predictionSet.delete({ where: { id: bad.id } });
+  });
+
   it("mask judge without GT masks is a clear error", async () => {
     await assert.rejects(buildReport(t.db, parseReportQuery({ judge: "mask", pred: String(ids.setP) })), /judge: mask needs GT masks/);
   });
