@@ -180,6 +180,14 @@ export interface PointTrackerOptions extends Omit<LkOptions, "window"> {
    * reaches the object's edges. Default [21, 31, 45, 63].
    */
   windows?: number[];
+  /**
+   * A window is well conditioned when its central part (the window less `windowMargin` px on each side) has a
+   * minimum eigenvalue per pixel of at least this (default 2): texture that only grazes the window's border
+   * leaves it after a few pixels of motion and the estimate drifts (a point inside a flat shape near its edge).
+   */
+  windowMinEig?: number;
+  /** Default 4 px. */
+  windowMargin?: number;
   /** Forward–backward round-trip error above which the point is occluded, in pixels (default 1). */
   fbThreshold?: number;
   /** The patch error is a jump (occlusion) when above this multiple of the running median (default 3)… */
@@ -224,6 +232,8 @@ export class PointTracker {
       epsilon: options.epsilon ?? DEFAULTS.epsilon,
       minEigThreshold: options.minEigThreshold ?? DEFAULTS.minEigThreshold,
       windows: options.windows ?? [21, 31, 45, 63],
+      windowMinEig: options.windowMinEig ?? 2,
+      windowMargin: options.windowMargin ?? 4,
       fbThreshold: options.fbThreshold ?? 1,
       errorJump: options.errorJump ?? 3,
       minJumpError: options.minJumpError ?? 8,
@@ -252,7 +262,8 @@ export class PointTracker {
     for (const w of this.opts.windows) {
       const lk = this.lkFor(w);
       chosen = lk;
-      if (lk.minEigenvalue(pyramid[0], x, y) >= this.opts.minEigThreshold) break;
+      const inner = Math.max(3, w - 2 * this.opts.windowMargin);
+      if (this.lkFor(inner).minEigenvalue(pyramid[0], x, y) >= this.opts.windowMinEig) break;
     }
     this.lk = chosen;
     this.prev = pyramid;
