@@ -273,13 +273,17 @@ export class FrameStore {
     this.decodes++;
     // From the start of the file, frame i is simply the i-th decoded frame: select by ordinal (exact by
     // definition, whatever the timestamps). After a seek, ordinals are unknown: select by the indexed pts range,
-    // with showinfo before select so it also reports the frames decoded between the seek point and the chunk.
+    // and let showinfo also see the first frame decoded after the seek (n=0), whose key flag tells whether
+    // decoding restarted cleanly. showinfo checksums what it sees, so it runs after the scale and on few frames.
+    const inRange = `between(pts,${fromUs},${toUs})`;
+    const scale = size.width !== undefined && size.width !== video.meta.width ? [`scale=${size.width}:-2:flags=bicubic`] : [];
     const filters =
       seek === undefined
-        ? ["settb=AVTB", `select='between(n,${firstFrame},${lastFrame})'`]
-        : ["settb=AVTB", "showinfo", `select='between(pts,${fromUs},${toUs})'`];
-    if (size.width !== undefined && size.width !== video.meta.width) filters.push(`scale=${size.width}:-2:flags=bicubic`);
-    if (seek === undefined) filters.push("showinfo"); // after the scale: it checksums each frame it sees
+        ? ["settb=AVTB", `select='between(n,${firstFrame},${lastFrame})'`, ...scale, "showinfo"]
+        : ["settb=AVTB", `select='eq(n,0)+${inRange}'`, ...scale, "showinfo", `select='${inRange}'`];
+    // Output frame k gets pts k seconds: encoders refuse repeated pts (a frame whose container pts the index
+    // repaired), and whole seconds survive any rescale to the encoder's time base.
+    filters.push("setpts=N/TB");
     const ext = EXT[this.format];
     const count = lastFrame - firstFrame + 1;
     const args = [
@@ -310,11 +314,12 @@ export class FrameStore {
       for (let k = 0; k < count; k++) await rename(path.join(tmp, outputs[k]), this.framePath(tmp, firstFrame + k));
       return true;
     }
-    // After a seek, frames presented before the first keyframe may reference pictures from before the seek
-    // point (open GOP, packed B-frames in AVI): their pts are right but their pixels are not. Such a chunk is
-    // only trusted when decoding restarted at a keyframe no later than the chunk's first frame.
-    const firstKey = decoded.find((f) => f.key);
-    if (!firstKey || firstKey.ptsUs === null || firstKey.ptsUs > fromUs) return false;
+    // After a seek, a frame decoded from a non-key restart point may reference pictures from before the seek
+    // (open GOP, this ffmpeg's AVI seek landing on a P-frame): its pts are right but its pixels are not. The
+    // chunk is only trusted when the first frame out of the decoder is a keyframe no later than the chunk's
+    // first frame — every later frame then depends only on pictures decoded in this run.
+    const first = decoded[0];
+    if (!first || !first.key || first.ptsUs === null || first.ptsUs > fromUs) return false;
     const frames = decoded.filter((f) => f.ptsUs !== null && f.ptsUs >= fromUs && f.ptsUs <= toUs).slice(0, count);
     if (outputs.length !== frames.length) return false;
     // Map each output frame to its index by pts (index timestamps are unique). A frame whose timestamp the

@@ -100,6 +100,9 @@ test("real box.mp4: the last frame (no pts, repaired timestamp) and its neighbou
   for (const i of [454, 453, 452, 451, 450, 449, 200]) {
     assert.ok(pngToRgb(await store.readFrame(video, i, { width: 64 })).equals(full.subarray(i * fb, (i + 1) * fb)), `box frame ${i}`);
   }
+  // JPEG encoding must cope with the repeated container pts too.
+  const jpeg = await new FrameStore({ cacheDir: path.join(dir, "cache"), chunkSize: 30 }).getChunk(video, 15, { width: 64 });
+  assert.equal(jpeg.files.length, 455 - 450);
 });
 
 test("concurrent requests for one chunk share one decode; cached chunks are not decoded again", async () => {
