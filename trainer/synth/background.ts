@@ -66,3 +66,39 @@ export function drawBackground(rgb: Uint8Array, width: number, height: number, b
     }
   }
 }
+
+/**
+ * The background over every world pixel a panning camera shows, drawn once per video; each frame copies its
+ * window (camera offset rounded to whole pixels — objects keep sub-pixel positions).
+ */
+export class BackgroundCanvas {
+  private readonly rgb: Uint8Array;
+  private readonly x0: number;
+  private readonly y0: number;
+  private readonly cw: number;
+
+  constructor(
+    bg: Background,
+    private readonly width: number,
+    private readonly height: number,
+    pan: { dx: number; dy: number },
+  ) {
+    this.x0 = Math.min(0, Math.round(pan.dx));
+    this.y0 = Math.min(0, Math.round(pan.dy));
+    this.cw = width + Math.abs(Math.round(pan.dx));
+    const ch = height + Math.abs(Math.round(pan.dy));
+    this.rgb = new Uint8Array(this.cw * ch * 3);
+    drawBackground(this.rgb, this.cw, ch, bg, this.x0, this.y0);
+  }
+
+  /** Fills `out` (width·height·3) with the view of a camera offset by (camX, camY). */
+  draw(out: Uint8Array, camX: number, camY: number): void {
+    const ox = Math.round(camX) - this.x0;
+    const oy = Math.round(camY) - this.y0;
+    const row = this.width * 3;
+    for (let y = 0; y < this.height; y++) {
+      const from = ((oy + y) * this.cw + ox) * 3;
+      out.set(this.rgb.subarray(from, from + row), y * row);
+    }
+  }
+}

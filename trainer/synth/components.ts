@@ -16,34 +16,44 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
  * row-major order) and its centre: the centroid of its pixel centres when that point falls on a pixel of the
  * component, otherwise the centre of the component pixel nearest to the centroid (first in row-major order on
  * ties) — so a ring's point lies on the ring, not in its hole. Null for an empty mask.
- * `scratch` (two Int32Arrays ≥ width·height) avoids allocations per call.
+ * `scratch` (two Int32Arrays ≥ width·height) avoids allocations per call; `box` [x0, y0, x1, y1] (inclusive)
+ * limits the work to a region that holds every on pixel.
  */
-export function largestComponentCentre(mask: Uint8Array, width: number, height: number, scratch?: { label: Int32Array; stack: Int32Array }): ComponentCentre | null {
+export function largestComponentCentre(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  scratch?: { label: Int32Array; stack: Int32Array },
+  box: readonly [number, number, number, number] = [0, 0, width - 1, height - 1],
+): ComponentCentre | null {
   const n = width * height;
   const label = scratch && scratch.label.length >= n ? scratch.label : new Int32Array(n);
   const stack = scratch && scratch.stack.length >= n ? scratch.stack : new Int32Array(n);
-  label.fill(0, 0, n);
+  const [bx0, by0, bx1, by1] = box;
+  for (let y = by0; y <= by1; y++) label.fill(0, y * width + bx0, y * width + bx1 + 1);
   let best = 0;
   let bestArea = 0;
   let bestSx = 0;
   let bestSy = 0;
   let next = 0;
-  for (let start = 0; start < n; start++) {
+  for (let start = by0 * width + bx0; start <= by1 * width + bx1; start++) {
+    const sx = start % width;
+    if (sx < bx0 || sx > bx1) continue;
     if (!mask[start] || label[start]) continue;
     const id = ++next;
     let top = 0;
     stack[top++] = start;
     label[start] = id;
     let area = 0;
-    let sx = 0;
-    let sy = 0;
+    let sumX = 0;
+    let sumY = 0;
     while (top) {
       const p = stack[--top];
       const x = p % width;
       const y = (p - x) / width;
       area++;
-      sx += x;
-      sy += y;
+      sumX += x;
+      sumY += y;
       if (x > 0 && mask[p - 1] && !label[p - 1]) (label[p - 1] = id), (stack[top++] = p - 1);
       if (x < width - 1 && mask[p + 1] && !label[p + 1]) (label[p + 1] = id), (stack[top++] = p + 1);
       if (y > 0 && mask[p - width] && !label[p - width]) (label[p - width] = id), (stack[top++] = p - width);
@@ -52,8 +62,8 @@ export function largestComponentCentre(mask: Uint8Array, width: number, height: 
     if (area > bestArea) {
       best = id;
       bestArea = area;
-      bestSx = sx;
-      bestSy = sy;
+      bestSx = sumX;
+      bestSy = sumY;
     }
   }
   if (!best) return null;
@@ -61,14 +71,12 @@ export function largestComponentCentre(mask: Uint8Array, width: number, height: 
   const cy = round2(bestSy / bestArea + 0.5);
   const fx = Math.floor(cx);
   const fy = Math.floor(cy);
-  if (fx >= 0 && fy >= 0 && fx < width && fy < height && label[fy * width + fx] === best) return { x: cx, y: cy, area: bestArea };
+  if (fx >= bx0 && fy >= by0 && fx <= bx1 && fy <= by1 && label[fy * width + fx] === best) return { x: cx, y: cy, area: bestArea };
   let bestD = Infinity;
   let bx = 0;
   let by = 0;
-  for (let p = 0; p < n; p++) {
-    if (label[p] !== best) continue;
-    const x = p % width;
-    const y = (p - x) / width;
+  for (let y = by0; y <= by1; y++) for (let x = bx0; x <= bx1; x++) {
+    if (label[y * width + x] !== best) continue;
     const d = (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2;
     if (d < bestD) (bestD = d), (bx = x), (by = y);
   }

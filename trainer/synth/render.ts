@@ -1,7 +1,7 @@
 // Renders one frame of a scene: RGB pixels, which object owns each pixel (z-order), every object's amodal
 // in-frame mask, and from those the per-instance visible masks and track points.
 import { COLOURS } from "../../lib/video/synthetic";
-import { drawBackground } from "./background";
+import { BackgroundCanvas } from "./background";
 import { largestComponentCentre } from "./components";
 import { cameraAt, imagePosition, type Scene } from "./scene";
 import { insideCategory } from "./shapes";
@@ -37,6 +37,9 @@ export class FrameRenderer {
   private readonly visible: Uint8Array;
   private readonly scratch: { label: Int32Array; stack: Int32Array };
   private readonly drawOrder: number[];
+  private readonly background: BackgroundCanvas;
+  /** Per object: pixel box [x0, y0, x1, y1] (inclusive) it was drawn in, or null when wholly off-frame. */
+  private readonly boxes: Array<[number, number, number, number] | null>;
 
   constructor(
     readonly scene: Scene,
@@ -49,6 +52,8 @@ export class FrameRenderer {
     this.visible = new Uint8Array(n);
     this.scratch = { label: new Int32Array(n), stack: new Int32Array(n) };
     const objs = scene.objects;
+    this.boxes = objs.map(() => null);
+    this.background = new BackgroundCanvas(scene.background, scene.width, scene.height, scene.pan);
     this.drawOrder = objs.map((_, i) => i).sort((a, b) => objs[a].z - objs[b].z || objs[a].id - objs[b].id);
   }
 
@@ -57,7 +62,7 @@ export class FrameRenderer {
     const { scene, rgb, owner } = this;
     const { width: w, height: h } = scene;
     const cam = cameraAt(scene, f);
-    drawBackground(rgb, w, h, scene.background, cam.x, cam.y);
+    this.background.draw(rgb, cam.x, cam.y);
     owner.fill(-1);
     for (const k of this.drawOrder) {
       const o = scene.objects[k];
@@ -69,6 +74,7 @@ export class FrameRenderer {
       const x1 = Math.min(w - 1, Math.ceil(x + o.size));
       const y0 = Math.max(0, Math.floor(y - o.size));
       const y1 = Math.min(h - 1, Math.ceil(y + o.size));
+      this.boxes[k] = x0 <= x1 && y0 <= y1 ? [x0, y0, x1, y1] : null;
       for (let py = y0; py <= y1; py++) {
         for (let px = x0; px <= x1; px++) {
           if (!insideCategory(o.category, o.size, x, y, px + 0.5, py + 0.5)) continue;
@@ -86,7 +92,11 @@ export class FrameRenderer {
   /** Visible mask of object k in the last rendered frame (row-major, 0/1); the buffer is reused by the next call. */
   visibleMask(k: number): Uint8Array {
     const { owner, visible } = this;
-    for (let p = 0; p < owner.length; p++) visible[p] = owner[p] === k ? 1 : 0;
+    const w = this.scene.width;
+    visible.fill(0);
+    const box = this.boxes[k];
+    if (!box) return visible;
+    for (let y = box[1]; y <= box[3]; y++) for (let p = y * w + box[0], end = y * w + box[2]; p <= end; p++) visible[p] = owner[p] === k ? 1 : 0;
     return visible;
   }
 
@@ -94,17 +104,23 @@ export class FrameRenderer {
   observe(k: number, f: number): InstanceObservation {
     const { width: w, height: h } = this.scene;
     const am = this.amodal[k];
+    const box = this.boxes[k];
     let amodalArea = 0;
-    for (let p = 0; p < am.length; p++) amodalArea += am[p];
+    let visibleArea = 0;
+    if (box) {
+      for (let y = box[1]; y <= box[3]; y++) {
+        for (let p = y * w + box[0], end = y * w + box[2]; p <= end; p++) {
+          amodalArea += am[p];
+          if (this.owner[p] === k) visibleArea++;
+        }
+      }
+    }
     if (amodalArea === 0) {
       const c = imagePosition(this.scene, this.scene.objects[k], f);
       return { state: "outside", x: Math.round(c.x * 100) / 100, y: Math.round(c.y * 100) / 100, visibleArea: 0, amodalArea: 0 };
     }
-    const vis = this.visibleMask(k);
-    let visibleArea = 0;
-    for (let p = 0; p < vis.length; p++) visibleArea += vis[p];
     const occluded = visibleArea < this.options.occludedBelow * amodalArea;
-    const centre = largestComponentCentre(occluded ? am : vis, w, h, this.scratch);
+    const centre = largestComponentCentre(occluded ? am : this.visibleMask(k), w, h, this.scratch, box ?? undefined);
     if (!centre) throw new Error("unreachable: non-empty mask without a component");
     return { state: occluded ? "occluded" : "visible", x: centre.x, y: centre.y, visibleArea, amodalArea };
   }
