@@ -5,8 +5,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../lib/video";
-import { propagatePoint, shotRange, PropagationInputError, maskCentroid, type MaskPropagator } from "../../lib/tracking/propagate";
+import { propagatePoint, shotRange, PropagationInputError, maskCentroid } from "../../lib/tracking/propagate";
 import { encodeRle } from "../../lib/masks/rle";
+import { ClassicalMaskEngine, createMaskEngine } from "../../inference/sam2";
+import { writeTinyModels } from "../../inference/sam2/testing/tiny-models";
 
 let dir: string;
 let video: { id: string; path: string; meta: VideoMeta };
@@ -89,35 +91,42 @@ describe("propagatePoint (Lucas–Kanade)", () => {
 });
 
 describe("propagatePoint (SAM2 mask centroid)", () => {
-  it("uses an engine starting with sam2: and follows its mask centroid with the click's offset", async () => {
-    const t = gt.objects[0].track;
-    const calls: string[] = [];
-    // A mask engine fed by the ground truth: a disc around the true centre (what a perfect SAM2 would give).
-    const engine: MaskPropagator = {
-      engine: "sam2:test@cpu",
-      async propagate(req) {
-        calls.push(`${req.direction}:${req.startFrame}->${req.endFrame}`);
-        const out = [];
-        for (let f = req.startFrame!; req.direction === "forward" ? f <= req.endFrame! : f >= req.endFrame!; f += req.direction === "forward" ? 1 : -1) {
-          const m = new Uint8Array(W * H);
-          if (t[f].state === "visible") for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (Math.hypot(x + 0.5 - t[f].x, y + 0.5 - t[f].y) <= 14) m[y * W + x] = 1;
-          out.push({ frame: f, masks: [{ objectId: "point", rle: encodeRle(m, H, W) }] });
-          req.onFrame?.(out[out.length - 1]);
-        }
-        return out;
-      },
-    };
-    const r = await propagatePoint({ video, from: { frame: 10, x: t[10].x + 4, y: t[10].y }, direction: "both", maskEngine: engine });
-    assert.equal(r.engine, "sam2:test@cpu");
-    assert.deepEqual(calls, ["forward:10->29", "backward:10->0"]);
-    assert.equal(r.keyframes.length, 29);
-    for (const k of r.keyframes) {
-      if (t[k.frame].state !== "visible") {
-        assert.equal(k.state, "occluded");
-        continue;
+  it("follows the real SAM2 loop's mask centroid (tiny self-generated models) with the click's offset", async () => {
+    // Real onnxruntime SAM2 four-module loop on tiny generated models (they segment by colour); a 160x120 video.
+    const models = path.join(dir, "tiny-sam2");
+    writeTinyModels(models);
+    const engine = await createMaskEngine({ modelsDir: models, log: () => {} });
+    assert.match(engine.engine, /^sam2:/);
+    try {
+      const file = path.join(dir, "small.mp4");
+      const r = await generateSyntheticVideo(file, {
+        width: 160, height: 120, frames: 12, fps: 10,
+        objects: [{ id: 1, category: "square", colour: "red", size: 10, path: [{ frame: 0, x: 30, y: 40 }, { frame: 11, x: 130, y: 80 }] }],
+      }, 1);
+      const t = r.groundTruth.objects[0].track;
+      const small = { id: "small", path: file, meta: r.meta };
+      const progress: number[] = [];
+      const res = await propagatePoint({ video: small, from: { frame: 5, x: t[5].x + 3, y: t[5].y }, direction: "both", maskEngine: engine, onProgress: (p) => progress.push(p.frame) });
+      assert.equal(res.engine, engine.engine);
+      assert.deepEqual(res.keyframes.map((k) => k.frame), [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]);
+      assert.equal(progress.length, 11);
+      const d = Math.hypot(160, 120);
+      for (const k of res.keyframes) {
+        assert.equal(k.source, "propagated");
+        assert.equal(k.state, "visible");
+        assert.ok(Math.hypot(k.x - (t[k.frame].x + 3), k.y - t[k.frame].y) <= 0.02 * d, `frame ${k.frame}: (${k.x.toFixed(1)}, ${k.y.toFixed(1)}) vs (${t[k.frame].x + 3}, ${t[k.frame].y})`);
       }
-      assert.ok(Math.hypot(k.x - (t[k.frame].x + 4), k.y - t[k.frame].y) < 0.6, `frame ${k.frame}: (${k.x}, ${k.y})`);
+    } finally {
+      await engine.close();
     }
+  });
+
+  it("does not use the classical fallback engine (LK instead)", async () => {
+    const classical = new ClassicalMaskEngine();
+    const t = gt.objects[0].track;
+    const r = await propagatePoint({ video, from: { frame: 2, x: t[2].x, y: t[2].y }, direction: "forward", limits: { forward: 4 }, maskEngine: classical });
+    assert.equal(r.engine, "lk");
+    assert.match(classical.engine, /^classical/);
   });
 
   it("maskCentroid scales from mask to native pixels", () => {
