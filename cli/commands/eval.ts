@@ -1,7 +1,6 @@
 // `groundtrack eval <mot|davis|tracks> ...`: scoring against references. `mot` is TrackEval's MOTChallenge 2D-box
 // evaluation (HOTA, CLEAR, Identity, Count); `davis` and `tracks` live in their own modules, loaded lazily.
 import { writeFileSync } from "node:fs";
-import { z } from "zod";
 import { MotInputError } from "../../lib/metrics/mot/errors";
 import { resolveMotLayout } from "../../lib/metrics/mot/dataset";
 import { evaluateMot, metricsToJson } from "../../lib/metrics/mot/evaluate";
@@ -16,22 +15,56 @@ const USAGE = `usage: groundtrack eval mot --gt-folder G --trackers-folder T --b
        groundtrack eval davis ...
        groundtrack eval tracks ...`;
 
-const motOptionsSchema = z.object({
-  "gt-folder": z.string({ error: "--gt-folder is required" }).min(1, "--gt-folder is required"),
-  "trackers-folder": z.string({ error: "--trackers-folder is required" }).min(1, "--trackers-folder is required"),
-  benchmark: z.string({ error: "--benchmark is required (e.g. MOT17)" }).regex(/^[A-Za-z0-9_.-]+$/, "--benchmark must be a plain name like MOT17"),
-  split: z.string({ error: "--split is required (e.g. train)" }).regex(/^[A-Za-z0-9_.-]+$/, "--split must be a plain name like train"),
-  trackers: z
-    .string()
-    .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""))
-    .pipe(z.array(z.string()).min(1, "--trackers lists no tracker"))
-    .optional(),
-  out: z.string({ error: "--out is required" }).min(1, "--out is required"),
-  "seqmap-file": z.string().optional(),
-  "skip-split-folder": z.boolean().optional(),
-  "no-preproc": z.boolean().optional(),
-  quiet: z.boolean().optional(),
-});
+interface MotOptions {
+  gtFolder: string;
+  trackersFolder: string;
+  benchmark: string;
+  split: string;
+  trackers?: string[];
+  out: string;
+  seqmapFile?: string;
+  skipSplitFolder: boolean;
+  noPreproc: boolean;
+  quiet: boolean;
+}
+
+/**
+ * Checks `eval mot`'s options (already typed by parseArgs). Plain checks rather than zod: this command is timed
+ * against TrackEval end to end and loading zod alone costs a noticeable share of its start-up.
+ */
+function motOptions(values: Record<string, string | boolean | undefined>): MotOptions {
+  const problems: string[] = [];
+  const str = (name: string, missing: string): string => {
+    const v = values[name];
+    if (typeof v !== "string" || v === "") {
+      problems.push(missing);
+      return "";
+    }
+    return v;
+  };
+  const plainName = (name: string, missing: string, example: string): string => {
+    const v = str(name, missing);
+    if (v !== "" && !/^[A-Za-z0-9_.-]+$/.test(v)) problems.push(`--${name} must be a plain name like ${example}`);
+    return v;
+  };
+  const o: MotOptions = {
+    gtFolder: str("gt-folder", "--gt-folder is required"),
+    trackersFolder: str("trackers-folder", "--trackers-folder is required"),
+    benchmark: plainName("benchmark", "--benchmark is required (e.g. MOT17)", "MOT17"),
+    split: plainName("split", "--split is required (e.g. train)", "train"),
+    out: str("out", "--out is required"),
+    seqmapFile: typeof values["seqmap-file"] === "string" ? values["seqmap-file"] : undefined,
+    skipSplitFolder: values["skip-split-folder"] === true,
+    noPreproc: values["no-preproc"] === true,
+    quiet: values.quiet === true,
+  };
+  if (typeof values.trackers === "string") {
+    o.trackers = values.trackers.split(",").map((x) => x.trim()).filter((x) => x !== "");
+    if (o.trackers.length === 0) problems.push("--trackers lists no tracker");
+  }
+  if (problems.length > 0) throw new UserError(`${problems.join("; ")}\n${USAGE}`);
+  return o;
+}
 
 export async function runMot(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
@@ -46,23 +79,21 @@ export async function runMot(argv: string[]): Promise<number> {
     "no-preproc": { type: "boolean" },
     quiet: { type: "boolean" },
   });
-  const parsed = motOptionsSchema.safeParse(values);
-  if (!parsed.success) throw new UserError(`${parsed.error.issues.map((i) => i.message).join("; ")}\n${USAGE}`);
-  const o = parsed.data;
+  const o = motOptions(values);
   try {
     const layout = resolveMotLayout({
-      gtFolder: o["gt-folder"],
-      trackersFolder: o["trackers-folder"],
+      gtFolder: o.gtFolder,
+      trackersFolder: o.trackersFolder,
       benchmark: o.benchmark,
       split: o.split,
       trackers: o.trackers,
-      seqmapFile: o["seqmap-file"],
-      skipSplitFolder: o["skip-split-folder"],
+      seqmapFile: o.seqmapFile,
+      skipSplitFolder: o.skipSplitFolder,
     });
     const bar = progressBar("eval mot", layout.trackers.length * layout.sequences.length);
     let results;
     try {
-      results = evaluateMot(layout, { onSequenceDone: () => bar.tick(), doPreproc: !o["no-preproc"] });
+      results = evaluateMot(layout, { onSequenceDone: () => bar.tick(), doPreproc: !o.noPreproc });
     } finally {
       bar.stop();
     }

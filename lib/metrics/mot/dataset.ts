@@ -6,7 +6,6 @@
 // (`skipSplitFolder` drops the <BENCH>-<split> level on both sides, like SKIP_SPLIT_FOL.)
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { z } from "zod";
 import { MotInputError } from "./errors";
 
 export interface MotLayoutOptions {
@@ -40,13 +39,6 @@ function readText(file: string, what: string): string {
   return readFileSync(file, "utf8");
 }
 
-const seqLengthSchema = z
-  .string()
-  .trim()
-  .regex(/^[+-]?\d+$/, "is not an integer")
-  .transform((s) => Number.parseInt(s, 10))
-  .pipe(z.number().int().min(0, "must be >= 0"));
-
 /** Reads `[Sequence] seqLength` from a seqinfo.ini (configparser semantics: case-insensitive keys, '=' or ':'). */
 export function readSeqLength(iniFile: string): number {
   const text = readText(iniFile, "seqinfo.ini");
@@ -62,9 +54,13 @@ export function readSeqLength(iniFile: string): number {
     }
     const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(line);
     if (section === "Sequence" && kv && kv[1].toLowerCase() === "seqlength") {
-      const r = seqLengthSchema.safeParse(kv[2]);
-      if (!r.success) throw new MotInputError(`${iniFile} line ${i + 1}: field 'seqLength' ${r.error.issues[0].message}: '${kv[2]}'`);
-      return r.data;
+      // Plain check instead of a zod schema: `eval mot` start-up is timed against TrackEval and zod is costly to load.
+      const v = kv[2].trim();
+      if (!/^[+-]?\d+$/.test(v)) throw new MotInputError(`${iniFile} line ${i + 1}: field 'seqLength' is not an integer: '${kv[2]}'`);
+      const n = Number.parseInt(v, 10);
+      if (!Number.isSafeInteger(n)) throw new MotInputError(`${iniFile} line ${i + 1}: field 'seqLength' is not an integer: '${kv[2]}'`);
+      if (n < 0) throw new MotInputError(`${iniFile} line ${i + 1}: field 'seqLength' must be >= 0: '${kv[2]}'`);
+      return n;
     }
   }
   throw new MotInputError(`${iniFile}: field 'seqLength' missing from section [Sequence]`);

@@ -303,3 +303,8 @@ function bucketRows(table: RowTable, displayName: string, numTimesteps: number, 
   }
   return frames;
 }
+
+/** Whether `parseMotBytes` takes its byte fast path on this file (for tests; the result is the same either way). */
+export function motFastPathApplies(bytes: Uint8Array, numTimesteps: number, isGt: boolean): boolean {
+  return scanRowsFast(bytes, numTimesteps, isGt) !== null;
+}
