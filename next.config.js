@@ -10,6 +10,8 @@ const nextConfig = {
     "@prisma/adapter-better-sqlite3",
   ],
   poweredByHeader: false,
+  // The e2e harness builds into its own directory so a concurrent `npm start` build never pulls .next from under it.
+  distDir: process.env.GROUNDTRACK_NEXT_DIST_DIR || ".next",
 };
 
 export default nextConfig;
