@@ -7,12 +7,13 @@ export const summary = "synthetic tracking data: generate videos + TrackAny JSON
 
 const USAGE = `usage:
   groundtrack synth --out DIR --videos N --seed S [--frames F] [--width W] [--height H] [--fps R]
-                    [--sampling-fps R2] [--pan] [--test-videos T] [--val-videos V] [--occluded-below A]
+                    [--sampling-fps R2] [--pan] [--test-videos T] [--val-videos V] [--occluded-below A] [--jobs J]
   groundtrack synth export-molmo2 --in DIR --out DIR2
   --frames 48, --width 320, --height 240, --fps 10, --sampling-fps 2 (must divide --fps) by default
   --pan            the camera pans in every video (background and objects shift)
   --test-videos    videos in the frozen test split = the first T seeds (default 10 % of N once N ≥ 3);
   --val-videos     the next V seeds are val; the rest is train
+  --jobs           videos generated concurrently (default min(4, CPUs)); the output is the same for any value
   --occluded-below a point is occluded when its visible area is below this fraction of its in-frame area (0.25)
 Writes DIR/videos/<name>.mp4 (H.264), DIR/annotations/<name>_q<k>.json (one MolmoPoint-TrackAny example per
 referring query, with per-frame COCO RLE masks) and DIR/manifest.json (splits by seed range, hashes).`;
@@ -29,7 +30,7 @@ async function generate(argv: string[]): Promise<number> {
     out: { type: "string" }, videos: { type: "string" }, seed: { type: "string" }, frames: { type: "string" },
     width: { type: "string" }, height: { type: "string" }, fps: { type: "string" }, "sampling-fps": { type: "string" },
     pan: { type: "boolean" }, "test-videos": { type: "string" }, "val-videos": { type: "string" },
-    "occluded-below": { type: "string" }, help: { type: "boolean", short: "h" },
+    "occluded-below": { type: "string" }, jobs: { type: "string" }, help: { type: "boolean", short: "h" },
   });
   if (values.help) {
     console.log(USAGE);
@@ -60,10 +61,12 @@ async function generate(argv: string[]): Promise<number> {
     const flag = String(i.path[0] ?? "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     throw new UserError(`--${flag}: ${i.message}`);
   }
+  const jobs = intArg("jobs", values.jobs);
+  if (jobs !== undefined && jobs < 1) throw new UserError(`--jobs must be at least 1, got ${jobs}`);
   const total = parsed.data.videos * parsed.data.frames;
   const bar = progressBar("synth", total);
   try {
-    const manifest = await generateDataset(values.out as string, options, { onFrame: () => bar.tick() });
+    const manifest = await generateDataset(values.out as string, options, { onFrame: () => bar.tick(), jobs });
     bar.stop();
     const examples = manifest.videos.reduce((n, v) => n + v.annotations.length, 0);
     const per = Object.entries(manifest.splits).map(([s, r]) => `${s} ${r.videos} (seeds ${r.seeds[0]}–${r.seeds[1] - 1})`).join(", ");

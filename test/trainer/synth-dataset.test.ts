@@ -23,7 +23,7 @@ const dirA = path.join(tmp, "a");
 const dirB = path.join(tmp, "b");
 const ready = (async () => {
   await generateDataset(dirA, OPTS);
-  await generateDataset(dirB, OPTS);
+  await generateDataset(dirB, OPTS, { jobs: 1 }); // sequential vs the default concurrency: same bytes
 })();
 
 function decodeFrames(file: string): Buffer {
@@ -111,16 +111,24 @@ test("splits: frozen test = first seeds, then val, then train; recorded in the m
   assert.throws(() => splitRanges({ videos: 3, seed: 0, testVideos: 2, valVideos: 2 }), /exceed/);
   const m = await readManifest(dirA);
   assert.deepEqual(m.videos.map((v) => [v.seed, v.split]), [[7, "test"], [8, "val"], [9, "train"]]);
-  assert.deepEqual(m.splits.test, { seeds: [7, 8], videos: 1 });
+  assert.deepEqual({ ...m.splits.test, contentHash: "" }, { seeds: [7, 8], videos: 1, contentHash: "" });
+  // The frozen test split keeps its hash when the dataset grows or shrinks around it.
+  const small = await generateDataset(path.join(tmp, "small"), { ...OPTS, videos: 2, testVideos: 1, valVideos: 0 });
+  assert.equal(small.splits.test.contentHash, m.splits.test.contentHash);
+  assert.notEqual(small.splits.train.contentHash, m.splits.train.contentHash);
+  assert.notEqual(small.contentHash, m.contentHash);
 });
 
 test("manifest: content hash is checked; bad input names the file; an existing dataset is never overwritten", async () => {
   await ready;
   const file = path.join(dirB, "manifest.json");
   const m = JSON.parse(readFileSync(file, "utf8"));
+  const good = JSON.stringify(m);
   m.videos[0].annotations[0].sha256 = "0".repeat(64);
   writeFileSync(file, JSON.stringify(m));
-  await assert.rejects(readManifest(dirB), /manifest\.json: contentHash .* does not match/);
+  await assert.rejects(readManifest(dirB), /manifest\.json: splits\.test\.contentHash .* does not match the test videos/);
+  writeFileSync(file, good.replace(/"contentHash":"[0-9a-f]{64}"}$/, `"contentHash":"${"1".repeat(64)}"}`));
+  await assert.rejects(readManifest(dirB), /manifest\.json: contentHash 1{64} does not match/);
   writeFileSync(file, JSON.stringify({ ...m, format: "other" }));
   await assert.rejects(readManifest(dirB), /manifest\.json: format/);
   await assert.rejects(generateDataset(dirA, OPTS), /already exists/);

@@ -199,7 +199,11 @@ synthetic-only run needs a mixture naming just \`molmo_point_track_syn\` added t
 native checkpoints (Pretrain/SFT tarballs) are listed in MOLMO_POINT_README.md; note that the public \`sft.py\`
 rebuilds a Molmo2Config from the checkpoint, which may need adapting for MolmoPoint checkpoints.
 
-What was verified: the reference loader's parsing (\`TrackingDataset.load\` filters, \`_create_message_list\`,
-\`get\`, \`get_candidate_sampling_fps\`) was run on exported rows; the \`datasets\` cache step and training were not run.
+What was verified (in groundtrack's test suite, on a small export made with the same code): allenai/molmo2's
+own \`MolmoPointTrackSyn(split="train", task="track")\` parsing — \`TrackingDataset.load\` filters,
+\`_create_message_list\`, \`get\`, \`get_candidate_sampling_fps\` — was run on the exported rows, with only the
+Hugging Face loading stubbed; it accepted every row, asked for the cache directory this layout uses, and resolved
+every video to an existing file. Not run here: \`build_hf_cache.py\` (needs the \`datasets\` package), the
+model-side formatting/preprocessing, and training.
 `;
 }

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { probeVideo } from "../../lib/video/probe";
@@ -47,7 +48,9 @@ export const ManifestSchema = z.object({
     videos: z.number().int(), seed: z.number().int(), frames: z.number().int(), width: z.number().int(), height: z.number().int(),
     fps: z.number().int(), samplingFps: z.number().int(), pan: z.boolean(), occludedBelow: z.number(),
   }),
-  splits: z.record(z.enum(SPLITS), z.object({ seeds: z.tuple([z.number().int(), z.number().int()]), videos: z.number().int() })),
+  /** Per split: seed range [from, to), video count, and a content hash of just that split (independent of the
+   * total video count, so a frozen test split can be checked to be unchanged when N grows). */
+  splits: z.record(z.enum(SPLITS), z.object({ seeds: z.tuple([z.number().int(), z.number().int()]), videos: z.number().int(), contentHash: z.string().regex(/^[0-9a-f]{64}$/) })),
   videos: z.array(VideoEntry),
   /** sha256 over the options, splits, every annotation file's hash and every video's rendered-frame hash. */
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),
@@ -69,12 +72,22 @@ export function splitRanges(o: Pick<Options, "videos" | "seed" | "testVideos" | 
   };
 }
 
+function videoDigest(v: Manifest["videos"][number]): string {
+  return [v.name, v.split, v.framesSha256, ...v.annotations.map((a) => `${a.file}:${a.sha256}`)].join("\n");
+}
+
+/** Hash of one split: the options that shape each video (not the video count) and that split's videos. */
+export function splitHash(options: Manifest["options"], videos: Manifest["videos"], split: Split): string {
+  const { videos: _n, seed: _s, ...shape } = options;
+  return sha256([JSON.stringify(shape), ...videos.filter((v) => v.split === split).map(videoDigest)].join("\n\n"));
+}
+
 /** The content hash of a manifest (its `contentHash` field excluded); video file bytes are not part of it. */
 export function contentHash(m: Omit<Manifest, "contentHash">): string {
   const parts = [
     JSON.stringify(m.options),
     JSON.stringify(m.splits),
-    ...m.videos.map((v) => [v.name, v.split, v.framesSha256, ...v.annotations.map((a) => `${a.file}:${a.sha256}`)].join("\n")),
+    ...m.videos.map(videoDigest),
   ];
   return sha256(parts.join("\n\n"));
 }
@@ -82,6 +95,8 @@ export function contentHash(m: Omit<Manifest, "contentHash">): string {
 export interface GenerateHooks {
   /** Called after each rendered frame (progress). */
   onFrame?: () => void;
+  /** Videos generated concurrently (default min(4, CPUs)); never changes the output. */
+  jobs?: number;
   signal?: AbortSignal;
 }
 
@@ -101,42 +116,59 @@ export async function generateDataset(outDir: string, input: SynthOptions, hooks
   if (existsSync(path.join(outDir, "manifest.json"))) throw new RangeError(`${path.join(outDir, "manifest.json")} already exists; choose an empty --out directory`);
   await mkdir(path.join(outDir, "videos"), { recursive: true });
   await mkdir(path.join(outDir, "annotations"), { recursive: true });
-  const videos: Manifest["videos"] = [];
-  for (let i = 0; i < o.videos; i++) {
+  const one = async (i: number): Promise<Manifest["videos"][number]> => {
     const seed = o.seed + i;
     const split = SPLITS.find((s) => seed >= ranges[s][0] && seed < ranges[s][1]) as Split;
     const name = `synth-${seed}`;
     const scene = sampleScene(seed, { width: o.width, height: o.height, frames: o.frames, fps: o.fps, pan: o.pan });
     const mp4Rel = `videos/${name}.mp4`;
     const tmp = path.join(outDir, "videos", `.${name}.partial.mp4`);
-    const video = await renderVideo(scene, { mp4: tmp, occludedBelow: o.occludedBelow, onFrame: hooks.onFrame, signal: hooks.signal });
     try {
+      const video = await renderVideo(scene, { mp4: tmp, occludedBelow: o.occludedBelow, onFrame: hooks.onFrame, signal: hooks.signal });
       const meta = await probeVideo(tmp, { displayName: `${name}.mp4` });
       if (meta.frameCount !== o.frames) throw new Error(`${mp4Rel} decodes to ${meta.frameCount} frames, expected ${o.frames}`);
       await rename(tmp, path.join(outDir, mp4Rel));
+      const annotations: Manifest["videos"][number]["annotations"] = [];
+      for (const ex of trackAnyExamples(video, name, o.samplingFps)) {
+        const file = `annotations/${ex.id}.json`;
+        await writeFile(path.join(outDir, file), ex.json);
+        annotations.push({ file, sha256: sha256(ex.json), id: ex.id, expression: ex.query.expression, objectIds: ex.query.objectIds });
+      }
+      return {
+        name, seed, split,
+        video: { file: mp4Rel, sha256: sha256(await readFile(path.join(outDir, mp4Rel))) },
+        framesSha256: video.framesSha256,
+        frameCount: o.frames,
+        objects: scene.objects.map((ob) => ({ id: ob.id, category: ob.category, colour: ob.colour, sizeClass: ob.sizeClass })),
+        annotations,
+      };
     } finally {
       await rm(tmp, { force: true });
     }
-    const annotations: Manifest["videos"][number]["annotations"] = [];
-    for (const ex of trackAnyExamples(video, name, o.samplingFps)) {
-      const file = `annotations/${ex.id}.json`;
-      await writeFile(path.join(outDir, file), ex.json);
-      annotations.push({ file, sha256: sha256(ex.json), id: ex.id, expression: ex.query.expression, objectIds: ex.query.objectIds });
+  };
+  // Several videos in flight: ffmpeg encodes and probes in its own processes while the next frames render.
+  // Each video depends only on its seed, so the output does not depend on the interleaving.
+  const videos: Manifest["videos"] = new Array(o.videos);
+  let nextIndex = 0;
+  let failed = false;
+  const worker = async () => {
+    while (nextIndex < o.videos && !failed) {
+      const i = nextIndex++;
+      try {
+        videos[i] = await one(i);
+      } catch (e) {
+        failed = true; // the others finish their current video and stop
+        throw e;
+      }
     }
-    videos.push({
-      name, seed, split,
-      video: { file: mp4Rel, sha256: sha256(await readFile(path.join(outDir, mp4Rel))) },
-      framesSha256: video.framesSha256,
-      frameCount: o.frames,
-      objects: scene.objects.map((ob) => ({ id: ob.id, category: ob.category, colour: ob.colour, sizeClass: ob.sizeClass })),
-      annotations,
-    });
-  }
+  };
+  const jobs = Math.max(1, Math.min(hooks.jobs ?? Math.min(4, availableParallelism()), o.videos));
+  await Promise.all(Array.from({ length: jobs }, worker));
   const { testVideos: _t, valVideos: _v, ...rest } = o;
   const body: Omit<Manifest, "contentHash"> = {
     format: "groundtrack-synth/1",
     options: rest,
-    splits: Object.fromEntries(SPLITS.map((s) => [s, { seeds: ranges[s], videos: ranges[s][1] - ranges[s][0] }])) as Manifest["splits"],
+    splits: Object.fromEntries(SPLITS.map((s) => [s, { seeds: ranges[s], videos: ranges[s][1] - ranges[s][0], contentHash: splitHash(rest, videos, s) }])) as Manifest["splits"],
     videos,
   };
   const manifest: Manifest = { ...body, contentHash: contentHash(body) };
@@ -165,6 +197,10 @@ export async function readManifest(dir: string): Promise<Manifest> {
     throw new RangeError(`${file}: ${i.path.join(".") || "(root)"}: ${i.message}`);
   }
   const { contentHash: stated, ...body } = r.data;
+  for (const s of SPLITS) {
+    const h = splitHash(body.options, body.videos, s);
+    if (h !== body.splits[s].contentHash) throw new RangeError(`${file}: splits.${s}.contentHash ${body.splits[s].contentHash} does not match the ${s} videos (${h})`);
+  }
   const actual = contentHash(body);
   if (actual !== stated) throw new RangeError(`${file}: contentHash ${stated} does not match the manifest's content (${actual})`);
   return r.data;
