@@ -4,7 +4,8 @@
 // missing; default cup.mp4) is scaled to 1920×1080 with ffmpeg. Reported, each as fps and as the real-time
 // factor (fps ÷ the video's own fps, measured from the same file in the same run):
 //   decode      ffmpeg decoding the 1080p file to 8-bit gray (the I/O every tracker pays)
-//   lk@1080p    pyramid (4 levels) + forward–backward LK for K points on full-resolution frames (K = 1, 16, 64)
+//   lk@1080p    pyramid (4 levels) + forward–backward LK for K points on full-resolution frames (K = 1, 16, 64;
+//               default adaptive window; a point the checks drop is re-seeded where it was, keeping the load)
 //   propagate   lib/tracking propagatePoint end to end (frame-exact decode through lib/video, 640-px working width)
 // Wall-clock fps depends on machine load; the "cpu fps" column divides by this process's CPU time instead
 // (for decode and propagate it excludes the ffmpeg child processes, so there only wall time is comparable).
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     const first = grayFromBytes(W, H, frames[0]);
     for (const K of [1, 16, 64]) {
       const pts = goodPoints(first, K);
-      const trackers = pts.map(() => new PointTracker({ windows: [21] }));
+      const trackers = pts.map(() => new PointTracker());
       const buf = [new Float32Array(W * H), new Float32Array(W * H)];
       let pyr = buildPyramid(grayFromBytes(W, H, frames[0], buf[0]), 4);
       trackers.forEach((t, i) => t.start(pyr, pts[i][0], pts[i][1]));
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
     const pts = goodPoints(first, 1);
     for (const workWidth of [640, 1920]) {
       const t0 = performance.now();
-      const r = await propagatePoint({ video: { id: "bench", path: file, meta }, from: { frame: 0, x: pts[0][0] + 0.5, y: pts[0][1] + 0.5 }, direction: "forward", workWidth, tracker: { windows: [21] } });
+      const r = await propagatePoint({ video: { id: "bench", path: file, meta }, from: { frame: 0, x: pts[0][0] + 0.5, y: pts[0][1] + 0.5 }, direction: "forward", workWidth });
       const sec = (performance.now() - t0) / 1000;
       const done = r.stops.forward?.lastFrame ?? 0;
       rows.push([`propagate end-to-end @${workWidth}px (${done} frames, stop: ${r.stops.forward?.reason})`, done / sec, null]);

@@ -12,6 +12,8 @@ import { generateSyntheticVideo, type SyntheticGroundTruth } from "../../lib/vid
 import { createTask, startTask } from "../../lib/services/tasks";
 import { putObservations, trackState } from "../../lib/services/observations";
 import { propagateTask } from "../../lib/services/propagation";
+import { setLivePublisher, type TrackUpdate } from "../../app/_server/live-hub";
+import type { PropagateProgressEvent } from "../../app/_shared/live-protocol";
 
 let t: TestDb;
 let w: World;
@@ -112,8 +114,22 @@ describe("POST /api/tasks/:id/propagate", () => {
 
   it("a reviewer may propagate backward; re-propagation replaces earlier propagated keyframes only", async () => {
     const before = await trackState(t.db, taskId);
-    const r = await call(propagate.POST, { params: id(), cookie: cookies.rev, body: { fromFrame: 24, direction: "backward", toFrame: 15 } });
+    const progress: PropagateProgressEvent[] = [];
+    const updates: TrackUpdate[] = [];
+    setLivePublisher({ trackUpdated: (u) => updates.push(u), sessionEnded: () => {}, propagateProgress: (e) => progress.push(e) });
+    let r;
+    try {
+      r = await call(propagate.POST, { params: id(), cookie: cookies.rev, body: { fromFrame: 24, direction: "backward", toFrame: 15 } });
+    } finally {
+      setLivePublisher(undefined);
+    }
     assert.equal(r.status, 200, JSON.stringify(r.body));
+    // Progress went to the task's video room (throttled, the last one always sent); the result was broadcast.
+    assert.ok(progress.length >= 1);
+    assert.deepEqual(progress[progress.length - 1], { taskId, videoId: before.videoId, direction: "backward", frame: 15, done: 9, total: 9 });
+    assert.equal(updates.length, 1);
+    assert.equal(updates[0].version, before.version + 1);
+    assert.equal(updates[0].by.username, "rev");
     assert.deepEqual(r.body.frames, [15, 16, 17, 18, 19, 20, 21, 22, 23]);
     const after = await trackState(t.db, taskId);
     const rewritten = after.keyframes.filter((k) => k.frame >= 15 && k.frame <= 23);
