@@ -1,6 +1,8 @@
 // Shared e2e harness: one production `next build` reused across e2e files and runs (rebuilt only when the
-// sources changed, with the same source stamp scripts/start.mjs writes), and a real server (server.ts: Next +
-// socket.io) on a free 127.0.0.1 port with a temp data dir, a fresh SQLite DB and the demo seed.
+// sources changed, with the same kind of source stamp scripts/start.mjs writes), and a real server (server.ts:
+// Next + socket.io) on a free 127.0.0.1 port with a temp data dir, a fresh SQLite DB and the demo seed.
+// The build goes to its own directory (.next-e2e, via next.config.js distDir) so an `npm start` build running in
+// the same tree never replaces it under a running test.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -10,6 +12,8 @@ import path from "node:path";
 import { applyMigrations } from "../helpers/db";
 
 export const root = path.resolve(import.meta.dirname, "..", "..");
+export const DIST_DIR = ".next-e2e";
+const buildEnv = { GROUNDTRACK_NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: "1" };
 
 /** Same stamp as scripts/start.mjs: paths, sizes and mtimes of everything the build reads. */
 function sourceStamp(): string {
@@ -55,14 +59,14 @@ async function withLock<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
 /** Builds Next unless .next was built from exactly the current sources. */
 export async function ensureBuild(): Promise<void> {
   await withLock("groundtrack-next-build", () => {
-    const stampFile = path.join(root, ".next", "groundtrack-source-stamp");
+    const stampFile = path.join(root, DIST_DIR, "groundtrack-source-stamp");
     const stamp = sourceStamp();
-    if (existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return;
+    if (existsSync(path.join(root, DIST_DIR, "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return;
     const t0 = Date.now();
     const b = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], {
       cwd: root,
       encoding: "utf8",
-      env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+      env: { ...process.env, ...buildEnv, NODE_ENV: "production" },
     });
     if (b.status !== 0) throw new Error(`next build failed:\n${b.stdout}\n${b.stderr}`);
     writeFileSync(stampFile, stamp);
@@ -126,8 +130,8 @@ async function startServerOnce(opts: ServerOptions): Promise<RunningServer> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...buildEnv,
     NODE_ENV: "production",
-    NEXT_TELEMETRY_DISABLED: "1",
     PORT: String(port),
     GROUNDTRACK_DATA_DIR: dataDir,
     DATABASE_URL: dbUrl,
