@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { run } from "../../cli/commands/synth";
 import { exportForMolmo2, MOLMO2_LAYOUT } from "../../trainer/export/molmo2";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,22 +31,28 @@ interface LoaderExample {
   metadata: { example_id: string; video: string; video_fps: number; sampler_overrides: { frame_sample_mode: string; candidate_sampling_fps: number[]; min_fps: number } };
 }
 
-test("synth CLI writes videos, annotations and a manifest; bad options are named", () => {
+test("synth CLI writes videos, annotations and a manifest", () => {
   assert.equal(generated.status, 0, generated.stderr);
   assert.match(generated.stdout, /wrote 4 videos and \d+ TrackAny examples .*train 2 \(seeds 44–45\), val 1 \(seeds 43–43\), test 1 \(seeds 42–42\)/);
   for (const f of ["manifest.json", "videos/synth-42.mp4", "annotations/synth-45_q0.json"]) assert.ok(existsSync(path.join(src, f)), f);
-  const bad = cli("--out", path.join(tmp, "x"), "--videos", "2");
-  assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /--seed is required/);
-  const bad2 = cli("--out", path.join(tmp, "x"), "--videos", "2", "--seed", "1", "--fps", "ten");
-  assert.match(bad2.stderr, /--fps must be an integer, got 'ten'/);
 });
 
-test("export-molmo2: rows equal the fixture the reference loader parsed; videos where the loader looks", () => {
+test("synth CLI: bad options are user errors naming the option", async () => {
+  const x = path.join(tmp, "x");
+  await assert.rejects(run(["--out", x, "--videos", "2"]), { name: "UserError", message: /--seed is required/ });
+  await assert.rejects(run(["--out", x, "--videos", "2", "--seed", "1", "--fps", "ten"]), { name: "UserError", message: /--fps must be an integer, got 'ten'/ });
+  await assert.rejects(run(["--out", x, "--videos", "0", "--seed", "1"]), { name: "UserError", message: /^--videos: / });
+  await assert.rejects(run(["--out", x, "--videos", "2", "--seed", "1", "--sampling-fps", "3"]), { name: "UserError", message: /sampling fps 3 must divide fps 10/ });
+  await assert.rejects(run(["--out", x, "--videos", "2", "--seed", "1", "--jobs", "0"]), { name: "UserError", message: /--jobs must be at least 1/ });
+  await assert.rejects(run(["export-molmo2", "--in", x]), { name: "UserError", message: /--out is required/ });
+  assert.equal(existsSync(x), false, "nothing written for bad options");
+});
+
+test("export-molmo2: rows equal the fixture the reference loader parsed; videos where the loader looks", async () => {
   assert.equal(generated.status, 0, generated.stderr);
-  const r = cli("export-molmo2", "--in", src, "--out", out);
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /wrote 4 videos and 16 train \/ 3 val \/ 6 test examples/);
+  const r = await exportForMolmo2(src, out);
+  assert.deepEqual(r.rows, { train: 16, val: 3, test: 6 });
+  assert.equal(r.videos, 4);
   const rows = readFileSync(path.join(out, MOLMO2_LAYOUT.rows("train")), "utf8");
   assert.equal(rows, readFileSync(path.join(fixtures, "train.jsonl"), "utf8"));
   const expected = JSON.parse(readFileSync(path.join(fixtures, "expected.json"), "utf8")) as { requested_cache_dir: string; examples: LoaderExample[] };
@@ -86,7 +93,5 @@ test("export-molmo2 refuses tampered input and an existing export, naming the fi
   writeFileSync(path.join(copy, "videos", "synth-43.mp4"), "not a video");
   await assert.rejects(exportForMolmo2(copy, path.join(tmp, "o2")), /synth-43\.mp4: sha256 differs/);
   await assert.rejects(exportForMolmo2(path.join(tmp, "nope"), path.join(tmp, "o3")), /manifest\.json: cannot read/);
-  const r = cli("export-molmo2", "--in", path.join(tmp, "nope"), "--out", path.join(tmp, "o4"));
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /groundtrack synth: .*manifest\.json: cannot read/);
+  await assert.rejects(run(["export-molmo2", "--in", path.join(tmp, "nope"), "--out", path.join(tmp, "o4")]), { name: "UserError", message: /manifest\.json: cannot read/ });
 });
