@@ -204,17 +204,16 @@ export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number,
 export function fillHoles(logits: Float32Array, h: number, w: number, maxArea = 8, offset = 0): Float32Array {
   const n = h * w;
   const seen = new Uint8Array(n);
-  const stack = new Int32Array(n);
-  const comp: number[] = [];
+  // BFS queue: a component's pixels are queue[0 .. tail) once it is exhausted.
+  const queue = new Int32Array(n);
   for (let start = 0; start < n; start++) {
     if (seen[start] || !(logits[offset + start] <= 0)) continue;
-    let top = 0;
-    stack[top++] = start;
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = start;
     seen[start] = 1;
-    comp.length = 0;
-    while (top > 0) {
-      const p = stack[--top];
-      comp.push(p);
+    while (head < tail) {
+      const p = queue[head++];
       const x = p % w;
       const y = (p - x) / w;
       for (let dy = -1; dy <= 1; dy++) {
@@ -226,12 +225,12 @@ export function fillHoles(logits: Float32Array, h: number, w: number, maxArea = 
           const q = yy * w + xx;
           if (!seen[q] && logits[offset + q] <= 0) {
             seen[q] = 1;
-            stack[top++] = q;
+            queue[tail++] = q;
           }
         }
       }
     }
-    if (comp.length <= maxArea) for (const p of comp) logits[offset + p] = 0.1;
+    if (tail <= maxArea) for (let i = 0; i < tail; i++) logits[offset + queue[i]] = 0.1;
   }
   return logits;
 }
