@@ -170,7 +170,12 @@ export default function QueryApp({ projects, videos, canAccept }: QueryAppProps)
   const tracks: TrackSet | undefined = current && current.status === "done" ? current.tracks : liveCur?.tracks ?? current?.tracks;
   const masks: MaskMap = current && current.status === "done" && Object.keys(current.masks).length ? current.masks : liveCur?.masks ?? {};
   const playerVideo = videos.find((v) => v.id === selected);
-  const statusOf = (videoId: number) => results.find((r) => r.videoId === videoId)?.status ?? live[videoId]?.status ?? "pending";
+  const finished = job !== null && !running;
+  const statusOf = (videoId: number) => {
+    const s = results.find((r) => r.videoId === videoId)?.status ?? live[videoId]?.status ?? "pending";
+    // A job that stopped (failed / cancelled) before reaching a video never ran it.
+    return s === "pending" && finished ? `not run (job ${job.status})` : s;
+  };
   const rows = results.length ? results : (job?.videos ?? []).map((v) => ({ videoId: v.videoId, name: v.name, status: v.status, error: v.error, tracks: live[v.videoId]?.tracks }));
 
   return (
