@@ -10,7 +10,14 @@ export function progressBar(label: string, total: number, opts: { force?: boolea
   const show = opts.force || process.stderr.isTTY || process.env.GROUNDTRACK_PROGRESS === "1";
   if (!show || total <= 0) return { tick() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% {value}/{total} eta {eta_formatted}`, stream: process.stderr, hideCursor: true },
+    {
+      format: `${label} [{bar}] {percentage}% {value}/{total} eta {eta_formatted}`,
+      stream: process.stderr,
+      hideCursor: true,
+      // Forced bars (GROUNDTRACK_PROGRESS=1, or a command's own choice) also draw into pipes and log files.
+      noTTYOutput: !process.stderr.isTTY,
+      notTTYSchedule: 1000,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0);
