@@ -152,3 +152,32 @@ test("exit and re-entry: absent exactly while no pixel is in frame; sampled scen
     assert.ok(firstOut > 0 && st.slice(firstOut).includes("visible"), `seed ${seed}: ${st.join(",")}`);
   }
 });
+
+test("camera pan shifts background and objects together", async () => {
+  const bg = { kind: "noise" as const, colours: [[20, 40, 60], [120, 100, 80]] as [[number, number, number], [number, number, number]], scale: 5, angle: 0, seed: 9, jitter: 6 };
+  const scene: Scene = {
+    width: 64, height: 32, frames: 11, fps: 10, background: bg, pan: { dx: 20, dy: -4 },
+    objects: [obj({ id: 1, category: "diamond", size: 5, waypoints: [{ frame: 0, x: 40, y: 16 }] })],
+  };
+  const v = await renderVideo(scene);
+  const o = v.observations[0];
+  assert.deepEqual([o[0].x, o[0].y, o[10].x, o[10].y], [40, 16, 20, 20], "a still object moves against the camera");
+  const r = new FrameRenderer(scene);
+  r.render(0);
+  const first = r.rgb.slice();
+  r.render(10);
+  // Background pixel (x, y) at the last frame shows what (x + 20, y - 4) showed at frame 0.
+  let same = 0;
+  let total = 0;
+  for (let y = 4; y < 32; y++) {
+    for (let x = 0; x < 44; x++) {
+      if (r.owner[y * 64 + x] !== -1) continue;
+      total++;
+      const a = ((y - 4) * 64 + x + 20) * 3;
+      const b = (y * 64 + x) * 3;
+      if (first[a] === r.rgb[b] && first[a + 1] === r.rgb[b + 1] && first[a + 2] === r.rgb[b + 2]) same++;
+    }
+  }
+  assert.ok(total > 500);
+  assert.ok(same / total > 0.95, `${same}/${total} background pixels moved with the camera`);
+});
