@@ -90,7 +90,6 @@ test("streamed answer: tracks near ground truth, frames sent as JPEG video data 
   // Keyframes on the 2 fps answer grid; the model saw the denser tracking sample.
   for (const o of r.tracks.objects) assert.deepEqual(o.keyframes.map((k) => k.frame), answerGrid(video.meta, 2).frames);
   assert.deepEqual(r.sampledFrames, sampleTrackingFrames(video.meta, 2, 8).frames);
-  assert.ok(r.sampledFrames.length > answerGrid(video.meta, 2).frames.length);
   assert.ok(partials.length >= 2, `partials: ${partials.length}`);
   const kfCount = (t: TrackSet) => t.objects.reduce((n, o) => n + o.keyframes.length, 0);
   assert.ok(kfCount(partials[0]!) < kfCount(r.tracks));
