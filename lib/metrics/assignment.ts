@@ -212,7 +212,8 @@ export function uniquePositiveMatching(score: Float64Array, nRows: number, nCols
   for (let i = 0; i < nRows; i++) {
     for (let j = 0; j < nCols; j++) if (score[i * nCols + j] > 0) entries.push(i, j, score[i * nCols + j]);
   }
-  return uniquePositiveMatchingSparse(entries, nRows, nCols);
+  const r = uniquePositiveMatchingSparse(entries, nRows, nCols);
+  return r && { rows: r.rows.slice(), cols: r.cols.slice() };
 }
 
 /** Positive entries of a score matrix in row-major order (reusable buffer). */
@@ -258,6 +259,8 @@ const up = {
   compRowStart: new Int32Array(8),
   chosen: new Int32Array(8),
   bestChosen: new Int32Array(8),
+  rowsOut: new Int32Array(64),
+  colsOut: new Int32Array(64),
 };
 
 function sizeScratch(nRows: number, nCols: number, n: number): void {
@@ -280,7 +283,10 @@ function sizeScratch(nRows: number, nCols: number, n: number): void {
   }
 }
 
-/** `uniquePositiveMatching` on the list of positive entries (row-major order), without touching the zeros. */
+/**
+ * `uniquePositiveMatching` on the list of positive entries (row-major order), without touching the zeros.
+ * The returned arrays are views of `e` or of scratch space: valid until `e` changes or the next call.
+ */
 export function uniquePositiveMatchingSparse(e: PositiveEntries, nRows: number, nCols: number): Assignment | null {
   const n = e.length;
   sizeScratch(nRows, nCols, n);
@@ -292,7 +298,7 @@ export function uniquePositiveMatchingSparse(e: PositiveEntries, nRows: number, 
     if (++rowCount[e.rows[k]] > 1) isolated = false;
     if (++colCount[e.cols[k]] > 1) isolated = false;
   }
-  if (isolated) return { rows: e.rows.slice(0, n), cols: e.cols.slice(0, n) };
+  if (isolated) return { rows: e.rows.subarray(0, n), cols: e.cols.subarray(0, n) };
 
   const { parent, head, tail, next, chosenCol, used } = up;
   const nodes = nRows + nCols;
@@ -340,18 +346,18 @@ export function uniquePositiveMatchingSparse(e: PositiveEntries, nRows: number, 
       if (k >= 0) chosenCol[e.rows[k]] = e.cols[k];
     }
   }
+  if (up.rowsOut.length < nRows) {
+    up.rowsOut = new Int32Array(2 * nRows);
+    up.colsOut = new Int32Array(2 * nRows);
+  }
   let m = 0;
-  for (let i = 0; i < nRows; i++) if (chosenCol[i] >= 0) m++;
-  const rowsOut = new Int32Array(m);
-  const colsOut = new Int32Array(m);
-  m = 0;
   for (let i = 0; i < nRows; i++) {
     if (chosenCol[i] >= 0) {
-      rowsOut[m] = i;
-      colsOut[m++] = chosenCol[i];
+      up.rowsOut[m] = i;
+      up.colsOut[m++] = chosenCol[i];
     }
   }
-  return { rows: rowsOut, cols: colsOut };
+  return { rows: up.rowsOut.subarray(0, m), cols: up.colsOut.subarray(0, m) };
 }
 
 /** Union-find root with path halving. */

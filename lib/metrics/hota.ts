@@ -54,7 +54,7 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
     res.HOTA_FN[a] = acc.fn[a];
     res.HOTA_FP[a] = acc.fp[a];
   }
-  associationScores(res, acc.matchCounts, data.numTrackerIds, gtIdCount, trackerIdCount);
+  associationScores(res, acc.matchSlots, acc.counts, data.numTrackerIds, gtIdCount, trackerIdCount);
   for (let a = 0; a < NA; a++) res.LocA[a] = Math.max(1e-10, acc.loc[a]) / Math.max(1e-10, res.HOTA_TP[a]);
   return computeHotaFinalFields(res);
 }
@@ -114,7 +114,9 @@ interface FrameAccumulators {
   /** Sum of matched similarities per alpha (LocA numerator). */
   loc: Float64Array;
   /** Id pair key -> TP count per alpha. */
-  matchCounts: Map<number, Int32Array>;
+  /** Id pair key -> slot; TP count per alpha of slot q at `counts[q * NA + a]`. */
+  matchSlots: Map<number, number>;
+  counts: Int32Array;
 }
 
 /** Pass 2: one matching per frame on A * S, thresholded per alpha (`S >= alpha - eps`). */
@@ -124,7 +126,9 @@ function matchFrames(data: TrackingSequence, sp: SparseSimilarity, alignment: Pa
   const fn = new Float64Array(NA);
   const fp = new Float64Array(NA);
   const loc = new Float64Array(NA);
-  const matchCounts = new Map<number, Int32Array>();
+  const matchSlots = new Map<number, number>();
+  // One flat array for all pairs' counts (a small typed array per pair costs more to allocate and collect).
+  let counts = new Int32Array(NA * 256);
   const thresholds = HOTA_ALPHAS.map((a) => a - EPS);
   const frameLoc = new Float64Array(NA);
   const frameTp = new Int32Array(NA);
@@ -161,15 +165,21 @@ function matchFrames(data: TrackingSequence, sp: SparseSimilarity, alignment: Pa
       while (passed < NA && s >= thresholds[passed]) passed++;
       if (passed === 0) continue;
       const key = gIds[rows[k]] * nT + tIds[cols[k]];
-      let counts = matchCounts.get(key);
-      if (!counts) {
-        counts = new Int32Array(NA);
-        matchCounts.set(key, counts);
+      let slot = matchSlots.get(key);
+      if (slot === undefined) {
+        slot = matchSlots.size;
+        matchSlots.set(key, slot);
+        if (counts.length < (slot + 1) * NA) {
+          const grown = new Int32Array(2 * counts.length);
+          grown.set(counts);
+          counts = grown;
+        }
       }
+      const o = slot * NA;
       for (let a = 0; a < passed; a++) {
         frameTp[a] += 1;
         frameLoc[a] += s;
-        counts[a] += 1;
+        counts[o + a] += 1;
       }
     }
     for (let a = 0; a < NA; a++) {
@@ -180,7 +190,7 @@ function matchFrames(data: TrackingSequence, sp: SparseSimilarity, alignment: Pa
       if (k > 0) loc[a] += frameLoc[a];
     }
   }
-  return { tp, fn, fp, loc, matchCounts };
+  return { tp, fn, fp, loc, matchSlots, counts };
 }
 
 /** Dense row-major -score matrix from its positive entries (zeros elsewhere). */
@@ -193,19 +203,20 @@ function denseNegated(e: PositiveEntries, G: number, H: number): Float64Array {
 /** AssA / AssRe / AssPr per alpha, summed in row-major pair order like numpy's dense sum. */
 function associationScores(
   res: HotaResult,
-  matchCounts: Map<number, Int32Array>,
+  matchSlots: Map<number, number>,
+  slotCounts: Int32Array,
   nT: number,
   gtIdCount: Float64Array,
   trackerIdCount: Float64Array,
 ): void {
-  const keys = Array.from(matchCounts.keys()).sort((x, y) => x - y);
-  const counts = keys.map((k) => matchCounts.get(k)!);
+  const keys = Array.from(matchSlots.keys()).sort((x, y) => x - y);
+  const offsets = keys.map((k) => matchSlots.get(k)! * NA);
   for (let a = 0; a < NA; a++) {
     let assA = 0;
     let assRe = 0;
     let assPr = 0;
     for (let p = 0; p < keys.length; p++) {
-      const m = counts[p][a];
+      const m = slotCounts[offsets[p] + a];
       if (m === 0) continue;
       const g = Math.floor(keys[p] / nT);
       const h = keys[p] - g * nT;

@@ -18,30 +18,96 @@ export interface EntrySink {
 export function boxIouXywhNonZero(a: Float64Array, b: Float64Array, out: EntrySink): void {
   const na = a.length >> 2;
   const nb = b.length >> 2;
-  for (let i = 0; i < na; i++) {
-    const ax0 = a[4 * i];
-    const ay0 = a[4 * i + 1];
-    const ax1 = ax0 + a[4 * i + 2];
-    const ay1 = ay0 + a[4 * i + 3];
-    const areaA = (ax1 - ax0) * (ay1 - ay0);
-    for (let j = 0; j < nb; j++) {
-      const bx0 = b[4 * j];
-      const bx1 = bx0 + b[4 * j + 2];
-      const iw = Math.min(ax1, bx1) - Math.max(ax0, bx0);
-      if (!(iw > 0)) continue;
-      const by0 = b[4 * j + 1];
-      const by1 = by0 + b[4 * j + 3];
-      const ih = Math.min(ay1, by1) - Math.max(ay0, by0);
-      if (!(ih > 0)) continue;
-      const areaB = (bx1 - bx0) * (by1 - by0);
-      let inter = iw * ih;
-      let union = areaA + areaB - inter;
-      if (areaA <= EPS || areaB <= EPS || union <= EPS) inter = 0;
-      if (union <= EPS) union = 1;
-      const v = inter / union;
-      if (v !== 0) out.push(i, j, v);
+  if (na * nb <= 256) {
+    for (let i = 0; i < na; i++) for (let j = 0; j < nb; j++) iouPair(a, i, b, j, out);
+    return;
+  }
+  // Many boxes: only pairs whose x-ranges overlap can have a non-zero IoU. Sort b's boxes of positive width by left
+  // edge; for box i the candidates are those with left edge in (a.x0 - widest b, a.x1). A box of width <= 0 overlaps
+  // nothing (min(x1) - max(x0) <= its own x1 - x0 <= 0). Candidates are visited in ascending j, so the entries come
+  // out in the same row-major order and with the same values as the full double loop.
+  if (sweep.order.length < nb) {
+    sweep.order = new Int32Array(2 * nb);
+    sweep.left = new Float64Array(2 * nb);
+    sweep.cand = new Int32Array(2 * nb);
+  }
+  const { order, left, cand } = sweep;
+  let m = 0;
+  let widest = 0;
+  for (let j = 0; j < nb; j++) {
+    const w = b[4 * j + 2];
+    if (w > 0) {
+      order[m++] = j;
+      if (w > widest) widest = w;
     }
   }
+  // Insertion sort by (left edge, index): frames hold tens of boxes, and it avoids comparator callbacks.
+  const sorted = order;
+  for (let q = 1; q < m; q++) {
+    const j = sorted[q];
+    const x = b[4 * j];
+    let r = q - 1;
+    while (r >= 0 && b[4 * sorted[r]] > x) {
+      sorted[r + 1] = sorted[r];
+      r--;
+    }
+    sorted[r + 1] = j;
+  }
+  for (let q = 0; q < m; q++) left[q] = b[4 * sorted[q]];
+  for (let i = 0; i < na; i++) {
+    const ax0 = a[4 * i];
+    const ax1 = ax0 + a[4 * i + 2];
+    if (!(ax1 > ax0)) continue;
+    // First sorted box whose left edge is > ax0 - widest (binary search; the margin covers rounding of b.x0 + w),
+    // then every one with left edge < ax1 (exact: a.x1 is computed as iouPair computes it).
+    const lo = ax0 - widest - 1e-6 * (1 + Math.abs(ax0) + widest);
+    let l = 0;
+    let h = m;
+    while (l < h) {
+      const mid = (l + h) >> 1;
+      if (left[mid] > lo) h = mid;
+      else l = mid + 1;
+    }
+    let nc = 0;
+    for (let q = l; q < m && left[q] < ax1; q++) cand[nc++] = sorted[q];
+    if (nc === 0) continue;
+    for (let q = 1; q < nc; q++) {
+      const j = cand[q];
+      let r = q - 1;
+      while (r >= 0 && cand[r] > j) {
+        cand[r + 1] = cand[r];
+        r--;
+      }
+      cand[r + 1] = j;
+    }
+    for (let c = 0; c < nc; c++) iouPair(a, i, b, cand[c], out);
+  }
+}
+
+const sweep = { order: new Int32Array(64), left: new Float64Array(64), cand: new Int32Array(64) };
+
+/** IoU of box i of `a` and box j of `b`, appended when non-zero (TrackEval's arithmetic, in its order). */
+function iouPair(a: Float64Array, i: number, b: Float64Array, j: number, out: EntrySink): void {
+  const ax0 = a[4 * i];
+  const ax1 = ax0 + a[4 * i + 2];
+  const bx0 = b[4 * j];
+  const bx1 = bx0 + b[4 * j + 2];
+  const iw = Math.min(ax1, bx1) - Math.max(ax0, bx0);
+  if (!(iw > 0)) return;
+  const ay0 = a[4 * i + 1];
+  const ay1 = ay0 + a[4 * i + 3];
+  const by0 = b[4 * j + 1];
+  const by1 = by0 + b[4 * j + 3];
+  const ih = Math.min(ay1, by1) - Math.max(ay0, by0);
+  if (!(ih > 0)) return;
+  const areaA = (ax1 - ax0) * (ay1 - ay0);
+  const areaB = (bx1 - bx0) * (by1 - by0);
+  let inter = iw * ih;
+  let union = areaA + areaB - inter;
+  if (areaA <= EPS || areaB <= EPS || union <= EPS) inter = 0;
+  if (union <= EPS) union = 1;
+  const v = inter / union;
+  if (v !== 0) out.push(i, j, v);
 }
 
 /**

@@ -22,9 +22,14 @@ function distractorClasses(benchmark: string): Set<number> {
   return new Set(ids);
 }
 
+let sortScratch = new Int32Array(256);
+
 function checkUniqueIds(ids: Int32Array, lines: Int32Array, file: string, frame: number, who: string): void {
   if (ids.length < 2) return;
-  const sorted = ids.slice().sort();
+  if (sortScratch.length < ids.length) sortScratch = new Int32Array(2 * ids.length);
+  const sorted = sortScratch.subarray(0, ids.length);
+  sorted.set(ids);
+  sorted.sort();
   let dup = false;
   for (let k = 1; k < sorted.length && !dup; k++) dup = sorted[k] === sorted[k - 1];
   if (!dup) return;
@@ -63,6 +68,15 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   const positive = new PositiveEntries();
   let newRow = new Int32Array(64);
   let newCol = new Int32Array(64);
+  // Kept ids of all frames in two buffers; frames get views (see bucketRows in textFile.ts for why).
+  let totalGt = 0;
+  let totalTr = 0;
+  for (let t = 0; t < numTimesteps; t++) {
+    totalGt += gt[t].ids.length;
+    totalTr += tracker[t].ids.length;
+  }
+  const gtIdBuffer = new Int32Array(totalGt);
+  const trackerIdBuffer = new Int32Array(totalTr);
 
   // TrackEval checks uniqueness on the raw data first, for every frame (tracker, then GT).
   for (let t = 0; t < numTimesteps; t++) {
@@ -136,9 +150,9 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
       if (a >= 0 && b >= 0) similarity.push(a, b, iou.values[k]);
     }
     similarity.endFrame();
-    const gi = new Int32Array(Gk);
+    const gi = gtIdBuffer.subarray(numGtDets, numGtDets + Gk);
     for (let i = 0; i < G; i++) if (newRow[i] >= 0) gi[newRow[i]] = g.ids[i];
-    const ti = new Int32Array(Hk);
+    const ti = trackerIdBuffer.subarray(numTrackerDets, numTrackerDets + Hk);
     for (let j = 0; j < H; j++) if (newCol[j] >= 0) ti[newCol[j]] = d.ids[j];
     gtIds[t] = gi;
     trackerIds[t] = ti;

@@ -27,11 +27,18 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 
 /** Rows of a file in file order: 8 used columns per row (frame, id, x, y, w, h, conf, class; class 1 when absent). */
 class RowTable {
-  cap = 1024;
-  rows = new Float64Array(this.cap * 8);
-  lineOf = new Int32Array(this.cap);
-  colsOf = new Int32Array(this.cap);
+  cap: number;
+  rows: Float64Array;
+  lineOf: Int32Array;
+  colsOf: Int32Array;
   n = 0;
+  /** `expectedRows`: an upper bound when known (the line count), so the arrays are allocated once. */
+  constructor(expectedRows = 1024) {
+    this.cap = Math.max(16, expectedRows);
+    this.rows = new Float64Array(this.cap * 8);
+    this.lineOf = new Int32Array(this.cap);
+    this.colsOf = new Int32Array(this.cap);
+  }
   /** Makes room for one more row; returns its offset in `rows`. */
   grow(): number {
     if (this.n === this.cap) {
@@ -73,7 +80,9 @@ export function parseMotBytes(bytes: Uint8Array, displayName: string, numTimeste
  */
 function scanRowsFast(b: Uint8Array, numTimesteps: number, isGt: boolean): RowTable | null {
   const minCols = isGt ? 8 : 7;
-  const table = new RowTable();
+  let newlines = 0;
+  for (let p = b.indexOf(10); p >= 0; p = b.indexOf(10, p + 1)) newlines++;
+  const table = new RowTable(newlines + 1);
   const len = b.length;
   let p = 0;
   let ln = 0;
@@ -277,9 +286,17 @@ function bucketRows(table: RowTable, displayName: string, numTimesteps: number, 
   for (let k = 0; k < n; k++) counts[rows[k * 8]]++;
   const frames: MotFrame[] = new Array(numTimesteps);
   const fill = new Int32Array(numTimesteps + 1);
-  for (let t = 0; t < numTimesteps; t++) {
+  // Frames are views into one buffer per column: thousands of small typed arrays would each get their own backing
+  // store, which costs V8 more (allocation and GC) than the parsing itself.
+  const ids = new Int32Array(n);
+  const boxes = new Float64Array(4 * n);
+  const classes = new Int32Array(n);
+  const conf = new Float64Array(n);
+  const lines = new Int32Array(n);
+  for (let t = 0, at = 0; t < numTimesteps; t++) {
     const c = counts[t + 1];
-    frames[t] = { ids: new Int32Array(c), boxes: new Float64Array(4 * c), classes: new Int32Array(c), conf: new Float64Array(c), lines: new Int32Array(c) };
+    frames[t] = { ids: ids.subarray(at, at + c), boxes: boxes.subarray(4 * at, 4 * (at + c)), classes: classes.subarray(at, at + c), conf: conf.subarray(at, at + c), lines: lines.subarray(at, at + c) };
+    at += c;
   }
   const firstCols = new Int32Array(numTimesteps + 1);
   for (let k = 0; k < n; k++) {
