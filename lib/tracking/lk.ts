@@ -171,7 +171,11 @@ function minEig(g: Float64Array, w: number): number {
   return (a + c - Math.sqrt((a - c) * (a - c) + 4 * b * b)) / 2 / (w * w);
 }
 
-export type TrackState = "visible" | "occluded" | "outside";
+/**
+ * visible / occluded / outside as in lib/tracks; `lost`: no estimate at all (the window has no usable texture
+ * at full resolution) — not evidence of occlusion, so callers stop without claiming a state.
+ */
+export type TrackState = "visible" | "occluded" | "outside" | "lost";
 
 export interface PointTrackerOptions extends Omit<LkOptions, "window"> {
   /**
@@ -256,14 +260,22 @@ export class PointTracker {
     return this.lk?.options.window ?? 0;
   }
 
-  /** Starts at (x, y) of `pyramid`; picks the smallest well-conditioned window (the largest when none is). */
-  start(pyramid: readonly GrayImage[], x: number, y: number): void {
+  /**
+   * Starts at (x, y) of `pyramid`; picks the smallest well-conditioned window (the largest when none is).
+   * Returns whether any window was well conditioned (false: e.g. deep inside a large flat region, where LK
+   * has nothing to lock on to).
+   */
+  start(pyramid: readonly GrayImage[], x: number, y: number): boolean {
     let chosen: LucasKanade | null = null;
+    let textured = false;
     for (const w of this.opts.windows) {
       const lk = this.lkFor(w);
       chosen = lk;
       const inner = Math.max(3, w - 2 * this.opts.windowMargin);
-      if (this.lkFor(inner).minEigenvalue(pyramid[0], x, y) >= this.opts.windowMinEig) break;
+      if (this.lkFor(inner).minEigenvalue(pyramid[0], x, y) >= this.opts.windowMinEig) {
+        textured = true;
+        break;
+      }
     }
     this.lk = chosen;
     this.prev = pyramid;
@@ -272,6 +284,7 @@ export class PointTracker {
     this.vx = 0;
     this.vy = 0;
     this.errors.length = 0;
+    return textured;
   }
 
   step(next: readonly GrayImage[]): TrackStep {
@@ -282,7 +295,7 @@ export class PointTracker {
     const gx = this.opts.constantVelocity ? this.vx : 0;
     const gy = this.opts.constantVelocity ? this.vy : 0;
     const f = lk.track(prev, next, this.x, this.y, this.fwd, gx, gy);
-    if (!f.ok) return { x: f.x, y: f.y, state: "occluded", fbError: NaN, error: f.error };
+    if (!f.ok) return { x: f.x, y: f.y, state: "lost", fbError: NaN, error: f.error };
     if (f.x < 0 || f.y < 0 || f.x >= width || f.y >= height) return { x: f.x, y: f.y, state: "outside", fbError: NaN, error: f.error };
     const b = lk.track(next, prev, f.x, f.y, this.bwd, -gx, -gy);
     const fb = b.ok ? Math.hypot(b.x - this.x, b.y - this.y) : Infinity;

@@ -4,6 +4,7 @@
 // - pyramidal Lucas–Kanade (lib/tracking/lk) on grayscale frames decoded with lib/video — works on any video
 //   without weights; it stops at the first frame where the forward–backward check fails (an `occluded`
 //   keyframe there) or the point leaves the image (an `outside` keyframe), because LK cannot re-acquire a point;
+//   with no texture to follow (a point deep inside a large flat region) it stops without writing anything;
 // - SAM2, when a MaskEngine whose `engine` starts with "sam2:" is given: the point follows the propagated
 //   mask's centroid (plus the click's offset from the centroid on the keyframe); an empty mask is `occluded` and
 //   tracking continues, since SAM2's memory can re-acquire the object. The classical colour-region fallback
@@ -16,7 +17,8 @@ import { PointTracker, type PointTrackerOptions } from "./lk";
 import { buildPyramid } from "./pyramid";
 
 export type Direction = "forward" | "backward";
-export type StopReason = "range_end" | "shot_boundary" | "video_end" | "occluded" | "outside";
+/** `lost`: LK had no estimate (no texture in the window); `no_texture`: nothing to track at the start point. */
+export type StopReason = "range_end" | "shot_boundary" | "video_end" | "occluded" | "outside" | "lost" | "no_texture";
 
 /** The parts of inference/sam2's MaskEngine this module uses (structural, so lib/ does not import inference/). */
 export interface MaskPropagator {
@@ -155,7 +157,11 @@ async function propagateLk(req: PropagateRequest, reader: GrayFrameReader, p: Pl
   const levels = req.tracker?.levels ?? 4;
   const tracker = new PointTracker(req.tracker);
   // Native pixel coordinates have (0,0) at the image corner; working-image sample i sits at i + 0.5.
-  tracker.start(buildPyramid(first, levels), req.from.x / sx - 0.5, req.from.y / sy - 0.5);
+  if (!tracker.start(buildPyramid(first, levels), req.from.x / sx - 0.5, req.from.y / sy - 0.5)) {
+    // Inside a large flat region LK has nothing to follow: produce nothing rather than a wrong track.
+    out.stops[p.direction] = { reason: "no_texture", lastFrame: from };
+    return;
+  }
   let last = { x: req.from.x, y: req.from.y };
   for (let f = from + step; ; f += step) {
     if (req.signal?.aborted) throw abortError(req.signal);
@@ -164,6 +170,10 @@ async function propagateLk(req: PropagateRequest, reader: GrayFrameReader, p: Pl
     const y = (s.y + 0.5) * sy;
     counter.done++;
     req.onProgress?.({ direction: p.direction, frame: f, done: counter.done, total: counter.total });
+    if (s.state === "lost") {
+      out.stops[p.direction] = { reason: "lost", lastFrame: f - step };
+      return;
+    }
     if (s.state === "visible") {
       out.keyframes.push({ frame: f, x, y, state: "visible", source: "propagated" });
       last = { x, y };

@@ -107,6 +107,14 @@ describe("PointTracker", () => {
     assert.notEqual(t.step(buildPyramid(img, 4)).state, "visible");
   });
 
+  it("says so when there is nothing to track (flat region): start() is false, step() is lost", () => {
+    const flat = buildPyramid(grayImage(200, 160, new Float32Array(200 * 160).fill(90)), 4);
+    const t = new PointTracker();
+    assert.equal(t.start(flat, 100, 80), false);
+    assert.equal(t.step(flat).state, "lost");
+    assert.equal(new PointTracker().start(buildPyramid(texture(200, 160), 4), 100, 80), true);
+  });
+
   it("reports outside when the point leaves the image", () => {
     const t = new PointTracker();
     t.start(buildPyramid(texture(200, 160), 4), 12, 80);
