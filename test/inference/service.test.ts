@@ -20,6 +20,7 @@ import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } fro
 import { answerGrid } from "../../inference/runtimes/remote";
 import { attachJobRelay, claimJob, QueryWorker } from "../../inference/service";
 import { decodeRle } from "../../lib/masks/rle";
+import { generateBuiltinModel } from "../../inference/builtin/generate-model";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { molmo2TrackAnswer, startMolmo2Stub, type Molmo2Stub } from "../helpers/molmo2-stub";
 
@@ -231,6 +232,27 @@ test("bad input: unreadable video fails alone; server down fails the job clearly
   await worker.stop();
   assert.equal((await getJob(t.db, j4.id)).status, "done");
   assert.equal((await getJobResults(t.db, j1.id)).videos.find((v) => v.videoId === videoIds[0])!.tracks.objects.length, 1);
+});
+
+test("built-in runtime: a job runs the project's ONNX model (lazily loaded through the registry)", async () => {
+  const modelDir = path.join(dir, "builtin-model");
+  await generateBuiltinModel(modelDir);
+  const job = await createQueryJob(t.db, reviewer, { expression: "red squares", videoIds: [videoIds[0]!], runtime: "built-in" });
+  const worker = new QueryWorker({ db: t.db, log: () => {}, builtinModelDir: modelDir });
+  await worker.runOnce();
+  await worker.stop();
+  const res = await getJobResults(t.db, job.id);
+  assert.equal(res.job.status, "done", res.job.error ?? "");
+  const v = res.videos[0]!;
+  assert.match(v.engine, /^built-in:/);
+  assert.ok(v.tracks.objects.length >= 1, "the colour-matching model finds the red squares");
+  // Its points lie on red squares (ground truth ±12 px, the squares' half side).
+  for (const o of v.tracks.objects) {
+    for (const k of o.keyframes.filter((x) => x.state === "visible")) {
+      const d = Math.min(...gt.objects.map((g) => Math.hypot(g.track[k.frame]!.x - k.x, g.track[k.frame]!.y - k.y)));
+      assert.ok(d <= 12 * Math.SQRT2 + 1, `keyframe ${k.frame} (${k.x}, ${k.y}) is ${d.toFixed(1)} px from a red square`);
+    }
+  }
 });
 
 test("cancel: a queued job is cancelled at once; a running one is aborted by its worker", async () => {
