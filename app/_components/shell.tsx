@@ -12,6 +12,7 @@ export function Shell({ actor, title, children }: { actor: Actor | null; title: 
             <a href="/">My tasks</a>
             {(actor.role === "reviewer" || actor.role === "admin") && <a href="/review">Review</a>}
             {(actor.role === "reviewer" || actor.role === "admin") && <a href="/reports">Reports</a>}
+            {(actor.role === "reviewer" || actor.role === "admin") && <a href="/query">Query</a>}
             {actor.role === "admin" && <a href="/admin">Admin</a>}
           </nav>
         )}
