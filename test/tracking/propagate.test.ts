@@ -69,6 +69,13 @@ describe("propagatePoint (Lucas–Kanade)", () => {
     assert.deepEqual(r.stops.backward, { reason: "range_end", lastFrame: 4 });
   });
 
+  it("tracks on downscaled frames and reports native pixels", async () => {
+    const t = gt.objects[0].track;
+    const r = await propagatePoint({ video, from: { frame: 2, x: t[2].x, y: t[2].y }, direction: "forward", limits: { forward: 16 }, workWidth: 200 });
+    assert.equal(r.keyframes.length, 14);
+    for (const k of r.keyframes) assert.ok(Math.hypot(k.x - t[k.frame].x, k.y - t[k.frame].y) <= 0.02 * diag, `frame ${k.frame}: (${k.x.toFixed(1)}, ${k.y.toFixed(1)}) vs (${t[k.frame].x.toFixed(1)}, ${t[k.frame].y.toFixed(1)})`);
+  });
+
   it("does nothing across a shot boundary and validates input", async () => {
     assert.deepEqual(shotRange(30, 36, [30]), [30, 35]);
     assert.deepEqual(shotRange(29, 36, [30]), [0, 29]);
