@@ -15,7 +15,7 @@
 // occluded and within the tolerance; truth outside → no track point or `outside`.
 // Videos: lib/video generateSyntheticVideo, one moving shape per motion type, plus the default five-object scene
 // (320×240, H.264).
-// Usage: npm run bench:annotation [-- --frames 90]
+// Usage: npm run bench:annotation [-- --frames 90 --verbose]   (--verbose lists every propagation correction)
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,7 +25,7 @@ import { interpolateTrack, type Keyframe, type TrackPoint } from "../../lib/trac
 import { propagatePoint, type MaskPropagator } from "../../lib/tracking/propagate";
 import { seededRandom } from "../../lib/video/synthetic";
 
-const { values } = parseArgs({ options: { frames: { type: "string" } } });
+const { values } = parseArgs({ options: { frames: { type: "string" }, verbose: { type: "boolean" } } });
 const N = Number(values.frames ?? 90);
 const W = 320, H = 240;
 const TOL = 0.02 * Math.hypot(W, H);
@@ -128,6 +128,10 @@ async function withPropagation(video: { id: string; path: string; meta: VideoMet
   };
   await propagateFrom(0);
   for (let f = firstWrong(kfs, g, 0); f >= 0; f = firstWrong(kfs, g, f)) {
+    if (values.verbose) {
+      const p = interpolateTrack(kfs, { frameCount: N })[f];
+      process.stderr.write(`  correction at ${f}: truth ${g[f].state} (${g[f].x.toFixed(1)}, ${g[f].y.toFixed(1)}), track ${p ? `${p.state} (${p.x.toFixed(1)}, ${p.y.toFixed(1)})` : "none"}\n`);
+    }
     kfs = [...kfs.filter((k) => k.frame < f), truthKeyframe(g, f)];
     n++;
     if (g[f].state !== "visible") {
