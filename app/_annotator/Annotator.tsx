@@ -197,6 +197,7 @@ function Workspace({ obs, cache, chunkSize, mode, actor }: Loaded & { mode: Anno
     if (changes.length === 0) return setSaveStatus("saved");
     saving.current = true;
     setSaveStatus("saving");
+    let failed = false;
     const sentAt = Date.now();
     if (statusRef.current) statusRef.current.dataset.lastSaveStart = String(sentAt);
     try {
@@ -215,6 +216,7 @@ function Workspace({ obs, cache, chunkSize, mode, actor }: Loaded & { mode: Anno
     } catch (err) {
       setSaveStatus("error");
       // Network/server failures retry; a refusal (4xx, e.g. the task was submitted meanwhile) needs the user.
+      failed = true;
       const retry = !(err instanceof ApiError && err.status < 500);
       setNotice(`Autosave failed: ${message(err)} — your edits are kept${retry ? " and will be retried" : ""}.`);
       if (retry) setTimeout(() => autosave.schedule(), 2000);
@@ -223,7 +225,8 @@ function Workspace({ obs, cache, chunkSize, mode, actor }: Loaded & { mode: Anno
       const own = deferredOwn.current;
       deferredOwn.current = null;
       if (own) applyNewer(own.track, own.by ? `edited by ${own.by}` : "resync");
-      if (pendingChanges(docRef.current).length && !docRef.current.stashed) {
+      // After a failure the timed retry above takes over (no tight loop).
+      if (!failed && pendingChanges(docRef.current).length && !docRef.current.stashed) {
         setSaveStatus("pending");
         autosave.schedule();
       }
