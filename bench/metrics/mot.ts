@@ -136,12 +136,16 @@ function main(): number {
     console.log(`[bench mot] case: 6 sequences, ${gen.value.frames} frames, ${gen.value.gt} GT boxes, ${gen.value.tr} tracker boxes (${TRACKERS.length} trackers) — generated in ${(gen.ms / 1000).toFixed(1)} s`);
     const outJson = path.join(dir, "results.json");
     const cliArgs = [path.join(root, "cli/bin.mjs"), "eval", "mot", "--gt-folder", path.join(dir, "gt"), "--trackers-folder", path.join(dir, "trackers"), "--benchmark", BENCH, "--split", SPLIT, "--out", outJson, "--quiet"];
-    const ours = runTimed(process.execPath, cliArgs, { cwd: root, env: { ...process.env, GROUNDTRACK_PROGRESS: "0" } });
+    const env = { ...process.env, GROUNDTRACK_PROGRESS: "0" };
+    // One untimed run first: cli/bin.mjs (re)builds its cached plain-JS build of `eval mot` after any source change
+    // (a one-off, like tsx's own cache); the timed run is what every later invocation costs.
+    runTimed(process.execPath, cliArgs, { cwd: root, env });
+    const ours = runTimed(process.execPath, cliArgs, { cwd: root, env });
     if (ours.status !== 0) {
       console.error(ours.stdout, ours.stderr);
       return 1;
     }
-    console.log(`[bench mot] groundtrack eval mot: ${(ours.ms / 1000).toFixed(2)} s wall, ${(ours.cpuMs / 1000).toFixed(2)} s cpu (end to end, including node/tsx start-up)`);
+    console.log(`[bench mot] groundtrack eval mot: ${(ours.ms / 1000).toFixed(2)} s wall, ${(ours.cpuMs / 1000).toFixed(2)} s cpu (end to end, including node start-up; build cache warm)`);
 
     const teDir = process.env.TRACKEVAL_DIR;
     const script = teDir ? path.join(teDir, "scripts", "run_mot_challenge.py") : "";

@@ -2,10 +2,9 @@
 // that first keeps last frame's matches (+1000 bonus) then maximises similarity, IDSW against the last matched tracker
 // id at any time, MT/PT/ML from per-id tracked ratios, fragmentations, and finals recomputed from summed counts.
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "./assignment";
-import { similarityAt, sparseSimilarityOf } from "./similarity";
+import { EPS, similarityAt, sparseSimilarityOf } from "./similarity";
 import type { TrackingSequence } from "./types";
 
-const EPS = 2.220446049250313e-16;
 
 export const CLEAR_INTEGER_FIELDS = ["CLR_TP", "CLR_FN", "CLR_FP", "IDSW", "MT", "PT", "ML", "Frag", "CLR_Frames"] as const;
 export const CLEAR_FLOAT_FIELDS = [

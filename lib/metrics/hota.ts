@@ -2,10 +2,9 @@
 // matching per frame on global-alignment-weighted similarity, TP threshold `S >= alpha - eps` per alpha, association
 // scores from per-id-pair TP counts, and sequence combination from counts (`combine_sequences`).
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "./assignment";
-import { similarityAt, sparseSimilarityOf } from "./similarity";
+import { EPS, similarityAt, sparseSimilarityOf } from "./similarity";
 import type { SparseSimilarity, TrackingSequence } from "./types";
 
-const EPS = 2.220446049250313e-16; // np.finfo(float).eps
 
 /** np.arange(0.05, 0.99, 0.05): 19 values computed as start + i*step, like numpy. */
 export const HOTA_ALPHAS: readonly number[] = Array.from({ length: 19 }, (_, i) => 0.05 + i * 0.05);

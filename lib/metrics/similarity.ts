@@ -2,7 +2,8 @@
 
 import type { SparseSimilarity, TrackingSequence } from "./types";
 
-const EPS = 2.220446049250313e-16; // np.finfo(float).eps
+/** np.finfo(float).eps, which TrackEval uses for every threshold and guard. */
+export const EPS = 2.220446049250313e-16;
 
 /** Where `boxIouXywhNonZero` appends its entries (e.g. `PositiveEntries`). */
 export interface EntrySink {

@@ -3,12 +3,11 @@
 // pedestrian GT is kept; ids are relabelled to contiguous 0..n-1. MOT15 has no classes: no distractor removal and
 // only the zero-mark filter.
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "../assignment";
-import { boxIouXywhNonZero, entryValue, SparseBuilder } from "../similarity";
+import { boxIouXywhNonZero, entryValue, EPS, SparseBuilder } from "../similarity";
 import type { TrackingSequence } from "../types";
 import { MotInputError } from "./errors";
 import type { MotFrame } from "./textFile";
 
-const EPS = 2.220446049250313e-16;
 
 export const MOT_CLASS_IDS = {
   pedestrian: 1, person_on_vehicle: 2, car: 3, bicycle: 4, motorbike: 5, non_mot_vehicle: 6, static_person: 7,

@@ -159,50 +159,6 @@ function scanRowsFast(b: Uint8Array, numTimesteps: number, isGt: boolean): RowTa
   return table;
 }
 
-/**
- * Parses a comma-separated line of plain decimals ([spaces][-+]digits[.digits][spaces]) into `out`, dropping one
- * trailing empty field like TrackEval. Returns the field count, or -1 (the caller then splits the line and uses
- * Number()) for anything else: blank lines, exponents, empty fields, more than 15 significant digits, more than 64
- * fields.
- */
-function scanNumbers(text: string, start: number, end: number, out: Float64Array): number {
-  let p = start;
-  let n = 0;
-  for (;;) {
-    while (p < end && text.charCodeAt(p) === 32) p++;
-    // Nothing left: a blank line (general path skips it) or one trailing empty field after a comma (dropped).
-    if (p >= end) return n > 0 ? n : -1;
-    let c = text.charCodeAt(p);
-    let neg = false;
-    if (c === 45 || c === 43) {
-      neg = c === 45;
-      p++;
-    }
-    let mant = 0;
-    let nd = 0;
-    let sig = 0;
-    let frac = 0;
-    let dot = false;
-    for (; p < end; p++) {
-      c = text.charCodeAt(p);
-      if (c >= 48 && c <= 57) {
-        nd++;
-        if (mant !== 0 || c !== 48) sig++;
-        mant = mant * 10 + (c - 48);
-        if (dot) frac++;
-      } else if (c === 46 && !dot) dot = true;
-      else break;
-    }
-    if (nd === 0 || sig > 15 || frac > 22 || n === out.length) return -1;
-    while (p < end && text.charCodeAt(p) === 32) p++;
-    const v = frac === 0 ? mant : mant / POW10[frac];
-    out[n++] = neg ? -v : v;
-    if (p >= end) return n;
-    if (text.charCodeAt(p) !== 44) return -1;
-    p++;
-  }
-}
-
 /** The general path of `parseMotBytes` (any text TrackEval reads; names the file, line and field of bad input). */
 export function parseMotText(text: string, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
   return bucketRows(scanRowsGeneral(text, displayName, numTimesteps, isGt), displayName, numTimesteps, isGt);
@@ -216,7 +172,7 @@ function scanRowsGeneral(text: string, displayName: string, numTimesteps: number
   const firstLine = firstNl < 0 ? "" : text.slice(firstNl, firstLineEnd < 0 ? text.length : firstLineEnd);
   const comma = firstLine === "" || firstLine.includes(",");
   const values = new Float64Array(64);
-  let nv = 0;
+  let nv: number;
   let pos = 0;
   let ln = 0;
   const len = text.length;
@@ -228,28 +184,25 @@ function scanRowsGeneral(text: string, displayName: string, numTimesteps: number
     let lineEnd = end;
     pos = end + 1;
     if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-    nv = comma ? scanNumbers(text, lineStart, lineEnd, values) : -1;
-    if (nv < 0) {
-      // General path (whitespace-delimited files, exponents, errors): split and Number() each field.
-      const line = text.slice(lineStart, lineEnd);
-      if (line.trim() === "") continue;
-      const fields = comma ? line.split(",") : line.trim().split(/\s+/);
-      if (fields.length > 1 && fields[fields.length - 1].trim() === "") fields.pop();
-      if (fields.length < minCols) {
-        throw new MotInputError(
-          `${displayName} line ${ln}: has ${fields.length} fields, ${isGt ? "ground truth" : "tracker"} rows need at least ${minCols} (${MOT_COLUMNS.slice(0, minCols).join(",")})`,
-        );
+    // Split and Number() each field (Number accepts what Python's float() accepts for these files).
+    const line = text.slice(lineStart, lineEnd);
+    if (line.trim() === "") continue;
+    const fields = comma ? line.split(",") : line.trim().split(/\s+/);
+    if (fields.length > 1 && fields[fields.length - 1].trim() === "") fields.pop();
+    if (fields.length < minCols) {
+      throw new MotInputError(
+        `${displayName} line ${ln}: has ${fields.length} fields, ${isGt ? "ground truth" : "tracker"} rows need at least ${minCols} (${MOT_COLUMNS.slice(0, minCols).join(",")})`,
+      );
+    }
+    nv = 0;
+    for (let k = 0; k < fields.length; k++) {
+      const f = fields[k];
+      const v = +f;
+      if (!Number.isFinite(v) || (v === 0 && f.trim() === "")) {
+        throw new MotInputError(`${displayName} line ${ln}: field '${columnName(k)}' is not a number: '${f}'`);
       }
-      nv = 0;
-      for (let k = 0; k < fields.length; k++) {
-        const f = fields[k];
-        const v = +f;
-        if (!Number.isFinite(v) || (v === 0 && f.trim() === "")) {
-          throw new MotInputError(`${displayName} line ${ln}: field '${columnName(k)}' is not a number: '${f}'`);
-        }
-        if (k < values.length) values[k] = v;
-        nv++;
-      }
+      if (k < values.length) values[k] = v;
+      nv++;
     }
     if (nv < minCols) {
       throw new MotInputError(
