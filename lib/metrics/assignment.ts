@@ -216,7 +216,7 @@ export function uniquePositiveMatching(score: Float64Array, nRows: number, nCols
   return r && { rows: r.rows.slice(), cols: r.cols.slice() };
 }
 
-/** Positive entries of a score matrix in row-major order (reusable buffer). */
+/** (row, column, value) entries of a matrix, e.g. its positive scores in row-major order (growable, reusable). */
 export class PositiveEntries {
   rows = new Int32Array(64);
   cols = new Int32Array(64);

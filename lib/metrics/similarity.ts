@@ -1,5 +1,6 @@
 // Similarity functions exactly as TrackEval's `_base_dataset.py` computes them (same operation order, same eps guards).
 
+import { PositiveEntries } from "./assignment";
 import type { SparseSimilarity, TrackingSequence } from "./types";
 
 /** np.finfo(float).eps, which TrackEval uses for every threshold and guard. */
@@ -168,39 +169,23 @@ export function entryValue(rows: Int32Array, cols: Int32Array, values: Float64Ar
   return 0;
 }
 
-/** Appends frames of entries into growable typed arrays. */
+/** Appends frames of entries (a growable entry list plus frame boundaries). */
 export class SparseBuilder {
   private readonly start: Int32Array;
-  private rows = new Int32Array(1024);
-  private cols = new Int32Array(1024);
-  private values = new Float64Array(1024);
-  private n = 0;
+  private readonly entries = new PositiveEntries();
   private t = 0;
   constructor(numTimesteps: number) {
     this.start = new Int32Array(numTimesteps + 1);
   }
   push(i: number, j: number, v: number): void {
-    if (this.n === this.rows.length) {
-      const cap = 2 * this.n;
-      const r = new Int32Array(cap);
-      r.set(this.rows);
-      this.rows = r;
-      const c = new Int32Array(cap);
-      c.set(this.cols);
-      this.cols = c;
-      const w = new Float64Array(cap);
-      w.set(this.values);
-      this.values = w;
-    }
-    this.rows[this.n] = i;
-    this.cols[this.n] = j;
-    this.values[this.n++] = v;
+    this.entries.push(i, j, v);
   }
   endFrame(): void {
-    this.start[++this.t] = this.n;
+    this.start[++this.t] = this.entries.length;
   }
   finish(): SparseSimilarity {
     if (this.t !== this.start.length - 1) throw new Error(`SparseBuilder: ${this.t} of ${this.start.length - 1} frames ended`);
-    return { start: this.start, rows: this.rows.subarray(0, this.n), cols: this.cols.subarray(0, this.n), values: this.values.subarray(0, this.n) };
+    const { rows, cols, values, length } = this.entries;
+    return { start: this.start, rows: rows.subarray(0, length), cols: cols.subarray(0, length), values: values.subarray(0, length) };
   }
 }
