@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { generateSyntheticVideo, type GroundTruthPoint, type SyntheticObjectSpec, type VideoMeta } from "../../lib/video";
 import { interpolateTrack, type Keyframe, type TrackPoint } from "../../lib/tracks";
 import { propagatePoint, type MaskPropagator } from "../../lib/tracking/propagate";
-import { seededRandom } from "../../lib/video/synthetic";
+import { seededRandom } from "../../lib/random";
 
 const { values } = parseArgs({ options: { frames: { type: "string" }, verbose: { type: "boolean" } } });
 const N = Number(values.frames ?? 90);

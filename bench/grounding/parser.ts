@@ -14,18 +14,6 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { extractTracks, formatImagePoints, formatTracks, type TrackFrameInput } from "../../lib/grounding/text";
 
-/** Deterministic PRNG (mulberry32) so every run parses the same sample. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SIZES: Array<[number, number]> = [
   [1280, 720],
   [1920, 1080],
@@ -115,6 +103,7 @@ while time.perf_counter() - start < data["minSeconds"]:
 elapsed = time.perf_counter() - start
 print(json.dumps({"mbps": nbytes * reps / elapsed / 1e6, "points": points}))
 `;
+import { seededRandom as rng } from "../../lib/random";
 
 function referenceThroughput(sample: Sample[], minSeconds: number): { mbps: number; points: number } | string {
   const dir = process.env.MOLMO2_REF_DIR;

@@ -17,17 +17,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { decodeRle, encodeRle, parseRle, type CocoRle } from "../../lib/masks/rle";
 import { evaluateVideoTracking, type ObjectMasks, type TrackFrame, type TrackGroundTruth } from "../../lib/metrics/points";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from "../../lib/random";
 
 function ellipse(h: number, w: number, cy: number, cx: number, ry: number, rx: number): Uint8Array {
   const m = new Uint8Array(h * w);

@@ -8,6 +8,10 @@ import { z } from "zod";
 import { ffmpegPath } from "./binaries";
 import { VideoError } from "./errors";
 import { probeVideo, type VideoMeta } from "./probe";
+import { seededRandom } from "../random";
+
+/** Re-exported for callers that generate scenes; the PRNG itself lives in lib/random. */
+export { seededRandom };
 
 export const SHAPE_CATEGORIES = ["circle", "square", "triangle"] as const;
 export type ShapeCategory = (typeof SHAPE_CATEGORIES)[number];
@@ -102,18 +106,6 @@ export interface SyntheticGroundTruth {
   shotBoundaries: number[];
   objects: GroundTruthObject[];
   expressions: ReferringExpression[];
-}
-
-/** mulberry32: small, fast, deterministic PRNG. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

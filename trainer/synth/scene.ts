@@ -1,7 +1,8 @@
 // A synthetic tracking scene: textured background, optional camera pan, and objects moving through waypoints.
 // Everything is drawn from one seed (`sampleScene`), or given explicitly (tests build exact situations).
 import { z } from "zod";
-import { COLOURS, seededRandom, type ColourName } from "../../lib/video/synthetic";
+import { seededRandom } from "../../lib/random";
+import { COLOURS, type ColourName } from "../../lib/video/synthetic";
 import { SYNTH_CATEGORIES } from "./shapes";
 
 export const COLOUR_NAMES = Object.keys(COLOURS) as [ColourName, ...ColourName[]];
