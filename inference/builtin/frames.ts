@@ -5,38 +5,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
-import { nearestFrame, sampleForTracking, sampleUniformLastFrame } from "../../lib/grounding";
 import { FrameStore, isVideoError, type VideoMeta } from "../../lib/video";
+import { sampleTrackingFrames, type FrameSampling } from "../frame-sampling";
 import { RuntimeError, type RuntimeVideo } from "../runtime";
 import type { BuiltinConfig } from "./contract";
 
-export interface FrameSampling {
-  /** Native frame indices, strictly increasing. */
-  frames: number[];
-  /** Their times in seconds from the first frame (the grid's timestamps). */
-  times: number[];
-}
+export type { FrameSampling };
 
-/**
- * The frames the model sees: `sampleForTracking(duration, fps, samplingFps, maxFrames)` (the tracking datasets'
- * sampler); when the native fps is not a multiple of `samplingFps`, `uniform_last_frame` at `samplingFps`. Each
- * sampled time goes to the nearest native frame (duplicates dropped).
- */
+/** The frames the built-in model sees: the shared tracking sampler at the model's sampling rate and frame budget. */
 export function sampleFrames(meta: Pick<VideoMeta, "timestamps" | "fps" | "durationSec">, config: BuiltinConfig): FrameSampling {
-  const ts = meta.timestamps;
-  if (ts.length === 0) throw new RuntimeError("video_unreadable", "The video has no decodable frames");
-  const rel = ts.map((t) => t - ts[0]);
-  const duration = Math.max(meta.durationSec, rel[rel.length - 1]);
-  const { maxFrames, samplingFps } = config.video;
-  let times: number[];
-  try {
-    times = sampleForTracking(duration, meta.fps, samplingFps, maxFrames).times;
-  } catch {
-    // Non-integer or non-multiple native rates (29.97 fps, …) have no tracking candidates.
-    times = sampleUniformLastFrame(duration, maxFrames, samplingFps).times;
-  }
-  const frames = [...new Set(times.map((t) => nearestFrame(rel, t)))].sort((a, b) => a - b);
-  return { frames, times: frames.map((f) => rel[f]) };
+  return sampleTrackingFrames(meta, config.video.samplingFps, config.video.maxFrames);
 }
 
 export interface RgbFrame {

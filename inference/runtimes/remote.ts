@@ -7,10 +7,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { extractTracks, nearestFrame, sampleForTracking, sampleUniformLastFrame, type FramePoints } from "../../lib/grounding";
+import { extractTracks, nearestFrame, type FramePoints } from "../../lib/grounding";
 import type { Keyframe, TrackSet, TrackedObject } from "../../lib/tracks";
 import { FrameStore, isVideoError, type VideoMeta } from "../../lib/video";
+import { sampleTrackingFrames, type FrameSampling } from "../frame-sampling";
 import { trackPrompt } from "../prompts";
+
+export { sampleTrackingFrames, type FrameSampling };
 import { RuntimeError, type ModelRuntime, type QueryRequest, type QueryResult, type RuntimeVideo } from "../runtime";
 
 export const RemoteRuntimeOptionsSchema = z.object({
@@ -48,30 +51,6 @@ const ChatCompletion = z.object({
 const ChatChunk = z.object({
   choices: z.array(z.object({ delta: z.object({ content: z.string().nullish() }).passthrough() })),
 });
-
-export interface FrameSampling {
-  /** Native frame indices, strictly increasing. */
-  frames: number[];
-  /** Their times in seconds from the first frame. */
-  times: number[];
-}
-
-/** Frames the model sees: lib/grounding's tracking sampler (uniform_last_frame when the native rate has no
- * tracking candidates, e.g. 29.97 fps), each time mapped to its nearest native frame. */
-export function sampleTrackingFrames(meta: Pick<VideoMeta, "timestamps" | "fps" | "durationSec">, samplingFps: number, maxFrames: number): FrameSampling {
-  const ts = meta.timestamps;
-  if (ts.length === 0) throw new RuntimeError("video_unreadable", "The video has no decodable frames");
-  const rel = ts.map((t) => t - ts[0]);
-  const duration = Math.max(meta.durationSec, rel[rel.length - 1]);
-  let times: number[];
-  try {
-    times = sampleForTracking(duration, meta.fps, samplingFps, maxFrames).times;
-  } catch {
-    times = sampleUniformLastFrame(duration, maxFrames, samplingFps).times;
-  }
-  const frames = [...new Set(times.map((t) => nearestFrame(rel, t)))].sort((a, b) => a - b);
-  return { frames, times: frames.map((f) => rel[f]) };
-}
 
 /** Seconds of each native frame from the first one. */
 function relativeTimes(meta: Pick<VideoMeta, "timestamps">): number[] {
