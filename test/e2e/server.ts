@@ -60,8 +60,16 @@ async function withLock<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
 export async function ensureBuild(): Promise<void> {
   await withLock("groundtrack-next-build", () => {
     const stampFile = path.join(root, DIST_DIR, "groundtrack-source-stamp");
+    // All e2e files of one `node --test` run share its pid as parent: the first builds, the others reuse that
+    // build even if someone edited a source meanwhile (a rebuild would pull .next-e2e from under a running file).
+    const runFile = path.join(root, DIST_DIR, "groundtrack-e2e-run");
+    const built = existsSync(path.join(root, DIST_DIR, "BUILD_ID"));
+    if (built && existsSync(runFile) && readFileSync(runFile, "utf8") === String(process.ppid)) return;
     const stamp = sourceStamp();
-    if (existsSync(path.join(root, DIST_DIR, "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return;
+    if (built && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) {
+      writeFileSync(runFile, String(process.ppid));
+      return;
+    }
     const t0 = Date.now();
     const b = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], {
       cwd: root,
@@ -70,6 +78,7 @@ export async function ensureBuild(): Promise<void> {
     });
     if (b.status !== 0) throw new Error(`next build failed:\n${b.stdout}\n${b.stderr}`);
     writeFileSync(stampFile, stamp);
+    writeFileSync(runFile, String(process.ppid));
     console.log(`[e2e] next build took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 }
