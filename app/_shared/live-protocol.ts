@@ -1,5 +1,6 @@
 // socket.io message shapes shared by the server (app/_server/live.ts) and the browser (app/_client/live.ts).
 import { z } from "zod";
+import type { Keyframe, TrackState } from "../../lib/services/observations";
 
 export const joinVideoMsg = z.object({ videoId: z.number().int().positive() }).strict();
 export const presenceMsg = z.object({
@@ -17,23 +18,9 @@ export type JoinVideoMsg = z.infer<typeof joinVideoMsg>;
 export type PresenceMsg = z.input<typeof presenceMsg>;
 export type ResyncMsg = z.input<typeof resyncMsg>;
 
-export interface LiveKeyframe {
-  frame: number;
-  x: number;
-  y: number;
-  state: "visible" | "occluded" | "outside";
-  source: string;
-  authorId: number | null;
-  version: number;
-}
-
-export interface LiveTrack {
-  taskId: number;
-  videoId: number;
-  objectId: number;
-  version: number;
-  keyframes: LiveKeyframe[];
-}
+/** The wire form of a track is exactly what the observations service returns (one definition, no drift). */
+export type LiveKeyframe = Keyframe;
+export type LiveTrack = TrackState;
 
 export interface TrackUpdateEvent extends LiveTrack {
   by: { id: number; username: string };
