@@ -3,7 +3,7 @@
 // Usage: npm run bench:metrics   (or: node --import tsx bench/metrics/mot.ts [--frames N] [--keep])
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HOTA_ALPHAS, HOTA_FLOAT_ARRAY_FIELDS, HOTA_FLOAT_FIELDS, HOTA_INTEGER_ARRAY_FIELDS } from "../../lib/metrics/hota";
@@ -192,6 +192,8 @@ function main(): number {
     const cpuRatio = ref.cpuMs / ours.cpuMs;
     console.log(`[bench mot] values: ${fields} fields compared, ${exact} bit-identical, max |diff| ${maxDiff.toExponential(2)}${worst ? ` (${worst})` : ""} -> ${maxDiff <= 1e-9 ? "IDENTICAL (to 1e-9)" : "DIFFERENT"}`);
     console.log(`[bench mot] ratio TrackEval / groundtrack = ${ratio.toFixed(1)}x wall, ${cpuRatio.toFixed(1)}x cpu (goal >= 10x)`);
+    // Wall time depends on what else runs on the machine; the load average says how comparable this run is.
+    console.log(`[bench mot] machine: ${cpus().length} cpus, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")} (1/5/15 min)`);
     return maxDiff <= 1e-9 ? 0 : 1;
   } finally {
     if (!argv.includes("--keep")) rmSync(dir, { recursive: true, force: true });
