@@ -254,8 +254,10 @@ function Workspace({ obs, cache, chunkSize, mode, actor }: Loaded & { mode: Anno
   const [liveStatus, setLiveStatus] = useState("connecting");
   const [liveInfo, setLiveInfo] = useState<{ objectId: number; version: number; by: string } | null>(null);
   const liveInfoRef = useRef<HTMLDivElement>(null);
+  // Every socket id this page has had: after a reconnect the server may still list the previous one briefly.
+  const mySockets = useRef(new Set<string>());
   useEffect(() => {
-    const conn = new LiveConnection({
+    const conn: LiveConnection = new LiveConnection({
       videoId: video.id,
       onTrack: (t: LiveTrack, origin, by) => {
         if (t.taskId === taskId || t.objectId === obs.target.objectId) {
@@ -277,7 +279,10 @@ function Workspace({ obs, cache, chunkSize, mode, actor }: Loaded & { mode: Anno
         }
       },
       onPresence: setPresence,
-      onStatus: (s, detail) => setLiveStatus(detail ? `${s}: ${detail}` : s),
+      onStatus: (s, detail) => {
+        if (s === "connected" && conn.id) mySockets.current.add(conn.id);
+        setLiveStatus(detail ? `${s}: ${detail}` : s);
+      },
     });
     conn.noteVersion(taskId, docRef.current.base.version);
     conn.setFrame(frameRef.current, taskId);
@@ -300,7 +305,7 @@ function Workspace({ obs, cache, chunkSize, mode, actor }: Loaded & { mode: Anno
     const id = setTimeout(() => liveRef.current?.setFrame(frame, taskId), 80);
     return () => clearTimeout(id);
   }, [frame, taskId]);
-  const others = presence.filter((p) => p.socketId !== liveRef.current?.id);
+  const others = presence.filter((p) => p.socketId !== liveRef.current?.id && !mySockets.current.has(p.socketId));
 
   // --- review ---
   const [flagged, setFlagged] = useState<number[]>(() => (mode === "review" ? [] : obs.task.lastReview?.flaggedFrames ?? []));
