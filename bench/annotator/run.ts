@@ -12,7 +12,7 @@ import { createUser } from "../../lib/services/catalog";
 import { createTask } from "../../lib/services/tasks";
 import { registerVideo } from "../../lib/services/videos";
 import { generateSyntheticVideo, ingestVideo } from "../../lib/video";
-import { seededRandom } from "../../lib/video/synthetic";
+import { seededRandom } from "../../lib/random";
 import { apiLogin, startServer } from "../../test/e2e/server";
 import { launchChromium, loggedIn } from "../../test/e2e/browser";
 import { openTask, readout } from "../../test/e2e/annotator-page";

@@ -10,9 +10,6 @@ import { VideoError } from "./errors";
 import { probeVideo, type VideoMeta } from "./probe";
 import { seededRandom } from "../random";
 
-/** Re-exported for callers that generate scenes; the PRNG itself lives in lib/random. */
-export { seededRandom };
-
 export const SHAPE_CATEGORIES = ["circle", "square", "triangle"] as const;
 export type ShapeCategory = (typeof SHAPE_CATEGORIES)[number];
 
