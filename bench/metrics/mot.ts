@@ -9,22 +9,12 @@ import { fileURLToPath } from "node:url";
 import { HOTA_ALPHAS, HOTA_FLOAT_ARRAY_FIELDS, HOTA_FLOAT_FIELDS, HOTA_INTEGER_ARRAY_FIELDS } from "../../lib/metrics/hota";
 import { CLEAR_FLOAT_FIELDS, CLEAR_INTEGER_FIELDS } from "../../lib/metrics/clear";
 import { IDENTITY_FLOAT_FIELDS, IDENTITY_INTEGER_FIELDS } from "../../lib/metrics/identity";
+import { seededRandom as mulberry32 } from "../../lib/random";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BENCH = "MOTBENCH";
 const SPLIT = "train";
 const TRACKERS = ["trackerA", "trackerB"];
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 

@@ -7,7 +7,7 @@ import { lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises"
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { VideoError } from "./errors";
+import { regularFileSize, VideoError } from "./errors";
 import { probeStreams, probeVideo, type ProbeOptions, type VideoMeta } from "./probe";
 import { EXTENSIONS, SNIFF_BYTES, sniffContainer, type ContainerKind } from "./sniff";
 
@@ -110,15 +110,7 @@ export async function ingestVideo(src: string, opts: IngestOptions): Promise<Ing
   const ext = validateOriginalName(shown);
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!(Number.isFinite(maxBytes) && maxBytes > 0)) throw new VideoError("io", `maxBytes must be a positive number of bytes, got ${opts.maxBytes}`);
-  let size: number;
-  try {
-    const st = await stat(src);
-    if (!st.isFile()) throw new VideoError("io", `'${shown}' is not a regular file`, { file: shown });
-    size = st.size;
-  } catch (e) {
-    if (e instanceof VideoError) throw e;
-    throw new VideoError("io", `Cannot read '${shown}': ${(e as Error).message}`, { file: shown, cause: e });
-  }
+  const size = await regularFileSize(src, shown);
   if (size > maxBytes) throw new VideoError("too_large", `'${shown}' is ${humanBytes(size)}, larger than the limit of ${humanBytes(maxBytes)}`, { file: shown });
   if (size === 0) throw new VideoError("not_video", `'${shown}' is empty`, { file: shown });
 

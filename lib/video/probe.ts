@@ -3,10 +3,10 @@
 // decoder's output (= presentation) order, with its presentation timestamp (best-effort pts: the packet pts or,
 // when missing as in AVI, the dts) rescaled to microseconds; broken timestamps are repaired (repairTimestamps). The same decode yields 64x48 thumbnails for shot detection, so shot indices and
 // frame indices cannot drift apart.
-import { open, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { z } from "zod";
 import { ffmpegPath, ffprobePath } from "./binaries";
-import { VideoError } from "./errors";
+import { regularFileSize, VideoError } from "./errors";
 import { declaredContainerBytes } from "./container-size";
 import { runBinary } from "./run";
 import { SHOT_THUMB_BYTES, SHOT_THUMB_H, SHOT_THUMB_W, ShotScorer, detectShotBoundaries, type ShotDetectorOptions } from "./shots";
@@ -239,15 +239,7 @@ function checkDecodeDamage(shown: string, errors: string[], f: { decoded: number
  */
 export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise<VideoMeta> {
   const shown = opts.displayName ?? file;
-  let sizeBytes: number;
-  try {
-    const st = await stat(file);
-    if (!st.isFile()) throw new VideoError("io", `'${shown}' is not a regular file`, { file: shown });
-    sizeBytes = st.size;
-  } catch (e) {
-    if (e instanceof VideoError) throw e;
-    throw new VideoError("io", `Cannot read '${shown}': ${(e as Error).message}`, { file: shown, cause: e });
-  }
+  const sizeBytes = await regularFileSize(file, shown);
   if (sizeBytes === 0) throw new VideoError("not_video", `'${shown}' is empty`, { file: shown });
   const timeoutMs = opts.timeoutMs ?? 600_000;
   const kind = sniffContainer(await readHead(file));

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { boxIouXywhNonZero } from "../../lib/metrics/similarity";
+import { seededRandom as mulberry32 } from "../../lib/random";
 
 const EPS = 2.220446049250313e-16;
 
@@ -26,17 +27,6 @@ function denseReference(a: Float64Array, b: Float64Array): [number, number, numb
     }
   }
   return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function boxes(rand: () => number, n: number, span: number): Float64Array {

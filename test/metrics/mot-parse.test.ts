@@ -3,17 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { motFastPathApplies, parseMotBytes, parseMotText, type MotFrame } from "../../lib/metrics/mot/textFile";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as mulberry32 } from "../../lib/random";
 
 /** A plain decimal with up to `digits` fractional digits, sometimes with leading zeros, signs or padding. */
 function decimal(rand: () => number, digits: number): string {

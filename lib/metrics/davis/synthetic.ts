@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { encodeIndexedPng } from "../../masks/png-indexed";
+import { seededRandom as rng } from "../../random";
 
 export const SyntheticSequenceSpec = z.object({
   name: z.string().regex(/^[A-Za-z0-9_-]+$/),
@@ -36,18 +37,6 @@ export interface SyntheticSequence {
   height: number;
   gt: Uint8Array[];
   pred: Uint8Array[];
-}
-
-/** mulberry32: small, fast, deterministic across platforms. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Shape {
