@@ -348,16 +348,42 @@ function Workspace({ obs, cache, chunkSize, mode, actor }: Loaded & { mode: Anno
     const next: PointState = target.isKeyframe && target.state === state && state !== "visible" ? "visible" : state;
     commit(`mark ${next}`, editAt(docRef.current.local, frame, { state: next }, "human", interp));
   };
-  const submit = async () => {
-    if (!editable) return;
+  /** Writes every pending edit now (waiting out a save in flight); false when edits remain unsaved or stashed. */
+  const flushSaves = async (): Promise<boolean> => {
     autosave.cancel();
-    // Write everything first: wait out a save in flight, then save what is left.
     for (let i = 0; i < 100 && (saving.current || pendingChanges(docRef.current).length); i++) {
       if (saving.current) await new Promise((r) => setTimeout(r, 50));
       else await saveRef.current();
       if (docRef.current.stashed) break;
     }
-    if (pendingChanges(docRef.current).length || docRef.current.stashed) return setNotice("Resolve the unsaved edits before submitting.");
+    return !(pendingChanges(docRef.current).length || docRef.current.stashed);
+  };
+  const [propagating, setPropagating] = useState(false);
+  const propagate = async (direction: "forward" | "backward") => {
+    if (!editable || propagating) return;
+    if (!target || target.state !== "visible") return setNotice("Propagation starts from a visible point: place the point on this frame first.");
+    if (!(await flushSaves())) return setNotice("Resolve the unsaved edits before propagating.");
+    const from = frameRef.current;
+    setPropagating(true);
+    setNotice(`Propagating ${direction} from frame ${from}…`);
+    try {
+      const r = await api.propagate(taskId, { fromFrame: from, direction, expectedVersion: docRef.current.base.version });
+      const state = r.ok ? r.outcome.state : r.conflict;
+      applyNewer(state, r.ok ? "propagated" : "conflict");
+      liveRef.current?.noteVersion(taskId, state.version);
+      setTask((t) => ({ ...t, version: state.version }));
+      if (!r.ok) return setNotice(`Propagation not written: ${r.message}`);
+      const stop = r.outcome.stops[direction];
+      setNotice(`Propagated ${r.outcome.frames.length} frame(s) ${direction} with ${r.outcome.engine}${stop ? `; stopped after frame ${stop.lastFrame} (${stop.reason.replace(/_/g, " ")})` : ""}. Review them like any keyframe.`);
+    } catch (err) {
+      setNotice(`Propagation failed: ${message(err)}`);
+    } finally {
+      setPropagating(false);
+    }
+  };
+  const submit = async () => {
+    if (!editable) return;
+    if (!(await flushSaves())) return setNotice("Resolve the unsaved edits before submitting.");
     try {
       setTask(await api.submitTask(taskId, docRef.current.base.version));
       setNotice("Submitted for review.");
@@ -524,6 +550,8 @@ function Workspace({ obs, cache, chunkSize, mode, actor }: Loaded & { mode: Anno
                 <button type="button" onClick={() => act("keyframe-delete")} disabled={!kf}>Delete (Del)</button>
                 <button type="button" onClick={() => act("undo")} disabled={!history.current.canUndo}>Undo</button>
                 <button type="button" onClick={() => act("redo")} disabled={!history.current.canRedo}>Redo</button>
+                <button type="button" onClick={() => void propagate("backward")} disabled={!target || propagating} data-testid="propagate-backward" title="Track the point backward from this frame (Lucas–Kanade, or SAM2 when installed)">◀ Propagate</button>
+                <button type="button" onClick={() => void propagate("forward")} disabled={!target || propagating} data-testid="propagate-forward" title="Track the point forward from this frame (Lucas–Kanade, or SAM2 when installed)">Propagate ▶</button>
               </div>
             )}
           </section>

@@ -3,11 +3,12 @@ import type { Actor } from "../../lib/auth/roles";
 import type { KeyframeEdit } from "../../lib/services/schemas";
 import type { TaskObservations, TrackState } from "../../lib/services/observations";
 import type { TaskSummary } from "../../lib/services/tasks";
+import type { PropagateBody, PropagateOutcome } from "../../lib/services/propagation";
 import type { Progress } from "../../lib/services/progress";
 import type { ExpressionSummary, ProjectSummary, UserSummary, VideoSummary } from "../../lib/services/catalog";
 import type { TaskStatus } from "../../lib/services/workflow";
 
-export type { Actor, KeyframeEdit, TaskObservations, TrackState, TaskSummary, Progress, ExpressionSummary, ProjectSummary, UserSummary, VideoSummary, TaskStatus };
+export type { Actor, KeyframeEdit, TaskObservations, TrackState, PropagateBody, PropagateOutcome, TaskSummary, Progress, ExpressionSummary, ProjectSummary, UserSummary, VideoSummary, TaskStatus };
 
 /** A non-2xx answer: `code` is machine-readable (unauthorized, forbidden, conflict, invalid_transition, bad_request…). */
 export class ApiError extends Error {
@@ -18,6 +19,7 @@ export class ApiError extends Error {
 }
 
 export type PutResult = { ok: true; state: TrackState } | { ok: false; conflict: TrackState; message: string };
+export type PropagateResult = { ok: true; outcome: PropagateOutcome } | { ok: false; conflict: TrackState; message: string };
 
 export interface ApiClientOptions {
   /** "" in the browser (same origin); "http://127.0.0.1:3000" from Node. */
@@ -75,6 +77,18 @@ export function createApiClient(opts: ApiClientOptions = {}) {
     async putObservations(taskId: number, expectedVersion: number, edits: KeyframeEdit[]): Promise<PutResult> {
       try {
         return { ok: true, state: await request<TrackState>("PUT", `/api/tasks/${taskId}/observations`, { expectedVersion, edits }) };
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409 && err.code === "conflict" && err.details) {
+          return { ok: false, conflict: err.details as TrackState, message: err.message };
+        }
+        throw err;
+      }
+    },
+
+    /** "Propagate this point": tracks the point from `fromFrame` and writes `propagated` keyframes; a stale version resolves to {ok:false, conflict}. */
+    async propagate(taskId: number, body: PropagateBody): Promise<PropagateResult> {
+      try {
+        return { ok: true, outcome: await request<PropagateOutcome>("POST", `/api/tasks/${taskId}/propagate`, body) };
       } catch (err) {
         if (err instanceof ApiError && err.status === 409 && err.code === "conflict" && err.details) {
           return { ok: false, conflict: err.details as TrackState, message: err.message };

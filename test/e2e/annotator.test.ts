@@ -234,3 +234,34 @@ test("offline and back: the edit made offline is kept and saved, the live connec
   );
   await Promise.all([A.context.close(), B.context.close()]);
 });
+
+test("propagate: the seed point is followed forward and lands as propagated keyframes the annotator can edit", async () => {
+  const t = tasks[5]!;
+  const s = t.seed.frame;
+  const A = await loggedIn(browser, server.url, "annotator", server.passwords.annotator!);
+  await openTask(A.page, t.id);
+  assert.equal((await readout(A.page)).keyframe, true, "the seed is a keyframe");
+  await A.page.click('[data-testid="propagate-forward"]');
+  await A.page.waitForFunction(() => /Propagated \d+ frame/.test(document.querySelector('[data-testid="notice"]')?.textContent ?? ""), null, { timeout: 120_000 });
+  const obs = await getJson<Obs>(`/api/tasks/${t.id}/observations`);
+  const seed = obs.target.keyframes.find((k) => k.frame === s);
+  assert.equal(seed?.source, "human", "the human seed keyframe is untouched");
+  const propagated = obs.target.keyframes.filter((k) => k.source === "propagated");
+  assert.ok(propagated.length >= 5, `propagated ${propagated.length} frames`);
+  assert.ok(propagated.every((k) => k.frame > s), "forward only");
+  // The page shows them as keyframes at once (no reload), and an edit turns one into a human keyframe.
+  const f = propagated[2]!.frame;
+  await gotoFrame(A.page, f);
+  const r = await readout(A.page);
+  assert.equal(r.keyframe, true);
+  assert.ok(Math.abs((r.x ?? NaN) - propagated[2]!.x) < 1e-3 && Math.abs((r.y ?? NaN) - propagated[2]!.y) < 1e-3, "the page shows the propagated position");
+  // Click away from the drawn point (a click on it would start a drag), then wait for the move and the save.
+  const moved = { x: propagated[2]!.x + 20, y: propagated[2]!.y + 15 };
+  await clickImage(A.page, moved.x, moved.y);
+  await A.page.waitForFunction((x) => Math.abs(Number((document.querySelector('[data-testid="readout"]') as HTMLElement | null)?.dataset.x) - x) < 0.5, moved.x, { timeout: 10_000 });
+  await waitSaved(A.page);
+  const after = await getJson<Obs>(`/api/tasks/${t.id}/observations`);
+  assert.equal(after.target.keyframes.find((k) => k.frame === f)?.source, "human", "a corrected propagated keyframe becomes human");
+  await shot(A.page, "propagated");
+  await A.context.close();
+});
