@@ -114,6 +114,22 @@ function zodFail(error: z.ZodError, rec: InputRecord): TrackInputError {
   return new TrackInputError(`${field}: ${issue.message}`, rec.index, field, rec.line);
 }
 
+/** The row's masks (if any) and, per GT point index, the position of its object's mask in that list. */
+function gtMasks(
+  rowMasks: z.infer<typeof MaskTracks> | null | undefined,
+  rec: InputRecord,
+  indexOfObject: ReadonlyMap<string, number>,
+): { masks: ObjectMasks[] | null; maskIndexOfId: Map<number, number> | undefined } {
+  if (!rowMasks) return { masks: null, maskIndexOfId: undefined };
+  const m = masksFrom(rowMasks, rec);
+  const maskIndexOfId = new Map<number, number>();
+  for (const [objectId, i] of indexOfObject) {
+    const at = m.indexOf.get(objectId);
+    if (at !== undefined) maskIndexOfId.set(i, at);
+  }
+  return { masks: m.masks, maskIndexOfId };
+}
+
 function masksFrom(tracks: z.infer<typeof MaskTracks>, rec: InputRecord): { masks: ObjectMasks[]; indexOf: Map<string, number> } {
   // Python dict semantics: a repeated object_id keeps its first position and takes the last value.
   const indexOf = new Map<string, number>();
@@ -178,17 +194,7 @@ export function gtVideoFromRecord(rec: InputRecord, opts: { samplingFps: number 
     .filter(([frame]) => frame % step === 0)
     .sort((a, b) => a[0] - b[0])
     .map(([frame, points]) => ({ frame, points }));
-  let masks: ObjectMasks[] | null = null;
-  let maskIndexOfId: Map<number, number> | undefined;
-  if (row.masks) {
-    const m = masksFrom(row.masks, rec);
-    masks = m.masks;
-    maskIndexOfId = new Map();
-    for (const [objectId, i] of idxOfObject) {
-      const at = m.indexOf.get(objectId);
-      if (at !== undefined) maskIndexOfId.set(i, at);
-    }
-  }
+  const { masks, maskIndexOfId } = gtMasks(row.masks, rec, idxOfObject);
   return { id: String(row.id), fps: row.fps, gt: { width: row.w, height: row.h, frames, masks, maskIndexOfId }, objectCount: countObjects(frames) };
 }
 
@@ -224,17 +230,7 @@ function trackAnyVideo(rec: InputRecord): GtVideo {
     if (points.length) frames.push({ frame: f.frame, points });
   });
   frames.sort((a, b) => a.frame - b.frame);
-  let masks: ObjectMasks[] | null = null;
-  let maskIndexOfId: Map<number, number> | undefined;
-  if (row.masks) {
-    const m = masksFrom(row.masks, rec);
-    masks = m.masks;
-    maskIndexOfId = new Map();
-    for (const [key, i] of idOf) {
-      const at = m.indexOf.get(key);
-      if (at !== undefined) maskIndexOfId.set(i, at);
-    }
-  }
+  const { masks, maskIndexOfId } = gtMasks(row.masks, rec, idOf);
   return { id: String(row.id), fps: row.fps, gt: { width: row.width, height: row.height, frames, masks, maskIndexOfId }, objectCount: countObjects(frames) };
 }
 
