@@ -3,12 +3,12 @@
 // full probe (frame-exact index) → atomic rename to <sha256>.<ext>. Any failure removes the temp file.
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { regularFileSize, VideoError } from "./errors";
-import { probeStreams, probeVideo, type ProbeOptions, type VideoMeta } from "./probe";
+import { probeStreams, probeVideo, readHead, type ProbeOptions, type VideoMeta } from "./probe";
 import { EXTENSIONS, SNIFF_BYTES, sniffContainer, type ContainerKind } from "./sniff";
 
 /**
@@ -65,21 +65,6 @@ export function validateOriginalName(name: string): string {
   return dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
 }
 
-async function readHead(file: string, shown: string): Promise<Uint8Array> {
-  try {
-    const fh = await open(file, "r");
-    try {
-      const buf = Buffer.alloc(SNIFF_BYTES);
-      const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
-      return buf.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    throw new VideoError("io", `Cannot read '${shown}': ${(e as Error).message}`, { file: shown, cause: e });
-  }
-}
-
 /** Copies src to dest, failing with too_large as soon as more than maxBytes arrive; returns the sha256. */
 async function guardedCopy(src: string, dest: string, maxBytes: number, shown: string): Promise<string> {
   const hash = createHash("sha256");
@@ -114,7 +99,13 @@ export async function ingestVideo(src: string, opts: IngestOptions): Promise<Ing
   if (size > maxBytes) throw new VideoError("too_large", `'${shown}' is ${humanBytes(size)}, larger than the limit of ${humanBytes(maxBytes)}`, { file: shown });
   if (size === 0) throw new VideoError("not_video", `'${shown}' is empty`, { file: shown });
 
-  const container = sniffContainer(await readHead(src, shown));
+  let head: Uint8Array;
+  try {
+    head = await readHead(src);
+  } catch (e) {
+    throw new VideoError("io", `Cannot read '${shown}': ${(e as Error).message}`, { file: shown, cause: e });
+  }
+  const container = sniffContainer(head);
   if (container === null) {
     // Not one of our containers. If ffprobe still finds video in it, say "unsupported" rather than "not a video".
     let isOtherVideo = false;

@@ -90,7 +90,8 @@ function classifyFailure(file: string, stderr: string, looksLikeVideo: boolean, 
   return new VideoError("corrupt", `The video file '${file}' is damaged and cannot be read: ${tail}`, { file });
 }
 
-async function readHead(file: string): Promise<Uint8Array> {
+/** The first SNIFF_BYTES of a file (for magic-byte sniffing). */
+export async function readHead(file: string): Promise<Uint8Array> {
   const fh = await open(file, "r");
   try {
     const buf = Buffer.alloc(SNIFF_BYTES);
