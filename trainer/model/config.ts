@@ -1,0 +1,81 @@
+// MolmoPoint-Tiny hyper-parameters (ARCHITECTURE.md), the contract config.json built from them, and the word
+// vocabulary of the synthetic generator's queries.
+import { z } from "zod";
+import { CONTRACT_FORMAT, SPECIAL_TOKENS, BuiltinConfigSchema, type BuiltinConfig, type BuiltinVocab } from "../../inference/builtin/contract";
+import { SYNTH_CATEGORIES } from "../synth/shapes";
+import { COLOUR_NAMES, SIZE_CLASSES } from "../synth/scene";
+
+const positiveInt = z.number().int().positive();
+
+export const TinyConfigSchema = z
+  .object({
+    version: z.string().regex(/^[A-Za-z0-9._+-]{1,64}$/).default("tiny-1"),
+    cropSize: positiveInt.default(96),
+    patchSize: positiveInt.default(8),
+    pool: positiveInt.default(2),
+    maxFrames: positiveInt.default(8),
+    samplingFps: z.number().positive().default(2),
+    dVit: positiveInt.default(64),
+    dModel: positiveInt.default(96),
+    heads: positiveInt.default(4),
+    mlpRatio: positiveInt.default(4),
+    visionLayers: z.number().int().min(0).default(1),
+    decoderLayers: positiveInt.default(2),
+    patchDim: positiveInt.refine((v) => v % 2 === 0, "patchDim must be even (rotary halves)").default(64),
+    theta: z.number().positive().default(50000),
+    maxObjects: positiveInt.default(16),
+    maxQueryTokens: positiveInt.default(12),
+    maxPoints: positiveInt.default(512),
+    mean: z.tuple([z.number(), z.number(), z.number()]).default([0.5, 0.5, 0.5]),
+    std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).default([0.5, 0.5, 0.5]),
+  })
+  .refine((c) => c.cropSize % c.patchSize === 0, { message: "cropSize must be a multiple of patchSize", path: ["cropSize"] })
+  // The jax pooling is a reshape: windows never hang over the grid (no −1 cells).
+  .refine((c) => (c.cropSize / c.patchSize) % c.pool === 0, { message: "cropSize/patchSize must be a multiple of pool", path: ["pool"] })
+  .refine((c) => c.dModel % c.heads === 0, { message: "dModel must be a multiple of heads", path: ["heads"] });
+export type TinyConfig = z.output<typeof TinyConfigSchema>;
+export type TinyConfigInput = z.input<typeof TinyConfigSchema>;
+
+/** Parses a TinyConfig (defaults filled); errors name the field. */
+export function parseTinyConfig(input: unknown, source = "TinyConfig"): TinyConfig {
+  const r = TinyConfigSchema.safeParse(input);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new RangeError(`${source}: ${i.path.join(".") || "(root)"}: ${i.message}`);
+  }
+  return r.data;
+}
+
+/** Derived sizes. */
+export function tinyGeometry(c: TinyConfig): { grid: number; tokensPerSide: number; tokensPerFrame: number; cells: number; patchPixels: number } {
+  const grid = c.cropSize / c.patchSize;
+  const tokensPerSide = grid / c.pool;
+  return { grid, tokensPerSide, tokensPerFrame: tokensPerSide * tokensPerSide, cells: c.pool * c.pool, patchPixels: 3 * c.patchSize * c.patchSize };
+}
+
+/** The contract config.json of this model (`stateDim = 2·decoderLayers·dModel`: one K|V pair per layer). */
+export function toBuiltinConfig(c: TinyConfig): BuiltinConfig {
+  return BuiltinConfigSchema.parse({
+    format: CONTRACT_FORMAT,
+    version: c.version,
+    image: { cropSize: c.cropSize, patchSize: c.patchSize, pool: c.pool, mean: c.mean, std: c.std },
+    video: { maxFrames: c.maxFrames, samplingFps: c.samplingFps },
+    dims: { dModel: c.dModel, patchDim: c.patchDim, stateDim: 2 * c.decoderLayers * c.dModel },
+    rotary: { theta: c.theta },
+    maxObjects: c.maxObjects,
+    maxQueryTokens: c.maxQueryTokens,
+    maxPoints: c.maxPoints,
+  });
+}
+
+/** Words of the synthetic queries (trainer/synth/queries.ts): plurals reach the singular through tokenizeQuery. */
+export function synthWords(): string[] {
+  return ["the", "shape", "moving", "left", "right", "up", "down", ...SIZE_CLASSES, ...COLOUR_NAMES, ...SYNTH_CATEGORIES];
+}
+
+/** vocab.json: special tokens, `<obj_1..maxObjects>`, then the query words. */
+export function buildVocab(c: TinyConfig, words: readonly string[] = synthWords()): BuiltinVocab {
+  const tokens = [...SPECIAL_TOKENS, ...Array.from({ length: c.maxObjects }, (_, i) => `<obj_${i + 1}>`)];
+  for (const w of words) if (!tokens.includes(w)) tokens.push(w);
+  return { format: "groundtrack-word-vocab/1", tokens };
+}
