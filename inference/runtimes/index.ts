@@ -1,6 +1,9 @@
 // Runtime registry: a job (or the CLI) names a runtime kind and its options; this builds it. The built-in runtime
 // is imported lazily so the remote path never loads onnxruntime.
-import { RuntimeError, type ModelRuntime } from "../runtime";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { readPromotedPointer } from "../../lib/services/models";
+import { RuntimeError, type ModelRuntime, type QueryRequest, type QueryResult } from "../runtime";
 import type { RemoteRuntimeOptions } from "./remote";
 
 export const RUNTIME_KINDS = ["built-in", "remote"] as const;
@@ -27,7 +30,46 @@ export async function createRuntime(kind: RuntimeKind, opts: RuntimeOptions = {}
   }
   if (kind === "built-in") {
     const { createBuiltinRuntime } = await import("./builtin");
+    // No explicit directory and no $GROUNDTRACK_BUILTIN_MODEL_DIR: serve the promoted model version (registry).
+    if (opts.modelDir === undefined && !process.env.GROUNDTRACK_BUILTIN_MODEL_DIR) return followPromoted(opts.log);
     return createBuiltinRuntime({ ...(opts.modelDir === undefined ? {} : { modelDir: opts.modelDir }), ...(opts.log ? { log: opts.log } : {}) });
   }
   throw new RuntimeError("model_invalid", `unknown runtime '${String(kind)}' (expected ${RUNTIME_KINDS.join(" or ")})`);
+}
+
+/** The promoted built-in version's model dir (models/versions/promoted.json), or undefined → models/builtin (demo). */
+export function promotedBuiltinDir(): string | undefined {
+  const p = readPromotedPointer();
+  return p?.kind === "built-in" && p.dir && existsSync(path.join(p.dir, "config.json")) ? p.dir : undefined;
+}
+
+/**
+ * A built-in runtime that follows promotions: each query checks the promoted pointer and, when another version was
+ * promoted, loads it (a long-running worker needs no restart). Runtimes it replaced are closed on close().
+ */
+async function followPromoted(log: ((msg: string) => void) | undefined): Promise<ModelRuntime> {
+  const { createBuiltinRuntime } = await import("./builtin");
+  const load = (dir: string | undefined) => createBuiltinRuntime({ ...(dir === undefined ? {} : { modelDir: dir }), ...(log ? { log } : {}) });
+  let dir = promotedBuiltinDir();
+  let current: ModelRuntime = await load(dir);
+  const replaced: ModelRuntime[] = [];
+  return {
+    kind: "built-in",
+    get engine() {
+      return current.engine;
+    },
+    async query(req: QueryRequest): Promise<QueryResult> {
+      const now = promotedBuiltinDir();
+      if (now !== dir) {
+        const next = await load(now);
+        replaced.push(current);
+        current = next;
+        dir = now;
+      }
+      return current.query(req);
+    },
+    async close(): Promise<void> {
+      for (const r of [...replaced, current]) await r.close();
+    },
+  };
 }
