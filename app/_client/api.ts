@@ -7,6 +7,8 @@ import type { PropagateBody, PropagateOutcome } from "../../lib/services/propaga
 import type { Progress } from "../../lib/services/progress";
 import type { ExpressionSummary, ProjectSummary, UserSummary, VideoSummary } from "../../lib/services/catalog";
 import type { TaskStatus } from "../../lib/services/workflow";
+import type { ExternalModelBody, TrainingRunView } from "../../lib/services/models";
+import type { ModelsOverview, PageActionBody, RunCurves, VersionComparison, VersionRow } from "../../lib/services/models-view";
 
 export type { Actor, KeyframeEdit, TaskObservations, TrackState, PropagateBody, PropagateOutcome, TaskSummary, Progress, ExpressionSummary, ProjectSummary, UserSummary, VideoSummary, TaskStatus };
 
@@ -103,6 +105,14 @@ export function createApiClient(opts: ApiClientOptions = {}) {
     videos: (projectId?: number) => request<{ videos: VideoSummary[] }>("GET", `/api/videos${q({ projectId })}`).then((r) => r.videos),
     expressions: (videoId: number) => request<{ expressions: ExpressionSummary[] }>("GET", `/api/expressions${q({ videoId })}`).then((r) => r.expressions),
     users: () => request<{ users: UserSummary[] }>("GET", "/api/users").then((r) => r.users),
+    // Model registry and training (/models): reads for any role, actions for admins.
+    modelsOverview: () => request<ModelsOverview>("GET", "/api/models"),
+    compareModels: (a: string, b: string) => request<VersionComparison>("GET", `/api/models/compare${q({ a, b })}`),
+    /** `expectedStatus` / `expectedPromoted` are what the caller showed: a changed state answers 409 (ApiError code "conflict"). */
+    promoteModel: (version: string, body: PageActionBody = {}) => request<{ version: VersionRow }>("POST", `/api/models/${encodeURIComponent(version)}/promote`, body).then((r) => r.version),
+    retireModel: (version: string, body: PageActionBody = {}) => request<{ version: VersionRow }>("POST", `/api/models/${encodeURIComponent(version)}/retire`, body).then((r) => r.version),
+    registerExternalModel: (body: ExternalModelBody) => request<{ version: VersionRow }>("POST", "/api/models/external", body).then((r) => r.version),
+    trainingRun: (id: number, opts: { since?: number; maxPoints?: number } = {}) => request<{ run: TrainingRunView; curves: RunCurves }>("GET", `/api/training/runs/${id}${q(opts)}`),
     /** URL of a frame chunk served by /api/videos/:id/frames (for <img>/fetch). */
     frameChunkUrl: (videoId: number, chunk: number) => `${base}/api/videos/${videoId}/frames?chunk=${chunk}`,
   };

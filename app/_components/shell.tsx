@@ -13,6 +13,7 @@ export function Shell({ actor, title, children }: { actor: Actor | null; title: 
             {(actor.role === "reviewer" || actor.role === "admin") && <a href="/review">Review</a>}
             {(actor.role === "reviewer" || actor.role === "admin") && <a href="/reports">Reports</a>}
             {(actor.role === "reviewer" || actor.role === "admin") && <a href="/query">Query</a>}
+            <a href="/models">Models</a>
             {actor.role === "admin" && <a href="/admin">Admin</a>}
           </nav>
         )}
