@@ -1,0 +1,119 @@
+// Model registry operations that need a model to run: evaluating a registered version on a frozen benchmark split
+// (built-in versions through the built-in runtime, external ones through the remote runtime), and the promotion
+// rule — a candidate is promoted ONLY if its point F1 on the frozen split beats the currently promoted version's on
+// the same split (ties and losses → rejected; the comparison is recorded either way). When the promoted version's
+// stored metrics are for another benchmark, it is re-evaluated on this one first, so the two numbers compare.
+import type { Db } from "../../lib/db";
+import {
+  getModelVersion, promoteVersion, promotedVersion, recordVersionMetrics, registerExternalVersion, rejectVersion,
+  type ExternalModelBody, type ModelVersionView,
+} from "../../lib/services/models";
+import type { ModelRuntime } from "../../inference/runtime";
+import { createRuntime } from "../../inference/runtimes";
+import { evaluateModel, type EvalExample, type EvalReport, type ExampleScore } from "../eval/evaluate";
+
+/** Metric that decides promotion, and the margin a candidate must beat the current version by (float noise). */
+export const PRIMARY_METRIC = "f1" as const;
+const MARGIN = 1e-9;
+
+export class RegistryError extends Error {
+  override name = "RegistryError";
+}
+
+/** What is stored in ModelVersion.metrics. */
+export interface StoredMetrics {
+  benchmarkHash: string;
+  engine: string;
+  overall: EvalReport["overall"];
+  bySource: EvalReport["bySource"];
+  perExample: ExampleScore[];
+  seconds: number;
+  evaluatedAt: string;
+}
+
+export function storedMetrics(report: EvalReport, benchmarkHash: string): StoredMetrics {
+  return {
+    benchmarkHash, engine: report.engine, overall: report.overall, bySource: report.bySource, perExample: report.perExample,
+    seconds: report.seconds, evaluatedAt: new Date().toISOString(),
+  };
+}
+
+/** The runtime that serves a registered version: built-in → its contract dir; external → the remote runtime. */
+export async function runtimeForVersion(v: ModelVersionView): Promise<ModelRuntime> {
+  if (v.kind === "built-in") {
+    if (!v.dir) throw new RegistryError(`model version '${v.version}' has no model directory`);
+    return createRuntime("built-in", { modelDir: v.dir, log: () => {} });
+  }
+  if (!v.endpoint || !v.remoteModel) throw new RegistryError(`external model version '${v.version}' has no endpoint/model`);
+  return createRuntime("remote", { remote: { endpoint: v.endpoint, model: v.remoteModel } });
+}
+
+export interface EvalHooks {
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, example: ExampleScore) => void;
+}
+
+/** Evaluates a registered version on `refs` (the frozen split with hash `benchmarkHash`) and stores the metrics. */
+export async function evaluateVersion(db: Db, version: string, refs: readonly EvalExample[], benchmarkHash: string, hooks: EvalHooks = {}): Promise<StoredMetrics> {
+  const v = await getModelVersion(db, version);
+  const runtime = await runtimeForVersion(v);
+  try {
+    const report = await evaluateModel({ runtime, refs, ...hooks });
+    const m = storedMetrics(report, benchmarkHash);
+    await recordVersionMetrics(db, version, benchmarkHash, m as unknown as Record<string, unknown>);
+    return m;
+  } finally {
+    await runtime.close();
+  }
+}
+
+function metricsOn(v: ModelVersionView, benchmarkHash: string): StoredMetrics | null {
+  const m = v.metrics as Partial<StoredMetrics>;
+  return v.benchmarkHash === benchmarkHash && m.overall && typeof m.overall.f1 === "number" ? (m as StoredMetrics) : null;
+}
+
+export interface PromotionDecision {
+  decision: "promoted" | "rejected";
+  comparison: Record<string, unknown>;
+  candidate: ModelVersionView;
+}
+
+function brief(version: string, m: StoredMetrics) {
+  const o = m.overall;
+  return { version, f1: o.f1, HOTA: o.HOTA, countAccuracy: o.countAccuracy, closeAccuracy: o.closeAccuracy, examples: o.examples, engine: m.engine };
+}
+
+/**
+ * Decides whether `candidate` replaces the promoted version. The candidate is evaluated on `refs` unless it already
+ * has metrics for `benchmarkHash`; so is the promoted version. Promoted only if candidate F1 > current F1.
+ */
+export async function comparePromote(db: Db, candidateVersion: string, refs: readonly EvalExample[], benchmarkHash: string, hooks: EvalHooks = {}): Promise<PromotionDecision> {
+  let candidate = await getModelVersion(db, candidateVersion);
+  if (candidate.status === "promoted") throw new RegistryError(`model version '${candidateVersion}' is already promoted`);
+  const cm = metricsOn(candidate, benchmarkHash) ?? (await evaluateVersion(db, candidateVersion, refs, benchmarkHash, hooks));
+  const current = await promotedVersion(db);
+  const decidedAt = new Date().toISOString();
+  if (!current) {
+    const comparison = { primary: PRIMARY_METRIC, benchmarkHash, candidate: brief(candidateVersion, cm), current: null, decision: "promoted", reason: "no version was promoted", decidedAt };
+    candidate = await promoteVersion(db, null, candidateVersion, comparison);
+    return { decision: "promoted", comparison, candidate };
+  }
+  let km = metricsOn(current, benchmarkHash);
+  if (!km) km = await evaluateVersion(db, current.version, refs, benchmarkHash, hooks);
+  const better = cm.overall.f1 > km.overall.f1 + MARGIN;
+  const comparison = {
+    primary: PRIMARY_METRIC, benchmarkHash, candidate: brief(candidateVersion, cm), current: brief(current.version, km),
+    decision: better ? "promoted" : "rejected",
+    reason: better
+      ? `point F1 ${cm.overall.f1.toFixed(4)} > ${km.overall.f1.toFixed(4)} of ${current.version}`
+      : `point F1 ${cm.overall.f1.toFixed(4)} does not beat ${km.overall.f1.toFixed(4)} of ${current.version}${Math.abs(cm.overall.f1 - km.overall.f1) <= MARGIN ? " (tie)" : ""}`,
+    decidedAt,
+  };
+  candidate = better ? await promoteVersion(db, null, candidateVersion, comparison) : await rejectVersion(db, candidateVersion, comparison);
+  return { decision: better ? "promoted" : "rejected", comparison, candidate };
+}
+
+/** Registers a model served elsewhere (OpenAI-compatible Molmo2 server), used through the remote runtime. */
+export async function registerExternalModel(db: Db, body: ExternalModelBody): Promise<ModelVersionView> {
+  return registerExternalVersion(db, null, body);
+}
