@@ -3,6 +3,8 @@
 // rule — a candidate is promoted ONLY if its point F1 on the frozen split beats the currently promoted version's on
 // the same split (ties and losses → rejected; the comparison is recorded either way). When the promoted version's
 // stored metrics are for another benchmark, it is re-evaluated on this one first, so the two numbers compare.
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type { Db } from "../../lib/db";
 import {
   getModelVersion, promoteVersion, promotedVersion, recordVersionMetrics, registerExternalVersion, rejectVersion,
@@ -36,6 +38,11 @@ export function storedMetrics(report: EvalReport, benchmarkHash: string): Stored
     benchmarkHash, engine: report.engine, overall: report.overall, bySource: report.bySource, perExample: report.perExample,
     seconds: report.seconds, evaluatedAt: new Date().toISOString(),
   };
+}
+
+/** The model that serves while no version is promoted (the built-in runtime's own default). */
+export function defaultFallbackDir(): string {
+  return path.resolve(process.env.GROUNDTRACK_BUILTIN_MODEL_DIR ?? path.join("models", "builtin"));
 }
 
 /** The runtime that serves a registered version: built-in → its contract dir; external → the remote runtime. */
@@ -85,28 +92,47 @@ function brief(version: string, m: StoredMetrics) {
 
 /**
  * Decides whether `candidate` replaces the promoted version. The candidate is evaluated on `refs` unless it already
- * has metrics for `benchmarkHash`; so is the promoted version. Promoted only if candidate F1 > current F1.
+ * has metrics for `benchmarkHash`; so is the promoted version. Promoted only if candidate F1 > current F1. With no
+ * version promoted, the candidate must beat the fallback model that serves meanwhile (`fallbackModelDir`, default
+ * $GROUNDTRACK_BUILTIN_MODEL_DIR or models/builtin; null = none).
  */
-export async function comparePromote(db: Db, candidateVersion: string, refs: readonly EvalExample[], benchmarkHash: string, hooks: EvalHooks = {}): Promise<PromotionDecision> {
+export async function comparePromote(
+  db: Db,
+  candidateVersion: string,
+  refs: readonly EvalExample[],
+  benchmarkHash: string,
+  hooks: EvalHooks = {},
+  opts: { fallbackModelDir?: string | null } = {},
+): Promise<PromotionDecision> {
   let candidate = await getModelVersion(db, candidateVersion);
   if (candidate.status === "promoted") throw new RegistryError(`model version '${candidateVersion}' is already promoted`);
   const cm = metricsOn(candidate, benchmarkHash) ?? (await evaluateVersion(db, candidateVersion, refs, benchmarkHash, hooks));
   const current = await promotedVersion(db);
   const decidedAt = new Date().toISOString();
-  if (!current) {
-    const comparison = { primary: PRIMARY_METRIC, benchmarkHash, candidate: brief(candidateVersion, cm), current: null, decision: "promoted", reason: "no version was promoted", decidedAt };
-    candidate = await promoteVersion(db, null, candidateVersion, comparison);
-    return { decision: "promoted", comparison, candidate };
+  let km: StoredMetrics;
+  let currentName: string;
+  if (current) {
+    km = metricsOn(current, benchmarkHash) ?? (await evaluateVersion(db, current.version, refs, benchmarkHash, hooks));
+    currentName = current.version;
+  } else {
+    // Nothing promoted: the model serving now is the unregistered fallback (demo model / $GROUNDTRACK_BUILTIN_MODEL_DIR).
+    const fallback = opts.fallbackModelDir === undefined ? defaultFallbackDir() : opts.fallbackModelDir;
+    if (!fallback || !existsSync(path.join(fallback, "config.json"))) {
+      const comparison = { primary: PRIMARY_METRIC, benchmarkHash, candidate: brief(candidateVersion, cm), current: null, decision: "promoted", reason: "no version was promoted and no fallback model is installed", decidedAt };
+      candidate = await promoteVersion(db, null, candidateVersion, comparison);
+      return { decision: "promoted", comparison, candidate };
+    }
+    const report = await evaluateModel({ modelDir: fallback, refs, ...hooks });
+    km = storedMetrics(report, benchmarkHash);
+    currentName = `fallback ${report.engine} (${fallback})`;
   }
-  let km = metricsOn(current, benchmarkHash);
-  if (!km) km = await evaluateVersion(db, current.version, refs, benchmarkHash, hooks);
   const better = cm.overall.f1 > km.overall.f1 + MARGIN;
   const comparison = {
-    primary: PRIMARY_METRIC, benchmarkHash, candidate: brief(candidateVersion, cm), current: brief(current.version, km),
+    primary: PRIMARY_METRIC, benchmarkHash, candidate: brief(candidateVersion, cm), current: brief(currentName, km),
     decision: better ? "promoted" : "rejected",
     reason: better
-      ? `point F1 ${cm.overall.f1.toFixed(4)} > ${km.overall.f1.toFixed(4)} of ${current.version}`
-      : `point F1 ${cm.overall.f1.toFixed(4)} does not beat ${km.overall.f1.toFixed(4)} of ${current.version}${Math.abs(cm.overall.f1 - km.overall.f1) <= MARGIN ? " (tie)" : ""}`,
+      ? `point F1 ${cm.overall.f1.toFixed(4)} > ${km.overall.f1.toFixed(4)} of ${currentName}`
+      : `point F1 ${cm.overall.f1.toFixed(4)} does not beat ${km.overall.f1.toFixed(4)} of ${currentName}${Math.abs(cm.overall.f1 - km.overall.f1) <= MARGIN ? " (tie)" : ""}`,
     decidedAt,
   };
   candidate = better ? await promoteVersion(db, null, candidateVersion, comparison) : await rejectVersion(db, candidateVersion, comparison);

@@ -46,9 +46,18 @@ after(async () => {
 const register = (version: string) => registerBuiltinVersion(t.db, null, { version, dir: versionDir(version), snapshotId: null, benchmarkHash: null, metrics: {} });
 
 describe("promotion on the frozen split", () => {
+  it("with nothing promoted, a candidate must beat the fallback model that serves meanwhile", async () => {
+    await registerBuiltinVersion(t.db, null, { version: "worse-first", dir: versionDir("worse"), snapshotId: null, benchmarkHash: null, metrics: {} });
+    const d = await comparePromote(t.db, "worse-first", refs, bench, {}, { fallbackModelDir: versionDir("demo") });
+    assert.equal(d.decision, "rejected");
+    assert.match(String(d.comparison.reason), /does not beat .* of fallback built-in:demo/);
+    assert.equal(await promotedVersion(t.db), null);
+    assert.equal(readPromotedPointer(), null);
+  });
+
   it("promotes the first version, and the default built-in runtime then serves it", async () => {
     await register("demo");
-    const d = await comparePromote(t.db, "demo", refs, bench);
+    const d = await comparePromote(t.db, "demo", refs, bench, {}, { fallbackModelDir: null });
     assert.equal(d.decision, "promoted");
     assert.equal(d.comparison.current, null);
     assert.equal(readPromotedPointer()?.version, "demo");
