@@ -84,7 +84,15 @@ async function main(): Promise<void> {
     const rows: [string, number, number][] = [];
     const visionRun = () => sess.vision.run({ frames: new ort.Tensor("float32", frames, [F, 3, S, S]) });
     const vo = await visionRun();
-    await visionOutputs(jp, c, frames, F);
+    const vRef = await visionOutputs(jp, c, frames, F);
+    // Parity at this (full-size) config too, next to the timings.
+    const diffs = new Map<string, number>();
+    const diff = (name: string, a: ArrayLike<number>, b: ArrayLike<number>) => {
+      let m = a.length === b.length ? 0 : Infinity;
+      for (let i = 0; i < Math.min(a.length, b.length); i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+      diffs.set(name, Math.max(diffs.get(name) ?? 0, m));
+    };
+    for (const k of ["image_tokens", "patch_keys", "no_more_points_key", "subpatch_keys", "subpatch_features"] as const) diff(k, vo[k].data as Float32Array, vRef[k]);
     const vOrt: number[] = [];
     const vJax: number[] = [];
     for (let r = 0; r < 5; r++) {
@@ -96,6 +104,7 @@ async function main(): Promise<void> {
     const queryRun = () => sess.query.run({ query_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [ids.length]), image_tokens: vo.image_tokens });
     const qo = await queryRun();
     const qRef = await queryState(jp, c, ids, imageTokens);
+    diff("state", qo.state.data as Float32Array, qRef.state);
     const qOrt: number[] = [];
     const qJax: number[] = [];
     for (let r = 0; r < 5; r++) {
@@ -120,12 +129,14 @@ async function main(): Promise<void> {
     for (const [token, emb] of feeds) {
       const [o, tOrt] = await timed(() => sess.step.run({ state, token_id: new ort.Tensor("int64", BigInt64Array.of(BigInt(token)), [1]), token_embedding: new ort.Tensor("float32", emb, [1, d]) }));
       const [r, tJax] = await timed(() => stepOutputs(jp, c, refState, token, emb));
+      for (const k of ["patch_query", "subpatch_query", "location_logits", "id_logits", "state_out"] as const) diff(k, o[k].data as Float32Array, r[k]);
       state = o.state_out as ort.Tensor;
       refState = r.state_out;
       sOrt.push(tOrt);
       sJax.push(tJax);
     }
     rows.push([`step.onnx (median of ${STEPS}, state ${N + ids.length}→${N + ids.length + STEPS} rows)`, median(sOrt), median(sJax)]);
+    console.log(`parity max |ONNX − jax|: ${[...diffs].map(([k, v]) => `${k} ${v.toExponential(1)}`).join(", ")}`);
     for (const [name, o, j] of rows) console.log(`${name}: ONNX ${o.toFixed(2)} ms, jax ${j.toFixed(2)} ms, RATIO jax/ONNX = ${(j / o).toFixed(1)}x`);
     for (const s of Object.values(sess)) await s.release();
     disposeParams(jp);

@@ -13,7 +13,7 @@ import { parseTinyConfig, toBuiltinConfig, type TinyConfig } from "./config";
 import { queryGraph, stepGraph, visionGraph, type GraphDims } from "./onnx/graphs";
 import { paramShapes } from "./params";
 
-/** Files of a weights directory (what the trainer saves). */
+/** Files of a weights directory (what trainer/model/train.ts writes: WEIGHTS_FILE, config.json, vocab.json). */
 export const WEIGHTS_FILES = { config: "config.json", vocab: "vocab.json", weights: "model.safetensors" } as const;
 
 /** Bad input to the exporter; `file` (and `tensor` when one is at fault) say where. */
@@ -70,7 +70,7 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
-/** The weights file: `model.safetensors`, else the only `*.safetensors` in the directory. */
+/** The weights file `model.safetensors` (what trainTiny writes at the end; its checkpoints are a different file). */
 async function findWeightsFile(dir: string): Promise<string> {
   let names: string[];
   try {
@@ -79,11 +79,10 @@ async function findWeightsFile(dir: string): Promise<string> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ExportError(code === "ENOENT" ? `weights directory ${dir} does not exist` : `cannot read weights directory ${dir}: ${(e as Error).message}`, dir);
   }
-  if (names.includes(WEIGHTS_FILES.weights)) return path.join(dir, WEIGHTS_FILES.weights);
-  const found = names.filter((n) => n.endsWith(".safetensors"));
-  if (found.length === 1) return path.join(dir, found[0]);
-  const want = path.join(dir, WEIGHTS_FILES.weights);
-  throw new ExportError(found.length ? `${dir} holds several .safetensors files (${found.join(", ")}) and no ${WEIGHTS_FILES.weights}` : `${want} does not exist (no .safetensors file in ${dir})`, want);
+  const file = path.join(dir, WEIGHTS_FILES.weights);
+  if (names.includes(WEIGHTS_FILES.weights)) return file;
+  const others = names.filter((n) => n.endsWith(".safetensors"));
+  throw new ExportError(`${file} does not exist${others.length ? ` (the directory has ${others.join(", ")}: a training checkpoint is not exported; the final weights are ${WEIGHTS_FILES.weights})` : ""}`, file);
 }
 
 /** Checks the tensors against the architecture: every parameter present with its shape, no others, all finite. */

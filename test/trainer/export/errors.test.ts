@@ -2,7 +2,7 @@
 // behind — no outDir, no temporary directory next to it, an existing model directory untouched.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, cpSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { decodeSafetensors, encodeSafetensors } from "../../../trainer/ml/safetensors";
@@ -49,8 +49,13 @@ async function rejects(weights: string, match: RegExp, file: string, tensor?: st
   assert.deepEqual(readdirSync(parent), [], "nothing written next to outDir");
 }
 
-test("missing safetensors", async () => {
-  await rejects(variant((d) => rmSync(path.join(d, WEIGHTS_FILES.weights))), /model\.safetensors does not exist/, WEIGHTS_FILES.weights);
+test("missing safetensors (a training checkpoint is not taken instead); missing weights dir", async () => {
+  await rejects(variant((d) => rmSync(path.join(d, WEIGHTS_FILES.weights))), /model\.safetensors does not exist$/, WEIGHTS_FILES.weights);
+  const ckpt = variant((d) => renameSync(path.join(d, WEIGHTS_FILES.weights), path.join(d, "checkpoint.safetensors")));
+  await rejects(ckpt, /model\.safetensors does not exist \(the directory has checkpoint\.safetensors: a training checkpoint is not exported/, WEIGHTS_FILES.weights);
+  const missing = path.join(root, "nowhere");
+  await assert.rejects(exportBuiltinModel(missing, path.join(root, "never")), (e: unknown) => e instanceof ExportError && e.file === missing && /weights directory .*nowhere does not exist/.test(e.message));
+  assert.ok(!existsSync(path.join(root, "never")));
 });
 
 test("corrupt safetensors: truncated data, garbage header", async () => {
