@@ -11,7 +11,7 @@ import type { TinyConfig } from "../config";
 export const EXPORT_OPSET = 20;
 const LN_EPS = 1e-5;
 
-/** The sizes the graphs need: TinyConfig's and the vocabulary size (rows of `dec.emb`). */
+/** The TinyConfig sizes the graphs need (everything else, e.g. the vocabulary size, comes from the tensor shapes). */
 export type GraphDims = Pick<TinyConfig, "cropSize" | "patchSize" | "pool" | "maxFrames" | "dVit" | "dModel" | "heads" | "visionLayers" | "decoderLayers" | "patchDim" | "maxObjects">;
 
 /** A parameter by its ARCHITECTURE.md name (row-major values and shape, as in the safetensors checkpoint). */
@@ -27,6 +27,8 @@ export function poolingGeometry(d: Pick<GraphDims, "cropSize" | "patchSize" | "p
 
 class TinyGraph {
   readonly b: GraphBuilder;
+  /** One initializer per parameter, however often the graph reads it (e.g. ln1/Wk/Wv on image and query rows). */
+  private readonly consts = new Map<string, string>();
   constructor(
     name: string,
     readonly d: GraphDims,
@@ -36,17 +38,22 @@ class TinyGraph {
   }
 
   param(name: string): string {
-    const t = this.p(name);
-    return this.b.constFloat(t.data, [...t.shape]);
+    let c = this.consts.get(name);
+    if (c === undefined) {
+      const t = this.p(name);
+      c = this.b.constFloat(t.data, [...t.shape]);
+      this.consts.set(name, c);
+    }
+    return c;
   }
 
-  /** `x·W + b` with parameters `<prefix>.W` / `<prefix>.b` (or explicit names). */
+  /** `x·W + b` with the named weight and bias parameters. */
   linear(x: string, w: string, bias: string): string {
     return this.b.add(this.b.matmul(x, this.param(w)), this.param(bias));
   }
 
   layerNorm(x: string, prefix: string): string {
-    return this.b.layerNorm(x, this.p(`${prefix}.g`).data, this.p(`${prefix}.b`).data, LN_EPS);
+    return this.b.node("LayerNormalization", [x, this.param(`${prefix}.g`), this.param(`${prefix}.b`)], { axis: -1, epsilon: { float: LN_EPS } });
   }
 
   /** `[S, dModel] → [heads, S, dh]` (or `[heads, dh, S]` when `keysT`): heads are contiguous dh-chunks. */
