@@ -12,9 +12,10 @@ import * as ort from "onnxruntime-node";
 import { encodeRle } from "../../lib/masks/rle";
 import { RuntimeError } from "../runtime";
 import { FrameReader } from "./frames";
-import { fillHoles, preprocessFrame, upsampleMaskLogits, type RgbImage } from "./image";
+import { fillHoles, upsampleMaskLogits, type RgbImage } from "./image";
 import { selectMemories, memoryHorizon, NUM_MASKMEM } from "./memory-bank";
 import { releaseModelSet, type Sam2ModelSet } from "./models";
+import { FramePreprocessor } from "./preprocessor";
 import { framesRange, groupPrompts, planPropagation } from "./prompts";
 import type { FrameMasks, MaskEngine, ObjectMask, PropagateRequest } from "./types";
 
@@ -102,6 +103,10 @@ export function chooseMask(logits: Float32Array, count: number, plane: number, i
   return stability >= STABILITY_THRESH ? 0 : best(1);
 }
 
+function bytesOf(a: Float32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
 function f32(data: Float32Array, dims: number[]): ort.Tensor {
   return new ort.Tensor("float32", data, dims);
 }
@@ -131,13 +136,26 @@ export class Sam2Modules {
   /** The first memory's `maskmem_pos_enc`, and it plus each temporal row (built on first use). */
   private firstPos: Float32Array | undefined;
   private readonly posWithRow = new Map<number, Float32Array>();
+  /** Whole `memory_pos_embed` inputs by temporal-row list, when every memory has the shared position encoding. */
+  private readonly posByRows = new Map<string, Float32Array>();
 
-  constructor(readonly models: Sam2ModelSet) {}
+  /** Resize + normalisation on a worker thread (see preprocessor.ts). */
+  readonly preprocessor: FramePreprocessor;
+
+  constructor(readonly models: Sam2ModelSet) {
+    this.preprocessor = new FramePreprocessor(models.imageSize);
+  }
 
   async encode(img: RgbImage): Promise<EncodedFrame> {
     const S = this.models.imageSize;
     const e = this.models.encoder;
-    const out = await e.session.run({ [e.inputs.image]: f32(preprocessFrame(img, S), [1, 3, S, S]) });
+    const input = await this.preprocessor.run(img);
+    let out: ort.InferenceSession.ReturnType;
+    try {
+      out = await e.session.run({ [e.inputs.image]: f32(input, [1, 3, S, S]) });
+    } finally {
+      this.preprocessor.release(input);
+    }
     const o = e.outputs;
     return { pixFeat: out[o.pixFeat], highRes0: out[o.highRes0], highRes1: out[o.highRes1], visionFeats: out[o.visionFeats], visionPos: out[o.visionPos] };
   }
@@ -220,10 +238,35 @@ export class Sam2Modules {
     if (!this.temporalCode) this.temporalCode = data(out[m.outputs.temporalCode], m.outputs.temporalCode).slice();
     const posEnc = data(out[m.outputs.posEnc], m.outputs.posEnc);
     if (!this.firstPos) this.firstPos = posEnc;
-    const first = this.firstPos;
-    let sharedPos = first.length === posEnc.length;
-    for (let i = 0; sharedPos && i < posEnc.length; i++) if (posEnc[i] !== first[i]) sharedPos = false;
+    // Byte equality (memcmp): identical bytes give identical sums with the temporal rows, so the cache is exact.
+    const sharedPos = bytesOf(posEnc).equals(bytesOf(this.firstPos));
     return { features: roundToBf16(data(feat, m.outputs.features)), featureDims: [...feat.dims], posEnc, sharedPos, objPtr: mask.objPtr };
+  }
+
+  /** `memory_pos_embed`: per picked memory, maskmem_pos_enc [hw, 1, memDim] + maskmem_tpos_enc[7 - t_pos - 1]. */
+  private assemblePositions(picks: ReturnType<typeof selectMemories>, memory: (f: number) => MemoryEntry, hw: number, memDim: number, tc: Float32Array): Float32Array {
+    const M = picks.spatial.length;
+    const n = hw * memDim;
+    const pos = new Float32Array(M * n);
+    const rowLen = tc.length / NUM_MASKMEM;
+    for (let i = 0; i < M; i++) {
+      const p = picks.spatial[i];
+      const e = memory(p.frame);
+      const base = i * n;
+      const cached = e.sharedPos ? this.posWithRow.get(p.tposRow) : undefined;
+      if (cached) {
+        pos.set(cached, base);
+        continue;
+      }
+      const row = tc.subarray(p.tposRow * rowLen, (p.tposRow + 1) * rowLen);
+      const src = e.posEnc;
+      for (let j = 0, c = 0; j < n; j++) {
+        pos[base + j] = src[j] + row[c];
+        if (++c === memDim) c = 0;
+      }
+      if (e.sharedPos) this.posWithRow.set(p.tposRow, pos.slice(base, base + n));
+    }
+    return pos;
   }
 
   /** Memory attention for `frame` over the picked memories; returns the fused feature for the decoder. */
@@ -236,25 +279,17 @@ export class Sam2Modules {
     const hw = mh * mw;
     const M = picks.spatial.length;
     const feats = new Float32Array(M * memDim * hw);
-    const pos = new Float32Array(M * hw * memDim);
-    const rowLen = tc.length / NUM_MASKMEM;
-    for (let i = 0; i < M; i++) {
-      const p = picks.spatial[i];
-      const e = memory(p.frame);
-      feats.set(e.features, i * memDim * hw);
-      // maskmem_pos_enc [hw, 1, memDim] + maskmem_tpos_enc[7 - t_pos - 1]
-      const base = i * hw * memDim;
-      const cached = e.sharedPos ? this.posWithRow.get(p.tposRow) : undefined;
-      if (cached) pos.set(cached, base);
-      else {
-        const row = tc.subarray(p.tposRow * rowLen, (p.tposRow + 1) * rowLen);
-        const src = e.posEnc;
-        const n = hw * memDim;
-        for (let j = 0, c = 0; j < n; j++) {
-          pos[base + j] = src[j] + row[c];
-          if (++c === memDim) c = 0;
-        }
-        if (e.sharedPos) this.posWithRow.set(p.tposRow, pos.slice(base, base + n));
+    for (let i = 0; i < M; i++) feats.set(memory(picks.spatial[i].frame).features, i * memDim * hw);
+    // When every memory has the shared position encoding, the assembled positions depend only on the temporal rows
+    // (the same 7 rows on every steady-state frame): built once per row list and fed as is (inputs are read-only).
+    const shared = picks.spatial.every((p) => memory(p.frame).sharedPos);
+    const key = shared ? picks.spatial.map((p) => p.tposRow).join(",") : undefined;
+    let pos = key === undefined ? undefined : this.posByRows.get(key);
+    if (!pos) {
+      pos = this.assemblePositions(picks, memory, hw, memDim, tc);
+      if (key !== undefined) {
+        if (this.posByRows.size >= 32) this.posByRows.clear();
+        this.posByRows.set(key, pos);
       }
     }
     const feeds: Record<string, ort.Tensor> = {
@@ -285,8 +320,12 @@ export class Sam2Modules {
   }
 }
 
+/** The video-size binary mask of `toObjectMask`, reused: it is consumed (counted, RLE-encoded) at once. */
+let maskScratch = new Uint8Array(0);
+
 function toObjectMask(objectId: string, m: DecodedMask, height: number, width: number): ObjectMask {
-  const bin = upsampleMaskLogits(m.lowRes, m.lowH, m.lowW, height, width);
+  if (maskScratch.length < height * width) maskScratch = new Uint8Array(height * width);
+  const bin = upsampleMaskLogits(m.lowRes, m.lowH, m.lowW, height, width, 0, maskScratch);
   let area = 0;
   for (let i = 0; i < bin.length; i++) area += bin[i];
   const rle = encodeRle(bin, height, width);
@@ -376,6 +415,7 @@ export class Sam2MaskEngine implements MaskEngine {
   }
 
   async close(): Promise<void> {
+    await this.modules.preprocessor.close();
     await releaseModelSet(this.models);
   }
 }

@@ -38,11 +38,19 @@ export interface TinyModelSpec {
   objPtrOffsets: boolean;
   /** Decoder also outputs `occ_logit` and `iou` (NVIDIA style). */
   occlusion: boolean;
+  /**
+   * Extra 3×3 convolutions (channels → channels, on the feature grid) in the image encoder, for benchmarks that need
+   * a real encoder's cost (each is 18·C²·F² FLOP: 4.8 GFLOP at 256×64²). Their result is added times 0, so the
+   * outputs are those of the plain model.
+   */
+  encoderConvs?: number;
 }
 
 export const TINY: TinyModelSpec = { imageSize: 128, featSize: 16, channels: 8, highRes0Channels: 4, highRes1Channels: 4, memChannels: 4, ptrDim: 8, naming: "aimol", objPtrOffsets: true, occlusion: true };
 /** Real SAM2 tensor shapes (hiera: 1024² input, 256×64² features, 64-channel memory, 256-d pointers). */
 export const REALISTIC: TinyModelSpec = { imageSize: 1024, featSize: 64, channels: 256, highRes0Channels: 32, highRes1Channels: 64, memChannels: 64, ptrDim: 256, naming: "pagarcia", objPtrOffsets: true, occlusion: true };
+/** REALISTIC shapes with an image encoder of ~19 GFLOP per frame (4 extra 3×3 convolutions), near a real SAM2-tiny encoder's cost. */
+export const HEAVY_ENCODER: TinyModelSpec = { ...REALISTIC, encoderConvs: 4 };
 
 /** Identity-like weights [out, in]: output channel o copies input channel o (for o < min(out, in)). */
 function embed(out: number, inp: number, offset = 0): Float32Array {
@@ -72,7 +80,16 @@ export function imageEncoder(s: TinyModelSpec): Uint8Array {
   const g = new GraphBuilder("image_encoder");
   const img = g.input(n.image, [1, 3, S, S]);
   const col = g.avgPool(img, S / F);
-  const pix = g.conv1x1(col, embed(C, 3), C, 3);
+  let pix = g.conv1x1(col, embed(C, 3), C, 3);
+  if (s.encoderConvs) {
+    // Compute only: small deterministic weights, ReLU between layers, the result added times 0.
+    let x = pix;
+    for (let l = 0; l < s.encoderConvs; l++) {
+      const w = Float32Array.from({ length: C * C * 9 }, (_, i) => (((i * 2654435761 + l) >>> 0) % 1000) / 1000 / (C * 9) - 0.5 / (C * 9));
+      x = g.node("Relu", [g.node("Conv", [x, g.constFloat(w, [C, C, 3, 3])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })]);
+    }
+    pix = g.add(pix, g.mul(x, g.scalar(0)));
+  }
   g.output(n.pixFeat, pix, [1, C, F, F]);
   g.output(n.hr0, g.conv1x1(g.avgPool(img, S / (4 * F)), embed(s.highRes0Channels, 3), s.highRes0Channels, 3), [1, s.highRes0Channels, 4 * F, 4 * F]);
   g.output(n.hr1, g.conv1x1(g.avgPool(img, S / (2 * F)), embed(s.highRes1Channels, 3), s.highRes1Channels, 3), [1, s.highRes1Channels, 2 * F, 2 * F]);

@@ -1,0 +1,127 @@
+// The encoder input of each frame (Pillow-exact S×S resize + normalisation, `image.ts`), computed on a worker
+// thread. onnxruntime-node runs `session.run` synchronously on the JS thread, so preprocessing there would add to
+// every frame's time; on a worker it overlaps the previous frame's model runs and the loop approaches the models'
+// own time. Output buffers (3·S² floats, 12 MB at 1024²) are pooled and handed back and forth, not reallocated.
+//
+// The worker evaluates the source text of `pillowResample` itself (one implementation). If the worker cannot start
+// or dies, the same function runs on this thread: results are identical either way, only slower.
+import { Worker } from "node:worker_threads";
+import { NORMALISE_LUTS, pillowResample, type RgbImage } from "./image";
+
+/** Worker script: the kernel's own source plus a message loop (CommonJS, as `eval` workers are). */
+function workerSource(): string {
+  return [
+    '"use strict";',
+    'const { parentPort, workerData } = require("node:worker_threads");',
+    // Bundlers that keep function names (esbuild keepNames) may call this helper inside the function text.
+    "var __name = (f) => f;",
+    `const pillowResample = ${String(pillowResample)};`,
+    "const luts = workerData.luts;",
+    'parentPort.on("message", (m) => {',
+    "  try {",
+    "    pillowResample(m.src, m.width, m.height, m.size, m.size, null, new Float32Array(m.out), luts);",
+    "    parentPort.postMessage({ id: m.id, out: m.out }, [m.out]);",
+    "  } catch (e) {",
+    "    parentPort.postMessage({ id: m.id, out: m.out, error: String((e && e.stack) || e) }, [m.out]);",
+    "  }",
+    "});",
+  ].join("\n");
+}
+
+interface Pending {
+  img: RgbImage;
+  resolve: (out: Float32Array) => void;
+  reject: (e: Error) => void;
+}
+
+export class FramePreprocessor {
+  private worker: Worker | undefined;
+  /** Set once the worker failed: from then on everything runs on this thread. */
+  private inline: boolean;
+  private readonly pending = new Map<number, Pending>();
+  private readonly pool: Float32Array[] = [];
+  private nextId = 0;
+
+  /** @param useWorker false: compute on the calling thread (same results; for tiny inputs or no worker support). */
+  constructor(readonly size: number, useWorker = true) {
+    this.inline = !useWorker;
+  }
+
+  /** The encoder input `[1, 3, S, S]` for `img`; give it back with `release` once the encoder has run. */
+  run(img: RgbImage): Promise<Float32Array> {
+    const out = this.pool.pop() ?? new Float32Array(3 * this.size * this.size);
+    const worker = this.inline ? undefined : this.ensureWorker();
+    if (!worker) return Promise.resolve(this.compute(img, out));
+    const id = this.nextId++;
+    return new Promise<Float32Array>((resolve, reject) => {
+      this.pending.set(id, { img, resolve, reject });
+      if (this.pending.size === 1) worker.ref(); // keep the process alive only while a frame is being prepared
+      // The source image is copied (structured clone), so a crashed worker's frames can be redone here.
+      worker.postMessage({ id, src: img.data, width: img.width, height: img.height, size: this.size, out: out.buffer as ArrayBuffer }, [out.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Returns an encoder input to the pool (after `session.run` has resolved, the model no longer reads it). */
+  release(buf: Float32Array): void {
+    if (buf.length === 3 * this.size * this.size && this.pool.length < 4) this.pool.push(buf);
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    this.inline = true;
+    if (w) await w.terminate();
+    this.failPending();
+  }
+
+  private compute(img: RgbImage, out: Float32Array): Float32Array {
+    pillowResample(img.data, img.width, img.height, this.size, this.size, null, out, NORMALISE_LUTS);
+    return out;
+  }
+
+  private ensureWorker(): Worker | undefined {
+    if (this.worker) return this.worker;
+    try {
+      const w = new Worker(workerSource(), { eval: true, workerData: { luts: NORMALISE_LUTS } });
+      w.unref();
+      w.on("message", (m: { id: number; out: ArrayBuffer; error?: string }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (this.pending.size === 0) w.unref();
+        const out = new Float32Array(m.out);
+        // A failure inside the worker is redone here, where it throws with a proper stack if it is real.
+        try {
+          p.resolve(m.error === undefined ? out : this.compute(p.img, out));
+        } catch (e) {
+          p.reject(e as Error);
+        }
+      });
+      const fail = () => {
+        if (this.worker !== w) return;
+        this.worker = undefined;
+        this.inline = true;
+        this.failPending();
+      };
+      w.on("error", fail);
+      w.on("exit", fail);
+      this.worker = w;
+      return w;
+    } catch {
+      this.inline = true;
+      return undefined;
+    }
+  }
+
+  /** Frames that were with the worker when it stopped are computed here instead. */
+  private failPending(): void {
+    for (const [id, p] of [...this.pending]) {
+      this.pending.delete(id);
+      try {
+        p.resolve(this.compute(p.img, new Float32Array(3 * this.size * this.size)));
+      } catch (e) {
+        p.reject(e as Error);
+      }
+    }
+  }
+}
