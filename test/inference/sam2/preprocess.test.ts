@@ -1,0 +1,138 @@
+// The encoder input path of the SAM2 loop: the fused resize + normalisation equals Pillow's resize followed by the
+// reference normalisation, byte for byte and value for value, on the calling thread and on the worker.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { fillHoles, NORMALISE_LUTS, preprocessFrame, resizeBicubicPil, type RgbImage } from "../../../inference/sam2/image";
+import { FramePreprocessor } from "../../../inference/sam2/preprocessor";
+import { seededRandom } from "../../../lib/random";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const MEAN = [0.485, 0.456, 0.406];
+const STD = [0.229, 0.224, 0.225];
+const f = Math.fround;
+
+/** Reference: Pillow-exact bytes (checked against Pillow by sam2-units), then ÷255 and (x − mean) / std in float32. */
+function reference(img: RgbImage, S: number): Float32Array {
+  const r = img.width === S && img.height === S ? img : resizeBicubicPil(img, S, S);
+  const out = new Float32Array(3 * S * S);
+  for (let i = 0; i < S * S; i++) for (let c = 0; c < 3; c++) out[c * S * S + i] = f(f(f(r.data[i * 3 + c] / 255) - f(MEAN[c])) / f(STD[c]));
+  return out;
+}
+
+function noise(w: number, h: number, seed: number): RgbImage {
+  const rnd = seededRandom(seed);
+  const data = new Uint8Array(w * h * 3);
+  // Smooth gradients plus noise and saturated blocks: exercises the clipping of bicubic overshoot.
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
+    const block = ((x >> 3) + (y >> 3)) % 3 === 0 ? ((x >> 2) & 1) * 255 : (x * 7 + y * 3 + c * 50) % 256;
+    data[(y * w + x) * 3 + c] = Math.min(255, Math.max(0, block + Math.floor((rnd() - 0.5) * 40)));
+  }
+  return { width: w, height: h, data };
+}
+
+function sameValues(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length, what);
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) diff++;
+  assert.equal(diff, 0, `${what}: ${diff} values differ`);
+}
+
+test("fused preprocessing equals Pillow resize + normalisation (upscale, downscale, one axis, identity)", () => {
+  const cases: Array<[number, number, number]> = [[40, 30, 128], [33, 17, 64], [200, 150, 64], [64, 20, 64], [20, 64, 64], [64, 64, 64], [1, 1, 8]];
+  for (const [w, h, S] of cases) sameValues(preprocessFrame(noise(w, h, w * 31 + h), S), reference(noise(w, h, w * 31 + h), S), `${w}×${h} → ${S}²`);
+});
+
+test("fused preprocessing on the Pillow fixtures' inputs (square targets)", () => {
+  const fx = JSON.parse(readFileSync(path.join(here, "..", "..", "fixtures", "sam2", "pil-resize.json"), "utf8")) as {
+    cases: Array<{ width: number; height: number; outWidth: number; outHeight: number; input: string }>;
+  };
+  for (const c of fx.cases) {
+    const img = { width: c.width, height: c.height, data: new Uint8Array(Buffer.from(c.input, "base64")) };
+    sameValues(preprocessFrame(img, c.outWidth), reference(img, c.outWidth), `${c.width}×${c.height} → ${c.outWidth}²`);
+  }
+});
+
+test("preprocessing into a reused buffer overwrites it completely; a wrong-size buffer is refused", () => {
+  const out = new Float32Array(3 * 32 * 32).fill(Number.NaN);
+  preprocessFrame(noise(50, 40, 3), 32, out);
+  sameValues(out, reference(noise(50, 40, 3), 32), "reused buffer");
+  assert.throws(() => preprocessFrame(noise(5, 5, 1), 32, new Float32Array(10)), /expected 3·32²/);
+  assert.equal(NORMALISE_LUTS.length, 768);
+});
+
+test("worker preprocessing: the same values as on this thread, buffers pooled, frames in flight together", async () => {
+  const pre = new FramePreprocessor(96);
+  try {
+    const imgs = [noise(160, 120, 1), noise(90, 200, 2), noise(96, 96, 3)];
+    const outs = await Promise.all(imgs.map((img) => pre.run(img)));
+    outs.forEach((o, i) => sameValues(o, reference(imgs[i], 96), `worker frame ${i}`));
+    // The source images are not taken away from the caller (the worker gets a copy).
+    assert.equal(imgs[0].data.length, 160 * 120 * 3);
+    const first = outs[0];
+    pre.release(first);
+    const again = await pre.run(imgs[1]);
+    // The released buffer went to the worker (transferred, so detached here) instead of a new allocation.
+    assert.equal(first.length, 0, "a released buffer is reused");
+    sameValues(again, reference(imgs[1], 96), "reused buffer from the worker");
+  } finally {
+    await pre.close();
+  }
+  // After close, work still completes (on this thread).
+  sameValues(await pre.run(noise(20, 20, 9)), reference(noise(20, 20, 9), 96), "after close");
+});
+
+test("preprocessing without a worker gives the same values", async () => {
+  const pre = new FramePreprocessor(48, false);
+  sameValues(await pre.run(noise(70, 30, 5)), reference(noise(70, 30, 5), 48), "inline");
+  await pre.close();
+});
+
+/** Straightforward flood fill (bounds-checked, 8-connected) as the reference of `fillHoles`. */
+function fillHolesReference(logits: Float32Array, h: number, w: number, maxArea: number): Float32Array {
+  const out = logits.slice();
+  const seen = new Uint8Array(h * w);
+  for (let s = 0; s < h * w; s++) {
+    if (seen[s] || !(logits[s] <= 0)) continue;
+    const comp = [s];
+    seen[s] = 1;
+    for (let k = 0; k < comp.length; k++) {
+      const x = comp[k] % w;
+      const y = Math.floor(comp[k] / w);
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+        const xx = x + dx;
+        const yy = y + dy;
+        if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+        const q = yy * w + xx;
+        if (!seen[q] && logits[q] <= 0) {
+          seen[q] = 1;
+          comp.push(q);
+        }
+      }
+    }
+    if (comp.length <= maxArea) for (const q of comp) out[q] = 0.1;
+  }
+  return out;
+}
+
+test("hole filling equals a plain flood fill on random masks (sizes, densities, offsets, NaN)", () => {
+  const rnd = seededRandom(11);
+  for (let k = 0; k < 60; k++) {
+    const h = 1 + Math.floor(rnd() * 40);
+    const w = 1 + Math.floor(rnd() * 40);
+    const density = rnd();
+    const off = k % 3;
+    const buf = new Float32Array(off + h * w + 2);
+    for (let i = 0; i < buf.length; i++) buf[i] = rnd() < 0.01 ? Number.NaN : rnd() < density ? -1 - rnd() : 1 + rnd();
+    const plane = buf.slice(off, off + h * w);
+    const want = fillHolesReference(plane, h, w, 8);
+    const before = buf.slice();
+    fillHoles(buf, h, w, 8, off);
+    sameValues(buf.subarray(off, off + h * w), want, `case ${k} (${h}×${w}, density ${density.toFixed(2)})`);
+    // Values outside the plane are untouched.
+    for (let i = 0; i < off; i++) assert.ok(Object.is(buf[i], before[i]));
+    for (let i = off + h * w; i < buf.length; i++) assert.ok(Object.is(buf[i], before[i]));
+  }
+});
