@@ -2,6 +2,7 @@
 // matching per frame on global-alignment-weighted similarity, TP threshold `S >= alpha - eps` per alpha, association
 // scores from per-id-pair TP counts, and sequence combination from counts (`combine_sequences`).
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "./assignment";
+import { hotaMatchFrames, type HotaMatchTotals } from "./hotaKernel";
 import { EPS, similarityAt, sparseSimilarityOf } from "./similarity";
 import type { SparseSimilarity, TrackingSequence } from "./types";
 
@@ -47,13 +48,15 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
   const trackerIdCount = new Float64Array(data.numTrackerIds);
   const sp = sparseSimilarityOf(data);
   const alignment = globalAlignment(data, sp, gtIdCount, trackerIdCount);
-  const acc = matchFrames(data, sp, alignment);
+  // Pass 2 runs in WebAssembly when the id-pair tables are dense (the usual case), else in JS; same results.
+  const dense = alignment.denseValues();
+  const acc = dense ? hotaMatchFrames({ ...data, ...sp, alignment: dense, thresholds: THRESHOLDS }) : matchFrames(data, sp, alignment);
   for (let a = 0; a < NA; a++) {
     res.HOTA_TP[a] = acc.tp[a];
     res.HOTA_FN[a] = acc.fn[a];
     res.HOTA_FP[a] = acc.fp[a];
   }
-  associationScores(res, acc.matchSlots, acc.counts, data.numTrackerIds, gtIdCount, trackerIdCount);
+  associationScores(res, acc, data.numTrackerIds, gtIdCount, trackerIdCount);
   for (let a = 0; a < NA; a++) res.LocA[a] = Math.max(1e-10, acc.loc[a]) / Math.max(1e-10, res.HOTA_TP[a]);
   return computeHotaFinalFields(res);
 }
@@ -106,20 +109,16 @@ function globalAlignment(data: TrackingSequence, sp: SparseSimilarity, gtIdCount
   return alignment;
 }
 
-interface FrameAccumulators {
-  tp: Float64Array;
-  fn: Float64Array;
-  fp: Float64Array;
-  /** Sum of matched similarities per alpha (LocA numerator). */
-  loc: Float64Array;
-  /** Id pair key -> TP count per alpha. */
-  /** Id pair key -> slot; TP count per alpha of slot q at `counts[q * NA + a]`. */
-  matchSlots: Map<number, number>;
-  counts: Int32Array;
-}
+/** TP threshold per alpha. */
+const THRESHOLDS: readonly number[] = HOTA_ALPHAS.map((a) => a - EPS);
 
-/** Pass 2: one matching per frame on A * S, thresholded per alpha (`S >= alpha - eps`). */
-function matchFrames(data: TrackingSequence, sp: SparseSimilarity, alignment: PairTable): FrameAccumulators {
+/**
+ * Pass 2: one matching per frame on A * S, thresholded per alpha (`S >= alpha - eps`). `tp`, `fn`, `fp` and `loc` (sum
+ * of matched similarities, the LocA numerator) per alpha; the TP counts per alpha of matched id pair keys[p]
+ * (g * nT + h, ascending) at counts[offsets[p] + a]. The same computation as ./hotaKernel (the JS form is used when
+ * the id-pair tables are too large to be dense, and in tests as the kernel's reference).
+ */
+export function matchFrames(data: TrackingSequence, sp: SparseSimilarity, alignment: PairTable): HotaMatchTotals {
   const nT = data.numTrackerIds;
   const tp = new Float64Array(NA);
   const fn = new Float64Array(NA);
@@ -128,7 +127,7 @@ function matchFrames(data: TrackingSequence, sp: SparseSimilarity, alignment: Pa
   const matchSlots = new Map<number, number>();
   // One flat array for all pairs' counts (a small typed array per pair costs more to allocate and collect).
   let counts = new Int32Array(NA * 256);
-  const thresholds = HOTA_ALPHAS.map((a) => a - EPS);
+  const thresholds = THRESHOLDS;
   const frameLoc = new Float64Array(NA);
   const frameTp = new Int32Array(NA);
   const positive = new PositiveEntries();
@@ -189,7 +188,8 @@ function matchFrames(data: TrackingSequence, sp: SparseSimilarity, alignment: Pa
       if (k > 0) loc[a] += frameLoc[a];
     }
   }
-  return { tp, fn, fp, loc, matchSlots, counts };
+  const keys = Array.from(matchSlots.keys()).sort((x, y) => x - y);
+  return { tp, fn, fp, loc, keys, offsets: keys.map((k) => matchSlots.get(k)! * NA), counts };
 }
 
 /** Dense row-major -score matrix from its positive entries (zeros elsewhere). */
@@ -200,16 +200,8 @@ function denseNegated(e: PositiveEntries, G: number, H: number): Float64Array {
 }
 
 /** AssA / AssRe / AssPr per alpha, summed in row-major pair order like numpy's dense sum. */
-function associationScores(
-  res: HotaResult,
-  matchSlots: Map<number, number>,
-  slotCounts: Int32Array,
-  nT: number,
-  gtIdCount: Float64Array,
-  trackerIdCount: Float64Array,
-): void {
-  const keys = Array.from(matchSlots.keys()).sort((x, y) => x - y);
-  const offsets = keys.map((k) => matchSlots.get(k)! * NA);
+function associationScores(res: HotaResult, m: HotaMatchTotals, nT: number, gtIdCount: Float64Array, trackerIdCount: Float64Array): void {
+  const { keys, offsets, counts: slotCounts } = m;
   for (let a = 0; a < NA; a++) {
     let assA = 0;
     let assRe = 0;
@@ -231,13 +223,17 @@ function associationScores(
 }
 
 /** Values per (gt id, tracker id) pair, key g * nT + h: dense when small, sparse (co-occurring pairs) otherwise. */
-class PairTable {
+export class PairTable {
   private readonly dense: Float64Array | null;
   private readonly sparse: Map<number, number> | null;
   constructor(rows: number, cols: number) {
     const small = rows * cols <= 1 << 22;
     this.dense = small ? new Float64Array(rows * cols) : null;
     this.sparse = small ? null : new Map();
+  }
+  /** The dense values (null when sparse). */
+  denseValues(): Float64Array | null {
+    return this.dense;
   }
   get(key: number): number {
     return this.dense ? this.dense[key] : (this.sparse!.get(key) ?? 0);

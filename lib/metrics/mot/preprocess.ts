@@ -3,9 +3,10 @@
 // pedestrian GT is kept; ids are relabelled to contiguous 0..n-1. MOT15 has no classes: no distractor removal and
 // only the zero-mark filter.
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "../assignment";
-import { boxIouXywhNonZero, entryValue, EPS, SparseBuilder } from "../similarity";
+import { entryValue, EPS, SparseBuilder } from "../similarity";
 import type { TrackingSequence } from "../types";
 import { MotInputError } from "./errors";
+import { sequenceIous } from "./kernels";
 import type { MotFrame } from "./textFile";
 
 
@@ -62,8 +63,10 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   const similarity = new SparseBuilder(numTimesteps);
   let numGtDets = 0;
   let numTrackerDets = 0;
-  // Non-zero IoUs of the raw frame (row-major), and those >= 0.5 - eps for the distractor matching.
-  const iou = new PositiveEntries();
+  // Non-zero IoUs of the raw frames (row-major per frame; computed for the whole sequence in one WebAssembly call),
+  // and a frame's IoUs >= 0.5 - eps for the distractor matching.
+  const iou = sequenceIous(gt.map((f) => f.boxes), tracker.map((f) => f.boxes));
+  const { frameEnd, rowCol, value } = iou;
   const positive = new PositiveEntries();
   let newRow = new Int32Array(64);
   let newCol = new Int32Array(64);
@@ -95,8 +98,8 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
         );
       }
     }
-    iou.clear();
-    boxIouXywhNonZero(g.boxes, d.boxes, iou);
+    const e0 = frameEnd[t];
+    const e1 = frameEnd[t + 1];
     if (newRow.length < G) newRow = new Int32Array(2 * G);
     if (newCol.length < H) newCol = new Int32Array(2 * H);
     // newCol[j] = 1 marks a removed tracker box until the kept ones are numbered below.
@@ -113,10 +116,12 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
       // keeps pairs with score > eps; removal needs such a pair on a distractor row, so without one skip the matching.
       positive.clear();
       let anyDistractor = false;
-      for (let k = 0; k < iou.length; k++) {
-        if (iou.values[k] >= 0.5 - EPS) {
-          positive.push(iou.rows[k], iou.cols[k], iou.values[k]);
-          if (distractors.has(g.classes[iou.rows[k]])) anyDistractor = true;
+      for (let e = e0; e < e1; e++) {
+        const v = value[2 * e + 1];
+        if (v >= 0.5 - EPS) {
+          const i = rowCol[4 * e];
+          positive.push(i, rowCol[4 * e + 1], v);
+          if (distractors.has(g.classes[i])) anyDistractor = true;
         }
       }
       if (anyDistractor) {
@@ -143,10 +148,10 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
     }
     let Hk = 0;
     for (let j = 0; j < H; j++) newCol[j] = newCol[j] === 1 ? -1 : Hk++;
-    for (let k = 0; k < iou.length; k++) {
-      const a = newRow[iou.rows[k]];
-      const b = newCol[iou.cols[k]];
-      if (a >= 0 && b >= 0) similarity.push(a, b, iou.values[k]);
+    for (let e = e0; e < e1; e++) {
+      const a = newRow[rowCol[4 * e]];
+      const b = newCol[rowCol[4 * e + 1]];
+      if (a >= 0 && b >= 0) similarity.push(a, b, value[2 * e + 1]);
     }
     similarity.endFrame();
     const gi = gtIdBuffer.subarray(numGtDets, numGtDets + Gk);

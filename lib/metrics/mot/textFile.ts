@@ -3,6 +3,7 @@
 // whitespace) delimited rows `frame,id,bb_left,bb_top,bb_width,bb_height,conf,class,visibility[,...]`,
 // one trailing empty field dropped, frame = int(float(col0)), ids/classes/zero-marks truncated to integers.
 import { MotInputError } from "./errors";
+import { scanMotRows, type ScannedRows } from "./kernels";
 
 export const MOT_COLUMNS = ["frame", "id", "bb_left", "bb_top", "bb_width", "bb_height", "conf", "class", "visibility"] as const;
 
@@ -22,8 +23,6 @@ export interface MotFrame {
 function columnName(k: number): string {
   return k < MOT_COLUMNS.length ? MOT_COLUMNS[k] : `column ${k + 1}`;
 }
-
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /** Rows of a file in file order: 8 used columns per row (frame, id, x, y, w, h, conf, class; class 1 when absent). */
 class RowTable {
@@ -61,102 +60,18 @@ class RowTable {
  * Parses a MOT text file (raw bytes) into `numTimesteps` frames (index t holds frame t+1).
  * `displayName` is used in error messages (e.g. `MOT17-02/gt/gt.txt`).
  *
- * Fast path: a byte scanner for the usual file (comma-separated plain decimals, ASCII, every row valid). Anything
- * else (whitespace-delimited files, exponents, non-ASCII bytes, any invalid row) re-parses the whole file on the
- * general string path, which also produces every error message, so both paths give the same frames or the same error.
+ * Fast path: a byte scanner (WebAssembly, ./kernels) for the usual file: each line is blank (spaces only) or
+ * `[spaces][-+]digits[.digits][spaces]` fields separated by commas, one trailing empty field allowed (dropped, like
+ * TrackEval), at least 7 (tracker) or 8 (GT) and at most 64 fields, at most 15 significant and 22 fractional digits
+ * per number, a frame in range and an id within int32; the value digits / 10^k is one correctly rounded division of
+ * exact doubles, so it equals Number(field) (Clinger's fast path). Anything else (whitespace-delimited files,
+ * exponents, non-ASCII bytes, any invalid row) re-parses the whole file on the general string path, which also
+ * produces every error message, so both paths give the same frames or the same error.
  */
 export function parseMotBytes(bytes: Uint8Array, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
-  const table = scanRowsFast(bytes, numTimesteps, isGt);
+  const table = scanMotRows(bytes, numTimesteps, isGt);
   if (table) return bucketRows(table, displayName, numTimesteps, isGt);
   return parseMotText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"), displayName, numTimesteps, isGt);
-}
-
-/**
- * The fast path of `parseMotBytes`: each line is blank (spaces only) or `[spaces][-+]digits[.digits][spaces]`
- * fields separated by commas, one trailing empty field allowed (dropped, like TrackEval), at least 7 (tracker) or 8
- * (GT) and at most 64 fields, at most 15 significant and 22 fractional digits per number, a frame in range and an id
- * within int32. Returns null at the first line that is not, so the general path decides. The value digits / 10^k is
- * one correctly rounded division of exact doubles, so it equals Number(field) (Clinger's fast path).
- */
-function scanRowsFast(b: Uint8Array, numTimesteps: number, isGt: boolean): RowTable | null {
-  const minCols = isGt ? 8 : 7;
-  let newlines = 0;
-  for (let p = b.indexOf(10); p >= 0; p = b.indexOf(10, p + 1)) newlines++;
-  const table = new RowTable(newlines + 1);
-  const len = b.length;
-  let p = 0;
-  let ln = 0;
-  while (p < len) {
-    ln++;
-    // Blank line: spaces only (a CR before the newline is part of the line ending).
-    let q = p;
-    while (q < len && b[q] === 32) q++;
-    if (q === len || b[q] === 10 || (b[q] === 13 && (q + 1 === len || b[q + 1] === 10))) {
-      p = q === len ? len : b[q] === 10 ? q + 1 : q + 2;
-      continue;
-    }
-    const o = table.grow();
-    const rows = table.rows;
-    let nf = 0;
-    let lineDone = false;
-    while (!lineDone) {
-      while (p < len && b[p] === 32) p++;
-      let c = p < len ? b[p] : 10;
-      // Line end right after a comma (or spaces): one trailing empty field, dropped.
-      if (c === 10 || c === 13) {
-        if (nf === 0) return null;
-        break;
-      }
-      let neg = false;
-      if (c === 45 || c === 43) {
-        neg = c === 45;
-        p++;
-      }
-      let mant = 0;
-      let nd = 0;
-      let sig = 0;
-      let frac = 0;
-      let dot = false;
-      for (; p < len; p++) {
-        c = b[p];
-        if (c >= 48 && c <= 57) {
-          nd++;
-          if (mant !== 0 || c !== 48) sig++;
-          mant = mant * 10 + (c - 48);
-          if (dot) frac++;
-        } else if (c === 46 && !dot) dot = true;
-        else break;
-      }
-      if (nd === 0 || sig > 15 || frac > 22 || nf === 64) return null;
-      while (p < len && b[p] === 32) p++;
-      const v = frac === 0 ? mant : mant / POW10[frac];
-      if (nf < 8) rows[o + nf] = neg ? -v : v;
-      nf++;
-      c = p < len ? b[p] : 10;
-      if (c === 44) p++;
-      else if (c === 10 || c === 13) lineDone = true;
-      else return null;
-    }
-    // Line ending: LF, CRLF or end of file (a lone CR is not a line end for the general path either).
-    if (p < len) {
-      if (b[p] === 13) {
-        if (p + 1 < len && b[p + 1] !== 10) return null;
-        p += 2;
-      } else p++;
-    }
-    if (nf < minCols) return null;
-    const frame = Math.trunc(rows[o]);
-    if (!(frame >= 1 && frame <= numTimesteps)) return null;
-    const id = Math.trunc(rows[o + 1]);
-    if (Math.abs(id) > 2147483647) return null;
-    rows[o] = frame;
-    rows[o + 1] = id;
-    rows[o + 7] = nf >= 8 ? Math.trunc(rows[o + 7]) : 1;
-    table.lineOf[table.n] = ln;
-    table.colsOf[table.n] = nf;
-    table.n++;
-  }
-  return table;
 }
 
 /** The general path of `parseMotBytes` (any text TrackEval reads; names the file, line and field of bad input). */
@@ -233,7 +148,7 @@ function scanRowsGeneral(text: string, displayName: string, numTimesteps: number
 }
 
 /** Buckets rows by frame, keeping file order within a frame (counting sort); checks one column count per frame. */
-function bucketRows(table: RowTable, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
+function bucketRows(table: RowTable | ScannedRows, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
   const { rows, lineOf, colsOf, n } = table;
   const counts = new Int32Array(numTimesteps + 1);
   for (let k = 0; k < n; k++) counts[rows[k * 8]]++;
@@ -276,5 +191,5 @@ function bucketRows(table: RowTable, displayName: string, numTimesteps: number, 
 
 /** Whether `parseMotBytes` takes its byte fast path on this file (for tests; the result is the same either way). */
 export function motFastPathApplies(bytes: Uint8Array, numTimesteps: number, isGt: boolean): boolean {
-  return scanRowsFast(bytes, numTimesteps, isGt) !== null;
+  return scanMotRows(bytes, numTimesteps, isGt) !== null;
 }

@@ -1,0 +1,559 @@
+// HOTA's per-frame matching pass (pass 2 of `evalHotaSequence`) as WebAssembly, assembled from the WAT below by
+// ./mot/wat. It is the same computation as the JS `matchFrames` in ./hota, operation for operation: score = A[g,h] * S
+// for the non-zero similarities, the unique-positive-matching proof of ./assignment (`uniquePositiveMatchingSparse`:
+// isolated entries, else every connected component enumerated), and the per-alpha accumulation in the same order.
+// A frame whose matching it cannot prove is handed back: the caller solves it with `linearSumAssignment` (scipy's
+// tie-breaking) and feeds the pairs to the same accumulation. Used when the id-pair tables fit in dense arrays.
+import { linearSumAssignment } from "./assignment";
+import { assembleModule, type WatFunction } from "./mot/wat";
+
+const NA = 19;
+
+// Context block: i32 fields (pointers into memory and a few values) at CTX + 4 * index.
+const CTX = 64;
+const F = {
+  T: 0, nT: 1, spStart: 2, spRows: 3, spCols: 4, spVals: 5, gStart: 6, gIds: 7, tStart: 8, tIds: 9, align: 10, slot: 11,
+  counts: 12, nSlots: 13, thr: 14, acc: 15, frameLoc: 16, frameTp: 17, pr: 18, pc: 19, pv: 20, npos: 21, rowCount: 22,
+  colCount: 23, parent: 24, head: 25, tail: 26, next: 27, chosenCol: 28, used: 29, compEntries: 30, compRowStart: 31,
+  chosen: 32, bestChosen: 33, best: 34, mr: 35, mc: 36, G: 37, H: 38,
+} as const;
+type Field = keyof typeof F;
+const HEAP = CTX + 4 * 40;
+
+/** `local.get $ctx i32.load offset=<field>`: a context field. */
+const ctx = (f: Field) => `local.get $ctx i32.load offset=${4 * F[f]}`;
+/** Address of element `idx` (WAT pushing an i32) of the i32 array in context field `f`. */
+const at4 = (f: Field, idx: string) => `${ctx(f)} ${idx} i32.const 2 i32.shl i32.add`;
+const at8 = (f: Field, idx: string) => `${ctx(f)} ${idx} i32.const 3 i32.shl i32.add`;
+const get = (v: string) => `local.get $${v}`;
+const set = (v: string) => `local.set $${v}`;
+/** i32 fill of `n` elements of array field `f` with `value` (uses local $z). */
+const fill4 = (f: Field, n: string, value: number, l: string) => `
+  i32.const 0 ${set("z")}
+  block $${l} loop $${l}l
+    ${get("z")} ${n} i32.ge_s br_if $${l}
+    ${at4(f, get("z"))} i32.const ${value} i32.store
+    ${get("z")} i32.const 1 i32.add ${set("z")}
+    br $${l}l
+  end end`;
+
+/** Union-find root with path halving (as `findRoot`). */
+const find: WatFunction = {
+  name: "find",
+  params: [["parent", "i32"], ["x", "i32"]],
+  result: "i32",
+  locals: [["px", "i32"]],
+  exported: false,
+  body: `
+  block $done loop $up
+    local.get $parent local.get $x i32.const 2 i32.shl i32.add i32.load local.tee $px local.get $x i32.eq br_if $done
+    local.get $parent local.get $x i32.const 2 i32.shl i32.add
+    local.get $parent local.get $px i32.const 2 i32.shl i32.add i32.load i32.store
+    local.get $parent local.get $x i32.const 2 i32.shl i32.add i32.load local.set $x
+    br $up
+  end end
+  local.get $x`,
+};
+
+/** `enumerate` of ./assignment: every matching of the component; best total (and its entries) and the runner-up. */
+const enumerate: WatFunction = {
+  name: "enumerate",
+  params: [["ctx", "i32"], ["R", "i32"], ["q", "i32"], ["total", "f64"]],
+  locals: [["x", "i32"], ["x1", "i32"], ["k", "i32"], ["j", "i32"], ["z", "i32"], ["bp", "i32"]],
+  exported: false,
+  body: `
+  ${ctx("best")} ${set("bp")}
+  ${get("q")} ${get("R")} i32.eq
+  if
+    ${get("total")} ${get("bp")} f64.load f64.gt
+    if
+      ${get("bp")} ${get("bp")} f64.load f64.store offset=8
+      ${get("bp")} ${get("total")} f64.store
+      i32.const 0 ${set("z")}
+      block $cp loop $cpl
+        ${get("z")} ${get("R")} i32.ge_s br_if $cp
+        ${at4("bestChosen", get("z"))} ${at4("chosen", get("z"))} i32.load i32.store
+        ${get("z")} i32.const 1 i32.add ${set("z")}
+        br $cpl
+      end end
+    else
+      ${get("total")} ${get("bp")} f64.load offset=8 f64.gt
+      if ${get("bp")} ${get("total")} f64.store offset=8 end
+    end
+    return
+  end
+  ${at4("chosen", get("q"))} i32.const -1 i32.store
+  ${get("ctx")} ${get("R")} ${get("q")} i32.const 1 i32.add ${get("total")} call $enumerate
+  ${at4("compRowStart", get("q"))} i32.load ${set("x")}
+  ${at4("compRowStart", `${get("q")} i32.const 1 i32.add`)} i32.load ${set("x1")}
+  block $done loop $next
+    ${get("x")} ${get("x1")} i32.ge_s br_if $done
+    block $skip
+      ${at4("compEntries", get("x"))} i32.load ${set("k")}
+      ${at4("pc", get("k"))} i32.load ${set("j")}
+      ${at4("used", get("j"))} i32.load br_if $skip
+      ${at4("used", get("j"))} i32.const 1 i32.store
+      ${at4("chosen", get("q"))} ${get("k")} i32.store
+      ${get("ctx")} ${get("R")} ${get("q")} i32.const 1 i32.add ${get("total")} ${at8("pv", get("k"))} f64.load f64.add call $enumerate
+      ${at4("used", get("j"))} i32.const 0 i32.store
+    end
+    ${get("x")} i32.const 1 i32.add ${set("x")}
+    br $next
+  end end
+  ${at4("chosen", get("q"))} i32.const -1 i32.store`,
+};
+
+/**
+ * `uniquePositiveMatchingSparse` on the positive list (pr, pc, pv; npos entries) of a G x H frame: writes the matched
+ * pairs, rows ascending, to (mr, mc) and returns their number, or -1 when it cannot prove the matching.
+ */
+const match: WatFunction = {
+  name: "match",
+  params: [["ctx", "i32"], ["G", "i32"], ["H", "i32"]],
+  result: "i32",
+  locals: [["n", "i32"], ["k", "i32"], ["z", "i32"], ["iso", "i32"], ["a", "i32"], ["b", "i32"], ["r", "i32"], ["h", "i32"], ["m", "i32"], ["R", "i32"], ["nodes", "i32"], ["p", "i32"], ["best", "f64"], ["second", "f64"]],
+  exported: false,
+  body: `
+  ${ctx("npos")} ${set("n")}
+  ${fill4("rowCount", get("G"), 0, "f1")}
+  ${fill4("colCount", get("H"), 0, "f2")}
+  i32.const 1 ${set("iso")}
+  i32.const 0 ${set("k")}
+  block $c1 loop $c1l
+    ${get("k")} ${get("n")} i32.ge_s br_if $c1
+    ${at4("rowCount", `${at4("pr", get("k"))} i32.load`)} ${set("p")}
+    ${get("p")} ${get("p")} i32.load i32.const 1 i32.add local.tee $a i32.store
+    ${get("a")} i32.const 1 i32.gt_s if i32.const 0 ${set("iso")} end
+    ${at4("colCount", `${at4("pc", get("k"))} i32.load`)} ${set("p")}
+    ${get("p")} ${get("p")} i32.load i32.const 1 i32.add local.tee $a i32.store
+    ${get("a")} i32.const 1 i32.gt_s if i32.const 0 ${set("iso")} end
+    ${get("k")} i32.const 1 i32.add ${set("k")}
+    br $c1l
+  end end
+  ${get("iso")}
+  if
+    i32.const 0 ${set("k")}
+    block $c2 loop $c2l
+      ${get("k")} ${get("n")} i32.ge_s br_if $c2
+      ${at4("mr", get("k"))} ${at4("pr", get("k"))} i32.load i32.store
+      ${at4("mc", get("k"))} ${at4("pc", get("k"))} i32.load i32.store
+      ${get("k")} i32.const 1 i32.add ${set("k")}
+      br $c2l
+    end end
+    ${get("n")} return
+  end
+  ${get("G")} ${get("H")} i32.add ${set("nodes")}
+  i32.const 0 ${set("z")}
+  block $c3 loop $c3l
+    ${get("z")} ${get("nodes")} i32.ge_s br_if $c3
+    ${at4("parent", get("z"))} ${get("z")} i32.store
+    ${get("z")} i32.const 1 i32.add ${set("z")}
+    br $c3l
+  end end
+  i32.const 0 ${set("k")}
+  block $c4 loop $c4l
+    ${get("k")} ${get("n")} i32.ge_s br_if $c4
+    ${ctx("parent")} ${at4("pr", get("k"))} i32.load call $find ${set("a")}
+    ${ctx("parent")} ${get("G")} ${at4("pc", get("k"))} i32.load i32.add call $find ${set("b")}
+    ${get("a")} ${get("b")} i32.ne
+    if ${at4("parent", get("a"))} ${get("b")} i32.store end
+    ${get("k")} i32.const 1 i32.add ${set("k")}
+    br $c4l
+  end end
+  ${fill4("head", get("nodes"), -1, "f3")}
+  i32.const 0 ${set("k")}
+  block $c5 loop $c5l
+    ${get("k")} ${get("n")} i32.ge_s br_if $c5
+    ${ctx("parent")} ${at4("pr", get("k"))} i32.load call $find ${set("r")}
+    ${at4("next", get("k"))} i32.const -1 i32.store
+    ${at4("head", get("r"))} i32.load i32.const 0 i32.lt_s
+    if ${at4("head", get("r"))} ${get("k")} i32.store
+    else ${at4("next", `${at4("tail", get("r"))} i32.load`)} ${get("k")} i32.store end
+    ${at4("tail", get("r"))} ${get("k")} i32.store
+    ${get("k")} i32.const 1 i32.add ${set("k")}
+    br $c5l
+  end end
+  ${fill4("chosenCol", get("G"), -1, "f4")}
+  ${fill4("used", get("H"), 0, "f5")}
+  i32.const 0 ${set("r")}
+  block $comps loop $compsl
+    ${get("r")} ${get("nodes")} i32.ge_s br_if $comps
+    block $nextComp
+      ${at4("head", get("r"))} i32.load local.tee $h i32.const 0 i32.lt_s br_if $nextComp
+      ${at4("next", get("h"))} i32.load i32.const 0 i32.lt_s
+      if
+        ${at4("chosenCol", `${at4("pr", get("h"))} i32.load`)} ${at4("pc", get("h"))} i32.load i32.store
+        br $nextComp
+      end
+      i32.const 0 ${set("m")}
+      i32.const 0 ${set("R")}
+      ${get("h")} ${set("k")}
+      block $g loop $gl
+        ${get("k")} i32.const 0 i32.lt_s br_if $g
+        ${get("m")} i32.eqz
+        if i32 i32.const 1
+        else ${at4("pr", get("k"))} i32.load ${at4("pr", `${at4("compEntries", `${get("m")} i32.const 1 i32.sub`)} i32.load`)} i32.load i32.ne end
+        if
+          ${get("R")} i32.const 6 i32.eq if i32.const -1 return end
+          ${at4("compRowStart", get("R"))} ${get("m")} i32.store
+          ${get("R")} i32.const 1 i32.add ${set("R")}
+        end
+        ${get("m")} i32.const 16 i32.eq if i32.const -1 return end
+        ${at4("compEntries", get("m"))} ${get("k")} i32.store
+        ${get("m")} i32.const 1 i32.add ${set("m")}
+        ${at4("next", get("k"))} i32.load ${set("k")}
+        br $gl
+      end end
+      ${at4("compRowStart", get("R"))} ${get("m")} i32.store
+      ${ctx("best")} f64.const -Infinity f64.store
+      ${ctx("best")} f64.const -Infinity f64.store offset=8
+      ${get("ctx")} ${get("R")} i32.const 0 f64.const 0 call $enumerate
+      ${ctx("best")} f64.load ${set("best")}
+      ${ctx("best")} f64.load offset=8 ${set("second")}
+      ${get("best")} ${get("second")} f64.sub f64.const 1e-9 f64.const 1 ${get("best")} f64.abs f64.max f64.mul f64.gt
+      i32.eqz if i32.const -1 return end
+      i32.const 0 ${set("z")}
+      block $w loop $wl
+        ${get("z")} ${get("R")} i32.ge_s br_if $w
+        ${at4("bestChosen", get("z"))} i32.load local.tee $k i32.const 0 i32.ge_s
+        if ${at4("chosenCol", `${at4("pr", get("k"))} i32.load`)} ${at4("pc", get("k"))} i32.load i32.store end
+        ${get("z")} i32.const 1 i32.add ${set("z")}
+        br $wl
+      end end
+    end
+    ${get("r")} i32.const 1 i32.add ${set("r")}
+    br $compsl
+  end end
+  i32.const 0 ${set("m")}
+  i32.const 0 ${set("z")}
+  block $o loop $ol
+    ${get("z")} ${get("G")} i32.ge_s br_if $o
+    ${at4("chosenCol", get("z"))} i32.load local.tee $k i32.const 0 i32.ge_s
+    if
+      ${at4("mr", get("m"))} ${get("z")} i32.store
+      ${at4("mc", get("m"))} ${get("k")} i32.store
+      ${get("m")} i32.const 1 i32.add ${set("m")}
+    end
+    ${get("z")} i32.const 1 i32.add ${set("z")}
+    br $ol
+  end end
+  ${get("m")}`,
+};
+
+/**
+ * accumulate(ctx, t, n): the n matched pairs (mr, mc) of frame t: similarity of each (0 when absent), the alphas it
+ * passes (a prefix), per-id-pair counts (slot table), and the frame's TP / FN / FP / LocA sums, as `matchFrames`.
+ */
+const accumulate: WatFunction = {
+  name: "accumulate",
+  params: [["ctx", "i32"], ["t", "i32"], ["n", "i32"]],
+  locals: [["z", "i32"], ["m", "i32"], ["i", "i32"], ["j", "i32"], ["G", "i32"], ["H", "i32"], ["lo", "i32"], ["hi", "i32"], ["mid", "i32"], ["key", "i32"], ["kk", "i32"], ["passed", "i32"], ["sl", "i32"], ["o", "i32"], ["a", "i32"], ["s", "f64"], ["x", "f64"]],
+  body: `
+  i32.const 0 ${set("a")}
+  block $c loop $cl
+    ${get("a")} i32.const ${NA} i32.ge_s br_if $c
+    ${at8("frameLoc", get("a"))} f64.const 0 f64.store
+    ${at4("frameTp", get("a"))} i32.const 0 i32.store
+    ${get("a")} i32.const 1 i32.add ${set("a")}
+    br $cl
+  end end
+  ${at4("gStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${at4("gStart", get("t"))} i32.load i32.sub ${set("G")}
+  ${at4("tStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${at4("tStart", get("t"))} i32.load i32.sub ${set("H")}
+  i32.const 0 ${set("m")}
+  block $done loop $next
+    ${get("m")} ${get("n")} i32.ge_s br_if $done
+    block $skip
+      ${at4("mr", get("m"))} i32.load ${set("i")}
+      ${at4("mc", get("m"))} i32.load ${set("j")}
+      ;; similarity of (i, j): binary search on key i * H + j among the frame's row-major entries
+      f64.const 0 ${set("s")}
+      ${get("i")} ${get("H")} i32.mul ${get("j")} i32.add ${set("key")}
+      ${at4("spStart", get("t"))} i32.load ${set("lo")}
+      ${at4("spStart", `${get("t")} i32.const 1 i32.add`)} i32.load i32.const 1 i32.sub ${set("hi")}
+      block $found loop $bs
+        ${get("lo")} ${get("hi")} i32.gt_s br_if $found
+        ${get("lo")} ${get("hi")} i32.add i32.const 1 i32.shr_s ${set("mid")}
+        ${at4("spRows", get("mid"))} i32.load ${get("H")} i32.mul ${at4("spCols", get("mid"))} i32.load i32.add local.tee $kk ${get("key")} i32.eq
+        if ${at8("spVals", get("mid"))} f64.load ${set("s")} br $found end
+        ${get("kk")} ${get("key")} i32.lt_s
+        if ${get("mid")} i32.const 1 i32.add ${set("lo")}
+        else ${get("mid")} i32.const 1 i32.sub ${set("hi")} end
+        br $bs
+      end end
+      i32.const 0 ${set("passed")}
+      block $p loop $pl
+        ${get("passed")} i32.const ${NA} i32.ge_s br_if $p
+        ${get("s")} ${at8("thr", get("passed"))} f64.load f64.ge i32.eqz br_if $p
+        ${get("passed")} i32.const 1 i32.add ${set("passed")}
+        br $pl
+      end end
+      ${get("passed")} i32.eqz br_if $skip
+      ${at4("gIds", `${at4("gStart", get("t"))} i32.load ${get("i")} i32.add`)} i32.load ${ctx("nT")} i32.mul
+      ${at4("tIds", `${at4("tStart", get("t"))} i32.load ${get("j")} i32.add`)} i32.load i32.add ${set("key")}
+      ${at4("slot", get("key"))} i32.load local.tee $sl i32.eqz
+      if
+        ${get("ctx")} ${ctx("nSlots")} i32.const 1 i32.add local.tee $sl i32.store offset=${4 * F.nSlots}
+        ${at4("slot", get("key"))} ${get("sl")} i32.store
+      end
+      ${get("sl")} i32.const 1 i32.sub i32.const ${NA} i32.mul ${set("o")}
+      i32.const 0 ${set("a")}
+      block $acc loop $accl
+        ${get("a")} ${get("passed")} i32.ge_s br_if $acc
+        ${at4("frameTp", get("a"))} ${at4("frameTp", get("a"))} i32.load i32.const 1 i32.add i32.store
+        ${at8("frameLoc", get("a"))} ${at8("frameLoc", get("a"))} f64.load ${get("s")} f64.add f64.store
+        ${at4("counts", `${get("o")} ${get("a")} i32.add`)} ${at4("counts", `${get("o")} ${get("a")} i32.add`)} i32.load i32.const 1 i32.add i32.store
+        ${get("a")} i32.const 1 i32.add ${set("a")}
+        br $accl
+      end end
+    end
+    ${get("m")} i32.const 1 i32.add ${set("m")}
+    br $next
+  end end
+  ;; acc: tp[19], fn[19], fp[19], loc[19]
+  i32.const 0 ${set("a")}
+  block $f loop $fl
+    ${get("a")} i32.const ${NA} i32.ge_s br_if $f
+    ${at4("frameTp", get("a"))} i32.load ${set("z")}
+    ${at8("acc", get("a"))} ${at8("acc", get("a"))} f64.load ${get("z")} f64.convert_i32_s f64.add f64.store
+    ${at8("acc", `${get("a")} i32.const ${NA} i32.add`)} ${at8("acc", `${get("a")} i32.const ${NA} i32.add`)} f64.load ${get("G")} ${get("z")} i32.sub f64.convert_i32_s f64.add f64.store
+    ${at8("acc", `${get("a")} i32.const ${2 * NA} i32.add`)} ${at8("acc", `${get("a")} i32.const ${2 * NA} i32.add`)} f64.load ${get("H")} ${get("z")} i32.sub f64.convert_i32_s f64.add f64.store
+    ${get("z")} i32.const 0 i32.gt_s
+    if ${at8("acc", `${get("a")} i32.const ${3 * NA} i32.add`)} ${at8("acc", `${get("a")} i32.const ${3 * NA} i32.add`)} f64.load ${at8("frameLoc", get("a"))} f64.load f64.add f64.store end
+    ${get("a")} i32.const 1 i32.add ${set("a")}
+    br $fl
+  end end`,
+};
+
+/**
+ * frames(ctx, t) -> frame index: runs frames t.. (empty frames only count FN / FP; else the positive scores, the
+ * matching and `accumulate`); returns at the first frame whose matching it cannot prove (positive list left in
+ * pr/pc/pv, npos set, G and H set), or T when done.
+ */
+const frames: WatFunction = {
+  name: "frames",
+  params: [["ctx", "i32"], ["t", "i32"]],
+  result: "i32",
+  locals: [["G", "i32"], ["H", "i32"], ["k", "i32"], ["k1", "i32"], ["n", "i32"], ["a", "i32"], ["i", "i32"], ["j", "i32"], ["v", "f64"]],
+  body: `
+  block $done loop $frame
+    ${get("t")} ${ctx("T")} i32.ge_s br_if $done
+    block $next
+      ${at4("gStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${at4("gStart", get("t"))} i32.load i32.sub ${set("G")}
+      ${at4("tStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${at4("tStart", get("t"))} i32.load i32.sub ${set("H")}
+      ${get("G")} i32.eqz ${get("H")} i32.eqz i32.or
+      if
+        i32.const 0 ${set("a")}
+        block $e loop $el
+          ${get("a")} i32.const ${NA} i32.ge_s br_if $e
+          ${get("G")} i32.eqz
+          if ${at8("acc", `${get("a")} i32.const ${2 * NA} i32.add`)} ${at8("acc", `${get("a")} i32.const ${2 * NA} i32.add`)} f64.load ${get("H")} f64.convert_i32_s f64.add f64.store
+          else ${at8("acc", `${get("a")} i32.const ${NA} i32.add`)} ${at8("acc", `${get("a")} i32.const ${NA} i32.add`)} f64.load ${get("G")} f64.convert_i32_s f64.add f64.store end
+          ${get("a")} i32.const 1 i32.add ${set("a")}
+          br $el
+        end end
+        br $next
+      end
+      i32.const 0 ${set("n")}
+      ${at4("spStart", get("t"))} i32.load ${set("k")}
+      ${at4("spStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${set("k1")}
+      block $s loop $sl
+        ${get("k")} ${get("k1")} i32.ge_s br_if $s
+        ${at4("spRows", get("k"))} i32.load ${set("i")}
+        ${at4("spCols", get("k"))} i32.load ${set("j")}
+        ${at8("align", `${at4("gIds", `${at4("gStart", get("t"))} i32.load ${get("i")} i32.add`)} i32.load ${ctx("nT")} i32.mul ${at4("tIds", `${at4("tStart", get("t"))} i32.load ${get("j")} i32.add`)} i32.load i32.add`)} f64.load
+        ${at8("spVals", get("k"))} f64.load f64.mul local.tee $v f64.const 0 f64.gt
+        if
+          ${at4("pr", get("n"))} ${get("i")} i32.store
+          ${at4("pc", get("n"))} ${get("j")} i32.store
+          ${at8("pv", get("n"))} ${get("v")} f64.store
+          ${get("n")} i32.const 1 i32.add ${set("n")}
+        end
+        ${get("k")} i32.const 1 i32.add ${set("k")}
+        br $sl
+      end end
+      ${get("ctx")} ${get("n")} i32.store offset=${4 * F.npos}
+      ${get("ctx")} ${get("G")} ${get("H")} call $match local.tee $n i32.const 0 i32.lt_s
+      if
+        ${get("ctx")} ${get("G")} i32.store offset=${4 * F.G}
+        ${get("ctx")} ${get("H")} i32.store offset=${4 * F.H}
+        ${get("t")} return
+      end
+      ${get("ctx")} ${get("t")} ${get("n")} call $accumulate
+    end
+    ${get("t")} i32.const 1 i32.add ${set("t")}
+    br $frame
+  end end
+  ${get("t")}`,
+};
+
+interface HotaExports {
+  memory: WebAssembly.Memory;
+  frames(ctx: number, t: number): number;
+  accumulate(ctx: number, t: number, n: number): void;
+}
+
+let instance: HotaExports | null = null;
+function hotaInstance(): HotaExports {
+  if (!instance) {
+    const module = new WebAssembly.Module(assembleModule([frames, accumulate, match, enumerate, find], 1));
+    instance = new WebAssembly.Instance(module).exports as unknown as HotaExports;
+  }
+  return instance;
+}
+
+/** What pass 2 of HOTA produces (see `matchFrames` in ./hota). */
+export interface HotaMatchTotals {
+  tp: Float64Array;
+  fn: Float64Array;
+  fp: Float64Array;
+  loc: Float64Array;
+  /** Matched id pairs (key g * nT + h) ascending, and where each one's 19 TP counts start in `counts`. */
+  keys: number[];
+  offsets: number[];
+  counts: Int32Array;
+}
+
+export interface HotaKernelInput {
+  numTimesteps: number;
+  numTrackerIds: number;
+  gtIds: readonly Int32Array[];
+  trackerIds: readonly Int32Array[];
+  /** Sparse similarity, frame t's entries at start[t] .. start[t + 1] - 1 (row-major). */
+  start: Int32Array;
+  rows: Int32Array;
+  cols: Int32Array;
+  values: Float64Array;
+  /** Dense global alignment A[g * nT + h] (numGtIds x numTrackerIds). */
+  alignment: Float64Array;
+  /** alpha - eps per alpha (ascending). */
+  thresholds: readonly number[];
+}
+
+/** HOTA pass 2 in WebAssembly; frames it cannot prove are solved here with `linearSumAssignment`. */
+export function hotaMatchFrames(d: HotaKernelInput): HotaMatchTotals {
+  const k = hotaInstance();
+  const T = d.numTimesteps;
+  const nPairs = d.alignment.length;
+  let totalG = 0;
+  let totalH = 0;
+  let maxG = 1;
+  let maxH = 1;
+  let maxE = 1;
+  let sumMin = 0;
+  for (let t = 0; t < T; t++) {
+    const G = d.gtIds[t].length;
+    const H = d.trackerIds[t].length;
+    totalG += G;
+    totalH += H;
+    if (G > maxG) maxG = G;
+    if (H > maxH) maxH = H;
+    if (d.start[t + 1] - d.start[t] > maxE) maxE = d.start[t + 1] - d.start[t];
+    sumMin += Math.min(G, H);
+  }
+  const nE = d.values.length;
+  const maxSlots = Math.min(nPairs, sumMin);
+  // Memory plan: [context][arrays...], 8-byte aligned.
+  let top = HEAP;
+  const fields: Partial<Record<Field, number>> = {};
+  const alloc = (f: Field, bytes: number) => {
+    top = (top + 7) & ~7;
+    fields[f] = top;
+    top += bytes;
+  };
+  alloc("spStart", 4 * (T + 1));
+  alloc("spRows", 4 * nE);
+  alloc("spCols", 4 * nE);
+  alloc("spVals", 8 * nE);
+  alloc("gStart", 4 * (T + 1));
+  alloc("gIds", 4 * totalG);
+  alloc("tStart", 4 * (T + 1));
+  alloc("tIds", 4 * totalH);
+  alloc("align", 8 * nPairs);
+  alloc("slot", 4 * nPairs);
+  alloc("counts", 4 * NA * maxSlots);
+  alloc("thr", 8 * NA);
+  alloc("acc", 8 * 4 * NA);
+  alloc("frameLoc", 8 * NA);
+  alloc("frameTp", 4 * NA);
+  alloc("pr", 4 * maxE);
+  alloc("pc", 4 * maxE);
+  alloc("pv", 8 * maxE);
+  alloc("rowCount", 4 * maxG);
+  alloc("colCount", 4 * maxH);
+  alloc("parent", 4 * (maxG + maxH));
+  alloc("head", 4 * (maxG + maxH));
+  alloc("tail", 4 * (maxG + maxH));
+  alloc("next", 4 * maxE);
+  alloc("chosenCol", 4 * maxG);
+  alloc("used", 4 * maxH);
+  alloc("compEntries", 4 * 16);
+  alloc("compRowStart", 4 * 8);
+  alloc("chosen", 4 * 8);
+  alloc("bestChosen", 4 * 8);
+  alloc("best", 16);
+  alloc("mr", 4 * maxG);
+  alloc("mc", 4 * maxG);
+  const have = k.memory.buffer.byteLength;
+  if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
+  const buf = k.memory.buffer;
+  const i32 = new Int32Array(buf);
+  const f64 = new Float64Array(buf);
+  // Nothing from an earlier call may leak in: context values (nSlots), slot table, counts and sums start at zero.
+  new Uint8Array(buf, CTX, top - CTX).fill(0);
+  for (const [f, v] of Object.entries(fields) as [Field, number][]) i32[(CTX >> 2) + F[f]] = v;
+  i32[(CTX >> 2) + F.T] = T;
+  i32[(CTX >> 2) + F.nT] = d.numTrackerIds;
+  const p = (f: Field) => fields[f]!;
+  i32.set(d.start.subarray(0, T + 1), p("spStart") >> 2);
+  i32.set(d.rows, p("spRows") >> 2);
+  i32.set(d.cols, p("spCols") >> 2);
+  f64.set(d.values, p("spVals") >> 3);
+  let g = 0;
+  let h = 0;
+  for (let t = 0; t < T; t++) {
+    i32[(p("gStart") >> 2) + t] = g;
+    i32[(p("tStart") >> 2) + t] = h;
+    i32.set(d.gtIds[t], (p("gIds") >> 2) + g);
+    i32.set(d.trackerIds[t], (p("tIds") >> 2) + h);
+    g += d.gtIds[t].length;
+    h += d.trackerIds[t].length;
+  }
+  i32[(p("gStart") >> 2) + T] = g;
+  i32[(p("tStart") >> 2) + T] = h;
+  f64.set(d.alignment, p("align") >> 3);
+  f64.set(d.thresholds, p("thr") >> 3);
+
+  for (let t = k.frames(CTX, 0); t < T; t = k.frames(CTX, t + 1)) {
+    // A frame the kernel could not prove: scipy's solver on the dense -score matrix, as TrackEval.
+    const G = i32[(CTX >> 2) + F.G];
+    const H = i32[(CTX >> 2) + F.H];
+    const n = i32[(CTX >> 2) + F.npos];
+    const neg = new Float64Array(G * H);
+    for (let e = 0; e < n; e++) neg[i32[(p("pr") >> 2) + e] * H + i32[(p("pc") >> 2) + e]] = -f64[(p("pv") >> 3) + e];
+    const { rows, cols } = linearSumAssignment(neg, G, H);
+    i32.set(rows, p("mr") >> 2);
+    i32.set(cols, p("mc") >> 2);
+    k.accumulate(CTX, t, rows.length);
+  }
+
+  const acc = f64.subarray(p("acc") >> 3, (p("acc") >> 3) + 4 * NA);
+  const keys: number[] = [];
+  const offsets: number[] = [];
+  const slot = i32.subarray(p("slot") >> 2, (p("slot") >> 2) + nPairs);
+  for (let key = 0; key < nPairs; key++) {
+    if (slot[key] !== 0) {
+      keys.push(key);
+      offsets.push((slot[key] - 1) * NA);
+    }
+  }
+  const nSlots = i32[(CTX >> 2) + F.nSlots];
+  return {
+    tp: acc.slice(0, NA),
+    fn: acc.slice(NA, 2 * NA),
+    fp: acc.slice(2 * NA, 3 * NA),
+    loc: acc.slice(3 * NA, 4 * NA),
+    keys,
+    offsets,
+    counts: i32.slice(p("counts") >> 2, (p("counts") >> 2) + NA * nSlots),
+  };
+}

@@ -1,0 +1,349 @@
+// The MOT evaluator's two per-element loops as WebAssembly (assembled from the WAT below by ./wat): the byte scanner
+// of MOT text files and the box IoU of every frame of a sequence. Both are exact ports of the JS they replace: the
+// same IEEE double operations in the same order (wasm f64 min/max/div/trunc behave as Math.min/max, `/`, Math.trunc),
+// so values are bit-identical. Memory layout: bytes 0..183 hold 10^0..10^22; everything else is scratch for one call.
+import { assembleModule, type WatFunction } from "./wat";
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const SCRATCH = 256;
+
+/** Skips spaces at $p (label prefix makes the block labels unique per use). */
+const skipSpaces = (l: string) => `
+  block $${l}
+  loop $${l}l
+    local.get $p local.get $end i32.ge_u br_if $${l}
+    local.get $p i32.load8_u i32.const 32 i32.ne br_if $${l}
+    local.get $p i32.const 1 i32.add local.set $p
+    br $${l}l
+  end
+  end`;
+
+/**
+ * scan(bytes, len, numTimesteps, minCols, rows, lineOf, colsOf) -> row count, or -1 when the general path must
+ * decide. Line for line the former JS fast path (see parseMotBytes): rows get 8 f64 (frame, id, x, y, w, h, conf,
+ * class), lineOf the 1-based line number, colsOf the field count.
+ */
+const scan: WatFunction = {
+  name: "scan",
+  params: [["b", "i32"], ["len", "i32"], ["T", "i32"], ["minCols", "i32"], ["rows", "i32"], ["lineOf", "i32"], ["colsOf", "i32"]],
+  result: "i32",
+  locals: [
+    ["p", "i32"], ["end", "i32"], ["q", "i32"], ["c", "i32"], ["d", "i32"], ["ln", "i32"], ["n", "i32"], ["o", "i32"], ["nf", "i32"],
+    ["neg", "i32"], ["nd", "i32"], ["sig", "i32"], ["frac", "i32"], ["dot", "i32"], ["mant", "f64"], ["v", "f64"], ["x", "f64"],
+  ],
+  body: `
+  local.get $b local.set $p
+  local.get $b local.get $len i32.add local.set $end
+  block $done
+  loop $line
+    local.get $p local.get $end i32.ge_u br_if $done
+    local.get $ln i32.const 1 i32.add local.set $ln
+    ;; blank line (spaces only; a CR right before the LF or the end belongs to the line ending)
+    local.get $p local.set $q
+    block $sq
+    loop $sql
+      local.get $q local.get $end i32.ge_u br_if $sq
+      local.get $q i32.load8_u i32.const 32 i32.ne br_if $sq
+      local.get $q i32.const 1 i32.add local.set $q
+      br $sql
+    end
+    end
+    block $notBlank
+      local.get $q local.get $end i32.eq
+      if local.get $end local.set $p br $line end
+      local.get $q i32.load8_u local.tee $c i32.const 10 i32.eq
+      if local.get $q i32.const 1 i32.add local.set $p br $line end
+      local.get $c i32.const 13 i32.ne br_if $notBlank
+      local.get $q i32.const 1 i32.add local.get $end i32.eq
+      if local.get $q i32.const 2 i32.add local.set $p br $line end
+      local.get $q i32.load8_u offset=1 i32.const 10 i32.ne br_if $notBlank
+      local.get $q i32.const 2 i32.add local.set $p br $line
+    end
+    local.get $rows local.get $n i32.const 6 i32.shl i32.add local.set $o
+    i32.const 0 local.set $nf
+    block $lineDone
+    loop $field
+      ${skipSpaces("s1")}
+      local.get $p local.get $end i32.lt_u
+      if i32 local.get $p i32.load8_u else i32.const 10 end
+      local.tee $c i32.const 10 i32.eq local.get $c i32.const 13 i32.eq i32.or
+      if
+        ;; line end right after a comma: one trailing empty field, dropped
+        local.get $nf i32.eqz if i32.const -1 return end
+        br $lineDone
+      end
+      i32.const 0 local.set $neg
+      local.get $c i32.const 45 i32.eq local.get $c i32.const 43 i32.eq i32.or
+      if
+        local.get $c i32.const 45 i32.eq local.set $neg
+        local.get $p i32.const 1 i32.add local.set $p
+      end
+      f64.const 0 local.set $mant
+      i32.const 0 local.set $nd
+      i32.const 0 local.set $sig
+      i32.const 0 local.set $frac
+      i32.const 0 local.set $dot
+      block $numEnd
+      loop $digit
+        local.get $p local.get $end i32.ge_u br_if $numEnd
+        local.get $p i32.load8_u local.tee $c i32.const 48 i32.sub local.tee $d i32.const 10 i32.lt_u
+        if
+          local.get $nd i32.const 1 i32.add local.set $nd
+          local.get $mant f64.const 0 f64.ne local.get $c i32.const 48 i32.ne i32.or
+          if local.get $sig i32.const 1 i32.add local.set $sig end
+          local.get $mant f64.const 10 f64.mul local.get $d f64.convert_i32_s f64.add local.set $mant
+          local.get $frac local.get $dot i32.add local.set $frac
+        else
+          local.get $c i32.const 46 i32.ne local.get $dot i32.or br_if $numEnd
+          i32.const 1 local.set $dot
+        end
+        local.get $p i32.const 1 i32.add local.set $p
+        br $digit
+      end
+      end
+      local.get $nd i32.eqz local.get $sig i32.const 15 i32.gt_s i32.or local.get $frac i32.const 22 i32.gt_s i32.or
+      local.get $nf i32.const 64 i32.eq i32.or
+      if i32.const -1 return end
+      ${skipSpaces("s2")}
+      ;; digits / 10^frac: one correctly rounded division of exact doubles, = Number(field)
+      local.get $frac
+      if f64 local.get $mant local.get $frac i32.const 3 i32.shl f64.load f64.div else local.get $mant end
+      local.set $v
+      local.get $nf i32.const 8 i32.lt_s
+      if
+        local.get $o local.get $nf i32.const 3 i32.shl i32.add
+        local.get $v f64.neg local.get $v local.get $neg select
+        f64.store
+      end
+      local.get $nf i32.const 1 i32.add local.set $nf
+      local.get $p local.get $end i32.lt_u
+      if i32 local.get $p i32.load8_u else i32.const 10 end
+      local.tee $c i32.const 44 i32.eq
+      if local.get $p i32.const 1 i32.add local.set $p br $field end
+      local.get $c i32.const 10 i32.eq local.get $c i32.const 13 i32.eq i32.or br_if $lineDone
+      i32.const -1 return
+    end
+    end
+    ;; line ending: LF, CRLF or end of file (a lone CR is not a line end)
+    local.get $p local.get $end i32.lt_u
+    if
+      local.get $p i32.load8_u i32.const 13 i32.eq
+      if
+        local.get $p i32.const 1 i32.add local.get $end i32.lt_u
+        if local.get $p i32.load8_u offset=1 i32.const 10 i32.ne if i32.const -1 return end end
+        local.get $p i32.const 2 i32.add local.set $p
+      else
+        local.get $p i32.const 1 i32.add local.set $p
+      end
+    end
+    local.get $nf local.get $minCols i32.lt_s if i32.const -1 return end
+    local.get $o f64.load f64.trunc local.tee $x f64.const 1 f64.ge
+    local.get $x local.get $T f64.convert_i32_s f64.le i32.and i32.eqz
+    if i32.const -1 return end
+    local.get $o local.get $x f64.store
+    local.get $o f64.load offset=8 f64.trunc local.tee $x f64.abs f64.const 2147483647 f64.gt
+    if i32.const -1 return end
+    local.get $o local.get $x f64.store offset=8
+    local.get $o
+    local.get $o f64.load offset=56 f64.trunc f64.const 1 local.get $nf i32.const 8 i32.ge_s select
+    f64.store offset=56
+    local.get $lineOf local.get $n i32.const 2 i32.shl i32.add local.get $ln i32.store
+    local.get $colsOf local.get $n i32.const 2 i32.shl i32.add local.get $nf i32.store
+    local.get $n i32.const 1 i32.add local.set $n
+    br $line
+  end
+  end
+  local.get $n`,
+};
+
+/**
+ * ious(aBox, aStart, bBox, bStart, T, t0, out, cap, frameEnd) -> frames done. For frames t0.. of a sequence (boxes
+ * [x, y, w, h] f64, frame t's boxes at start[t]..start[t+1]-1), appends every non-zero IoU as a 16-byte entry
+ * (i32 row, i32 col, f64 value; row-major per frame) and sets frameEnd[t + 1]; stops before a frame whose G x H
+ * pairs might not fit in `cap` entries (the caller grows memory and continues from there).
+ * Arithmetic as TrackEval `_calculate_box_ious` ('xywh'): corners x + w, areas from corners, eps guards.
+ */
+const ious: WatFunction = {
+  name: "ious",
+  params: [["aBox", "i32"], ["aStart", "i32"], ["bBox", "i32"], ["bStart", "i32"], ["T", "i32"], ["t", "i32"], ["out", "i32"], ["cap", "i32"], ["frameEnd", "i32"]],
+  result: "i32",
+  locals: [
+    ["k", "i32"], ["i", "i32"], ["j", "i32"], ["i1", "i32"], ["j0", "i32"], ["j1", "i32"], ["pa", "i32"], ["pb", "i32"], ["e", "i32"],
+    ["ax0", "f64"], ["ax1", "f64"], ["ay0", "f64"], ["ay1", "f64"], ["areaA", "f64"], ["bx0", "f64"], ["bx1", "f64"], ["by0", "f64"], ["by1", "f64"],
+    ["iw", "f64"], ["ih", "f64"], ["areaB", "f64"], ["inter", "f64"], ["union", "f64"], ["v", "f64"],
+  ],
+  body: `
+  local.get $frameEnd local.get $t i32.const 2 i32.shl i32.add i32.load local.set $k
+  block $done
+  loop $frame
+    local.get $t local.get $T i32.ge_s br_if $done
+    local.get $aStart local.get $t i32.const 2 i32.shl i32.add local.tee $e i32.load local.set $i
+    local.get $e i32.load offset=4 local.set $i1
+    local.get $bStart local.get $t i32.const 2 i32.shl i32.add local.tee $e i32.load local.set $j0
+    local.get $e i32.load offset=4 local.set $j1
+    ;; room for every pair of the frame? (as f64: G x H may exceed i32)
+    local.get $k f64.convert_i32_u
+    local.get $i1 local.get $i i32.sub f64.convert_i32_u local.get $j1 local.get $j0 i32.sub f64.convert_i32_u f64.mul f64.add
+    local.get $cap f64.convert_i32_u f64.gt br_if $done
+    block $rowsDone
+    loop $row
+      local.get $i local.get $i1 i32.ge_s br_if $rowsDone
+      local.get $aBox local.get $i i32.const 5 i32.shl i32.add local.set $pa
+      local.get $pa f64.load local.tee $ax0 local.get $pa f64.load offset=16 f64.add local.set $ax1
+      local.get $pa f64.load offset=8 local.tee $ay0 local.get $pa f64.load offset=24 f64.add local.set $ay1
+      local.get $ax1 local.get $ax0 f64.sub local.get $ay1 local.get $ay0 f64.sub f64.mul local.set $areaA
+      local.get $j0 local.set $j
+      block $colsDone
+      loop $col
+        local.get $j local.get $j1 i32.ge_s br_if $colsDone
+        block $skip
+          local.get $bBox local.get $j i32.const 5 i32.shl i32.add local.set $pb
+          local.get $pb f64.load local.tee $bx0 local.get $pb f64.load offset=16 f64.add local.set $bx1
+          local.get $ax1 local.get $bx1 f64.min local.get $ax0 local.get $bx0 f64.max f64.sub local.tee $iw
+          f64.const 0 f64.gt i32.eqz br_if $skip
+          local.get $pb f64.load offset=8 local.tee $by0 local.get $pb f64.load offset=24 f64.add local.set $by1
+          local.get $ay1 local.get $by1 f64.min local.get $ay0 local.get $by0 f64.max f64.sub local.tee $ih
+          f64.const 0 f64.gt i32.eqz br_if $skip
+          local.get $bx1 local.get $bx0 f64.sub local.get $by1 local.get $by0 f64.sub f64.mul local.set $areaB
+          local.get $iw local.get $ih f64.mul local.set $inter
+          local.get $areaA local.get $areaB f64.add local.get $inter f64.sub local.set $union
+          local.get $areaA f64.const 2.220446049250313e-16 f64.le
+          local.get $areaB f64.const 2.220446049250313e-16 f64.le i32.or
+          local.get $union f64.const 2.220446049250313e-16 f64.le i32.or
+          if f64.const 0 local.set $inter end
+          local.get $union f64.const 2.220446049250313e-16 f64.le
+          if f64.const 1 local.set $union end
+          local.get $inter local.get $union f64.div local.tee $v f64.const 0 f64.eq br_if $skip
+          local.get $out local.get $k i32.const 4 i32.shl i32.add local.tee $e
+          local.get $i local.get $aStart local.get $t i32.const 2 i32.shl i32.add i32.load i32.sub i32.store
+          local.get $e local.get $j local.get $j0 i32.sub i32.store offset=4
+          local.get $e local.get $v f64.store offset=8
+          local.get $k i32.const 1 i32.add local.set $k
+        end
+        local.get $j i32.const 1 i32.add local.set $j
+        br $col
+      end
+      end
+      local.get $i i32.const 1 i32.add local.set $i
+      br $row
+    end
+    end
+    local.get $t i32.const 1 i32.add local.set $t
+    local.get $frameEnd local.get $t i32.const 2 i32.shl i32.add local.get $k i32.store
+    br $frame
+  end
+  end
+  local.get $t`,
+};
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  scan(b: number, len: number, T: number, minCols: number, rows: number, lineOf: number, colsOf: number): number;
+  ious(aBox: number, aStart: number, bBox: number, bStart: number, T: number, t: number, out: number, cap: number, frameEnd: number): number;
+}
+
+let kernels: KernelExports | null = null;
+
+function instance(): KernelExports {
+  if (!kernels) {
+    const module = new WebAssembly.Module(assembleModule([scan, ious], 16));
+    kernels = new WebAssembly.Instance(module).exports as unknown as KernelExports;
+    new Float64Array(kernels.memory.buffer, 0, POW10.length).set(POW10);
+  }
+  return kernels;
+}
+
+/** Grows the memory to at least `bytes` (views taken before are invalid afterwards). */
+function reserve(k: KernelExports, bytes: number): void {
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+const align8 = (x: number) => (x + 7) & ~7;
+
+/** Rows of a MOT text file as the scanner leaves them; views into kernel memory, valid until the next kernel call. */
+export interface ScannedRows {
+  /** 8 values per row: frame, id, x, y, w, h, conf, class (frame, id and class already truncated). */
+  rows: Float64Array;
+  lineOf: Int32Array;
+  colsOf: Int32Array;
+  n: number;
+}
+
+/** Runs the byte scanner on a whole file; null when some line is not of the plain form (see parseMotBytes). */
+export function scanMotRows(bytes: Uint8Array, numTimesteps: number, isGt: boolean): ScannedRows | null {
+  const k = instance();
+  const len = bytes.length;
+  reserve(k, SCRATCH + len);
+  new Uint8Array(k.memory.buffer, SCRATCH, len).set(bytes);
+  // Rows <= lines (counted natively: memchr).
+  let cap = 1;
+  for (let p = bytes.indexOf(10); p >= 0; p = bytes.indexOf(10, p + 1)) cap++;
+  const rowsAt = align8(SCRATCH + len);
+  const linesAt = rowsAt + 64 * cap;
+  const colsAt = linesAt + 4 * cap;
+  reserve(k, colsAt + 4 * cap);
+  const n = k.scan(SCRATCH, len, numTimesteps, isGt ? 8 : 7, rowsAt, linesAt, colsAt);
+  if (n < 0) return null;
+  const buf = k.memory.buffer;
+  return { rows: new Float64Array(buf, rowsAt, 8 * n), lineOf: new Int32Array(buf, linesAt, n), colsOf: new Int32Array(buf, colsAt, n), n };
+}
+
+/** The non-zero box IoUs of every frame; views into kernel memory, valid until the next kernel call. */
+export interface SequenceIous {
+  /** Frame t's entries are frameEnd[t] .. frameEnd[t + 1] - 1, row-major. */
+  frameEnd: Int32Array;
+  /** Entry e: GT row at rowCol[4e], tracker column at rowCol[4e + 1] (frame-local indices). */
+  rowCol: Int32Array;
+  /** Entry e: IoU at value[2e + 1]. */
+  value: Float64Array;
+}
+
+/** Box IoUs between GT and tracker boxes of each frame (boxes [x, y, w, h] packed per frame). */
+export function sequenceIous(gtBoxes: readonly Float64Array[], trBoxes: readonly Float64Array[]): SequenceIous {
+  const k = instance();
+  const T = gtBoxes.length;
+  let na = 0;
+  let nb = 0;
+  for (let t = 0; t < T; t++) {
+    na += gtBoxes[t].length >> 2;
+    nb += trBoxes[t].length >> 2;
+  }
+  const aBox = SCRATCH;
+  const bBox = aBox + 32 * na;
+  const aStart = bBox + 32 * nb;
+  const bStart = aStart + 4 * (T + 1);
+  const frameEnd = bStart + 4 * (T + 1);
+  const out = align8(frameEnd + 4 * (T + 1)) + 8;
+  // A first guess: a few entries per box; grown whenever a frame does not fit.
+  let cap = 4 * (na + nb) + 1024;
+  reserve(k, out + 16 * cap);
+  const f64 = new Float64Array(k.memory.buffer);
+  let i32 = new Int32Array(k.memory.buffer);
+  let ia = 0;
+  let ib = 0;
+  for (let t = 0; t < T; t++) {
+    i32[(aStart >> 2) + t] = ia;
+    i32[(bStart >> 2) + t] = ib;
+    f64.set(gtBoxes[t], (aBox >> 3) + 4 * ia);
+    f64.set(trBoxes[t], (bBox >> 3) + 4 * ib);
+    ia += gtBoxes[t].length >> 2;
+    ib += trBoxes[t].length >> 2;
+  }
+  i32[(aStart >> 2) + T] = ia;
+  i32[(bStart >> 2) + T] = ib;
+  i32[frameEnd >> 2] = 0;
+  for (let t = 0; ; ) {
+    t = k.ious(aBox, aStart, bBox, bStart, T, t, out, cap, frameEnd);
+    if (t >= T) break;
+    const G = i32[(aStart >> 2) + t + 1] - i32[(aStart >> 2) + t];
+    const H = i32[(bStart >> 2) + t + 1] - i32[(bStart >> 2) + t];
+    const used = i32[(frameEnd >> 2) + t];
+    cap = Math.max(2 * cap, used + G * H);
+    reserve(k, out + 16 * cap);
+    i32 = new Int32Array(k.memory.buffer);
+  }
+  const buf = k.memory.buffer;
+  const total = i32[(frameEnd >> 2) + T];
+  return { frameEnd: new Int32Array(buf, frameEnd, T + 1), rowCol: new Int32Array(buf, out, 4 * total), value: new Float64Array(buf, out, 2 * total) };
+}
