@@ -9,6 +9,7 @@ import type { ExpressionSummary, ProjectSummary, UserSummary, VideoSummary } fro
 import type { TaskStatus } from "../../lib/services/workflow";
 import type { ExternalModelBody, TrainingRunView } from "../../lib/services/models";
 import type { ModelsOverview, PageActionBody, RunCurves, VersionComparison, VersionRow } from "../../lib/services/models-view";
+import type { StartRunBody } from "../api/training/runs/launch";
 
 export type { Actor, KeyframeEdit, TaskObservations, TrackState, PropagateBody, PropagateOutcome, TaskSummary, Progress, ExpressionSummary, ProjectSummary, UserSummary, VideoSummary, TaskStatus };
 
@@ -112,6 +113,8 @@ export function createApiClient(opts: ApiClientOptions = {}) {
     promoteModel: (version: string, body: PageActionBody = {}) => request<{ version: VersionRow }>("POST", `/api/models/${encodeURIComponent(version)}/promote`, body).then((r) => r.version),
     retireModel: (version: string, body: PageActionBody = {}) => request<{ version: VersionRow }>("POST", `/api/models/${encodeURIComponent(version)}/retire`, body).then((r) => r.version),
     registerExternalModel: (body: ExternalModelBody) => request<{ version: VersionRow }>("POST", "/api/models/external", body).then((r) => r.version),
+    /** Starts `groundtrack train run` on a snapshot (admin); resolves to the new run id. */
+    startTrainingRun: (body: StartRunBody) => request<{ runId: number }>("POST", "/api/training/runs", body).then((r) => r.runId),
     trainingRun: (id: number, opts: { since?: number; maxPoints?: number } = {}) => request<{ run: TrainingRunView; curves: RunCurves }>("GET", `/api/training/runs/${id}${q(opts)}`),
     /** URL of a frame chunk served by /api/videos/:id/frames (for <img>/fetch). */
     frameChunkUrl: (videoId: number, chunk: number) => `${base}/api/videos/${videoId}/frames?chunk=${chunk}`,
