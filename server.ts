@@ -10,11 +10,12 @@ import { getDb } from "./lib/db";
 import { seedDemo } from "./lib/services/demo";
 import { ffmpegPath, ffprobePath } from "./lib/video";
 import { attachLive } from "./app/_server/live";
-import { setLivePublisher } from "./app/_server/live-hub";
+import { publishTrainProgress, setLivePublisher } from "./app/_server/live-hub";
 import { dataDir, videoStoreDir } from "./app/_server/storage";
 import { authorize } from "./app/_server/auth";
 import { ANALYST_ROLES } from "./lib/services/inference-jobs";
 import { startInferenceService } from "./inference/service";
+import { startTrainingRelay } from "./trainer/service/relay";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const port = Number(process.env.PORT ?? 3000);
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
   setLivePublisher(attachLive(io, db));
   // Query jobs: event relay on socket.io /jobs + an in-process worker (GROUNDTRACK_INPROCESS_WORKER=0: none).
   const inference = await startInferenceService(io, db, (cookie) => authorize(db, cookie, ANALYST_ROLES));
+  // Training runs (CLI processes) write progress to the database; relayed to sockets as `train:progress`.
+  const training = startTrainingRelay(db, publishTrainProgress);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
 
   const shutdown = () => {
     void inference.close();
+    training.close();
     io.close();
     server.close(() => {
       void db.$disconnect().finally(() => process.exit(0));

@@ -1,7 +1,7 @@
 // Bridge between route handlers and the socket.io server: the custom server registers a publisher on
 // globalThis (route bundles and server.ts are separate module graphs, so a module singleton would not do).
 import type { TrackState } from "../../lib/services/observations";
-import type { PropagateProgressEvent } from "../_shared/live-protocol";
+import type { PropagateProgressEvent, TrainProgressWire } from "../_shared/live-protocol";
 
 export interface TrackUpdate extends TrackState {
   by: { id: number; username: string };
@@ -13,6 +13,8 @@ export interface LivePublisher {
   sessionEnded(tokenHash: string): void;
   /** Progress of a point propagation, to the video room. */
   propagateProgress?(event: PropagateProgressEvent): void;
+  /** Progress of a training run, to every connected socket. */
+  trainProgress?(event: TrainProgressWire): void;
 }
 
 const holder = globalThis as unknown as { __groundtrackLive?: LivePublisher };
@@ -34,4 +36,9 @@ export function publishSessionEnded(tokenHash: string): void {
 /** Streams point-propagation progress to the video room (no-op without a live server). */
 export function publishPropagateProgress(event: PropagateProgressEvent): void {
   holder.__groundtrackLive?.propagateProgress?.(event);
+}
+
+/** Streams training-run progress to every socket (no-op without a live server). */
+export function publishTrainProgress(event: TrainProgressWire): void {
+  holder.__groundtrackLive?.trainProgress?.(event);
 }

@@ -105,6 +105,9 @@ export function attachLive(io: Server, db: Db): LivePublisher {
     propagateProgress(event) {
       live.to(videoRoom(event.videoId)).emit("propagate:progress", event);
     },
+    trainProgress(event) {
+      live.emit("train:progress", event);
+    },
     sessionEnded(tokenHash: string) {
       for (const s of live.sockets.sockets.values()) if (s.data.tokenHash === tokenHash) s.disconnect(true);
     },

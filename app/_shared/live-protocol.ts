@@ -48,9 +48,21 @@ export interface PropagateProgressEvent {
   total: number;
 }
 
+/** Progress of a training run (trainer/service), sent to every connected socket (the /models page listens). */
+export interface TrainProgressWire {
+  runId: number;
+  status: string;
+  stage: string;
+  step: number;
+  steps: number;
+  loss: number | null;
+  errorCode: string | null;
+}
+
 export interface ServerToClient {
   "track:update": (e: TrackUpdateEvent) => void;
   "propagate:progress": (e: PropagateProgressEvent) => void;
+  "train:progress": (e: TrainProgressWire) => void;
   presence: (e: { videoId: number; users: PresenceEntry[] }) => void;
 }
 
