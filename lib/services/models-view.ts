@@ -72,13 +72,18 @@ export interface ModelsOverview {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
+/**
+ * Every finite number of a metrics record: top-level numbers, then `overall.*` (wins on a clash), then the
+ * per-source summaries of an evaluation report as `<source>:<name>` (e.g. `synth:f1`, `tasks:HOTA`).
+ */
 export function numericMetrics(m: Record<string, unknown>): Record<string, number> {
   const out: Record<string, number> = {};
-  const take = (o: Record<string, unknown>) => {
-    for (const [k, v] of Object.entries(o)) if (typeof v === "number" && Number.isFinite(v)) out[k] = v;
+  const take = (o: Record<string, unknown>, prefix = "") => {
+    for (const [k, v] of Object.entries(o)) if (typeof v === "number" && Number.isFinite(v)) out[prefix + k] = v;
   };
   take(m);
   if (isRecord(m.overall)) take(m.overall);
+  if (isRecord(m.bySource)) for (const [src, o] of Object.entries(m.bySource)) if (isRecord(o)) take(o, `${src}:`);
   return out;
 }
 

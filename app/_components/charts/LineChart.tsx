@@ -32,7 +32,7 @@ export interface LineChartProps {
 
 const M = { left: 58, right: 14, top: 26, bottom: 42 };
 
-export function LineChart({ title, series, xLabel, yLabel, yScale = "linear", yDomain, formatY = formatNumber, width = 560, height = 260, testId, emptyText = "no data yet" }: LineChartProps) {
+export function LineChart({ title, series, xLabel, yLabel, yScale = "linear", yDomain, formatY = formatNumber, width = 500, height = 260, testId, emptyText = "no data yet" }: LineChartProps) {
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
   const [hoverX, setHoverX] = useState<number | null>(null);
   const colored = useMemo(() => series.map((s, i) => ({ ...s, color: s.color ?? CHART_COLORS[i % CHART_COLORS.length]!, xs: s.points.map((p) => p[0]) })), [series]);

@@ -226,3 +226,36 @@ describe("admin actions", () => {
     assert.equal(dup.status, 409);
   });
 });
+
+describe("starting a training run", () => {
+  it("admin only; the body is validated; the CLI's refusal (unknown snapshot) is a 400 with its message", async () => {
+    assert.equal((await call(runs.POST, { body: { snapshotId: 1, steps: 5 } })).status, 401);
+    assert.equal((await call(runs.POST, { cookie: cookies.rev, body: { snapshotId: 1, steps: 5 } })).status, 403);
+    const bad = await call(runs.POST, { cookie: cookies.admin, body: { snapshotId: 1, steps: 0 } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /^steps: /);
+    const unknown = await call(runs.POST, { cookie: cookies.admin, body: { snapshotId: 999, steps: 5 } });
+    assert.equal(unknown.status, 400, JSON.stringify(unknown.body));
+    assert.match(unknown.body.error.message, /snapshot #999 does not exist/);
+  });
+  it("starts a real `train run` process: 202 with the run id; a snapshot whose files are gone fails the run with a clear code", async () => {
+    const snap = await t.db.datasetSnapshot.create({ data: { name: "gone", contentHash: "g", benchmarkHash: "g", path: path.join(modelsDir, "no-such-snapshot") } });
+    const before = (await t.db.modelVersion.findMany({ select: { version: true, status: true } })).map((v) => `${v.version}:${v.status}`).sort();
+    const r = await call(runs.POST, { cookie: cookies.admin, body: { snapshotId: snap.id, steps: 3, batchSize: 1, version: "web-run-1" } });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const id = r.body.runId as number;
+    let row = await t.db.trainingRun.findUniqueOrThrow({ where: { id } });
+    assert.equal(row.snapshotId, snap.id);
+    for (let i = 0; i < 600 && !["failed", "succeeded", "killed"].includes(row.status); i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      row = await t.db.trainingRun.findUniqueOrThrow({ where: { id } });
+    }
+    assert.equal(row.status, "failed");
+    assert.equal(row.errorCode, "corrupt_snapshot");
+    assert.match(row.errorMessage ?? "", /no-such-snapshot/);
+    const afterRows = (await t.db.modelVersion.findMany({ select: { version: true, status: true } })).map((v) => `${v.version}:${v.status}`).sort();
+    assert.deepEqual(afterRows, before, "nothing registered or promoted");
+    const listed = await call(runs.GET, { cookie: cookies.ann1 });
+    assert.equal(listed.body.runs[0].id, id);
+  });
+});
