@@ -206,16 +206,6 @@ export class GraphBuilder {
   }
   /** `[start:end]` of the shape of `x` as a 1-D int64 value (dimensions known only at run time). */
   shape(x: string, start: number, end: number): string { return this.node("Shape", [x], { start, end }); }
-  /** `x·W + b` with a constant `[in, out]` weight and `[out]` bias. */
-  linear(x: string, w: ArrayLike<number>, wDims: [number, number], bias?: ArrayLike<number>): string {
-    const y = this.matmul(x, this.constFloat(w, wDims));
-    return bias ? this.add(y, this.constFloat(bias, [wDims[1]])) : y;
-  }
-  /** LayerNormalization over the last axis (opset ≥ 17) with constant scale and bias. */
-  layerNorm(x: string, scale: ArrayLike<number>, bias: ArrayLike<number>, epsilon: number): string {
-    const n = scale.length;
-    return this.node("LayerNormalization", [x, this.constFloat(scale, [n]), this.constFloat(bias, [n])], { axis: -1, epsilon: { float: epsilon } });
-  }
 
   toBytes(): Uint8Array {
     const model = {
