@@ -22,25 +22,56 @@ function distractorClasses(benchmark: string): Set<number> {
   return new Set(ids);
 }
 
-let sortScratch = new Int32Array(256);
-
-function checkUniqueIds(ids: Int32Array, lines: Int32Array, file: string, frame: number, who: string): void {
-  if (ids.length < 2) return;
-  if (sortScratch.length < ids.length) sortScratch = new Int32Array(2 * ids.length);
-  const sorted = sortScratch.subarray(0, ids.length);
-  sorted.set(ids);
-  sorted.sort();
-  let dup = false;
-  for (let k = 1; k < sorted.length && !dup; k++) dup = sorted[k] === sorted[k - 1];
-  if (!dup) return;
-  // Slow path only to name the lines.
-  const seen = new Map<number, number>();
-  for (let k = 0; k < ids.length; k++) {
-    const first = seen.get(ids[k]);
-    if (first !== undefined) {
-      throw new MotInputError(`${file} line ${lines[k]}: ${who} id ${ids[k]} appears more than once in frame ${frame} (first at line ${first})`);
+/**
+ * Checks that no id occurs twice in a frame, frame by frame through `frames(t)`. Ids in a modest range are checked
+ * with a table holding, per id, the last frame it was seen in (no per-frame sorting); otherwise with a sorted copy.
+ */
+class UniqueIdChecker {
+  private readonly min: number;
+  private readonly lastFrame: Int32Array | null;
+  private sorted = new Int32Array(256);
+  constructor(frames: readonly MotFrame[]) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const f of frames) {
+      for (let k = 0; k < f.ids.length; k++) {
+        if (f.ids[k] < min) min = f.ids[k];
+        if (f.ids[k] > max) max = f.ids[k];
+      }
     }
-    seen.set(ids[k], lines[k]);
+    this.min = min;
+    this.lastFrame = min <= max && max - min < 1 << 22 ? new Int32Array(max - min + 1) : null;
+  }
+  private hasDuplicate(ids: Int32Array, frame: number): boolean {
+    if (ids.length < 2) return false;
+    const last = this.lastFrame;
+    if (last) {
+      for (let k = 0; k < ids.length; k++) {
+        const s = ids[k] - this.min;
+        if (last[s] === frame) return true;
+        last[s] = frame;
+      }
+      return false;
+    }
+    if (this.sorted.length < ids.length) this.sorted = new Int32Array(2 * ids.length);
+    const sorted = this.sorted.subarray(0, ids.length);
+    sorted.set(ids);
+    sorted.sort();
+    for (let k = 1; k < sorted.length; k++) if (sorted[k] === sorted[k - 1]) return true;
+    return false;
+  }
+  /** Throws naming the file and both lines when frame `frame` (1-based; each frame checked once) repeats an id. */
+  check(f: MotFrame, file: string, frame: number, who: string): void {
+    if (!this.hasDuplicate(f.ids, frame)) return;
+    // Slow path only to name the lines.
+    const seen = new Map<number, number>();
+    for (let k = 0; k < f.ids.length; k++) {
+      const first = seen.get(f.ids[k]);
+      if (first !== undefined) {
+        throw new MotInputError(`${file} line ${f.lines[k]}: ${who} id ${f.ids[k]} appears more than once in frame ${frame} (first at line ${first})`);
+      }
+      seen.set(f.ids[k], f.lines[k]);
+    }
   }
 }
 
@@ -81,9 +112,11 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   const trackerIdBuffer = new Int32Array(totalTr);
 
   // TrackEval checks uniqueness on the raw data first, for every frame (tracker, then GT).
+  const trackerIdCheck = new UniqueIdChecker(tracker);
+  const gtIdCheck = new UniqueIdChecker(gt);
   for (let t = 0; t < numTimesteps; t++) {
-    checkUniqueIds(tracker[t].ids, tracker[t].lines, opts.trackerFile, t + 1, "tracker");
-    checkUniqueIds(gt[t].ids, gt[t].lines, opts.gtFile, t + 1, "ground-truth");
+    trackerIdCheck.check(tracker[t], opts.trackerFile, t + 1, "tracker");
+    gtIdCheck.check(gt[t], opts.gtFile, t + 1, "ground-truth");
   }
 
   for (let t = 0; t < numTimesteps; t++) {

@@ -1,0 +1,168 @@
+// The WebAssembly parts of `eval mot`: the WAT subset assembler, the sequence box-IoU kernel (against TrackEval's dense
+// arithmetic) and HOTA's pass-2 kernel (against the JS `matchFrames`, bit for bit, on tie-heavy frames that exercise
+// isolated entries, enumerated components and the frames handed back to `linearSumAssignment`).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { assembleModule, WatError, type WatFunction } from "../../lib/metrics/mot/wat";
+import { sequenceIous } from "../../lib/metrics/mot/kernels";
+import { hotaMatchFrames } from "../../lib/metrics/hotaKernel";
+import { HOTA_ALPHAS, matchFrames, PairTable } from "../../lib/metrics/hota";
+import { EPS, sparseSimilarityOf } from "../../lib/metrics/similarity";
+import type { TrackingSequence } from "../../lib/metrics/types";
+import { seededRandom as mulberry32 } from "../../lib/random";
+
+function instantiate(fns: WatFunction[]): Record<string, unknown> {
+  return new WebAssembly.Instance(new WebAssembly.Module(assembleModule(fns, 1))).exports;
+}
+
+test("wat: locals, labels, loops, if/else with a result, memory, calls and f64 constants", () => {
+  const sq: WatFunction = { name: "sq", params: [["x", "f64"]], result: "f64", exported: false, body: "local.get $x local.get $x f64.mul" };
+  const sumSquares: WatFunction = {
+    name: "sumSquares",
+    params: [["n", "i32"]],
+    result: "f64",
+    locals: [["i", "i32"], ["s", "f64"]],
+    body: `
+      block $done loop $next
+        local.get $i local.get $n i32.ge_s br_if $done
+        local.get $s local.get $i f64.convert_i32_s call $sq f64.add local.set $s
+        local.get $i i32.const 1 i32.add local.set $i
+        br $next
+      end end
+      local.get $s`,
+  };
+  const sign: WatFunction = { name: "sign", params: [["x", "i32"]], result: "i32", body: "local.get $x i32.const 0 i32.lt_s if i32 i32.const -1 else i32.const 1 end" };
+  const store: WatFunction = {
+    name: "store",
+    params: [["p", "i32"]],
+    result: "f64",
+    body: "local.get $p f64.const -2.5e-3 f64.store offset=8 local.get $p i32.const 300 i32.store8 local.get $p f64.load offset=8 local.get $p i32.load8_u f64.convert_i32_u f64.add",
+  };
+  const e = instantiate([sq, sumSquares, sign, store]) as {
+    sumSquares(n: number): number;
+    sign(x: number): number;
+    store(p: number): number;
+    memory: WebAssembly.Memory;
+    sq?: unknown;
+  };
+  assert.equal(e.sumSquares(10), 285);
+  assert.equal(e.sign(-7), -1);
+  assert.equal(e.sign(7), 1);
+  assert.equal(e.store(16), 44 - 2.5e-3); // 300 stored as a byte is 44
+  assert.equal(e.sq, undefined, "unexported functions stay internal");
+  assert.ok(e.memory instanceof WebAssembly.Memory);
+});
+
+test("wat: mistakes are reported with the function and the instruction", () => {
+  const bad = (body: string) => () => assembleModule([{ name: "f", params: [], body }], 1);
+  assert.throws(bad("i32.frobnicate"), (e: unknown) => e instanceof WatError && /wat f: unknown instruction 'i32.frobnicate'/.test(e.message));
+  assert.throws(bad("local.get $nope drop"), /unknown local '\$nope'/);
+  assert.throws(bad("block $a br $b end"), /unknown label '\$b'/);
+  assert.throws(bad("block $a"), /missing 'end'/);
+  assert.throws(bad("end"), /unbalanced 'end'/);
+});
+
+/** TrackEval `_calculate_box_ious` (xywh), written out densely as numpy evaluates it. */
+function denseIous(a: Float64Array, b: Float64Array): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  for (let i = 0; i < a.length / 4; i++) {
+    for (let j = 0; j < b.length / 4; j++) {
+      const ax0 = a[4 * i], ay0 = a[4 * i + 1], ax1 = ax0 + a[4 * i + 2], ay1 = ay0 + a[4 * i + 3];
+      const bx0 = b[4 * j], by0 = b[4 * j + 1], bx1 = bx0 + b[4 * j + 2], by1 = by0 + b[4 * j + 3];
+      const iw = Math.max(Math.min(ax1, bx1) - Math.max(ax0, bx0), 0);
+      const ih = Math.max(Math.min(ay1, by1) - Math.max(ay0, by0), 0);
+      let inter = iw * ih;
+      const areaA = (ax1 - ax0) * (ay1 - ay0);
+      const areaB = (bx1 - bx0) * (by1 - by0);
+      let union = areaA + areaB - inter;
+      if (areaA <= EPS || areaB <= EPS || union <= EPS) inter = 0;
+      if (union <= EPS) union = 1;
+      const v = inter / union;
+      if (v !== 0) out.push([i, j, v]);
+    }
+  }
+  return out;
+}
+
+function randomBoxes(rand: () => number, n: number, span: number): Float64Array {
+  const out = new Float64Array(4 * n);
+  for (let k = 0; k < n; k++) {
+    const r = rand();
+    out[4 * k] = Math.round(rand() * span * 1000) / 1000;
+    out[4 * k + 1] = Math.round(rand() * span * 500) / 1000;
+    // Mostly normal boxes; some zero, negative or huge widths/heights and exact duplicates.
+    out[4 * k + 2] = r < 0.05 ? 0 : r < 0.1 ? -20 * rand() : r < 0.12 ? span : 5 + Math.round(rand() * 80000) / 1000;
+    out[4 * k + 3] = r > 0.95 ? 0 : r > 0.9 ? -10 : 10 + Math.round(rand() * 150000) / 1000;
+    if (k > 0 && rand() < 0.05) out.copyWithin(4 * k, 4 * (k - 1), 4 * k);
+  }
+  return out;
+}
+
+test("sequence IoU kernel equals the dense reference frame by frame (values bit-identical, row-major)", () => {
+  const rand = mulberry32(5);
+  for (let c = 0; c < 6; c++) {
+    const T = 1 + Math.floor(rand() * 40);
+    const span = c % 2 === 0 ? 200 : 1900;
+    // Frame sizes include empty frames and, in the last case, one frame large enough to make the kernel grow memory.
+    const a = Array.from({ length: T }, (_, t) => randomBoxes(rand, c === 5 && t === 0 ? 700 : Math.floor(rand() * 60), span));
+    const b = Array.from({ length: T }, (_, t) => randomBoxes(rand, c === 5 && t === 0 ? 900 : Math.floor(rand() * 60), span));
+    const got = sequenceIous(a, b);
+    for (let t = 0; t < T; t++) {
+      const frame: [number, number, number][] = [];
+      for (let e = got.frameEnd[t]; e < got.frameEnd[t + 1]; e++) frame.push([got.rowCol[4 * e], got.rowCol[4 * e + 1], got.value[2 * e + 1]]);
+      assert.deepEqual(frame, denseIous(a[t], b[t]), `case ${c} frame ${t}`);
+    }
+  }
+});
+
+/** A random sequence with few-valued similarities (many ties) and crowded frames (large components). */
+function tieHeavySequence(rand: () => number, T: number, nG: number, nT: number): TrackingSequence {
+  const levels = [0, 0, 0, 0.04, 0.05, 0.05 - 1e-16, 0.3, 0.5, 0.5, 0.7, 0.95, 1];
+  const pick = (n: number, k: number) => {
+    const ids = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [ids[i], ids[j]] = [ids[j], ids[i]];
+    }
+    return Int32Array.from(ids.slice(0, k));
+  };
+  const gtIds: Int32Array[] = [];
+  const trackerIds: Int32Array[] = [];
+  const similarity: Float64Array[] = [];
+  let numGtDets = 0;
+  let numTrackerDets = 0;
+  for (let t = 0; t < T; t++) {
+    const crowded = rand() < 0.2;
+    const G = Math.min(nG, Math.floor(rand() * (crowded ? nG + 1 : 5)));
+    const H = Math.min(nT, Math.floor(rand() * (crowded ? nT + 1 : 5)));
+    gtIds.push(pick(nG, G));
+    trackerIds.push(pick(nT, H));
+    const S = new Float64Array(G * H);
+    for (let k = 0; k < S.length; k++) S[k] = levels[Math.floor(rand() * levels.length)] * (rand() < (crowded ? 0.6 : 0.3) ? 1 : 0);
+    similarity.push(S);
+    numGtDets += G;
+    numTrackerDets += H;
+  }
+  return { numTimesteps: T, numGtIds: nG, numTrackerIds: nT, numGtDets, numTrackerDets, gtIds, trackerIds, similarity };
+}
+
+test("HOTA pass-2 kernel equals the JS matchFrames bit for bit (ties, crowded frames, solver fallback)", () => {
+  const rand = mulberry32(9);
+  const thresholds = HOTA_ALPHAS.map((a) => a - EPS);
+  for (let c = 0; c < 12; c++) {
+    const data = tieHeavySequence(rand, 20 + Math.floor(rand() * 60), 3 + Math.floor(rand() * 12), 3 + Math.floor(rand() * 14));
+    const sp = sparseSimilarityOf(data);
+    // Any non-negative alignment table will do for equivalence; a few-valued one keeps the ties.
+    const table = new PairTable(data.numGtIds, data.numTrackerIds);
+    for (let key = 0; key < data.numGtIds * data.numTrackerIds; key++) table.add(key, [0, 0.25, 0.5, 1][Math.floor(rand() * 4)]);
+    const want = matchFrames(data, sp, table);
+    const got = hotaMatchFrames({ ...data, ...sp, alignment: table.denseValues()!, thresholds });
+    assert.deepEqual([...got.tp], [...want.tp], `case ${c} tp`);
+    assert.deepEqual([...got.fn], [...want.fn], `case ${c} fn`);
+    assert.deepEqual([...got.fp], [...want.fp], `case ${c} fp`);
+    assert.deepEqual([...got.loc], [...want.loc], `case ${c} loc`);
+    assert.deepEqual(got.keys, want.keys, `case ${c} pairs`);
+    const perPair = (m: typeof got) => m.keys.map((_, p) => [...m.counts.subarray(m.offsets[p], m.offsets[p] + HOTA_ALPHAS.length)]);
+    assert.deepEqual(perPair(got), perPair(want), `case ${c} counts`);
+  }
+});
