@@ -188,16 +188,22 @@ async function existingDir(dir: string): Promise<boolean> {
   }
 }
 
-/** Moves the finished temp dir to outDir: a new dir, an empty one, or a previous model dir (replaced). */
-async function install(tmp: string, outDir: string): Promise<void> {
-  if (!(await existingDir(outDir))) {
-    await rename(tmp, outDir);
-    return;
-  }
+/** Whether outDir may receive the export: absent, empty, or a previous model directory (only contract files). */
+async function checkTarget(outDir: string): Promise<boolean> {
+  if (!(await existingDir(outDir))) return false;
   const names = await readdir(outDir);
   const modelFiles = new Set<string>(Object.values(MODEL_FILES));
   const foreign = names.filter((n) => !modelFiles.has(n));
   if (foreign.length) throw new ExportError(`output ${outDir} is not empty and not a model directory (it holds ${foreign.slice(0, 5).join(", ")}${foreign.length > 5 ? ", …" : ""}); choose a new or empty directory`, outDir);
+  return true;
+}
+
+/** Moves the finished temp dir to outDir: a new dir, an empty one, or a previous model dir (replaced). */
+async function install(tmp: string, outDir: string): Promise<void> {
+  if (!(await checkTarget(outDir))) {
+    await rename(tmp, outDir);
+    return;
+  }
   // Replace: the old model moves aside, the new one moves in, the old one is removed (restored if the move fails).
   const old = `${tmp}.old`;
   await rename(outDir, old);
@@ -229,7 +235,7 @@ export async function exportBuiltinModel(weightsDir: string, outDir: string, opt
   const graphs = buildGraphs(tiny, tensors);
   const resolved = path.resolve(outDir);
   await mkdir(path.dirname(resolved), { recursive: true });
-  await existingDir(resolved); // fail before writing when outDir is a file
+  await checkTarget(resolved); // refuse a file or a foreign directory before any work (install checks again)
   const tmp = await mkdtemp(path.join(path.dirname(resolved), `.${path.basename(resolved)}.export-${randomBytes(3).toString("hex")}-`));
   const bytes: Record<string, number> = {};
   try {

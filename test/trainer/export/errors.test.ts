@@ -113,6 +113,9 @@ test("an existing non-model outDir is refused untouched; a previous model dir is
   await assert.rejects(exportBuiltinModel(good, busy), (e: unknown) => e instanceof ExportError && /not empty and not a model directory .*notes\.txt/.test(e.message));
   assert.equal(readFileSync(path.join(busy, "notes.txt"), "utf8"), "keep me");
   assert.deepEqual(readdirSync(parent), ["busy"]);
+  const file = path.join(busy, "notes.txt");
+  await assert.rejects(exportBuiltinModel(good, file), (e: unknown) => e instanceof ExportError && e.file === file && /exists and is not a directory/.test(e.message));
+  assert.deepEqual(readdirSync(busy), ["notes.txt"]);
 
   const model = path.join(parent, "model");
   const first = await exportBuiltinModel(good, model, { version: "tiny-a" });
