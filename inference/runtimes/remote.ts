@@ -1,4 +1,6 @@
-// The remote runtime: Molmo2 served behind an OpenAI-compatible chat endpoint (vLLM). The sampled frames go as
+// The remote runtime: Molmo2 served behind an OpenAI-compatible chat endpoint (vLLM). The frames are the ones
+// Molmo2's own HF video processor would take from the file for tracking (`sampleMolmo2Frames`, checked against the
+// reference in test/fixtures/remote-prompt), in its order. They go as
 // JPEG data URLs (one `video_url` "data:video/jpeg;base64,<f1>,<f2>,…" — vLLM's frame-list video form — or one
 // `image_url` per frame), the question is Molmo2's own tracking template (inference/prompts.ts), and the answer is
 // parsed by lib/grounding/text `extractTracks` exactly as Molmo2's evaluators parse it. Answers stream (SSE), so
@@ -7,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { extractTracks, nearestFrame, type FramePoints } from "../../lib/grounding";
+import { candidateSamplingFps, extractTracks, nearestFrame, sampleFps, sampleUniformLastFrame, type FramePoints } from "../../lib/grounding";
 import type { Keyframe, TrackSet, TrackedObject } from "../../lib/tracks";
 import { FrameStore, isVideoError, type VideoMeta } from "../../lib/video";
 import { sampleTrackingFrames, type FrameSampling } from "../frame-sampling";
@@ -51,6 +53,67 @@ const ChatCompletion = z.object({
 const ChatChunk = z.object({
   choices: z.array(z.object({ delta: z.object({ content: z.string().nullish() }).passthrough() })),
 });
+
+/** `MAX_VIDEO_FPS` of Molmo2's HF video processor (olmo/hf_model/video_processing_molmo2.py); training used 10. */
+export const MOLMO2_PROCESSOR_MAX_FPS = 8;
+
+/** What the Molmo2 server is sent: one entry per frame of the processor's sampling, in order. */
+export interface Molmo2FrameSampling {
+  /** The sampled times in seconds (`Molmo2VideoProcessor.sample_times`). */
+  times: number[];
+  /** The native frame shown at each time (repeats possible, as in the processor). */
+  frames: number[];
+  /** Each frame's timestamp as the processor writes it before the frame's tokens (`get_video_string`: f"{t:.1f}"). */
+  timestamps: string[];
+  mode: "fps" | "uniform_last_frame";
+}
+
+/**
+ * Python's `f"{t:.1f}"`: the decimal nearest to the double's exact value, ties to even (JS `toFixed` breaks ties
+ * upwards: 0.25 → "0.3" where Python writes "0.2").
+ */
+export function pythonFixed1(t: number): string {
+  if (!Number.isFinite(t) || t < 0) throw new RangeError(`not a time in seconds: ${t}`);
+  // toFixed rounds the exact value too; they differ only on exact ties t·10 = k + ½, i.e. t = odd / 4.
+  const q = t * 4; // exact (power-of-two scaling)
+  if (!Number.isInteger(q) || q % 2 === 0) return t.toFixed(1);
+  const lower = Math.floor(t * 10); // t·10 = 2.5·q is exact
+  const n = lower % 2 === 0 ? lower : lower + 1;
+  return `${Math.floor(n / 10)}.${n % 10}`;
+}
+
+/**
+ * The frames Molmo2's HF video processor samples for tracking when it decodes a video itself
+ * (`Molmo2VideoProcessor.sample_times` with frame_sample_mode "fps": candidate rates = multiples of `samplingFps`
+ * dividing the native rate, ≤ 8; the densest whose `maxFrames` still span the clip; times k / rate < duration).
+ * A native rate with no candidate (29.97 fps, …) makes the processor raise; then its default mode,
+ * "uniform_last_frame" with max_fps = `samplingFps`, is used. Each time shows the frame playing then
+ * (`read_video_pyav`/`read_video_decord`: the first frame whose end time is after t), duration = the frames' span.
+ */
+export function sampleMolmo2Frames(meta: Pick<VideoMeta, "timestamps" | "fps" | "frameCount" | "isVfr">, samplingFps: number, maxFrames: number): Molmo2FrameSampling {
+  const rel = relativeTimes(meta);
+  const n = rel.length;
+  if (n === 0) throw new RuntimeError("video_unreadable", "The video has no decodable frames");
+  // Constant rate: n / fps, as the decoders' last end time; variable: the last frame lasts as long as the one before.
+  const duration = !meta.isVfr && meta.fps > 0 ? n / meta.fps : rel[n - 1]! + (n > 1 ? rel[n - 1]! - rel[n - 2]! : 0);
+  let mode: Molmo2FrameSampling["mode"] = "fps";
+  let times: number[];
+  try {
+    times = sampleFps(duration, maxFrames, candidateSamplingFps(meta.fps, samplingFps, MOLMO2_PROCESSOR_MAX_FPS)).times;
+  } catch {
+    mode = "uniform_last_frame";
+    times = sampleUniformLastFrame(duration, maxFrames, samplingFps).times;
+  }
+  // Probed timestamps are rounded to microseconds; the decoders' are exact, so allow that much.
+  const frames = times.map((t) => {
+    let i = 0;
+    while (i + 1 < n && rel[i + 1]! <= t + 1e-6) i++;
+    return i;
+  });
+  // The processor's metadata: frames_indices = t·fps, timestamps = frames_indices / fps.
+  const timestamps = times.map((t) => pythonFixed1(meta.fps > 0 ? (t * meta.fps) / meta.fps : t));
+  return { times, frames, timestamps, mode };
+}
 
 /** Seconds of each native frame from the first one. */
 function relativeTimes(meta: Pick<VideoMeta, "timestamps">): number[] {
@@ -187,8 +250,12 @@ export class RemoteRuntime implements ModelRuntime {
   async query(req: QueryRequest): Promise<QueryResult> {
     const { video, signal } = req;
     if (signal.aborted) throw new RuntimeError("cancelled", "The query was cancelled");
-    const sampling = sampleTrackingFrames(video.meta, this.opts.samplingFps, this.opts.maxFrames);
-    const jpegs = await this.readJpegs(video, sampling.frames, signal, (done) => req.onProgress?.({ stage: "sampling", done, total: sampling.frames.length }));
+    // The frames Molmo2's own video processor would pick from this file, in its order (repeats included).
+    const sampling = sampleMolmo2Frames(video.meta, this.opts.samplingFps, this.opts.maxFrames);
+    const unique = [...new Set(sampling.frames)].sort((a, b) => a - b);
+    const decoded = await this.readJpegs(video, unique, signal, (done) => req.onProgress?.({ stage: "sampling", done, total: unique.length }));
+    const byFrame = new Map(unique.map((f, i) => [f, decoded[i]!]));
+    const jpegs = sampling.frames.map((f) => byFrame.get(f)!);
     const prompt = trackPrompt({ label: req.expression, fps: this.opts.samplingFps, ...(this.opts.template === undefined ? {} : { template: this.opts.template }) });
     const source = `model:${this.opts.model}` as const;
     const meta = video.meta;
@@ -212,7 +279,7 @@ export class RemoteRuntime implements ModelRuntime {
       throw new RuntimeError("bad_answer", `${this.engine} answered without any <tracks coords="…"> points: ${snippet(answer)}`);
     }
     const tracks = framesToTrackSet(meta, req.expression, this.opts.samplingFps, parsed.value, source);
-    return { tracks, engine: this.engine, sampledFrames: sampling.frames, rawOutput: answer };
+    return { tracks, engine: this.engine, sampledFrames: unique, rawOutput: answer };
   }
 
   async close(): Promise<void> {}
