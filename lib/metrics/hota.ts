@@ -2,7 +2,7 @@
 // matching per frame on global-alignment-weighted similarity, TP threshold `S >= alpha - eps` per alpha, association
 // scores from per-id-pair TP counts, and sequence combination from counts (`combine_sequences`).
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "./assignment";
-import { hotaMatchFrames, type HotaMatchTotals } from "./hotaKernel";
+import { HOTA_KERNEL_MAX_PAIRS, hotaPasses, type HotaMatchTotals } from "./hotaKernel";
 import { EPS, similarityAt, sparseSimilarityOf } from "./similarity";
 import type { SparseSimilarity, TrackingSequence } from "./types";
 
@@ -44,13 +44,20 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
     res["LocA(0)"] = 1;
     return res;
   }
-  const gtIdCount = new Float64Array(data.numGtIds);
-  const trackerIdCount = new Float64Array(data.numTrackerIds);
   const sp = sparseSimilarityOf(data);
-  const alignment = globalAlignment(data, sp, gtIdCount, trackerIdCount);
-  // Pass 2 runs in WebAssembly when the id-pair tables are dense (the usual case), else in JS; same results.
-  const dense = alignment.denseValues();
-  const acc = dense ? hotaMatchFrames({ ...data, ...sp, alignment: dense, thresholds: THRESHOLDS }) : matchFrames(data, sp, alignment);
+  // Both passes run in WebAssembly when the id-pair tables are dense (the usual case), else in JS; same results.
+  let gtIdCount: Float64Array;
+  let trackerIdCount: Float64Array;
+  let acc: HotaMatchTotals;
+  if (data.numGtIds * data.numTrackerIds <= HOTA_KERNEL_MAX_PAIRS) {
+    const passes = hotaPasses({ ...data, ...sp, thresholds: THRESHOLDS });
+    ({ gtIdCount, trackerIdCount } = passes);
+    acc = passes;
+  } else {
+    gtIdCount = new Float64Array(data.numGtIds);
+    trackerIdCount = new Float64Array(data.numTrackerIds);
+    acc = matchFrames(data, sp, globalAlignment(data, sp, gtIdCount, trackerIdCount));
+  }
   for (let a = 0; a < NA; a++) {
     res.HOTA_TP[a] = acc.tp[a];
     res.HOTA_FN[a] = acc.fn[a];
@@ -65,7 +72,7 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
  * Pass 1: soft-IoU potential matches per id pair and per-id detection counts (filled into the count arrays);
  * returns the global alignment score A[g,h] = pot / (n_g + n_h - pot).
  */
-function globalAlignment(data: TrackingSequence, sp: SparseSimilarity, gtIdCount: Float64Array, trackerIdCount: Float64Array): PairTable {
+export function globalAlignment(data: TrackingSequence, sp: SparseSimilarity, gtIdCount: Float64Array, trackerIdCount: Float64Array): PairTable {
   const nT = data.numTrackerIds;
   const potential = new PairTable(data.numGtIds, nT);
   let colSum = new Float64Array(64);

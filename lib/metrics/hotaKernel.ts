@@ -1,6 +1,7 @@
-// HOTA's per-frame matching pass (pass 2 of `evalHotaSequence`) as WebAssembly, assembled from the WAT below by
-// ./mot/wat. It is the same computation as the JS `matchFrames` in ./hota, operation for operation: score = A[g,h] * S
-// for the non-zero similarities, the unique-positive-matching proof of ./assignment (`uniquePositiveMatchingSparse`:
+// HOTA's two passes over the frames (`globalAlignment` and `matchFrames` of ./hota) as WebAssembly, assembled from
+// the WAT below by ./mot/wat. The same computation as the JS, operation for operation: pass 1 sums soft-IoU potential
+// matches per id pair and per-id detection counts and turns them into the alignment A[g,h]; pass 2 matches on
+// score = A[g,h] * S for the non-zero similarities, with the unique-positive-matching proof of ./assignment (`uniquePositiveMatchingSparse`:
 // isolated entries, else every connected component enumerated), and the per-alpha accumulation in the same order.
 // A frame whose matching it cannot prove is handed back: the caller solves it with `linearSumAssignment` (scipy's
 // tie-breaking) and feeds the pairs to the same accumulation. Used when the id-pair tables fit in dense arrays.
@@ -15,10 +16,10 @@ const F = {
   T: 0, nT: 1, spStart: 2, spRows: 3, spCols: 4, spVals: 5, gStart: 6, gIds: 7, tStart: 8, tIds: 9, align: 10, slot: 11,
   counts: 12, nSlots: 13, thr: 14, acc: 15, frameLoc: 16, frameTp: 17, pr: 18, pc: 19, pv: 20, npos: 21, rowCount: 22,
   colCount: 23, parent: 24, head: 25, tail: 26, next: 27, chosenCol: 28, used: 29, compEntries: 30, compRowStart: 31,
-  chosen: 32, bestChosen: 33, best: 34, mr: 35, mc: 36, G: 37, H: 38,
+  chosen: 32, bestChosen: 33, best: 34, mr: 35, mc: 36, G: 37, H: 38, nG: 39, rowSum: 40, colSum: 41, gCount: 42, tCount: 43,
 } as const;
 type Field = keyof typeof F;
-const HEAP = CTX + 4 * 40;
+const HEAP = CTX + 4 * 48;
 
 /** `local.get $ctx i32.load offset=<field>`: a context field. */
 const ctx = (f: Field) => `local.get $ctx i32.load offset=${4 * F[f]}`;
@@ -386,8 +387,103 @@ const frames: WatFunction = {
   ${get("t")}`,
 };
 
+/**
+ * align(ctx): pass 1 (`globalAlignment`). Per frame with similarities: row and column sums of S, then for each entry
+ * potential[g,h] += S / (colSum + rowSum - S) when that denominator > eps; per-id detection counts; finally
+ * A = potential / (n_g + n_h - potential) for every non-zero potential. A is left in `align`, counts in gCount/tCount.
+ */
+const align: WatFunction = {
+  name: "align",
+  params: [["ctx", "i32"]],
+  locals: [["t", "i32"], ["G", "i32"], ["H", "i32"], ["k", "i32"], ["k0", "i32"], ["k1", "i32"], ["z", "i32"], ["i", "i32"], ["j", "i32"], ["p", "i32"], ["key", "i32"], ["n", "i32"], ["g", "i32"], ["s", "f64"], ["d", "f64"], ["pot", "f64"]],
+  body: `
+  block $frames loop $frame
+    ${get("t")} ${ctx("T")} i32.ge_s br_if $frames
+    ${at4("gStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${at4("gStart", get("t"))} i32.load i32.sub ${set("G")}
+    ${at4("tStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${at4("tStart", get("t"))} i32.load i32.sub ${set("H")}
+    ${at4("spStart", get("t"))} i32.load ${set("k0")}
+    ${at4("spStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${set("k1")}
+    ${get("k1")} ${get("k0")} i32.gt_s
+    if
+      i32.const 0 ${set("z")}
+      block $zr loop $zrl
+        ${get("z")} ${get("G")} i32.ge_s br_if $zr
+        ${at8("rowSum", get("z"))} f64.const 0 f64.store
+        ${get("z")} i32.const 1 i32.add ${set("z")}
+        br $zrl
+      end end
+      i32.const 0 ${set("z")}
+      block $zc loop $zcl
+        ${get("z")} ${get("H")} i32.ge_s br_if $zc
+        ${at8("colSum", get("z"))} f64.const 0 f64.store
+        ${get("z")} i32.const 1 i32.add ${set("z")}
+        br $zcl
+      end end
+      ${get("k0")} ${set("k")}
+      block $sums loop $suml
+        ${get("k")} ${get("k1")} i32.ge_s br_if $sums
+        ${at8("spVals", get("k"))} f64.load ${set("s")}
+        ${at8("rowSum", `${at4("spRows", get("k"))} i32.load`)} ${set("p")}
+        ${get("p")} ${get("p")} f64.load ${get("s")} f64.add f64.store
+        ${at8("colSum", `${at4("spCols", get("k"))} i32.load`)} ${set("p")}
+        ${get("p")} ${get("p")} f64.load ${get("s")} f64.add f64.store
+        ${get("k")} i32.const 1 i32.add ${set("k")}
+        br $suml
+      end end
+      ${get("k0")} ${set("k")}
+      block $pots loop $potl
+        ${get("k")} ${get("k1")} i32.ge_s br_if $pots
+        ${at4("spRows", get("k"))} i32.load ${set("i")}
+        ${at4("spCols", get("k"))} i32.load ${set("j")}
+        ${at8("spVals", get("k"))} f64.load ${set("s")}
+        ${at8("colSum", get("j"))} f64.load ${at8("rowSum", get("i"))} f64.load f64.add ${get("s")} f64.sub local.tee $d
+        f64.const 2.220446049250313e-16 f64.gt
+        if
+          ${at8("align", `${at4("gIds", `${at4("gStart", get("t"))} i32.load ${get("i")} i32.add`)} i32.load ${ctx("nT")} i32.mul ${at4("tIds", `${at4("tStart", get("t"))} i32.load ${get("j")} i32.add`)} i32.load i32.add`)} ${set("p")}
+          ${get("p")} ${get("p")} f64.load ${get("s")} ${get("d")} f64.div f64.add f64.store
+        end
+        ${get("k")} i32.const 1 i32.add ${set("k")}
+        br $potl
+      end end
+    end
+    i32.const 0 ${set("z")}
+    block $cg loop $cgl
+      ${get("z")} ${get("G")} i32.ge_s br_if $cg
+      ${at8("gCount", `${at4("gIds", `${at4("gStart", get("t"))} i32.load ${get("z")} i32.add`)} i32.load`)} ${set("p")}
+      ${get("p")} ${get("p")} f64.load f64.const 1 f64.add f64.store
+      ${get("z")} i32.const 1 i32.add ${set("z")}
+      br $cgl
+    end end
+    i32.const 0 ${set("z")}
+    block $ct loop $ctl
+      ${get("z")} ${get("H")} i32.ge_s br_if $ct
+      ${at8("tCount", `${at4("tIds", `${at4("tStart", get("t"))} i32.load ${get("z")} i32.add`)} i32.load`)} ${set("p")}
+      ${get("p")} ${get("p")} f64.load f64.const 1 f64.add f64.store
+      ${get("z")} i32.const 1 i32.add ${set("z")}
+      br $ctl
+    end end
+    ${get("t")} i32.const 1 i32.add ${set("t")}
+    br $frame
+  end end
+  ${ctx("nG")} ${ctx("nT")} i32.mul ${set("n")}
+  block $fin loop $finl
+    ${get("key")} ${get("n")} i32.ge_s br_if $fin
+    ${at8("align", get("key"))} local.tee $p f64.load local.tee $pot f64.const 0 f64.ne
+    if
+      ${get("key")} ${ctx("nT")} i32.div_u ${set("g")}
+      ${get("p")}
+      ${get("pot")}
+      ${at8("gCount", get("g"))} f64.load ${at8("tCount", `${get("key")} ${get("g")} ${ctx("nT")} i32.mul i32.sub`)} f64.load f64.add ${get("pot")} f64.sub
+      f64.div f64.store
+    end
+    ${get("key")} i32.const 1 i32.add ${set("key")}
+    br $finl
+  end end`,
+};
+
 interface HotaExports {
   memory: WebAssembly.Memory;
+  align(ctx: number): void;
   frames(ctx: number, t: number): number;
   accumulate(ctx: number, t: number, n: number): void;
 }
@@ -395,7 +491,7 @@ interface HotaExports {
 let instance: HotaExports | null = null;
 function hotaInstance(): HotaExports {
   if (!instance) {
-    const module = new WebAssembly.Module(assembleModule([frames, accumulate, match, enumerate, find], 1));
+    const module = new WebAssembly.Module(assembleModule([align, frames, accumulate, match, enumerate, find], 1));
     instance = new WebAssembly.Instance(module).exports as unknown as HotaExports;
   }
   return instance;
@@ -415,6 +511,7 @@ export interface HotaMatchTotals {
 
 export interface HotaKernelInput {
   numTimesteps: number;
+  numGtIds: number;
   numTrackerIds: number;
   gtIds: readonly Int32Array[];
   trackerIds: readonly Int32Array[];
@@ -423,17 +520,28 @@ export interface HotaKernelInput {
   rows: Int32Array;
   cols: Int32Array;
   values: Float64Array;
-  /** Dense global alignment A[g * nT + h] (numGtIds x numTrackerIds). */
-  alignment: Float64Array;
   /** alpha - eps per alpha (ascending). */
   thresholds: readonly number[];
 }
 
-/** HOTA pass 2 in WebAssembly; frames it cannot prove are solved here with `linearSumAssignment`. */
-export function hotaMatchFrames(d: HotaKernelInput): HotaMatchTotals {
+/** Both passes and the per-id detection counts (the counts as `globalAlignment` fills them). */
+export interface HotaPasses extends HotaMatchTotals {
+  gtIdCount: Float64Array;
+  trackerIdCount: Float64Array;
+}
+
+/** Id-pair tables up to this size are dense (as PairTable in ./hota); larger ones stay on the JS path. */
+export const HOTA_KERNEL_MAX_PAIRS = 1 << 22;
+
+/**
+ * HOTA passes 1 and 2 in WebAssembly (numGtIds x numTrackerIds <= HOTA_KERNEL_MAX_PAIRS); frames whose matching the
+ * kernel cannot prove are solved here with `linearSumAssignment`.
+ */
+export function hotaPasses(d: HotaKernelInput): HotaPasses {
   const k = hotaInstance();
   const T = d.numTimesteps;
-  const nPairs = d.alignment.length;
+  const nPairs = d.numGtIds * d.numTrackerIds;
+  if (nPairs > HOTA_KERNEL_MAX_PAIRS) throw new RangeError(`hotaPasses: ${nPairs} id pairs, at most ${HOTA_KERNEL_MAX_PAIRS}`);
   let totalG = 0;
   let totalH = 0;
   let maxG = 1;
@@ -493,6 +601,10 @@ export function hotaMatchFrames(d: HotaKernelInput): HotaMatchTotals {
   alloc("best", 16);
   alloc("mr", 4 * maxG);
   alloc("mc", 4 * maxG);
+  alloc("rowSum", 8 * maxG);
+  alloc("colSum", 8 * maxH);
+  alloc("gCount", 8 * d.numGtIds);
+  alloc("tCount", 8 * d.numTrackerIds);
   const have = k.memory.buffer.byteLength;
   if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
   const buf = k.memory.buffer;
@@ -503,6 +615,7 @@ export function hotaMatchFrames(d: HotaKernelInput): HotaMatchTotals {
   for (const [f, v] of Object.entries(fields) as [Field, number][]) i32[(CTX >> 2) + F[f]] = v;
   i32[(CTX >> 2) + F.T] = T;
   i32[(CTX >> 2) + F.nT] = d.numTrackerIds;
+  i32[(CTX >> 2) + F.nG] = d.numGtIds;
   const p = (f: Field) => fields[f]!;
   i32.set(d.start.subarray(0, T + 1), p("spStart") >> 2);
   i32.set(d.rows, p("spRows") >> 2);
@@ -520,8 +633,9 @@ export function hotaMatchFrames(d: HotaKernelInput): HotaMatchTotals {
   }
   i32[(p("gStart") >> 2) + T] = g;
   i32[(p("tStart") >> 2) + T] = h;
-  f64.set(d.alignment, p("align") >> 3);
   f64.set(d.thresholds, p("thr") >> 3);
+
+  k.align(CTX);
 
   for (let t = k.frames(CTX, 0); t < T; t = k.frames(CTX, t + 1)) {
     // A frame the kernel could not prove: scipy's solver on the dense -score matrix, as TrackEval.
@@ -548,6 +662,8 @@ export function hotaMatchFrames(d: HotaKernelInput): HotaMatchTotals {
   }
   const nSlots = i32[(CTX >> 2) + F.nSlots];
   return {
+    gtIdCount: f64.slice(p("gCount") >> 3, (p("gCount") >> 3) + d.numGtIds),
+    trackerIdCount: f64.slice(p("tCount") >> 3, (p("tCount") >> 3) + d.numTrackerIds),
     tp: acc.slice(0, NA),
     fn: acc.slice(NA, 2 * NA),
     fp: acc.slice(2 * NA, 3 * NA),

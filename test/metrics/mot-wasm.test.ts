@@ -5,8 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assembleModule, WatError, type WatFunction } from "../../lib/metrics/mot/wat";
 import { sequenceIous } from "../../lib/metrics/mot/kernels";
-import { hotaMatchFrames } from "../../lib/metrics/hotaKernel";
-import { HOTA_ALPHAS, matchFrames, PairTable } from "../../lib/metrics/hota";
+import { hotaPasses, type HotaMatchTotals } from "../../lib/metrics/hotaKernel";
+import { globalAlignment, HOTA_ALPHAS, matchFrames } from "../../lib/metrics/hota";
 import { EPS, sparseSimilarityOf } from "../../lib/metrics/similarity";
 import type { TrackingSequence } from "../../lib/metrics/types";
 import { seededRandom as mulberry32 } from "../../lib/random";
@@ -146,23 +146,24 @@ function tieHeavySequence(rand: () => number, T: number, nG: number, nT: number)
   return { numTimesteps: T, numGtIds: nG, numTrackerIds: nT, numGtDets, numTrackerDets, gtIds, trackerIds, similarity };
 }
 
-test("HOTA pass-2 kernel equals the JS matchFrames bit for bit (ties, crowded frames, solver fallback)", () => {
+test("HOTA kernel equals the JS globalAlignment + matchFrames bit for bit (ties, crowded frames, solver fallback)", () => {
   const rand = mulberry32(9);
   const thresholds = HOTA_ALPHAS.map((a) => a - EPS);
   for (let c = 0; c < 12; c++) {
     const data = tieHeavySequence(rand, 20 + Math.floor(rand() * 60), 3 + Math.floor(rand() * 12), 3 + Math.floor(rand() * 14));
     const sp = sparseSimilarityOf(data);
-    // Any non-negative alignment table will do for equivalence; a few-valued one keeps the ties.
-    const table = new PairTable(data.numGtIds, data.numTrackerIds);
-    for (let key = 0; key < data.numGtIds * data.numTrackerIds; key++) table.add(key, [0, 0.25, 0.5, 1][Math.floor(rand() * 4)]);
-    const want = matchFrames(data, sp, table);
-    const got = hotaMatchFrames({ ...data, ...sp, alignment: table.denseValues()!, thresholds });
+    const gtIdCount = new Float64Array(data.numGtIds);
+    const trackerIdCount = new Float64Array(data.numTrackerIds);
+    const want = matchFrames(data, sp, globalAlignment(data, sp, gtIdCount, trackerIdCount));
+    const got = hotaPasses({ ...data, ...sp, thresholds });
+    assert.deepEqual([...got.gtIdCount], [...gtIdCount], `case ${c} GT id counts`);
+    assert.deepEqual([...got.trackerIdCount], [...trackerIdCount], `case ${c} tracker id counts`);
     assert.deepEqual([...got.tp], [...want.tp], `case ${c} tp`);
     assert.deepEqual([...got.fn], [...want.fn], `case ${c} fn`);
     assert.deepEqual([...got.fp], [...want.fp], `case ${c} fp`);
     assert.deepEqual([...got.loc], [...want.loc], `case ${c} loc`);
     assert.deepEqual(got.keys, want.keys, `case ${c} pairs`);
-    const perPair = (m: typeof got) => m.keys.map((_, p) => [...m.counts.subarray(m.offsets[p], m.offsets[p] + HOTA_ALPHAS.length)]);
+    const perPair = (m: HotaMatchTotals) => m.keys.map((_, p) => [...m.counts.subarray(m.offsets[p], m.offsets[p] + HOTA_ALPHAS.length)]);
     assert.deepEqual(perPair(got), perPair(want), `case ${c} counts`);
   }
 });
