@@ -24,6 +24,8 @@ const NO_OBJ_SCORE = -1024;
 /** `dynamic_multimask_stability_delta` / `_thresh` (mask decoder defaults in the video config). */
 const STABILITY_DELTA = 0.05;
 const STABILITY_THRESH = 0.98;
+/** Frames read and preprocessed ahead of the one being encoded (each holds a 3·S² float input, 12 MB at 1024²). */
+const PREFETCH = 2;
 /** `fill_hole_area` set by `build_sam2_video_predictor`. */
 const FILL_HOLE_AREA = 8;
 
@@ -146,10 +148,15 @@ export class Sam2Modules {
     this.preprocessor = new FramePreprocessor(models.imageSize);
   }
 
-  async encode(img: RgbImage): Promise<EncodedFrame> {
+  /** The encoder input of `img` (resized and normalised on the preprocessing worker). */
+  prepare(img: RgbImage): Promise<Float32Array> {
+    return this.preprocessor.run(img);
+  }
+
+  /** Image encoder on a prepared input; the input buffer goes back to the pool once the model has read it. */
+  async encodeInput(input: Float32Array): Promise<EncodedFrame> {
     const S = this.models.imageSize;
     const e = this.models.encoder;
-    const input = await this.preprocessor.run(img);
     let out: ort.InferenceSession.ReturnType;
     try {
       out = await e.session.run({ [e.inputs.image]: f32(input, [1, 3, S, S]) });
@@ -158,6 +165,10 @@ export class Sam2Modules {
     }
     const o = e.outputs;
     return { pixFeat: out[o.pixFeat], highRes0: out[o.highRes0], highRes1: out[o.highRes1], visionFeats: out[o.visionFeats], visionPos: out[o.visionPos] };
+  }
+
+  async encode(img: RgbImage): Promise<EncodedFrame> {
+    return this.encodeInput(await this.prepare(img));
   }
 
   /** Decoder on `imageEmbed` with points already in model-input pixels (labels 1/0, or -1 padding). */
@@ -348,7 +359,7 @@ export class Sam2MaskEngine implements MaskEngine {
     const plan = planPropagation(req, prompted, N);
     const S = this.models.imageSize;
     const reader = new FrameReader(req.video, framesRange(plan, prompted));
-    let inflight: Promise<unknown> | undefined;
+    const inflight = new Set<Promise<unknown>>();
     const check = () => {
       if (req.signal?.aborted) throw new RuntimeError("cancelled", "SAM2 propagation was cancelled");
     };
@@ -370,25 +381,58 @@ export class Sam2MaskEngine implements MaskEngine {
       }
       const results = new Map<number, FrameMasks>();
       for (const pass of plan.passes) {
-        // Pipelined: the next frame is read, preprocessed and encoded while this frame's objects are decoded
-        // (onnxruntime runs off the main thread), so the loop's own work hides behind the model's.
-        const encodeFrame = (f: number) => reader.read(f, pass.reverse ? -1 : 1).then((img) => this.modules.encode(img));
-        let next: Promise<EncodedFrame> | undefined = encodeFrame(pass.frames[0]);
-        for (const [i, f] of pass.frames.entries()) {
+        // Pipelined. onnxruntime-node runs each model synchronously on this thread, so the loop's own work must
+        // happen elsewhere or in between: frames are read and preprocessed (worker thread) up to PREFETCH frames
+        // ahead, and the next frame's encoder run is queued while this frame's objects are decoded.
+        // Frames where every object has its prompted (conditioning) output need no encoder run: SAM2 reuses it.
+        const todo = pass.frames.filter((f) => tracks.some((t) => !t.cond.has(f)));
+        // Promises are dropped once consumed, so only the frames in the pipeline stay in memory.
+        const inputs = new Map<number, Promise<Float32Array>>();
+        const encoded = new Map<number, Promise<EncodedFrame>>();
+        let preparedTo = -1;
+        let encodedTo = -1;
+        const started = <T>(p: Promise<T>): Promise<T> => {
+          inflight.add(p);
+          // Awaited (and its error raised) when its frame comes; settled promises leave the set.
+          p.then(
+            () => inflight.delete(p),
+            () => inflight.delete(p),
+          );
+          return p;
+        };
+        const prepare = (k: number) => {
+          for (; preparedTo < Math.min(k, todo.length - 1); ) {
+            const j = ++preparedTo;
+            inputs.set(j, started(reader.read(todo[j], pass.reverse ? -1 : 1).then((img) => this.modules.prepare(img))));
+          }
+        };
+        const encode = (k: number) => {
+          if (k >= todo.length || k <= encodedTo) return;
+          prepare(k);
+          encodedTo = k;
+          const input = inputs.get(k) as Promise<Float32Array>;
+          inputs.delete(k);
+          encoded.set(k, started(input.then((x) => this.modules.encodeInput(x))));
+        };
+        let k = 0;
+        encode(0);
+        for (const f of pass.frames) {
           check();
-          const current = next as Promise<EncodedFrame>;
-          next = undefined;
-          const enc = await current;
-          if (i + 1 < pass.frames.length) {
-            next = encodeFrame(pass.frames[i + 1]);
-            inflight = next;
-            next.catch(() => {}); // awaited (and its error raised) on the next iteration
+          let enc: EncodedFrame | undefined;
+          if (todo[k] === f) {
+            const current = encoded.get(k) as Promise<EncodedFrame>;
+            encoded.delete(k);
+            enc = await current;
+            k++;
+            encode(k);
+            prepare(k + PREFETCH);
           }
           const masks: ObjectMask[] = [];
           for (const t of tracks) {
             const cond = t.cond.get(f);
             let mask: DecodedMask;
             if (cond) mask = cond.mask;
+            else if (!enc) throw new Error("internal: tracked frame without an encoder output");
             else {
               const picks = selectMemories(f, pass.reverse, [...t.cond.keys()], (x) => t.nonCond.has(x), N);
               const memory = (x: number) => (t.cond.get(x)?.memory ?? t.nonCond.get(x)) as MemoryEntry;
@@ -409,7 +453,7 @@ export class Sam2MaskEngine implements MaskEngine {
       return [...results.values()].sort((a, b) => a.frame - b.frame);
     } finally {
       // A frame still being encoded (after a cancel or an error) must finish before its frames are deleted.
-      await inflight?.catch(() => {});
+      await Promise.allSettled(inflight);
       await reader.close();
     }
   }
