@@ -137,6 +137,21 @@ export function pillowResample(src: Uint8Array, inW: number, inH: number, outW: 
       }
       const b0 = bases[0], b1 = bases[1], b2 = bases[2], b3 = bases[3];
       const w0 = ws[0], w1 = ws[1], w2 = ws[2], w3 = ws[3];
+      if (planes && luts && !bytes) {
+        // One pass: sums, clipping and the normalisation tables, straight into the NCHW planes.
+        for (let i = 0, o = yy * outW; i < rowLen; i += 3, o++) {
+          let r = (HALF + cur[b0 + i] * w0 + cur[b1 + i] * w1 + cur[b2 + i] * w2 + cur[b3 + i] * w3) >> PRECISION_BITS;
+          let g = (HALF + cur[b0 + i + 1] * w0 + cur[b1 + i + 1] * w1 + cur[b2 + i + 1] * w2 + cur[b3 + i + 1] * w3) >> PRECISION_BITS;
+          let b = (HALF + cur[b0 + i + 2] * w0 + cur[b1 + i + 2] * w1 + cur[b2 + i + 2] * w2 + cur[b3 + i + 2] * w3) >> PRECISION_BITS;
+          r = r < 0 ? 0 : r > 255 ? 255 : r;
+          g = g < 0 ? 0 : g > 255 ? 255 : g;
+          b = b < 0 ? 0 : b > 255 ? 255 : b;
+          planes[o] = luts[r];
+          planes[plane + o] = luts[256 + g];
+          planes[2 * plane + o] = luts[512 + b];
+        }
+        continue;
+      }
       for (let i = 0; i < rowLen; i++) acc[i] = HALF + cur[b0 + i] * w0 + cur[b1 + i] * w1 + cur[b2 + i] * w2 + cur[b3 + i] * w3;
     } else {
       acc.fill(HALF);
@@ -215,81 +230,118 @@ export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number,
     fx[x] = src - i;
   }
   const out = into ? into.fill(0, 0, outH * outW).subarray(0, outH * outW) : new Uint8Array(outH * outW);
+  // Each source row is interpolated along x once (the same double arithmetic per pixel as interpolating in place),
+  // then output rows blend two of them.
+  let rowA = new Float64Array(outW);
+  let rowB = new Float64Array(outW);
+  let haveA = -1;
+  let haveB = -1;
+  const fill = (row: Float64Array, r: number) => {
+    const base = offset + r * lw;
+    for (let x = 0; x < outW; x++) row[x] = logits[base + x0[x]] * (1 - fx[x]) + logits[base + x1[x]] * fx[x];
+  };
   for (let y = 0; y < outH; y++) {
     const src = Math.max(0, Math.fround(Math.fround((y + 0.5) * sy) - 0.5));
     const i = Math.floor(src);
     const ya = Math.min(i, lh - 1);
     const yb = Math.min(i + 1, lh - 1);
     const fy = Math.fround(src - i);
-    const ra = offset + ya * lw;
-    const rb = offset + yb * lw;
-    for (let x = 0; x < outW; x++) {
-      const a = logits[ra + x0[x]] * (1 - fx[x]) + logits[ra + x1[x]] * fx[x];
-      const b = logits[rb + x0[x]] * (1 - fx[x]) + logits[rb + x1[x]] * fx[x];
-      if (a * (1 - fy) + b * fy > 0) out[y * outW + x] = 1;
+    if (haveA !== ya) {
+      if (haveB === ya) {
+        const t = rowA;
+        rowA = rowB;
+        rowB = t;
+        haveB = haveA;
+      } else fill(rowA, ya);
+      haveA = ya;
     }
+    if (haveB !== yb) {
+      fill(rowB, yb);
+      haveB = yb;
+    }
+    const o = y * outW;
+    for (let x = 0; x < outW; x++) if (rowA[x] * (1 - fy) + rowB[x] * fy > 0) out[o + x] = 1;
   }
   return out;
 }
 
-/** Scratch buffers of `fillHoles` (synchronous, so one set per thread is enough), grown on demand. */
-let holeGrid = new Uint8Array(0);
-let holeQueue = new Int32Array(0);
+/** Scratch run tables of `fillHoles` (synchronous, so one set per thread is enough), grown on demand. */
+let runStart = new Int32Array(0);
+let runEnd = new Int32Array(0);
+let runParent = new Int32Array(0);
+let runArea = new Int32Array(0);
+let runRow = new Int32Array(0);
+
+function findRoot(parent: Int32Array, r: number): number {
+  while (parent[r] !== r) {
+    parent[r] = parent[parent[r]];
+    r = parent[r];
+  }
+  return r;
+}
 
 /**
  * SAM2 `fill_holes_in_mask_scores(mask, max_area)` (sam2/utils/misc.py, fill_hole_area = 8 in the video
  * predictor): every connected component (8-connectivity, as the cc_torch kernel) of background pixels
  * (logit ≤ 0) with area ≤ maxArea gets the logit 0.1. In place; returns the array.
+ * Components are built from horizontal runs of background (union-find over runs of adjacent rows), so the cost is
+ * one comparison per pixel plus the number of runs.
  */
 export function fillHoles(logits: Float32Array, h: number, w: number, maxArea = 8, offset = 0): Float32Array {
-  // A grid with a one-cell frame that is never background: neighbours need no bounds checks.
-  const W = w + 2;
-  const size = (h + 2) * W;
-  if (holeGrid.length < size) holeGrid = new Uint8Array(size);
-  if (holeQueue.length < h * w) holeQueue = new Int32Array(h * w);
-  const grid = holeGrid; // 0 = background not yet visited
-  const queue = holeQueue; // BFS queue: a component's cells are queue[0 .. tail) once it is exhausted
-  grid.fill(1, 0, W);
-  grid.fill(1, size - W, size);
-  for (let y = 0; y < h; y++) {
-    const g = (y + 1) * W;
-    const l = offset + y * w;
-    grid[g] = 1;
-    grid[g + W - 1] = 1;
-    for (let x = 0; x < w; x++) grid[g + 1 + x] = logits[l + x] <= 0 ? 0 : 1;
+  const maxRuns = h * Math.ceil(w / 2) + h;
+  if (runStart.length < maxRuns) {
+    runStart = new Int32Array(maxRuns);
+    runEnd = new Int32Array(maxRuns);
+    runParent = new Int32Array(maxRuns);
+    runArea = new Int32Array(maxRuns);
+    runRow = new Int32Array(maxRuns);
   }
-  const n1 = -W - 1, n2 = -W, n3 = -W + 1, n4 = -1, n5 = 1, n6 = W - 1, n7 = W, n8 = W + 1;
-  for (let start = W + 1; start < size - W - 1; start++) {
-    if (grid[start] !== 0) continue;
-    let head = 0;
-    let tail = 0;
-    queue[tail++] = start;
-    grid[start] = 1;
-    while (head < tail) {
-      const p = queue[head++];
-      let q = p + n1;
-      if (grid[q] === 0) (grid[q] = 1), (queue[tail++] = q);
-      q = p + n2;
-      if (grid[q] === 0) (grid[q] = 1), (queue[tail++] = q);
-      q = p + n3;
-      if (grid[q] === 0) (grid[q] = 1), (queue[tail++] = q);
-      q = p + n4;
-      if (grid[q] === 0) (grid[q] = 1), (queue[tail++] = q);
-      q = p + n5;
-      if (grid[q] === 0) (grid[q] = 1), (queue[tail++] = q);
-      q = p + n6;
-      if (grid[q] === 0) (grid[q] = 1), (queue[tail++] = q);
-      q = p + n7;
-      if (grid[q] === 0) (grid[q] = 1), (queue[tail++] = q);
-      q = p + n8;
-      if (grid[q] === 0) (grid[q] = 1), (queue[tail++] = q);
-    }
-    if (tail <= maxArea)
-      for (let i = 0; i < tail; i++) {
-        const q = queue[i];
-        const y = ((q / W) | 0) - 1;
-        logits[offset + y * w + (q - (y + 1) * W - 1)] = 0.1;
+  const runY = runRow;
+  const start = runStart;
+  const end = runEnd;
+  const parent = runParent;
+  let n = 0;
+  let prevFirst = 0;
+  let prevCount = 0;
+  for (let y = 0; y < h; y++) {
+    const row = offset + y * w;
+    const first = n;
+    let x = 0;
+    while (x < w) {
+      if (!(logits[row + x] <= 0)) {
+        x++;
+        continue;
       }
+      const s0 = x;
+      while (x < w && logits[row + x] <= 0) x++;
+      start[n] = s0;
+      end[n] = x; // exclusive
+      runY[n] = y;
+      parent[n] = n;
+      n++;
+    }
+    // 8-connected to a run of the row above when their column ranges overlap or touch diagonally.
+    let p = prevFirst;
+    const prevEnd = prevFirst + prevCount;
+    for (let r = first; r < n; r++) {
+      while (p < prevEnd && end[p] < start[r]) p++;
+      for (let q = p; q < prevEnd && start[q] <= end[r]; q++) {
+        const a = findRoot(parent, r);
+        const b = findRoot(parent, q);
+        if (a !== b) parent[a] = b;
+      }
+    }
+    prevFirst = first;
+    prevCount = n - first;
+  }
+  const area = runArea;
+  area.fill(0, 0, n);
+  for (let r = 0; r < n; r++) area[findRoot(parent, r)] += end[r] - start[r];
+  for (let r = 0; r < n; r++) {
+    if (area[findRoot(parent, r)] > maxArea) continue;
+    const y = runY[r];
+    const base = offset + y * w;
+    for (let x = start[r]; x < end[r]; x++) logits[base + x] = 0.1;
   }
   return logits;
 }

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { fillHoles, NORMALISE_LUTS, preprocessFrame, resizeBicubicPil, type RgbImage } from "../../../inference/sam2/image";
+import { fillHoles, NORMALISE_LUTS, preprocessFrame, resizeBicubicPil, upsampleMaskLogits, type RgbImage } from "../../../inference/sam2/image";
 import { FramePreprocessor } from "../../../inference/sam2/preprocessor";
 import { seededRandom } from "../../../lib/random";
 
@@ -134,5 +134,36 @@ test("hole filling equals a plain flood fill on random masks (sizes, densities, 
     // Values outside the plane are untouched.
     for (let i = 0; i < off; i++) assert.ok(Object.is(buf[i], before[i]));
     for (let i = off + h * w; i < buf.length; i++) assert.ok(Object.is(buf[i], before[i]));
+  }
+});
+
+/** Per-pixel bilinear (align_corners=False) with the same float32 coefficients, as the reference of the row cache. */
+function upsampleReference(l: Float32Array, lh: number, lw: number, oh: number, ow: number): Uint8Array {
+  const sy = f(lh / oh);
+  const sx = f(lw / ow);
+  const out = new Uint8Array(oh * ow);
+  for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) {
+    const srcy = Math.max(0, f(f((y + 0.5) * sy) - 0.5));
+    const srcx = Math.max(0, f(f((x + 0.5) * sx) - 0.5));
+    const iy = Math.floor(srcy);
+    const ix = Math.floor(srcx);
+    const fy = f(srcy - iy);
+    const fx = f(srcx - ix);
+    const at = (yy: number, xx: number) => l[Math.min(yy, lh - 1) * lw + Math.min(xx, lw - 1)];
+    const a = at(iy, ix) * (1 - fx) + at(iy, ix + 1) * fx;
+    const b = at(iy + 1, ix) * (1 - fx) + at(iy + 1, ix + 1) * fx;
+    out[y * ow + x] = a * (1 - fy) + b * fy > 0 ? 1 : 0;
+  }
+  return out;
+}
+
+test("mask upsampling (row cache, reused output buffer) equals per-pixel bilinear interpolation", () => {
+  const rnd = seededRandom(5);
+  const scratch = new Uint8Array(200 * 200).fill(7);
+  for (const [lh, lw, oh, ow] of [[16, 16, 37, 53], [32, 24, 20, 30], [8, 8, 8, 8], [5, 9, 100, 3], [64, 64, 48, 64]]) {
+    const l = Float32Array.from({ length: lh * lw }, () => (rnd() - 0.45) * 4);
+    const want = upsampleReference(l, lh, lw, oh, ow);
+    assert.deepEqual(upsampleMaskLogits(l, lh, lw, oh, ow), want, `${lh}×${lw} → ${oh}×${ow}`);
+    assert.deepEqual(upsampleMaskLogits(l, lh, lw, oh, ow, 0, scratch), want, `${lh}×${lw} → ${oh}×${ow} into a reused buffer`);
   }
 });
