@@ -1,0 +1,40 @@
+// The full MolmoPoint-Tiny loss: jax-js gradients against float32 central differences, on a sample of entries of
+// EVERY parameter tensor; and the checker itself flags a wrong gradient.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { gradCheck } from "../../../trainer/ml/gradcheck";
+import { initJax, jax, np, type Tensor } from "../../../trainer/ml/runtime";
+import { loss } from "../../../trainer/model/forward";
+import { packBatch, toDevice } from "../../../trainer/model/batch";
+import { TINY, TINY_VOCAB, tinyExamples, tinyParams } from "../model/tiny";
+
+before(async () => {
+  await initJax({ quiet: true });
+});
+
+const host = packBatch(tinyExamples(), TINY, TINY_VOCAB.tokens.length, { batchSize: 3, nFrames: 2, maxPointsPerExample: 3 });
+const OPTS = { samplesPerTensor: 2, step: 1e-2, floor: 1e-2, seed: 7 };
+
+test("analytic gradients of the full loss match central differences for every parameter tensor", async () => {
+  const params = tinyParams();
+  const r = await gradCheck((p) => loss(p, TINY, toDevice(host)), params, OPTS);
+  assert.equal(r.worst.size, params.size, "every tensor was checked");
+  const bad = [...r.worst.values()].filter((e) => e.relError > 2e-2);
+  assert.deepEqual(bad, [], `entries with relative error > 2e-2: ${JSON.stringify(bad)}`);
+  // Not vacuous: most sampled gradients are well above the floor.
+  const sizeable = r.entries.filter((e) => Math.abs(e.analytic) > 1e-2).length;
+  assert.ok(sizeable > r.entries.length / 2, `${sizeable} of ${r.entries.length} gradients exceed 1e-2`);
+  console.log(`gradcheck: ${r.entries.length} entries over ${r.worst.size} tensors, max relative error ${r.maxRelError.toExponential(2)}`);
+});
+
+test("the checker flags a wrong gradient (value of the loss, gradient of half of it)", async () => {
+  const params = new Map([...tinyParams()].filter(([k]) => k.startsWith("head.") || k === "nomore"));
+  const rest = new Map([...tinyParams()].filter(([k]) => !params.has(k)));
+  const wrong = (p: Record<string, Tensor>): Tensor => {
+    const all = { ...p, ...Object.fromEntries([...rest].map(([k, t]) => [k, np.array(t.data, { shape: t.shape })])) };
+    const l = loss(all, TINY, toDevice(host));
+    return jax.lax.stopGradient(l.ref).mul(0.5).add(l.mul(0.5));
+  };
+  const r = await gradCheck(wrong, params, OPTS);
+  assert.ok(r.maxRelError > 0.2, `max relative error ${r.maxRelError} should expose the halved gradient`);
+});

@@ -1,0 +1,251 @@
+// Training loop of MolmoPoint-Tiny: one jit-compiled step (loss, gradient, clipped Adam) over fixed padded batch
+// shapes, a deterministic batch schedule (a pure function of seed and step), atomic checkpoints (params, Adam
+// moments, step, loss history) that resume to the same result, and the final weights as safetensors +
+// config.json + vocab.json.
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { seededRandom } from "../../lib/random";
+import type { BuiltinVocab } from "../../inference/builtin/contract";
+import { ADAM_DEFAULTS, adamInit, adamStepSize, adamUpdate, type AdamOptions, type TensorTree } from "../ml/adam";
+import { jax, np, type Tensor } from "../ml/runtime";
+import { encodeSafetensors, readSafetensors, type HostTensor } from "../ml/safetensors";
+import { buildVocab, type TinyConfig } from "./config";
+import { packBatch, toDevice, type ModelExample } from "./batch";
+import { loss, type Params, type TrainBatch } from "./forward";
+import { initParams, paramShapes, type HostParams } from "./params";
+
+export class TrainingError extends Error {
+  override name = "TrainingError";
+  constructor(
+    readonly code: "nan_loss" | "cancelled" | "bad_input" | "checkpoint_mismatch",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface TrainProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  lr: number;
+  /** Training examples per second over the steps of this run so far (compilation excluded after step 1). */
+  examplesPerSec: number;
+  elapsedSec: number;
+}
+
+export interface TrainOptions {
+  examples: readonly ModelExample[];
+  config: TinyConfig;
+  vocab?: BuiltinVocab;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  /** Linear warm-up steps (default min(100, steps/10)), then cosine decay to `lr·minLrRatio` (default 0.1). */
+  warmupSteps?: number;
+  minLrRatio?: number;
+  adam?: Partial<AdamOptions>;
+  /** Points per example the batch shape holds (default: the most in `examples`). */
+  maxPointsPerExample?: number;
+  checkpointDir: string;
+  /** Write a checkpoint every this many steps (0 = only at the end). */
+  checkpointEvery: number;
+  /** Continue from `checkpointDir/checkpoint.safetensors` when it exists. */
+  resume: boolean;
+  /** Where the final weights go (default `checkpointDir`). */
+  outDir?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
+  /** Called after each checkpoint with the current host parameters (e.g. to evaluate). */
+  onCheckpoint?: (step: number, params: HostParams) => void | Promise<void>;
+}
+
+export interface TrainResult {
+  weightsFile: string;
+  steps: number;
+  finalLoss: number;
+  losses: number[];
+}
+
+export const CHECKPOINT_FILE = "checkpoint.safetensors";
+export const WEIGHTS_FILE = "model.safetensors";
+
+/** Learning rate at step t (1-based): linear warm-up, then cosine decay. */
+export function learningRate(t: number, o: { lr: number; steps: number; warmupSteps: number; minLrRatio: number }): number {
+  if (t <= o.warmupSteps) return (o.lr * t) / Math.max(1, o.warmupSteps);
+  const p = (t - o.warmupSteps) / Math.max(1, o.steps - o.warmupSteps);
+  return o.lr * (o.minLrRatio + (1 - o.minLrRatio) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, p))));
+}
+
+/**
+ * The batches of one epoch: per frame count, examples shuffled and chunked into batches of ≤ batchSize, then the
+ * batches shuffled — a pure function of (seed, epoch).
+ */
+export function epochBatches(examples: readonly ModelExample[], batchSize: number, seed: number, epoch: number): number[][] {
+  const rnd = seededRandom((seed * 1000003 + epoch * 7919 + 17) >>> 0);
+  const shuffle = <T>(xs: T[]): T[] => {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  };
+  const groups = new Map<number, number[]>();
+  examples.forEach((e, i) => groups.set(e.nFrames, [...(groups.get(e.nFrames) ?? []), i]));
+  const batches: number[][] = [];
+  for (const f of [...groups.keys()].sort((a, b) => a - b)) {
+    const idx = shuffle(groups.get(f) as number[]);
+    for (let i = 0; i < idx.length; i += batchSize) batches.push(idx.slice(i, i + batchSize));
+  }
+  return shuffle(batches);
+}
+
+function hostTree(host: ReadonlyMap<string, HostTensor>, prefix: string, names: readonly string[], file: string): TensorTree {
+  const out: TensorTree = {};
+  for (const n of names) {
+    const t = host.get(prefix + n);
+    if (!t) throw new TrainingError("checkpoint_mismatch", `${file}: tensor '${prefix + n}' is missing`);
+    out[n] = np.array(t.data, { shape: t.shape });
+  }
+  return out;
+}
+
+async function toHost(tree: TensorTree, names: readonly string[]): Promise<Map<string, HostTensor>> {
+  const out = new Map<string, HostTensor>();
+  for (const n of names) {
+    const t = tree[n];
+    out.set(n, { shape: t.shape, data: (await t.ref.data()) as Float32Array });
+  }
+  return out;
+}
+
+async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
+  const tmp = `${file}.${process.pid}.partial`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
+function examplesDigest(examples: readonly ModelExample[]): string {
+  const h = createHash("sha256");
+  for (const e of examples) h.update(`${e.id}\n`);
+  return h.digest("hex");
+}
+
+/** Trains MolmoPoint-Tiny (see the module comment). Call `initJax()` first. */
+export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
+  const c = o.config;
+  const vocab = o.vocab ?? buildVocab(c);
+  const V = vocab.tokens.length;
+  if (o.examples.length === 0) throw new TrainingError("bad_input", "no training examples");
+  if (!Number.isInteger(o.steps) || o.steps < 1) throw new TrainingError("bad_input", `steps must be a positive integer, got ${o.steps}`);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new TrainingError("bad_input", `batchSize must be a positive integer, got ${o.batchSize}`);
+  if (!(o.lr > 0)) throw new TrainingError("bad_input", `lr must be > 0, got ${o.lr}`);
+  const adamOpts: AdamOptions = { ...ADAM_DEFAULTS, ...o.adam };
+  const warmupSteps = o.warmupSteps ?? Math.min(100, Math.floor(o.steps / 10));
+  const minLrRatio = o.minLrRatio ?? 0.1;
+  const maxPoints = o.maxPointsPerExample ?? Math.max(1, ...o.examples.map((e) => e.targets.length));
+  const tooMany = o.examples.find((e) => e.targets.length > maxPoints);
+  if (tooMany) throw new TrainingError("bad_input", `example ${tooMany.id} has ${tooMany.targets.length} points, more than maxPointsPerExample ${maxPoints}`);
+  const names = [...paramShapes(c, V).keys()];
+  const outDir = o.outDir ?? o.checkpointDir;
+  await mkdir(o.checkpointDir, { recursive: true });
+  await mkdir(outDir, { recursive: true });
+  const ckptFile = path.join(o.checkpointDir, CHECKPOINT_FILE);
+  const identity = JSON.stringify({ config: c, vocab: vocab.tokens, seed: o.seed, batchSize: o.batchSize, lr: o.lr, steps: o.steps, warmupSteps, minLrRatio, adam: adamOpts, maxPoints, examples: examplesDigest(o.examples) });
+
+  let params: TensorTree;
+  let m: TensorTree;
+  let v: TensorTree;
+  let start = 0;
+  let losses: number[] = [];
+  if (o.resume && existsSync(ckptFile)) {
+    const ck = await readSafetensors(ckptFile);
+    if (ck.metadata.identity !== identity) {
+      throw new TrainingError("checkpoint_mismatch", `${ckptFile} belongs to a different run (config, data, seed or hyper-parameters differ); remove it or resume with the same options`);
+    }
+    params = hostTree(ck.tensors, "param.", names, ckptFile);
+    m = hostTree(ck.tensors, "adam.m.", names, ckptFile);
+    v = hostTree(ck.tensors, "adam.v.", names, ckptFile);
+    start = Number(ck.metadata.step);
+    losses = JSON.parse(ck.metadata.losses) as number[];
+  } else {
+    const init = initParams(c, V, o.seed);
+    params = {};
+    for (const n of names) {
+      const t = init.get(n) as HostTensor;
+      params[n] = np.array(t.data, { shape: t.shape });
+    }
+    ({ m, v } = adamInit(params));
+  }
+
+  const writeCheckpoint = async (step: number) => {
+    const tensors = new Map<string, HostTensor>();
+    for (const [prefix, tree] of [["param.", params], ["adam.m.", m], ["adam.v.", v]] as const) {
+      for (const [n, t] of await toHost(tree, names)) tensors.set(prefix + n, t);
+    }
+    await writeAtomic(ckptFile, encodeSafetensors(tensors, { format: "groundtrack-tiny-checkpoint/1", identity, step: String(step), losses: JSON.stringify(losses), rng: JSON.stringify({ seed: o.seed, schedule: "epochBatches(seed, floor(step / batchesPerEpoch))" }) }));
+  };
+
+  const step = jax.jit((p: TensorTree, mm: TensorTree, vv: TensorTree, batch: TrainBatch, lrT: Tensor) => {
+    const [l, grads] = jax.valueAndGrad((pp: Params) => loss(pp, c, batch))(jax.tree.ref(p));
+    const up = adamUpdate(p, grads as TensorTree, mm, vv, lrT, adamOpts);
+    return [l, up.params, up.m, up.v] as [Tensor, TensorTree, TensorTree, TensorTree];
+  });
+
+  const perEpoch = epochBatches(o.examples, o.batchSize, o.seed, 0).length;
+  let epochCache: { epoch: number; batches: number[][] } | null = null;
+  const t0 = performance.now();
+  let tAfterFirst = 0;
+  let examplesSeen = 0;
+  try {
+    for (let s = start; s < o.steps; s++) {
+      if (o.signal?.aborted) {
+        await writeCheckpoint(s);
+        throw new TrainingError("cancelled", `training cancelled at step ${s}; checkpoint written to ${ckptFile}`);
+      }
+      const epoch = Math.floor(s / perEpoch);
+      if (!epochCache || epochCache.epoch !== epoch) epochCache = { epoch, batches: epochBatches(o.examples, o.batchSize, o.seed, epoch) };
+      const idx = epochCache.batches[s % perEpoch];
+      const exs = idx.map((i) => o.examples[i]);
+      const host = packBatch(exs, c, V, { batchSize: o.batchSize, nFrames: exs[0].nFrames, maxPointsPerExample: maxPoints });
+      const lr = learningRate(s + 1, { lr: o.lr, steps: o.steps, warmupSteps, minLrRatio });
+      const [l, p1, m1, v1] = step(params, m, v, toDevice(host), np.array(adamStepSize(lr, s + 1, adamOpts)));
+      const value = (await l.data())[0];
+      if (!Number.isFinite(value)) {
+        jax.tree.dispose([p1, m1, v1]);
+        throw new TrainingError("nan_loss", `non-finite loss ${value} at step ${s + 1} (lr ${lr}); no weights were written`);
+      }
+      params = p1;
+      m = m1;
+      v = v1;
+      losses.push(value);
+      if (s === start) tAfterFirst = performance.now();
+      else examplesSeen += exs.length;
+      const now = performance.now();
+      o.onProgress?.({ step: s + 1, steps: o.steps, loss: value, lr, examplesPerSec: examplesSeen > 0 ? examplesSeen / ((now - tAfterFirst) / 1000) : 0, elapsedSec: (now - t0) / 1000 });
+      if (o.checkpointEvery > 0 && (s + 1) % o.checkpointEvery === 0 && s + 1 < o.steps) {
+        await writeCheckpoint(s + 1);
+        if (o.onCheckpoint) await o.onCheckpoint(s + 1, await toHost(params, names));
+      }
+    }
+    await writeCheckpoint(o.steps);
+    const final = await toHost(params, names);
+    const weightsFile = path.join(outDir, WEIGHTS_FILE);
+    const finalLoss = losses[losses.length - 1];
+    await writeAtomic(weightsFile, encodeSafetensors(final, { format: "groundtrack-molmopoint-tiny/1", steps: String(o.steps), finalLoss: String(finalLoss) }));
+    await writeAtomic(path.join(outDir, "config.json"), JSON.stringify(c, null, 1) + "\n");
+    await writeAtomic(path.join(outDir, "vocab.json"), JSON.stringify(vocab, null, 1) + "\n");
+    return { weightsFile, steps: o.steps, finalLoss, losses };
+  } finally {
+    jax.tree.dispose([params, m, v]);
+    step.dispose();
+  }
+}
+
+/** Reads trained weights (+ the config.json / vocab.json beside them). */
+export async function readWeights(file: string): Promise<HostParams> {
+  return (await readSafetensors(file)).tensors;
+}
