@@ -9,6 +9,11 @@
 const argv = process.argv.slice(2);
 
 if (argv[0] === "eval" && argv[1] === "mot" && process.env.GROUNDTRACK_PRECOMPILED !== "0") {
+  // Its WebAssembly kernels (lib/metrics/mot/kernels.ts, lib/metrics/hotaKernel.ts) run once per sequence in long
+  // loops, and wasm has no on-stack replacement: compiled by the baseline tier (Liftoff) a call stays slow to its end.
+  // Compiling them with the optimizing tier from the start costs a few milliseconds.
+  const v8 = await import("node:v8");
+  v8.setFlagsFromString("--no-liftoff");
   const mod = await precompiledEvalMot().catch(() => null);
   if (mod && typeof mod.runMot === "function") {
     try {

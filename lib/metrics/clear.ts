@@ -2,6 +2,7 @@
 // that first keeps last frame's matches (+1000 bonus) then maximises similarity, IDSW against the last matched tracker
 // id at any time, MT/PT/ML from per-id tracked ratios, fragmentations, and finals recomputed from summed counts.
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "./assignment";
+import { clearPass, type ClearFrameTotals } from "./mot/frameKernels";
 import { EPS, similarityAt, sparseSimilarityOf } from "./similarity";
 import type { TrackingSequence } from "./types";
 
@@ -36,6 +37,43 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
   }
 
   const nG = data.numGtIds;
+  // The frame loop runs in WebAssembly when the threshold is positive (always, in practice), else in JS; same results.
+  const sp = sparseSimilarityOf(data);
+  const f = threshold - EPS > 0 ? clearPass({ ...data, ...sp }, threshold - EPS) : clearFrameLoop(data, threshold);
+  res.CLR_TP = f.tp;
+  res.CLR_FN = f.fn;
+  res.CLR_FP = f.fp;
+  res.IDSW = f.idsw;
+  res.MOTP_sum = f.motpSum;
+  const { gtIdCount, gtMatchedCount, gtFragCount } = f;
+
+  let mt = 0;
+  let atLeastPartly = 0;
+  let frag = 0;
+  for (let g = 0; g < nG; g++) {
+    if (gtIdCount[g] > 0) {
+      const ratio = gtMatchedCount[g] / gtIdCount[g];
+      if (ratio > 0.8) mt++;
+      if (ratio >= 0.2) atLeastPartly++;
+    }
+    if (gtFragCount[g] > 0) frag += gtFragCount[g] - 1;
+  }
+  res.MT = mt;
+  res.PT = atLeastPartly - mt;
+  res.ML = nG - res.MT - res.PT;
+  res.Frag = frag;
+  res.CLR_Frames = data.numTimesteps;
+  return computeClearFinalFields(res);
+}
+
+/**
+ * CLEAR's frame loop in JS: matching, IDSW, per-id counts and fragmentation (the same computation as
+ * `clearPass` in ./mot/frameKernels, which is used for positive thresholds; this form also covers threshold <= eps,
+ * and is the kernel's tested reference).
+ */
+export function clearFrameLoop(data: TrackingSequence, threshold: number): ClearFrameTotals {
+  const res = { tp: 0, fn: 0, fp: 0, idsw: 0, motpSum: 0 };
+  const nG = data.numGtIds;
   const gtIdCount = new Float64Array(nG);
   const gtMatchedCount = new Float64Array(nG);
   const gtFragCount = new Float64Array(nG);
@@ -52,11 +90,11 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
     const G = gIds.length;
     const H = tIds.length;
     if (G === 0) {
-      res.CLR_FP += H;
+      res.fp += H;
       continue;
     }
     if (H === 0) {
-      res.CLR_FN += G;
+      res.fn += G;
       for (let i = 0; i < G; i++) gtIdCount[gIds[i]] += 1;
       continue;
     }
@@ -109,7 +147,7 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
     const K = matchedRows.length;
     for (let k = 0; k < K; k++) {
       const prev = prevTrackerId[gIds[matchedRows[k]]];
-      if (!Number.isNaN(prev) && tIds[matchedCols[k]] !== prev) res.IDSW += 1;
+      if (!Number.isNaN(prev) && tIds[matchedCols[k]] !== prev) res.idsw += 1;
     }
     for (let i = 0; i < G; i++) gtIdCount[gIds[i]] += 1;
     for (let k = 0; k < K; k++) gtMatchedCount[gIds[matchedRows[k]]] += 1;
@@ -121,33 +159,17 @@ export function evalClearSequence(data: TrackingSequence, threshold = 0.5): Clea
       const g = gIds[matchedRows[k]];
       if (notPreviouslyTracked[g]) gtFragCount[g] += 1;
     }
-    res.CLR_TP += K;
-    res.CLR_FN += G - K;
-    res.CLR_FP += H - K;
+    res.tp += K;
+    res.fn += G - K;
+    res.fp += H - K;
     if (K > 0) {
       let s = 0;
       for (let k = 0; k < K; k++) s += similarityAt(sp, t, matchedRows[k], matchedCols[k], H);
-      res.MOTP_sum += s;
+      res.motpSum += s;
     }
   }
 
-  let mt = 0;
-  let atLeastPartly = 0;
-  let frag = 0;
-  for (let g = 0; g < nG; g++) {
-    if (gtIdCount[g] > 0) {
-      const ratio = gtMatchedCount[g] / gtIdCount[g];
-      if (ratio > 0.8) mt++;
-      if (ratio >= 0.2) atLeastPartly++;
-    }
-    if (gtFragCount[g] > 0) frag += gtFragCount[g] - 1;
-  }
-  res.MT = mt;
-  res.PT = atLeastPartly - mt;
-  res.ML = nG - res.MT - res.PT;
-  res.Frag = frag;
-  res.CLR_Frames = data.numTimesteps;
-  return computeClearFinalFields(res);
+  return { ...res, gtIdCount, gtMatchedCount, gtFragCount };
 }
 
 /** TrackEval `CLEAR._compute_final_fields` (mutates and returns `res`). */

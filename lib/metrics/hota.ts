@@ -2,7 +2,7 @@
 // matching per frame on global-alignment-weighted similarity, TP threshold `S >= alpha - eps` per alpha, association
 // scores from per-id-pair TP counts, and sequence combination from counts (`combine_sequences`).
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "./assignment";
-import { HOTA_KERNEL_MAX_PAIRS, hotaPasses, type HotaMatchTotals } from "./hotaKernel";
+import { HOTA_KERNEL_MAX_PAIRS, hotaPasses, type HotaMatchTotals } from "./mot/frameKernels";
 import { EPS, similarityAt, sparseSimilarityOf } from "./similarity";
 import type { SparseSimilarity, TrackingSequence } from "./types";
 
@@ -50,7 +50,7 @@ export function evalHotaSequence(data: TrackingSequence): HotaResult {
   let trackerIdCount: Float64Array;
   let acc: HotaMatchTotals;
   if (data.numGtIds * data.numTrackerIds <= HOTA_KERNEL_MAX_PAIRS) {
-    const passes = hotaPasses({ ...data, ...sp, thresholds: THRESHOLDS });
+    const passes = hotaPasses({ ...data, ...sp }, THRESHOLDS);
     ({ gtIdCount, trackerIdCount } = passes);
     acc = passes;
   } else {
@@ -122,7 +122,7 @@ const THRESHOLDS: readonly number[] = HOTA_ALPHAS.map((a) => a - EPS);
 /**
  * Pass 2: one matching per frame on A * S, thresholded per alpha (`S >= alpha - eps`). `tp`, `fn`, `fp` and `loc` (sum
  * of matched similarities, the LocA numerator) per alpha; the TP counts per alpha of matched id pair keys[p]
- * (g * nT + h, ascending) at counts[offsets[p] + a]. The same computation as ./hotaKernel (the JS form is used when
+ * (g * nT + h, ascending) at counts[offsets[p] + a]. The same computation as ./mot/frameKernels (the JS form is used when
  * the id-pair tables are too large to be dense, and in tests as the kernel's reference).
  */
 export function matchFrames(data: TrackingSequence, sp: SparseSimilarity, alignment: PairTable): HotaMatchTotals {

@@ -1,11 +1,12 @@
 // The WebAssembly parts of `eval mot`: the WAT subset assembler, the sequence box-IoU kernel (against TrackEval's dense
-// arithmetic) and HOTA's pass-2 kernel (against the JS `matchFrames`, bit for bit, on tie-heavy frames that exercise
-// isolated entries, enumerated components and the frames handed back to `linearSumAssignment`).
+// arithmetic), and the HOTA and CLEAR frame kernels (against their JS forms, bit for bit, on tie-heavy frames that
+// exercise isolated entries, enumerated components and the frames handed back to `linearSumAssignment`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assembleModule, WatError, type WatFunction } from "../../lib/metrics/mot/wat";
 import { sequenceIous } from "../../lib/metrics/mot/kernels";
-import { hotaPasses, type HotaMatchTotals } from "../../lib/metrics/hotaKernel";
+import { clearPass, hotaPasses, type HotaMatchTotals } from "../../lib/metrics/mot/frameKernels";
+import { clearFrameLoop } from "../../lib/metrics/clear";
 import { globalAlignment, HOTA_ALPHAS, matchFrames } from "../../lib/metrics/hota";
 import { EPS, sparseSimilarityOf } from "../../lib/metrics/similarity";
 import type { TrackingSequence } from "../../lib/metrics/types";
@@ -155,7 +156,7 @@ test("HOTA kernel equals the JS globalAlignment + matchFrames bit for bit (ties,
     const gtIdCount = new Float64Array(data.numGtIds);
     const trackerIdCount = new Float64Array(data.numTrackerIds);
     const want = matchFrames(data, sp, globalAlignment(data, sp, gtIdCount, trackerIdCount));
-    const got = hotaPasses({ ...data, ...sp, thresholds });
+    const got = hotaPasses({ ...data, ...sp }, thresholds);
     assert.deepEqual([...got.gtIdCount], [...gtIdCount], `case ${c} GT id counts`);
     assert.deepEqual([...got.trackerIdCount], [...trackerIdCount], `case ${c} tracker id counts`);
     assert.deepEqual([...got.tp], [...want.tp], `case ${c} tp`);
@@ -165,5 +166,18 @@ test("HOTA kernel equals the JS globalAlignment + matchFrames bit for bit (ties,
     assert.deepEqual(got.keys, want.keys, `case ${c} pairs`);
     const perPair = (m: HotaMatchTotals) => m.keys.map((_, p) => [...m.counts.subarray(m.offsets[p], m.offsets[p] + HOTA_ALPHAS.length)]);
     assert.deepEqual(perPair(got), perPair(want), `case ${c} counts`);
+  }
+});
+
+test("CLEAR kernel equals the JS frame loop bit for bit (ties, continued matches, solver fallback)", () => {
+  const rand = mulberry32(13);
+  for (let c = 0; c < 12; c++) {
+    const data = tieHeavySequence(rand, 20 + Math.floor(rand() * 60), 3 + Math.floor(rand() * 12), 3 + Math.floor(rand() * 14));
+    for (const threshold of [0.5, 0.3, 1]) {
+      const want = clearFrameLoop(data, threshold);
+      const got = clearPass({ ...data, ...sparseSimilarityOf(data) }, threshold - EPS);
+      const plain = (f: typeof got) => ({ ...f, gtIdCount: [...f.gtIdCount], gtMatchedCount: [...f.gtMatchedCount], gtFragCount: [...f.gtFragCount] });
+      assert.deepEqual(plain(got), plain(want), `case ${c} threshold ${threshold}`);
+    }
   }
 });

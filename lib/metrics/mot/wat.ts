@@ -195,8 +195,9 @@ function assembleBody(fn: WatFunction, funcIndex: Map<string, number>): number[]
         break;
       }
       case "f64": {
-        const v = Number(arg());
-        if (Number.isNaN(v)) fail(`bad f64 constant in ${op}`);
+        const text = arg();
+        const v = text === "nan" ? NaN : Number(text);
+        if (Number.isNaN(v) && text !== "nan") fail(`bad f64 constant in ${op}`);
         code.push(...new Uint8Array(new Float64Array([v]).buffer));
         break;
       }

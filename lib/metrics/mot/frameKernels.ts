@@ -1,12 +1,16 @@
-// HOTA's two passes over the frames (`globalAlignment` and `matchFrames` of ./hota) as WebAssembly, assembled from
-// the WAT below by ./mot/wat. The same computation as the JS, operation for operation: pass 1 sums soft-IoU potential
-// matches per id pair and per-id detection counts and turns them into the alignment A[g,h]; pass 2 matches on
-// score = A[g,h] * S for the non-zero similarities, with the unique-positive-matching proof of ./assignment (`uniquePositiveMatchingSparse`:
-// isolated entries, else every connected component enumerated), and the per-alpha accumulation in the same order.
-// A frame whose matching it cannot prove is handed back: the caller solves it with `linearSumAssignment` (scipy's
-// tie-breaking) and feeds the pairs to the same accumulation. Used when the id-pair tables fit in dense arrays.
-import { linearSumAssignment } from "./assignment";
-import { assembleModule, type WatFunction } from "./mot/wat";
+// The per-frame loops of HOTA and CLEAR as WebAssembly, assembled from the WAT below by ./wat. Each is the same
+// computation as the JS it stands for, operation for operation (same IEEE operations in the same order).
+//
+// HOTA (`globalAlignment` and `matchFrames` of ../hota): pass 1 sums soft-IoU potential matches per id pair and
+// per-id detection counts and turns them into the alignment A[g,h]; pass 2 matches on score = A[g,h] * S for the
+// non-zero similarities with the unique-positive-matching proof of ../assignment (`uniquePositiveMatchingSparse`:
+// isolated entries, else every connected component enumerated) and accumulates per alpha in the same order.
+// CLEAR (the frame loop of `evalClearSequence` in ../clear): scores 1000 * (continues the previous frame's match) + S
+// for S >= threshold - eps, the same matching proof, then IDSW, fragmentation and per-id counts.
+// A frame whose matching the kernel cannot prove is handed back: the caller solves it with `linearSumAssignment`
+// (scipy's tie-breaking) and feeds the pairs to the same accumulation. Used when id-pair tables fit in dense arrays.
+import { linearSumAssignment } from "../assignment";
+import { assembleModule, type WatFunction } from "./wat";
 
 const NA = 19;
 
@@ -17,9 +21,10 @@ const F = {
   counts: 12, nSlots: 13, thr: 14, acc: 15, frameLoc: 16, frameTp: 17, pr: 18, pc: 19, pv: 20, npos: 21, rowCount: 22,
   colCount: 23, parent: 24, head: 25, tail: 26, next: 27, chosenCol: 28, used: 29, compEntries: 30, compRowStart: 31,
   chosen: 32, bestChosen: 33, best: 34, mr: 35, mc: 36, G: 37, H: 38, nG: 39, rowSum: 40, colSum: 41, gCount: 42, tCount: 43,
+  prevTr: 44, prevTs: 45, gMatched: 46, gFrag: 47, notPrev: 48, clr: 49, ms: 50,
 } as const;
 type Field = keyof typeof F;
-const HEAP = CTX + 4 * 48;
+const HEAP = CTX + 4 * 52;
 
 /** `local.get $ctx i32.load offset=<field>`: a context field. */
 const ctx = (f: Field) => `local.get $ctx i32.load offset=${4 * F[f]}`;
@@ -481,35 +486,218 @@ const align: WatFunction = {
   end end`,
 };
 
-interface HotaExports {
+// CLEAR accumulators at ctx clr: [0] CLR_TP, [1] CLR_FN, [2] CLR_FP, [3] IDSW, [4] MOTP_sum, [5] threshold - eps.
+const clr = (slot: number) => `${ctx("clr")} i32.const ${8 * slot} i32.add`;
+/** clr[slot] += value (WAT pushing an f64). */
+const clrAdd = (slot: number, value: string) => `${clr(slot)} ${clr(slot)} f64.load ${value} f64.add f64.store`;
+/** Id of frame $t's GT row / tracker column `x` (WAT pushing an i32). */
+const gId = (x: string) => `${at4("gIds", `${at4("gStart", get("t"))} i32.load ${x} i32.add`)} i32.load`;
+const tId = (x: string) => `${at4("tIds", `${at4("tStart", get("t"))} i32.load ${x} i32.add`)} i32.load`;
+/** 1000 if tracker column $j continues GT row $i's match of the previous frame, else 0; plus $s (an f64). */
+const clearScore = `f64.const 1000 f64.const 0 ${tId(get("j"))} f64.convert_i32_s ${at8("prevTs", gId(get("i")))} f64.load f64.eq select ${get("s")} f64.add`;
+
+/**
+ * clearFrames(ctx, t) -> frame index: CLEAR's frame loop from frame t; returns at the first frame whose matching it
+ * cannot prove (positive list in pr/pc/pv, npos, G and H set), or T when done.
+ */
+const clearFrames: WatFunction = {
+  name: "clearFrames",
+  params: [["ctx", "i32"], ["t", "i32"]],
+  result: "i32",
+  locals: [["G", "i32"], ["H", "i32"], ["k", "i32"], ["k1", "i32"], ["n", "i32"], ["i", "i32"], ["j", "i32"], ["p", "i32"], ["s", "f64"], ["v", "f64"], ["thr", "f64"]],
+  body: `
+  ${clr(5)} f64.load ${set("thr")}
+  block $done loop $frame
+    ${get("t")} ${ctx("T")} i32.ge_s br_if $done
+    block $next
+      ${at4("gStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${at4("gStart", get("t"))} i32.load i32.sub ${set("G")}
+      ${at4("tStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${at4("tStart", get("t"))} i32.load i32.sub ${set("H")}
+      ${get("G")} i32.eqz
+      if ${clrAdd(2, `${get("H")} f64.convert_i32_s`)} br $next end
+      ${get("H")} i32.eqz
+      if
+        ${clrAdd(1, `${get("G")} f64.convert_i32_s`)}
+        i32.const 0 ${set("i")}
+        block $c loop $cl
+          ${get("i")} ${get("G")} i32.ge_s br_if $c
+          ${at8("gCount", gId(get("i")))} ${set("p")}
+          ${get("p")} ${get("p")} f64.load f64.const 1 f64.add f64.store
+          ${get("i")} i32.const 1 i32.add ${set("i")}
+          br $cl
+        end end
+        br $next
+      end
+      i32.const 0 ${set("n")}
+      ${at4("spStart", get("t"))} i32.load ${set("k")}
+      ${at4("spStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${set("k1")}
+      block $s loop $sl
+        ${get("k")} ${get("k1")} i32.ge_s br_if $s
+        block $skip
+          ${at8("spVals", get("k"))} f64.load local.tee $s ${get("thr")} f64.lt br_if $skip
+          ${at4("spRows", get("k"))} i32.load ${set("i")}
+          ${at4("spCols", get("k"))} i32.load ${set("j")}
+          ${clearScore} local.tee $v f64.const 0 f64.gt i32.eqz br_if $skip
+          ${at4("pr", get("n"))} ${get("i")} i32.store
+          ${at4("pc", get("n"))} ${get("j")} i32.store
+          ${at8("pv", get("n"))} ${get("v")} f64.store
+          ${get("n")} i32.const 1 i32.add ${set("n")}
+        end
+        ${get("k")} i32.const 1 i32.add ${set("k")}
+        br $sl
+      end end
+      ${get("ctx")} ${get("n")} i32.store offset=${4 * F.npos}
+      ${get("ctx")} ${get("G")} ${get("H")} call $match local.tee $n i32.const 0 i32.lt_s
+      if
+        ${get("ctx")} ${get("G")} i32.store offset=${4 * F.G}
+        ${get("ctx")} ${get("H")} i32.store offset=${4 * F.H}
+        ${get("t")} return
+      end
+      ${get("ctx")} ${get("t")} ${get("n")} call $clearApply
+    end
+    ${get("t")} i32.const 1 i32.add ${set("t")}
+    br $frame
+  end end
+  ${get("t")}`,
+};
+
+/**
+ * clearApply(ctx, t, n): frame t's n assigned pairs (mr, mc): keeps those whose score is > eps, then IDSW against
+ * the last tracker id ever matched, per-id counts, fragmentation and the previous-frame state, as `evalClearSequence`.
+ */
+const clearApply: WatFunction = {
+  name: "clearApply",
+  params: [["ctx", "i32"], ["t", "i32"], ["n", "i32"]],
+  locals: [["G", "i32"], ["H", "i32"], ["q", "i32"], ["K", "i32"], ["i", "i32"], ["j", "i32"], ["g", "i32"], ["nG", "i32"], ["key", "i32"], ["lo", "i32"], ["hi", "i32"], ["mid", "i32"], ["kk", "i32"], ["p", "i32"], ["s", "f64"], ["prev", "f64"], ["sum", "f64"], ["thr", "f64"]],
+  body: `
+  ${clr(5)} f64.load ${set("thr")}
+  ${ctx("nG")} ${set("nG")}
+  ${at4("gStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${at4("gStart", get("t"))} i32.load i32.sub ${set("G")}
+  ${at4("tStart", `${get("t")} i32.const 1 i32.add`)} i32.load ${at4("tStart", get("t"))} i32.load i32.sub ${set("H")}
+  block $done loop $next
+    ${get("q")} ${get("n")} i32.ge_s br_if $done
+    block $skip
+      ${at4("mr", get("q"))} i32.load ${set("i")}
+      ${at4("mc", get("q"))} i32.load ${set("j")}
+      ;; similarity of (i, j) (0 when absent): binary search on i * H + j among the frame's row-major entries
+      f64.const 0 ${set("s")}
+      ${get("i")} ${get("H")} i32.mul ${get("j")} i32.add ${set("key")}
+      ${at4("spStart", get("t"))} i32.load ${set("lo")}
+      ${at4("spStart", `${get("t")} i32.const 1 i32.add`)} i32.load i32.const 1 i32.sub ${set("hi")}
+      block $found loop $bs
+        ${get("lo")} ${get("hi")} i32.gt_s br_if $found
+        ${get("lo")} ${get("hi")} i32.add i32.const 1 i32.shr_s ${set("mid")}
+        ${at4("spRows", get("mid"))} i32.load ${get("H")} i32.mul ${at4("spCols", get("mid"))} i32.load i32.add local.tee $kk ${get("key")} i32.eq
+        if ${at8("spVals", get("mid"))} f64.load ${set("s")} br $found end
+        ${get("kk")} ${get("key")} i32.lt_s
+        if ${get("mid")} i32.const 1 i32.add ${set("lo")}
+        else ${get("mid")} i32.const 1 i32.sub ${set("hi")} end
+        br $bs
+      end end
+      ;; score 0 below the threshold; kept when score > eps
+      ${get("s")} ${get("thr")} f64.lt br_if $skip
+      ${clearScore} f64.const 2.220446049250313e-16 f64.gt i32.eqz br_if $skip
+      ${at4("mr", get("K"))} ${get("i")} i32.store
+      ${at4("mc", get("K"))} ${get("j")} i32.store
+      ${at8("ms", get("K"))} ${get("s")} f64.store
+      ${get("K")} i32.const 1 i32.add ${set("K")}
+    end
+    ${get("q")} i32.const 1 i32.add ${set("q")}
+    br $next
+  end end
+  ;; IDSW: matched to another tracker id than the last one ever matched (prev is NaN before the first match)
+  i32.const 0 ${set("q")}
+  block $a loop $al
+    ${get("q")} ${get("K")} i32.ge_s br_if $a
+    ${at8("prevTr", gId(`${at4("mr", get("q"))} i32.load`))} f64.load local.tee $prev ${get("prev")} f64.eq
+    ${tId(`${at4("mc", get("q"))} i32.load`)} f64.convert_i32_s ${get("prev")} f64.ne i32.and
+    if ${clrAdd(3, "f64.const 1")} end
+    ${get("q")} i32.const 1 i32.add ${set("q")}
+    br $al
+  end end
+  i32.const 0 ${set("i")}
+  block $b loop $bl
+    ${get("i")} ${get("G")} i32.ge_s br_if $b
+    ${at8("gCount", gId(get("i")))} ${set("p")}
+    ${get("p")} ${get("p")} f64.load f64.const 1 f64.add f64.store
+    ${get("i")} i32.const 1 i32.add ${set("i")}
+    br $bl
+  end end
+  i32.const 0 ${set("q")}
+  block $c loop $cl
+    ${get("q")} ${get("K")} i32.ge_s br_if $c
+    ${at8("gMatched", gId(`${at4("mr", get("q"))} i32.load`))} ${set("p")}
+    ${get("p")} ${get("p")} f64.load f64.const 1 f64.add f64.store
+    ${get("q")} i32.const 1 i32.add ${set("q")}
+    br $cl
+  end end
+  i32.const 0 ${set("g")}
+  block $d loop $dl
+    ${get("g")} ${get("nG")} i32.ge_s br_if $d
+    ${at4("notPrev", get("g"))} ${at8("prevTs", get("g"))} f64.load local.tee $prev ${get("prev")} f64.ne i32.store
+    ${get("g")} i32.const 1 i32.add ${set("g")}
+    br $dl
+  end end
+  i32.const 0 ${set("q")}
+  block $e loop $el
+    ${get("q")} ${get("K")} i32.ge_s br_if $e
+    ${at8("prevTr", gId(`${at4("mr", get("q"))} i32.load`))} ${tId(`${at4("mc", get("q"))} i32.load`)} f64.convert_i32_s f64.store
+    ${get("q")} i32.const 1 i32.add ${set("q")}
+    br $el
+  end end
+  i32.const 0 ${set("g")}
+  block $f loop $fl
+    ${get("g")} ${get("nG")} i32.ge_s br_if $f
+    ${at8("prevTs", get("g"))} f64.const nan f64.store
+    ${get("g")} i32.const 1 i32.add ${set("g")}
+    br $fl
+  end end
+  i32.const 0 ${set("q")}
+  block $h loop $hl
+    ${get("q")} ${get("K")} i32.ge_s br_if $h
+    ${gId(`${at4("mr", get("q"))} i32.load`)} ${set("g")}
+    ${at8("prevTs", get("g"))} ${tId(`${at4("mc", get("q"))} i32.load`)} f64.convert_i32_s f64.store
+    ${at4("notPrev", get("g"))} i32.load
+    if ${at8("gFrag", get("g"))} ${at8("gFrag", get("g"))} f64.load f64.const 1 f64.add f64.store end
+    ${get("q")} i32.const 1 i32.add ${set("q")}
+    br $hl
+  end end
+  ${clrAdd(0, `${get("K")} f64.convert_i32_s`)}
+  ${clrAdd(1, `${get("G")} ${get("K")} i32.sub f64.convert_i32_s`)}
+  ${clrAdd(2, `${get("H")} ${get("K")} i32.sub f64.convert_i32_s`)}
+  ${get("K")} i32.const 0 i32.gt_s
+  if
+    f64.const 0 ${set("sum")}
+    i32.const 0 ${set("q")}
+    block $m loop $ml
+      ${get("q")} ${get("K")} i32.ge_s br_if $m
+      ${get("sum")} ${at8("ms", get("q"))} f64.load f64.add ${set("sum")}
+      ${get("q")} i32.const 1 i32.add ${set("q")}
+      br $ml
+    end end
+    ${clrAdd(4, get("sum"))}
+  end`,
+};
+
+interface FrameKernelExports {
   memory: WebAssembly.Memory;
   align(ctx: number): void;
   frames(ctx: number, t: number): number;
   accumulate(ctx: number, t: number, n: number): void;
+  clearFrames(ctx: number, t: number): number;
+  clearApply(ctx: number, t: number, n: number): void;
 }
 
-let instance: HotaExports | null = null;
-function hotaInstance(): HotaExports {
+let instance: FrameKernelExports | null = null;
+function kernels(): FrameKernelExports {
   if (!instance) {
-    const module = new WebAssembly.Module(assembleModule([align, frames, accumulate, match, enumerate, find], 1));
-    instance = new WebAssembly.Instance(module).exports as unknown as HotaExports;
+    const module = new WebAssembly.Module(assembleModule([align, frames, accumulate, clearFrames, clearApply, match, enumerate, find], 1));
+    instance = new WebAssembly.Instance(module).exports as unknown as FrameKernelExports;
   }
   return instance;
 }
 
-/** What pass 2 of HOTA produces (see `matchFrames` in ./hota). */
-export interface HotaMatchTotals {
-  tp: Float64Array;
-  fn: Float64Array;
-  fp: Float64Array;
-  loc: Float64Array;
-  /** Matched id pairs (key g * nT + h) ascending, and where each one's 19 TP counts start in `counts`. */
-  keys: number[];
-  offsets: number[];
-  counts: Int32Array;
-}
-
-export interface HotaKernelInput {
+/** A sequence as the kernels read it (TrackingSequence fields plus its sparse similarity). */
+export interface FrameKernelInput {
   numTimesteps: number;
   numGtIds: number;
   numTrackerIds: number;
@@ -520,28 +708,27 @@ export interface HotaKernelInput {
   rows: Int32Array;
   cols: Int32Array;
   values: Float64Array;
-  /** alpha - eps per alpha (ascending). */
-  thresholds: readonly number[];
 }
 
-/** Both passes and the per-id detection counts (the counts as `globalAlignment` fills them). */
-export interface HotaPasses extends HotaMatchTotals {
-  gtIdCount: Float64Array;
-  trackerIdCount: Float64Array;
-}
-
-/** Id-pair tables up to this size are dense (as PairTable in ./hota); larger ones stay on the JS path. */
+/** Id-pair tables up to this size are dense (as PairTable in ../hota); larger ones stay on the JS path. */
 export const HOTA_KERNEL_MAX_PAIRS = 1 << 22;
 
+interface Loaded {
+  k: FrameKernelExports;
+  i32: Int32Array;
+  f64: Float64Array;
+  /** Byte address of each array. */
+  at: Partial<Record<Field, number>>;
+}
+
 /**
- * HOTA passes 1 and 2 in WebAssembly (numGtIds x numTrackerIds <= HOTA_KERNEL_MAX_PAIRS); frames whose matching the
- * kernel cannot prove are solved here with `linearSumAssignment`.
+ * Lays the sequence out in kernel memory (everything else zeroed, so nothing of an earlier call leaks in), with the
+ * HOTA id-pair tables only when `hota` is set.
  */
-export function hotaPasses(d: HotaKernelInput): HotaPasses {
-  const k = hotaInstance();
+function load(d: FrameKernelInput, hota: boolean): Loaded {
+  const k = kernels();
   const T = d.numTimesteps;
-  const nPairs = d.numGtIds * d.numTrackerIds;
-  if (nPairs > HOTA_KERNEL_MAX_PAIRS) throw new RangeError(`hotaPasses: ${nPairs} id pairs, at most ${HOTA_KERNEL_MAX_PAIRS}`);
+  const nPairs = hota ? d.numGtIds * d.numTrackerIds : 0;
   let totalG = 0;
   let totalH = 0;
   let maxG = 1;
@@ -559,13 +746,12 @@ export function hotaPasses(d: HotaKernelInput): HotaPasses {
     sumMin += Math.min(G, H);
   }
   const nE = d.values.length;
-  const maxSlots = Math.min(nPairs, sumMin);
-  // Memory plan: [context][arrays...], 8-byte aligned.
+  const nG = d.numGtIds;
   let top = HEAP;
-  const fields: Partial<Record<Field, number>> = {};
+  const at: Partial<Record<Field, number>> = {};
   const alloc = (f: Field, bytes: number) => {
     top = (top + 7) & ~7;
-    fields[f] = top;
+    at[f] = top;
     top += bytes;
   };
   alloc("spStart", 4 * (T + 1));
@@ -578,7 +764,7 @@ export function hotaPasses(d: HotaKernelInput): HotaPasses {
   alloc("tIds", 4 * totalH);
   alloc("align", 8 * nPairs);
   alloc("slot", 4 * nPairs);
-  alloc("counts", 4 * NA * maxSlots);
+  alloc("counts", 4 * NA * Math.min(nPairs, sumMin));
   alloc("thr", 8 * NA);
   alloc("acc", 8 * 4 * NA);
   alloc("frameLoc", 8 * NA);
@@ -601,25 +787,31 @@ export function hotaPasses(d: HotaKernelInput): HotaPasses {
   alloc("best", 16);
   alloc("mr", 4 * maxG);
   alloc("mc", 4 * maxG);
+  alloc("ms", 8 * maxG);
   alloc("rowSum", 8 * maxG);
   alloc("colSum", 8 * maxH);
-  alloc("gCount", 8 * d.numGtIds);
+  alloc("gCount", 8 * nG);
   alloc("tCount", 8 * d.numTrackerIds);
+  alloc("prevTr", 8 * nG);
+  alloc("prevTs", 8 * nG);
+  alloc("gMatched", 8 * nG);
+  alloc("gFrag", 8 * nG);
+  alloc("notPrev", 4 * nG);
+  alloc("clr", 8 * 6);
   const have = k.memory.buffer.byteLength;
   if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
   const buf = k.memory.buffer;
   const i32 = new Int32Array(buf);
   const f64 = new Float64Array(buf);
-  // Nothing from an earlier call may leak in: context values (nSlots), slot table, counts and sums start at zero.
   new Uint8Array(buf, CTX, top - CTX).fill(0);
-  for (const [f, v] of Object.entries(fields) as [Field, number][]) i32[(CTX >> 2) + F[f]] = v;
+  for (const [f, v] of Object.entries(at) as [Field, number][]) i32[(CTX >> 2) + F[f]] = v;
   i32[(CTX >> 2) + F.T] = T;
   i32[(CTX >> 2) + F.nT] = d.numTrackerIds;
-  i32[(CTX >> 2) + F.nG] = d.numGtIds;
-  const p = (f: Field) => fields[f]!;
+  i32[(CTX >> 2) + F.nG] = nG;
+  const p = (f: Field) => at[f]!;
   i32.set(d.start.subarray(0, T + 1), p("spStart") >> 2);
-  i32.set(d.rows, p("spRows") >> 2);
-  i32.set(d.cols, p("spCols") >> 2);
+  i32.set(d.rows.subarray(0, nE), p("spRows") >> 2);
+  i32.set(d.cols.subarray(0, nE), p("spCols") >> 2);
   f64.set(d.values, p("spVals") >> 3);
   let g = 0;
   let h = 0;
@@ -633,23 +825,62 @@ export function hotaPasses(d: HotaKernelInput): HotaPasses {
   }
   i32[(p("gStart") >> 2) + T] = g;
   i32[(p("tStart") >> 2) + T] = h;
-  f64.set(d.thresholds, p("thr") >> 3);
+  return { k, i32, f64, at };
+}
 
-  k.align(CTX);
-
-  for (let t = k.frames(CTX, 0); t < T; t = k.frames(CTX, t + 1)) {
-    // A frame the kernel could not prove: scipy's solver on the dense -score matrix, as TrackEval.
+/**
+ * Runs a frame loop (`run(ctx, t)` returning the first frame it could not prove, or T), solving each handed-back
+ * frame with scipy's solver on the dense -score matrix, as TrackEval, and applying the pairs with `apply`.
+ */
+function runFrames(l: Loaded, T: number, run: (ctx: number, t: number) => number, apply: (ctx: number, t: number, n: number) => void): void {
+  const { i32, f64, at } = l;
+  for (let t = run(CTX, 0); t < T; t = run(CTX, t + 1)) {
     const G = i32[(CTX >> 2) + F.G];
     const H = i32[(CTX >> 2) + F.H];
     const n = i32[(CTX >> 2) + F.npos];
+    const pr = at.pr! >> 2;
+    const pc = at.pc! >> 2;
+    const pv = at.pv! >> 3;
     const neg = new Float64Array(G * H);
-    for (let e = 0; e < n; e++) neg[i32[(p("pr") >> 2) + e] * H + i32[(p("pc") >> 2) + e]] = -f64[(p("pv") >> 3) + e];
+    for (let e = 0; e < n; e++) neg[i32[pr + e] * H + i32[pc + e]] = -f64[pv + e];
     const { rows, cols } = linearSumAssignment(neg, G, H);
-    i32.set(rows, p("mr") >> 2);
-    i32.set(cols, p("mc") >> 2);
-    k.accumulate(CTX, t, rows.length);
+    i32.set(rows, at.mr! >> 2);
+    i32.set(cols, at.mc! >> 2);
+    apply(CTX, t, rows.length);
   }
+}
 
+/** What pass 2 of HOTA produces (see `matchFrames` in ../hota). */
+export interface HotaMatchTotals {
+  tp: Float64Array;
+  fn: Float64Array;
+  fp: Float64Array;
+  loc: Float64Array;
+  /** Matched id pairs (key g * nT + h) ascending, and where each one's 19 TP counts start in `counts`. */
+  keys: number[];
+  offsets: number[];
+  counts: Int32Array;
+}
+
+/** Both passes and the per-id detection counts (the counts as `globalAlignment` fills them). */
+export interface HotaPasses extends HotaMatchTotals {
+  gtIdCount: Float64Array;
+  trackerIdCount: Float64Array;
+}
+
+/**
+ * HOTA passes 1 and 2 (numGtIds x numTrackerIds <= HOTA_KERNEL_MAX_PAIRS); `thresholds`: alpha - eps per alpha,
+ * ascending.
+ */
+export function hotaPasses(d: FrameKernelInput, thresholds: readonly number[]): HotaPasses {
+  const nPairs = d.numGtIds * d.numTrackerIds;
+  if (nPairs > HOTA_KERNEL_MAX_PAIRS) throw new RangeError(`hotaPasses: ${nPairs} id pairs, at most ${HOTA_KERNEL_MAX_PAIRS}`);
+  const l = load(d, true);
+  const { k, i32, f64, at } = l;
+  const p = (f: Field) => at[f]!;
+  f64.set(thresholds, p("thr") >> 3);
+  k.align(CTX);
+  runFrames(l, d.numTimesteps, k.frames, k.accumulate);
   const acc = f64.subarray(p("acc") >> 3, (p("acc") >> 3) + 4 * NA);
   const keys: number[] = [];
   const offsets: number[] = [];
@@ -671,5 +902,42 @@ export function hotaPasses(d: HotaKernelInput): HotaPasses {
     keys,
     offsets,
     counts: i32.slice(p("counts") >> 2, (p("counts") >> 2) + NA * nSlots),
+  };
+}
+
+/** What CLEAR's frame loop produces (see `evalClearSequence` in ../clear). */
+export interface ClearFrameTotals {
+  tp: number;
+  fn: number;
+  fp: number;
+  idsw: number;
+  motpSum: number;
+  /** Per GT id: detections, matched detections, starts of tracked runs. */
+  gtIdCount: Float64Array;
+  gtMatchedCount: Float64Array;
+  gtFragCount: Float64Array;
+}
+
+/** CLEAR's frame loop; `minSimilarity` is threshold - eps and must be > 0 (zero similarities never qualify). */
+export function clearPass(d: FrameKernelInput, minSimilarity: number): ClearFrameTotals {
+  if (!(minSimilarity > 0)) throw new RangeError("clearPass: the similarity threshold must be positive");
+  const l = load(d, false);
+  const { k, f64, at } = l;
+  const p = (f: Field) => at[f]!;
+  const nG = d.numGtIds;
+  f64.fill(NaN, p("prevTr") >> 3, (p("prevTr") >> 3) + nG);
+  f64.fill(NaN, p("prevTs") >> 3, (p("prevTs") >> 3) + nG);
+  const clrAt = p("clr") >> 3;
+  f64[clrAt + 5] = minSimilarity;
+  runFrames(l, d.numTimesteps, k.clearFrames, k.clearApply);
+  return {
+    tp: f64[clrAt],
+    fn: f64[clrAt + 1],
+    fp: f64[clrAt + 2],
+    idsw: f64[clrAt + 3],
+    motpSum: f64[clrAt + 4],
+    gtIdCount: f64.slice(p("gCount") >> 3, (p("gCount") >> 3) + nG),
+    gtMatchedCount: f64.slice(p("gMatched") >> 3, (p("gMatched") >> 3) + nG),
+    gtFragCount: f64.slice(p("gFrag") >> 3, (p("gFrag") >> 3) + nG),
   };
 }
