@@ -4,7 +4,8 @@
 // decision, a side-by-side comparison of two versions with deltas, and the admin actions (promote / retire with a
 // confirmation that shows what changes; register an external model).
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
-import { io } from "socket.io-client";
+import { io, type Socket } from "socket.io-client";
+import type { ClientToServer, ServerToClient, TrainProgressWire } from "../_shared/live-protocol";
 import { api, ApiError } from "../_client/api";
 import type { TrainingRunView } from "../../lib/services/models";
 import type { HeadlineKey, ModelsOverview, RunCurves, VersionComparison, VersionRow } from "../../lib/services/models-view";
@@ -332,22 +333,24 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
     const before = statuses.current.get(id);
     const p = shown ? loadCurves(id, false) : api.trainingRun(id, { since: Number.MAX_SAFE_INTEGER }).then((r) => r.run);
     p.then((r) => {
-      if (!before || before !== r.status) void reload();
+      // A run that ended may have registered (and promoted) a candidate: reload the registry.
+      if (!before || before !== r.status || !ACTIVE.has(r.status)) void reload();
       if (!shown) setData((d) => ({ ...d, runs: d.runs.some((x) => x.id === id) ? d.runs.map((x) => (x.id === id ? r : x)) : [r, ...d.runs] }));
     }).catch(() => {});
   }, [loadCurves, reload]);
 
   useEffect(() => {
-    const s = io({ transports: ["websocket", "polling"] });
+    const s: Socket<ServerToClient, ClientToServer> = io({ transports: ["websocket", "polling"] });
     s.on("connect", () => setLive("live"));
     s.on("disconnect", () => setLive("offline"));
     s.on("connect_error", () => setLive("offline"));
-    // Events of one run arrive many times a second while it trains: coalesce to one refresh per run per 500 ms.
+    // The event carries the run's row state: show it at once; the curves and anything else (a new candidate
+    // version when the run ends) follow in one coalesced fetch per run per 500 ms.
     const timers = new Map<number, ReturnType<typeof setTimeout>>();
-    s.on("train:progress", (e: { runId?: unknown }) => {
-      const id = typeof e?.runId === "number" ? e.runId : null;
-      if (id === null || timers.has(id)) return;
-      timers.set(id, setTimeout(() => { timers.delete(id); onRunEvent(id); }, 500));
+    s.on("train:progress", (e: TrainProgressWire) => {
+      setData((d) => ({ ...d, runs: d.runs.map((r) => (r.id === e.runId ? { ...r, status: e.status as TrainingRunView["status"], stage: e.stage, step: e.step, steps: e.steps, loss: e.loss, errorCode: e.errorCode } : r)) }));
+      if (timers.has(e.runId)) return;
+      timers.set(e.runId, setTimeout(() => { timers.delete(e.runId); onRunEvent(e.runId); }, 500));
     });
     return () => {
       for (const t of timers.values()) clearTimeout(t);
@@ -355,7 +358,8 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
     };
   }, [onRunEvent]);
 
-  // Safety net (runs trained by a CLI process elsewhere publish no socket events): poll while something is active.
+  // Safety net while something is active: every 3 s without a socket, every 10 s with one (the server relays
+  // run rows as events, but a metric row written between two heartbeats moves no row).
   const anyActive = data.runs.some((r) => ACTIVE.has(r.status));
   useEffect(() => {
     if (!anyActive) return;
@@ -364,9 +368,9 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
       const id = runIdRef.current;
       if (id !== null && ACTIVE.has(statuses.current.get(id) ?? "")) onRunEvent(id);
       else void reload();
-    }, 3000);
+    }, live === "live" ? 10_000 : 3000);
     return () => clearInterval(t);
-  }, [anyActive, onRunEvent, reload]);
+  }, [anyActive, onRunEvent, reload, live]);
 
   useEffect(() => {
     if (!pair.a || !pair.b || pair.a === pair.b) {
@@ -411,7 +415,7 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
                     <td>{r.candidateVersion ?? "—"}</td>
                     <td>{date(r.startedAt)}</td>
                     <td>{duration(r, now)}</td>
-                    <td className={r.errorCode ? "error" : undefined} style={{ maxWidth: "18rem" }}>{r.errorCode ? `${r.errorCode}: ${r.errorMessage ?? ""}` : "—"}</td>
+                    <td className={r.errorCode ? "error" : undefined} style={{ maxWidth: "16rem", fontSize: "0.82rem", overflowWrap: "anywhere" }}>{r.errorCode ? `${r.errorCode}: ${r.errorMessage ?? ""}` : "—"}</td>
                   </tr>
                 );
               })}
@@ -429,7 +433,9 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
               <span className="muted">{Object.entries(curveCounts).map(([k, n]) => `${k} ${n}`).join(" · ")}</span>
             </div>
             <div className={css.kv}>
-              {Object.entries(run.config).slice(0, 12).map(([k, v]) => <span key={k}>{k} <b>{typeof v === "object" ? JSON.stringify(v) : String(v)}</b></span>)}
+              {Object.entries(run.config).map(([k, v]) => v !== null && typeof v === "object"
+                ? <span key={k} title={JSON.stringify(v, null, 1)}>{k} <b>{`{${Object.keys(v).length} fields}`}</b></span>
+                : <span key={k}>{k} <b>{String(v)}</b></span>)}
             </div>
             {run.errorCode && <p className="error" role="alert">Failed — {run.errorCode}: {run.errorMessage}</p>}
             <RunCharts curves={curves} logLoss={logLoss} />
@@ -449,7 +455,7 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
                 <tr>
                   <th>Version</th><th>Status</th>
                   {HEADLINE.map((h) => <th key={h.key} className="num">{h.label}</th>)}
-                  <th>Snapshot</th><th>Created (UTC)</th><th>Decision</th><th title="compare as A / B">A</th><th>B</th>{isAdmin && <th>Actions</th>}
+                  <th>Snapshot</th><th>Decision</th>{isAdmin && <th>Actions</th>}
                 </tr>
               </thead>
               <tbody>
@@ -457,15 +463,13 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
                   <tr key={v.id} className={v.status === "promoted" ? css.promoted : undefined} data-version={v.version} data-status={v.status}>
                     <td title={v.description || undefined}>
                       <b>{v.version}</b>
-                      <div className="muted" style={{ fontSize: "0.8rem" }}>{v.kind}{v.trainingRunId !== null && ` · run #${v.trainingRunId}`}{v.kind === "external" && ` · ${v.remoteModel} @ ${v.endpoint}`}</div>
+                      <div className="muted" style={{ fontSize: "0.8rem" }}>{v.kind}{v.trainingRunId !== null && ` · run #${v.trainingRunId}`} · {date(v.createdAt)} UTC</div>
+                      {v.kind === "external" && <div className="muted" style={{ fontSize: "0.8rem" }}>{v.remoteModel} @ {v.endpoint}</div>}
                     </td>
                     <td><span className={`badge ${css[`badge-${v.status}`] ?? ""}`}>{v.status}</span></td>
                     {HEADLINE.map((h) => <td key={h.key} className="num" data-metric={h.key}>{pct(v.headline[h.key])}</td>)}
                     <td>{v.snapshotName ?? "—"}</td>
-                    <td>{date(v.createdAt)}</td>
                     <td className={css.decision}>{decisionText(v)}</td>
-                    <td><input type="radio" name="cmp-a" aria-label={`compare ${v.version} as A`} checked={pair.a === v.version} onChange={() => setPair((p) => ({ ...p, a: v.version }))} /></td>
-                    <td><input type="radio" name="cmp-b" aria-label={`compare ${v.version} as B`} checked={pair.b === v.version} onChange={() => setPair((p) => ({ ...p, b: v.version }))} /></td>
                     {isAdmin && (
                       <td>
                         {v.status !== "promoted" && <button type="button" onClick={() => setPending({ kind: "promote", version: v })} data-testid={`promote-${v.version}`}>Promote</button>}{" "}

@@ -51,7 +51,7 @@ before(async () => {
     await registerBuiltinVersion(db, null, { version: name, dir, snapshotId: snap.id, benchmarkHash: "bench-e2e", metrics: m });
   }
   await promoteVersion(db, null, "tiny-v1", { promoted: true, reason: "first version on the frozen split", against: null });
-  const run = await db.trainingRun.create({ data: { status: "running", snapshotId: snap.id, steps: 300, step: 120, stage: "train", loss: 1.3, attempts: 1, startedAt: new Date(Date.now() - 95_000), checkpointDir: path.join(modelsDir, "ckpt"), config: JSON.stringify({ steps: 300, batchSize: 4, lr: 0.0005, seed: 1 }) } });
+  const run = await db.trainingRun.create({ data: { status: "running", snapshotId: snap.id, steps: 300, step: 120, stage: "train", loss: 1.3, attempts: 1, workerPid: process.pid, workerHost: os.hostname(), heartbeatAt: new Date(), startedAt: new Date(Date.now() - 95_000), checkpointDir: path.join(modelsDir, "ckpt"), config: JSON.stringify({ steps: 300, batchSize: 4, lr: 0.0005, seed: 1 }) } });
   runId = run.id;
   await db.trainingMetric.createMany({ data: metricRows(1, 120) });
 });
@@ -64,6 +64,8 @@ after(async () => {
 });
 
 test("/models: runs, curves with hover values, live progress, comparison; admin promotes through the dialog; a stale action shows the 409", async () => {
+  const t0 = Date.now();
+  const phase = (name: string) => console.log(`[e2e models] ${name} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   // An annotator reads everything but has no actions.
   const A = await loggedIn(browser, server.url, "annotator", server.passwords.annotator!);
   await A.page.goto("/");
@@ -86,6 +88,7 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   assert.equal(await page.textContent(`[data-testid="run-${runId}-progress"]`), "120/300");
   assert.equal(await page.textContent('[data-testid="promoted"]'), "tiny-v1");
 
+  phase("curves shown");
   // Hover: the crosshair box lists every series' value at the nearest step.
   const hit = page.locator('[data-testid="loss-chart-hit"]');
   const box = (await hit.boundingBox())!;
@@ -107,6 +110,7 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   await shot(page, "models-overview");
   await page.locator('[data-testid="loss-chart"]').screenshot({ path: path.join(ARTIFACTS, "models-loss-chart.png") });
 
+  phase("comparison checked");
   // Live: the run advances in another process (the trainer writes rows); the page follows without a reload.
   await db.trainingMetric.createMany({ data: metricRows(121, 200) });
   await db.trainingRun.update({ where: { id: runId }, data: { step: 200, loss: 0.9 } });
@@ -114,6 +118,7 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   assert.equal(await page.textContent(`[data-testid="run-${runId}-progress"]`), "200/300");
   await page.waitForSelector('[data-testid="metric-chart"] path[data-series="val_f1"][data-points="10"]');
 
+  phase("live update shown");
   // Promote tiny-v2 through the dialog: it shows both versions' numbers, then the page reflects the new state.
   await page.click('[data-testid="promote-tiny-v2"]');
   const dialog = page.locator('[data-testid="confirm-dialog"]');
@@ -131,6 +136,7 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   const v2 = (await (await fetch(`${server.url}/api/models/tiny-v2`, { headers: { cookie: admin } })).json()) as { version: { decision: { manual: boolean; against: string } } };
   assert.deepEqual([v2.version.decision.manual, v2.version.decision.against], [true, "tiny-v1"]);
 
+  phase("promoted");
   // Stale: tiny-v2 is retired elsewhere; retiring it from this (stale) page is refused with the server's reason.
   const r = await fetch(`${server.url}/api/models/tiny-v2/retire`, { method: "POST", headers: { cookie: admin, "content-type": "application/json" }, body: "{}" });
   assert.equal(r.status, 200);
@@ -142,6 +148,7 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   await shot(page, "models-stale-409");
   await page.click('[data-testid="confirm-dialog"] button[type="button"]');
 
+  phase("stale 409 shown");
   // Start a run from the page: a real `train run` process; this snapshot's files do not exist, so the run fails
   // with a clear code and the page shows it (no candidate, nothing promoted).
   await page.fill('[data-testid="start-run"] input[name="steps"]', "3");
@@ -152,7 +159,8 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   await page.waitForSelector(`tr[data-run="${started}"][data-status="failed"]`, { timeout: 60_000 });
   assert.match((await page.textContent(`tr[data-run="${started}"]`)) ?? "", /corrupt_snapshot/);
   await page.waitForSelector(`[data-testid="run-detail"][data-run="${started}"]`);
-  await shot(page, "models-failed-run");
+  await page.screenshot({ path: path.join(ARTIFACTS, "models-full.png"), fullPage: true });
+  phase("failed run shown");
   assert.deepEqual(pageErrors, [], "no script error (hydration included)");
   await context.close();
 });

@@ -91,7 +91,7 @@ export function LineChart({ title, series, xLabel, yLabel, yScale = "linear", yD
   const tipX = cx + 10 + tipW > M.left + pw ? cx - 10 - tipW : cx + 10;
 
   return (
-    <figure data-testid={testId} data-series-count={series.length} style={{ margin: "0.4rem 0 1rem", display: "inline-block", maxWidth: "100%" }}>
+    <figure data-testid={testId} data-series-count={series.length} style={{ margin: "0.4rem 0 1rem", width, maxWidth: "100%" }}>
       <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={`${title}: ${yLabel} against ${xLabel}`} style={{ maxWidth: "100%", height: "auto", background: "#fff", border: "1px solid #d9dee6", borderRadius: 6, display: "block" }}>
         <text x={M.left} y={16} fontSize="13" fontWeight={600} fill="#1d2430">{title}</text>
         {sy.kind === "log" && <text x={M.left + pw} y={16} fontSize="11" textAnchor="end" fill="#5d6b7e">log scale</text>}
