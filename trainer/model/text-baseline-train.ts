@@ -10,8 +10,8 @@ import { refParams } from "./text-baseline";
 export type LossFn<B> = (params: Params, batch: B) => Tensor;
 
 export interface Trainer<B> {
-  /** One update on `batch` (consumed); returns the loss before the update. */
-  step(batch: B): Promise<number>;
+  /** One update on `batch` (consumed) at learning rate `lr` (default the trainer's); returns the loss before it. */
+  step(batch: B, lr?: number): Promise<number>;
   /** Current parameters (owned by the trainer: use them, do not dispose them). */
   readonly params: Params;
   /** Updates done so far. */
@@ -45,9 +45,9 @@ export function createTrainer<B>(initial: HostParams, loss: LossFn<B>, opts: Tra
     get steps() {
       return steps;
     },
-    async step(batch: B): Promise<number> {
+    async step(batch: B, lr?: number): Promise<number> {
       steps++;
-      const lrT = np.array(new Float32Array([adamStepSize(opts.lr, steps, adam)]), { shape: [] });
+      const lrT = np.array(new Float32Array([adamStepSize(lr ?? opts.lr, steps, adam)]), { shape: [] });
       const out = compiled(params, m, v, lrT, batch as never) as unknown as { loss: Tensor; params: Params; m: Params; v: Params };
       params = out.params;
       m = out.m;
