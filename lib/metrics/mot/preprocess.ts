@@ -3,7 +3,7 @@
 // pedestrian GT is kept; ids are relabelled to contiguous 0..n-1. MOT15 has no classes: no distractor removal and
 // only the zero-mark filter.
 import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "../assignment";
-import { entryValue, EPS, SparseBuilder } from "../similarity";
+import { entryValue, EPS } from "../similarity";
 import type { TrackingSequence } from "../types";
 import { MotInputError } from "./errors";
 import { sequenceIous } from "./kernels";
@@ -15,12 +15,18 @@ export const MOT_CLASS_IDS = {
   distractor: 8, occluder: 9, occluder_on_ground: 10, occluder_full: 11, reflection: 12, crowd: 13,
 } as const;
 
-function distractorClasses(benchmark: string): Set<number> {
+/** 1 at the class ids whose matched tracker boxes are removed (classes are 1..13, checked before use). */
+function distractorClasses(benchmark: string): Uint8Array {
   const c = MOT_CLASS_IDS;
   const ids: number[] = [c.person_on_vehicle, c.static_person, c.distractor, c.reflection];
   if (benchmark === "MOT20") ids.push(c.non_mot_vehicle);
-  return new Set(ids);
+  const table = new Uint8Array(14);
+  for (const id of ids) table[id] = 1;
+  return table;
 }
+
+/** GT frame lists already checked for duplicate ids (GT is shared by every tracker of a run). */
+const gtChecked = new WeakSet<readonly MotFrame[]>();
 
 /**
  * Checks that no id occurs twice in a frame, frame by frame through `frames(t)`. Ids in a modest range are checked
@@ -91,13 +97,18 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   const distractors = distractorClasses(opts.benchmark);
   const gtIds: Int32Array[] = new Array(numTimesteps);
   const trackerIds: Int32Array[] = new Array(numTimesteps);
-  const similarity = new SparseBuilder(numTimesteps);
+  // Kept similarities of every frame (at most all non-zero IoUs), written in place: frame t's at simStart[t]...
+  const simStart = new Int32Array(numTimesteps + 1);
+  let nSim = 0;
   let numGtDets = 0;
   let numTrackerDets = 0;
   // Non-zero IoUs of the raw frames (row-major per frame; computed for the whole sequence in one WebAssembly call),
   // and a frame's IoUs >= 0.5 - eps for the distractor matching.
   const iou = sequenceIous(gt.map((f) => f.boxes), tracker.map((f) => f.boxes));
   const { frameEnd, rowCol, value } = iou;
+  const simRows = new Int32Array(frameEnd[numTimesteps]);
+  const simCols = new Int32Array(frameEnd[numTimesteps]);
+  const simValues = new Float64Array(frameEnd[numTimesteps]);
   const positive = new PositiveEntries();
   let newRow = new Int32Array(64);
   let newCol = new Int32Array(64);
@@ -112,12 +123,14 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   const trackerIdBuffer = new Int32Array(totalTr);
 
   // TrackEval checks uniqueness on the raw data first, for every frame (tracker, then GT).
+  // (A GT list that passed once cannot fail later, so it is not checked again for the next tracker.)
   const trackerIdCheck = new UniqueIdChecker(tracker);
-  const gtIdCheck = new UniqueIdChecker(gt);
+  const gtIdCheck = gtChecked.has(gt) ? null : new UniqueIdChecker(gt);
   for (let t = 0; t < numTimesteps; t++) {
     trackerIdCheck.check(tracker[t], opts.trackerFile, t + 1, "tracker");
-    gtIdCheck.check(gt[t], opts.gtFile, t + 1, "ground-truth");
+    gtIdCheck?.check(gt[t], opts.gtFile, t + 1, "ground-truth");
   }
+  gtChecked.add(gt);
 
   for (let t = 0; t < numTimesteps; t++) {
     const g = gt[t];
@@ -154,7 +167,7 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
         if (v >= 0.5 - EPS) {
           const i = rowCol[4 * e];
           positive.push(i, rowCol[4 * e + 1], v);
-          if (distractors.has(g.classes[i])) anyDistractor = true;
+          if (distractors[g.classes[i]] === 1) anyDistractor = true;
         }
       }
       if (anyDistractor) {
@@ -168,7 +181,7 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
         const { rows, cols } = match;
         for (let k = 0; k < rows.length; k++) {
           const v = entryValue(positive.rows, positive.cols, positive.values, 0, positive.length, rows[k], cols[k], H);
-          if (v >= 0.5 - EPS && v > 0 + EPS && distractors.has(g.classes[rows[k]])) newCol[cols[k]] = 1;
+          if (v >= 0.5 - EPS && v > 0 + EPS && distractors[g.classes[rows[k]]] === 1) newCol[cols[k]] = 1;
         }
       }
     }
@@ -184,9 +197,13 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
     for (let e = e0; e < e1; e++) {
       const a = newRow[rowCol[4 * e]];
       const b = newCol[rowCol[4 * e + 1]];
-      if (a >= 0 && b >= 0) similarity.push(a, b, value[2 * e + 1]);
+      if (a >= 0 && b >= 0) {
+        simRows[nSim] = a;
+        simCols[nSim] = b;
+        simValues[nSim++] = value[2 * e + 1];
+      }
     }
-    similarity.endFrame();
+    simStart[t + 1] = nSim;
     const gi = gtIdBuffer.subarray(numGtDets, numGtDets + Gk);
     for (let i = 0; i < G; i++) if (newRow[i] >= 0) gi[newRow[i]] = g.ids[i];
     const ti = trackerIdBuffer.subarray(numTrackerDets, numTrackerDets + Hk);
@@ -199,7 +216,7 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
 
   const numGtIds = relabel(gtIds, opts.gtFile);
   const numTrackerIds = relabel(trackerIds, opts.trackerFile);
-  return { numTimesteps, numGtIds, numTrackerIds, numGtDets, numTrackerDets, gtIds, trackerIds, sparseSimilarity: similarity.finish() };
+  return { numTimesteps, numGtIds, numTrackerIds, numGtDets, numTrackerDets, gtIds, trackerIds, sparseSimilarity: { start: simStart, rows: simRows.subarray(0, nSim), cols: simCols.subarray(0, nSim), values: simValues.subarray(0, nSim) } };
 }
 
 /** Maps the sorted unique ids to 0..n-1 in place; returns n. */
