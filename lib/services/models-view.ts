@@ -20,6 +20,12 @@ export const HEADLINE_METRICS = [
 ] as const;
 export type HeadlineKey = (typeof HEADLINE_METRICS)[number]["key"];
 
+/** Display names of the other numbers an evaluation report stores. */
+const METRIC_LABELS: Record<string, string> = {
+  f1: "Point F1", HOTA: "Point HOTA", countAccuracy: "Counting acc", closeAccuracy: "Close acc", precision: "Precision", recall: "Recall",
+  examples: "Examples", seconds: "Evaluation time (s)",
+};
+
 /** The promotion decision in a form the page states in one sentence. */
 export interface Decision {
   promoted: boolean | null;
@@ -109,7 +115,10 @@ export function decisionOf(c: Record<string, unknown>): Decision {
 
 function row(v: ModelVersionView, snapshots: ReadonlyMap<number, string>): VersionRow {
   const numbers = numericMetrics(v.metrics);
-  return { ...v, numbers, headline: headlineOf(numbers), decision: decisionOf(v.comparison), snapshotName: v.snapshotId === null ? null : snapshots.get(v.snapshotId) ?? `#${v.snapshotId}` };
+  // The per-example scores stay in the registry (CLI / version JSON): the page needs the summaries only, and a
+  // benchmark of hundreds of examples per version would bloat every page load.
+  const { perExample: _dropped, ...metrics } = v.metrics;
+  return { ...v, metrics, numbers, headline: headlineOf(numbers), decision: decisionOf(v.comparison), snapshotName: v.snapshotId === null ? null : snapshots.get(v.snapshotId) ?? `#${v.snapshotId}` };
 }
 
 const snapshotNames = (s: readonly SnapshotView[]) => new Map(s.map((x) => [x.id, x.name || `snapshot #${x.id}`]));
@@ -140,7 +149,8 @@ export async function compareVersions(db: Db, a: string, b: string): Promise<Ver
     for (const alias of h.aliases) seen.add(alias);
   }
   for (const k of [...new Set([...Object.keys(va.numbers), ...Object.keys(vb.numbers)])].filter((k) => !seen.has(k)).sort()) {
-    add(k, k, va.numbers[k] ?? null, vb.numbers[k] ?? null);
+    const [src, name] = k.includes(":") ? [k.slice(0, k.indexOf(":")), k.slice(k.indexOf(":") + 1)] : [null, k];
+    add(k, src === null ? METRIC_LABELS[name] ?? name : `${src} · ${METRIC_LABELS[name] ?? name}`, va.numbers[k] ?? null, vb.numbers[k] ?? null);
   }
   return { a: va, b: vb, sameBenchmark: va.benchmarkHash !== null && va.benchmarkHash === vb.benchmarkHash, rows };
 }

@@ -122,6 +122,22 @@ describe("reading", () => {
     assert.match(missing.body.error.message, /^b: /);
     assert.equal((await call(compare.GET, { path: "/api/models/compare?a=v1&b=zz", cookie: cookies.ann1 })).status, 404);
   });
+  it("per-example scores stay out of the page payload; per-source numbers compare with readable labels", async () => {
+    const snapId = (await t.db.datasetSnapshot.findFirstOrThrow()).id;
+    const withSources = (f1: number) => ({ ...overall(f1, 0.3, 0.5, 0.5), seconds: 3, bySource: { synth: { examples: 3, f1 } }, perExample: Array.from({ length: 50 }, (_, i) => ({ id: `ex${i}`, f1 })) });
+    await builtin("src-a", withSources(0.4), snapId);
+    await builtin("src-b", withSources(0.5), snapId);
+    const o = await call(models.GET, { cookie: cookies.ann1 });
+    const a = o.body.versions.find((v: { version: string }) => v.version === "src-a");
+    assert.equal("perExample" in a.metrics, false);
+    assert.equal(a.metrics.overall.f1, 0.4);
+    const c = await call(compare.GET, { path: "/api/models/compare?a=src-a&b=src-b", cookie: cookies.ann1 });
+    const labels = Object.fromEntries(c.body.rows.map((r: { key: string; label: string }) => [r.key, r.label]));
+    assert.equal(labels["synth:f1"], "synth · Point F1");
+    assert.equal(labels.seconds, "Evaluation time (s)");
+    assert.ok(Math.abs(c.body.rows.find((r: { key: string }) => r.key === "synth:f1").delta - 0.1) < 1e-12);
+    await t.db.modelVersion.deleteMany({ where: { version: { in: ["src-a", "src-b"] } } });
+  });
   it("a run's curves, only later steps with `since`, and decimation that keeps the loss spike", async () => {
     const r = await call(run.GET, { params: { id: String(runId) }, path: `/api/training/runs/${runId}`, cookie: cookies.ann1 });
     assert.equal(r.status, 200);
