@@ -213,14 +213,14 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
       const host = packBatch(exs, c, V, { batchSize: o.batchSize, nFrames: exs[0].nFrames, maxPointsPerExample: maxPoints });
       const lr = learningRate(s + 1, { lr: o.lr, steps: o.steps, warmupSteps, minLrRatio });
       const [l, p1, m1, v1] = step(params, m, v, toDevice(host), np.array(adamStepSize(lr, s + 1, adamOpts)));
-      const value = (await l.data())[0];
-      if (!Number.isFinite(value)) {
-        jax.tree.dispose([p1, m1, v1]);
-        throw new TrainingError("nan_loss", `non-finite loss ${value} at step ${s + 1} (lr ${lr}); no weights were written`);
-      }
+      // The step consumed the previous trees: hold the new ones (disposed in `finally`) before any check.
       params = p1;
       m = m1;
       v = v1;
+      const value = (await l.data())[0];
+      if (!Number.isFinite(value)) {
+        throw new TrainingError("nan_loss", `non-finite loss ${value} at step ${s + 1} (lr ${lr}); no weights were written`);
+      }
       losses.push(value);
       if (s === start) tAfterFirst = performance.now();
       else examplesSeen += exs.length;

@@ -1,0 +1,150 @@
+// MolmoPoint-Tiny structure: parameter names/initialisation, the vision token order against lib/grounding's
+// pooling table, and the teacher-forced training forward against the step-by-step (query/step graph) path.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { buildVideoGrid, rotate, rotaryInvFreq } from "../../../lib/grounding";
+import { BuiltinConfigSchema, checkVocab, TOKEN, objectToken, tokenizeQuery } from "../../../inference/builtin/contract";
+import { initJax } from "../../../trainer/ml/runtime";
+import { buildVocab, parseTinyConfig, tinyGeometry, toBuiltinConfig } from "../../../trainer/model/config";
+import { forwardLogits } from "../../../trainer/model/forward";
+import { packBatch, toDevice } from "../../../trainer/model/batch";
+import { initParams, paramShapes } from "../../../trainer/model/params";
+import { disposeParams, queryState, stepOutputs, uploadParams, visionOutputs } from "../../../trainer/model/steps";
+import { referringQueries } from "../../../trainer/synth/queries";
+import { TINY, TINY_VOCAB, tinyExamples, tinyParams } from "./tiny";
+
+before(async () => {
+  await initJax({ quiet: true });
+});
+
+test("parameters: spec names and shapes, N(0, 0.02) weights, zero biases, LN ones/zeros, no-more key 0, seeded", () => {
+  const V = TINY_VOCAB.tokens.length;
+  const shapes = paramShapes(TINY, V);
+  const g = tinyGeometry(TINY);
+  assert.deepEqual(shapes.get("vit.patch.W"), [3 * 4 * 4, 8]);
+  assert.deepEqual(shapes.get("conn.W"), [g.cells * 8, 16]);
+  assert.deepEqual(shapes.get("vis.tok"), [g.tokensPerFrame, 16]);
+  assert.deepEqual(shapes.get("dec.emb"), [V, 16]);
+  assert.deepEqual(shapes.get("dec.L1.mlp.W1"), [16, 32]);
+  assert.deepEqual(shapes.get("head.id.W"), [16, TINY.maxObjects]);
+  assert.deepEqual(shapes.get("nomore"), [1, 8]);
+  const p = initParams(TINY, V, 3);
+  assert.deepEqual([...p.keys()], [...shapes.keys()]);
+  assert.ok(p.get("dec.L0.ln1.g")!.data.every((v) => v === 1));
+  assert.ok(p.get("vis.lnf.b")!.data.every((v) => v === 0));
+  assert.ok(p.get("nomore")!.data.every((v) => v === 0));
+  assert.ok(p.get("head.pq.b")!.data.every((v) => v === 0));
+  assert.ok(p.get("dec.L0.attn.bq")!.data.every((v) => v === 0));
+  const w = p.get("dec.emb")!.data;
+  const mean = w.reduce((a, b) => a + b, 0) / w.length;
+  const sd = Math.sqrt(w.reduce((a, b) => a + (b - mean) ** 2, 0) / w.length);
+  assert.ok(Math.abs(mean) < 0.005 && Math.abs(sd - 0.02) < 0.004, `mean ${mean}, sd ${sd}`);
+  assert.deepEqual(initParams(TINY, V, 3).get("vit.pos")!.data, p.get("vit.pos")!.data);
+  assert.notDeepEqual(initParams(TINY, V, 4).get("vit.pos")!.data, p.get("vit.pos")!.data);
+});
+
+test("config: contract config.json (stateDim = 2·layers·dModel), vocab passes the contract, synth queries tokenize without <unk>", () => {
+  const c = parseTinyConfig({});
+  const b = toBuiltinConfig(c);
+  assert.equal(BuiltinConfigSchema.parse(b).dims.stateDim, 2 * 2 * 96);
+  const vocab = buildVocab(c);
+  checkVocab(vocab, b);
+  const objects = [
+    { id: 1, category: "circle", colour: "red", sizeClass: "small", direction: "left" },
+    { id: 2, category: "star", colour: "red", sizeClass: "small", direction: "left" },
+    { id: 3, category: "circle", colour: "blue", sizeClass: "large", direction: "up" },
+    { id: 4, category: "diamond", colour: "blue", sizeClass: "large", direction: "up" },
+  ] as const;
+  const queries = referringQueries(objects.map((o) => ({ ...o })));
+  assert.ok(queries.length > 5);
+  for (const q of queries) assert.ok(!tokenizeQuery(q.expression, vocab, c.maxQueryTokens).includes(TOKEN.unk), q.expression);
+  assert.throws(() => parseTinyConfig({ cropSize: 100 }), /cropSize must be a multiple of patchSize/);
+  assert.throws(() => parseTinyConfig({ cropSize: 24, patchSize: 8 }), /multiple of pool/);
+});
+
+test("vision token order is lib/grounding buildVideoGrid's pooling order (frame-major, windows and cells row-major)", async () => {
+  const c = TINY;
+  const g = tinyGeometry(c);
+  const p = initParams(c, TINY_VOCAB.tokens.length, 1);
+  // vitfeat[:, 0] = ViT patch index inside its frame; subk picks that channel → subpatch_keys[n, c, 0].
+  p.get("vit.patch.W")!.data.fill(0);
+  const pos = p.get("vit.pos")!.data;
+  pos.fill(0);
+  for (let i = 0; i < g.grid * g.grid; i++) pos[i * c.dVit] = i;
+  const subk = p.get("subk.W")!.data;
+  subk.fill(0);
+  subk[0] = 1;
+  const params = uploadParams(p);
+  const F = 2;
+  const out = await visionOutputs(params, c, new Float32Array(F * 3 * c.cropSize * c.cropSize), F);
+  disposeParams(params);
+  const grid = buildVideoGrid(64, 48, [0, 0.5], { cropSize: c.cropSize, patchSize: c.patchSize, pool: c.pool });
+  const N = F * g.tokensPerFrame;
+  assert.equal(grid.nTokens, N);
+  for (let k = 0; k < N * g.cells; k++) {
+    assert.equal(out.subpatch_keys[k * c.patchDim], grid.tokenPooling[k] % (g.grid * g.grid), `token ${Math.floor(k / g.cells)} cell ${k % g.cells}`);
+  }
+});
+
+test("teacher-forced forward = query + step-by-step decoding path (all four heads, rotary patch logits)", async () => {
+  const c = TINY;
+  const g = tinyGeometry(c);
+  const params = uploadParams(tinyParams(2));
+  const F = 2;
+  const N = F * g.tokensPerFrame;
+  const C = g.cells;
+  const D = c.patchDim;
+  const d = c.dModel;
+  const ex = tinyExamples(F)[0];
+  const lg = forwardLogits(params, c, toDevice(packBatch([ex], c, TINY_VOCAB.tokens.length, { batchSize: 1, nFrames: F, maxPointsPerExample: 4 })));
+  const patch = (await lg.patch.data()) as Float32Array;
+  const sub = (await lg.subpatch.data()) as Float32Array;
+  const loc = (await lg.location.data()) as Float32Array;
+  const idl = (await lg.id.data()) as Float32Array;
+  const vis = await visionOutputs(params, c, ex.frames, F);
+  let { state } = await queryState(params, c, ex.queryIds, vis.image_tokens);
+  const inv = rotaryInvFreq(D, c.theta);
+  const zeros = new Float32Array(d);
+  let maxDiff = 0;
+  const cmp = (a: Float32Array, off: number, b: ArrayLike<number>, n: number) => {
+    for (let i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(a[off + i] - b[i]));
+  };
+  let o = await stepOutputs(params, c, state, TOKEN.bos, zeros);
+  state = o.state_out;
+  let prev = 0;
+  for (let k = 0; k <= ex.targets.length; k++) {
+    const q = rotate(o.patch_query, prev, c.theta, inv);
+    const row = new Float32Array(N + 1);
+    for (let n = 0; n < N; n++) {
+      const kr = rotate(vis.patch_keys.subarray(n * D, (n + 1) * D), n, c.theta, inv);
+      row[n] = q.reduce((a, v, i) => a + v * kr[i], 0) / Math.sqrt(D);
+    }
+    row[N] = q.reduce((a, v, i) => a + v * vis.no_more_points_key[i], 0) / Math.sqrt(D);
+    // Classes below the previous patch are masked in training; the rest must agree.
+    cmp(patch.subarray(k * (N + 1) + prev), 0, row.subarray(prev), N + 1 - prev);
+    if (k === ex.targets.length) break;
+    const t = ex.targets[k];
+    o = await stepOutputs(params, c, state, TOKEN.patch, vis.image_tokens.slice(t.patch * d, (t.patch + 1) * d));
+    state = o.state_out;
+    const sl = Array.from({ length: C }, (_, cc) => {
+      let s = 0;
+      for (let i = 0; i < D; i++) s += o.subpatch_query[i] * vis.subpatch_keys[(t.patch * C + cc) * D + i];
+      return s / Math.sqrt(D);
+    });
+    cmp(sub, k * C, sl, C);
+    o = await stepOutputs(params, c, state, TOKEN.subpatch, vis.subpatch_features.slice((t.patch * C + t.subpatch) * d, (t.patch * C + t.subpatch + 1) * d));
+    state = o.state_out;
+    cmp(loc, k * 9, o.location_logits, 9);
+    o = await stepOutputs(params, c, state, TOKEN.location, zeros);
+    state = o.state_out;
+    cmp(idl, k * c.maxObjects, o.id_logits, c.maxObjects);
+    o = await stepOutputs(params, c, state, objectToken(ex.ids[k]), zeros);
+    state = o.state_out;
+    prev = t.patch;
+  }
+  assert.equal(state.length / (2 * c.decoderLayers * d), N + ex.queryIds.length + 1 + 4 * ex.targets.length);
+  assert.ok(maxDiff < 1e-4, `max |teacher-forced − step| = ${maxDiff}`);
+  // The patch mask is in the teacher-forced logits: point 2 (after patch N−3) cannot choose patch 0.
+  assert.ok(patch[2 * (N + 1)] < -1e8);
+  disposeParams(params);
+});
