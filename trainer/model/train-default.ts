@@ -12,23 +12,18 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { progressBar } from "../../cli/progress";
-import { generateDataset, type SynthOptions } from "../synth/dataset";
+import { generateDataset } from "../synth/dataset";
 import { listSynthExamples, loadExamples, type ExampleRef } from "../data/examples";
 import { initJax } from "../ml/runtime";
 import { encodeSafetensors } from "../ml/safetensors";
 import { exportBuiltinModel } from "./export-onnx";
 import { evaluateModel } from "../eval/evaluate";
-import { buildVocab, parseTinyConfig, type TinyConfigInput } from "./config";
+import { buildVocab, parseTinyConfig } from "./config";
 import { countParams } from "./params";
 import { trainTiny } from "./train";
+import { DEFAULT_DATASET, DEFAULT_TINY, DEFAULT_TRAIN } from "./default-run";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** The default dataset: 128×128 px, 2 s at 10 fps (4 sampled frames at 2 fps), 600 videos (60 test, 60 val). */
-export const DEFAULT_DATASET: SynthOptions = { videos: 600, seed: 20260, frames: 20, width: 128, height: 128, fps: 10, samplingFps: 2 };
-/** Tuned for the 2-core budget: narrower than the spec's defaults (dModel 64, patchDim 32, MLP ×2), same structure. */
-export const DEFAULT_TINY: TinyConfigInput = { version: "tiny-default-1", dModel: 64, heads: 4, mlpRatio: 2, dVit: 48, patchDim: 32, maxQueryTokens: 8 };
-export const DEFAULT_TRAIN = { steps: 2000, batchSize: 16, lr: 2e-3, seed: 1, warmupSteps: 100, minLrRatio: 0.05 };
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
