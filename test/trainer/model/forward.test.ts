@@ -9,7 +9,8 @@ import { buildVocab, parseTinyConfig, tinyGeometry, toBuiltinConfig } from "../.
 import { forwardLogits } from "../../../trainer/model/forward";
 import { packBatch, toDevice } from "../../../trainer/model/batch";
 import { initParams, paramShapes } from "../../../trainer/model/params";
-import { disposeParams, queryState, stepOutputs, uploadParams, visionOutputs } from "../../../trainer/model/steps";
+import { disposeParams, jaxBuiltinModel, queryState, stepOutputs, uploadParams, visionOutputs } from "../../../trainer/model/steps";
+import { decodePoints, encodeVideo } from "../../../inference/builtin/decode";
 import { referringQueries } from "../../../trainer/synth/queries";
 import { TINY, TINY_VOCAB, tinyExamples, tinyParams } from "./tiny";
 
@@ -146,5 +147,21 @@ test("teacher-forced forward = query + step-by-step decoding path (all four head
   assert.ok(maxDiff < 1e-4, `max |teacher-forced − step| = ${maxDiff}`);
   // The patch mask is in the teacher-forced logits: point 2 (after patch N−3) cannot choose patch 0.
   assert.ok(patch[2 * (N + 1)] < -1e8);
+  disposeParams(params);
+});
+
+test("jaxBuiltinModel runs inference/builtin's real encode + decode loop on jax weights", async () => {
+  const c = { ...TINY, maxPoints: 5 };
+  const params = uploadParams(tinyParams(4));
+  const model = jaxBuiltinModel(params, c, TINY_VOCAB);
+  const F = 2;
+  const grid = buildVideoGrid(40, 40, [0, 0.5], { cropSize: c.cropSize, patchSize: c.patchSize, pool: c.pool });
+  const ex = tinyExamples(F)[0];
+  const enc = await encodeVideo(model, ex.frames, grid);
+  const r = await decodePoints(model, enc, ex.queryIds);
+  // Untrained weights: whatever it points at obeys the decoder (sorted patches) and the point budget.
+  assert.ok(r.points.length <= c.maxPoints);
+  assert.equal(r.truncated, r.points.length === c.maxPoints);
+  for (let i = 1; i < r.points.length; i++) assert.ok(r.points[i].target.patch >= r.points[i - 1].target.patch);
   disposeParams(params);
 });
