@@ -82,3 +82,17 @@ test("unusual input goes to the general path and gives the same frames or the sa
   bad[4] = bad[4].replace(/^(\d+),(\d+),[^,]*,/, "$1,$2,abc,");
   assert.throws(() => parseMotBytes(Buffer.from(bad.join("\n")), "t.txt", 10, false), /t\.txt line 5: field 'bb_left' is not a number: 'abc'/);
 });
+
+test("fast path: a field count that differs within a frame gives the general path's error; huge classes wrap alike", () => {
+  const rows = ["1,1,10,20,30,40,1,1,1", "2,1,10,20,30,40,1,1,1", "1,2,10,20,30,40,1,1,1,7", "1,3,1,2,3,4,1,1,1"];
+  const text = rows.join("\n") + "\n";
+  const bytes = Buffer.from(text);
+  assert.equal(motFastPathApplies(bytes, 3, true), true);
+  const err = /g\.txt line 3: has 10 fields but line 1 of the same frame has 9/;
+  assert.throws(() => parseMotBytes(bytes, "g.txt", 3, true), err);
+  assert.throws(() => parseMotText(text, "g.txt", 3, true), err);
+  // Class 4294967297 stores as 1 and -2147483649 as 2147483647 in an Int32Array; GT conf 0.9 truncates to 0.
+  const wrap = "1,1,10,20,30,40,0.9,4294967297,1\n2,1,10,20,30,40,1,-2147483649,1\n3,5,-0.5,0,1,1,1,999999999999999,1\n";
+  assert.deepEqual(plain(parseMotBytes(Buffer.from(wrap), "g.txt", 3, true)), plain(parseMotText(wrap, "g.txt", 3, true)));
+  assert.equal(parseMotBytes(Buffer.from(wrap), "g.txt", 3, true)[0].classes[0], 1);
+});

@@ -236,17 +236,90 @@ const ious: WatFunction = {
   local.get $t`,
 };
 
+/**
+ * bucket(rows, lineOf, colsOf, n, T, isGt, ends, firstCols, ids, boxes, classes, conf, lines) -> -1, or the index
+ * of the first row whose field count differs from the first row of its frame. Counting sort of the scanned rows by
+ * frame, file order kept within a frame, into columns; afterwards frame t (0-based) is ends[t] .. ends[t + 1] - 1.
+ * Conversions as the typed-array stores of the JS form: ids and classes ToInt32 (classes wrap modulo 2^32), GT conf
+ * truncated.
+ */
+const bucket: WatFunction = {
+  name: "bucket",
+  params: [
+    ["rows", "i32"], ["lineOf", "i32"], ["colsOf", "i32"], ["n", "i32"], ["T", "i32"], ["isGt", "i32"], ["ends", "i32"], ["firstCols", "i32"],
+    ["ids", "i32"], ["boxes", "i32"], ["classes", "i32"], ["conf", "i32"], ["lines", "i32"],
+  ],
+  result: "i32",
+  locals: [["k", "i32"], ["o", "i32"], ["p", "i32"], ["at", "i32"], ["c", "i32"], ["i", "i32"], ["b", "i32"], ["x", "f64"]],
+  body: `
+  ;; ends[f] := number of rows of frame f, f = 1..T
+  block $z loop $zl
+    local.get $k local.get $T i32.const 1 i32.add i32.gt_s br_if $z
+    local.get $ends local.get $k i32.const 2 i32.shl i32.add i32.const 0 i32.store
+    local.get $firstCols local.get $k i32.const 2 i32.shl i32.add i32.const 0 i32.store
+    local.get $k i32.const 1 i32.add local.set $k
+    br $zl
+  end end
+  i32.const 0 local.set $k
+  block $c1 loop $c1l
+    local.get $k local.get $n i32.ge_s br_if $c1
+    local.get $ends local.get $rows local.get $k i32.const 6 i32.shl i32.add f64.load i32.trunc_f64_s i32.const 2 i32.shl i32.add local.tee $p
+    local.get $p i32.load i32.const 1 i32.add i32.store
+    local.get $k i32.const 1 i32.add local.set $k
+    br $c1l
+  end end
+  ;; ends[f] := first slot of frame f (prefix sums); the fill below advances it to the frame's end
+  i32.const 1 local.set $k
+  block $c2 loop $c2l
+    local.get $k local.get $T i32.gt_s br_if $c2
+    local.get $ends local.get $k i32.const 2 i32.shl i32.add local.tee $p i32.load local.set $c
+    local.get $p local.get $at i32.store
+    local.get $at local.get $c i32.add local.set $at
+    local.get $k i32.const 1 i32.add local.set $k
+    br $c2l
+  end end
+  i32.const 0 local.set $k
+  block $c3 loop $c3l
+    local.get $k local.get $n i32.ge_s br_if $c3
+    local.get $rows local.get $k i32.const 6 i32.shl i32.add local.set $o
+    local.get $o f64.load i32.trunc_f64_s i32.const 2 i32.shl local.set $b
+    ;; one field count per frame (numpy needs one per frame's rows)
+    local.get $colsOf local.get $k i32.const 2 i32.shl i32.add i32.load local.set $c
+    local.get $firstCols local.get $b i32.add local.tee $p i32.load local.tee $i
+    if
+      local.get $i local.get $c i32.ne if local.get $k return end
+    else
+      local.get $p local.get $c i32.store
+    end
+    local.get $ends local.get $b i32.add local.tee $p i32.load local.set $i
+    local.get $p local.get $i i32.const 1 i32.add i32.store
+    local.get $ids local.get $i i32.const 2 i32.shl i32.add local.get $o f64.load offset=8 i32.trunc_f64_s i32.store
+    local.get $boxes local.get $i i32.const 5 i32.shl i32.add local.tee $p local.get $o f64.load offset=16 f64.store
+    local.get $p local.get $o f64.load offset=24 f64.store offset=8
+    local.get $p local.get $o f64.load offset=32 f64.store offset=16
+    local.get $p local.get $o f64.load offset=40 f64.store offset=24
+    local.get $conf local.get $i i32.const 3 i32.shl i32.add
+    local.get $o f64.load offset=48 local.tee $x f64.trunc local.get $x local.get $isGt select f64.store
+    local.get $classes local.get $i i32.const 2 i32.shl i32.add local.get $o f64.load offset=56 i64.trunc_f64_s i32.wrap_i64 i32.store
+    local.get $lines local.get $i i32.const 2 i32.shl i32.add local.get $lineOf local.get $k i32.const 2 i32.shl i32.add i32.load i32.store
+    local.get $k i32.const 1 i32.add local.set $k
+    br $c3l
+  end end
+  i32.const -1`,
+};
+
 interface KernelExports {
   memory: WebAssembly.Memory;
   scan(b: number, len: number, T: number, minCols: number, rows: number, lineOf: number, colsOf: number): number;
   ious(aBox: number, aStart: number, bBox: number, bStart: number, T: number, t: number, out: number, cap: number, frameEnd: number): number;
+  bucket(rows: number, lineOf: number, colsOf: number, n: number, T: number, isGt: number, ends: number, firstCols: number, ids: number, boxes: number, classes: number, conf: number, lines: number): number;
 }
 
 let kernels: KernelExports | null = null;
 
 function instance(): KernelExports {
   if (!kernels) {
-    const module = new WebAssembly.Module(assembleModule([scan, ious], 16));
+    const module = new WebAssembly.Module(assembleModule([scan, ious, bucket], 16));
     kernels = new WebAssembly.Instance(module).exports as unknown as KernelExports;
     new Float64Array(kernels.memory.buffer, 0, POW10.length).set(POW10);
   }
@@ -261,17 +334,31 @@ function reserve(k: KernelExports, bytes: number): void {
 
 const align8 = (x: number) => (x + 7) & ~7;
 
-/** Rows of a MOT text file as the scanner leaves them; views into kernel memory, valid until the next kernel call. */
-export interface ScannedRows {
-  /** 8 values per row: frame, id, x, y, w, h, conf, class (frame, id and class already truncated). */
-  rows: Float64Array;
-  lineOf: Int32Array;
-  colsOf: Int32Array;
-  n: number;
+/** A MOT text file's detections in frame order (file order within a frame), one array per column. */
+export interface MotColumns {
+  /** Frame t (0-based) holds detections ends[t] .. ends[t + 1] - 1 (ends[0] = 0). */
+  ends: Int32Array;
+  ids: Int32Array;
+  /** [x, y, w, h] per detection. */
+  boxes: Float64Array;
+  classes: Int32Array;
+  conf: Float64Array;
+  lines: Int32Array;
 }
 
-/** Runs the byte scanner on a whole file; null when some line is not of the plain form (see parseMotBytes). */
-export function scanMotRows(bytes: Uint8Array, numTimesteps: number, isGt: boolean): ScannedRows | null {
+/** A row whose field count differs from the first row of its frame (1-based lines, as in MotInputError messages). */
+export interface FieldCountMismatch {
+  line: number;
+  fields: number;
+  firstLine: number;
+  firstFields: number;
+}
+
+/**
+ * Runs the byte scanner and the frame bucketing on a whole file: null when some line is not of the plain form (see
+ * parseMotBytes), a FieldCountMismatch for the first row whose field count differs within its frame, else columns.
+ */
+export function scanMotColumns(bytes: Uint8Array, numTimesteps: number, isGt: boolean): MotColumns | FieldCountMismatch | null {
   const k = instance();
   const len = bytes.length;
   reserve(k, SCRATCH + len);
@@ -279,14 +366,41 @@ export function scanMotRows(bytes: Uint8Array, numTimesteps: number, isGt: boole
   // Rows <= lines (counted natively: memchr).
   let cap = 1;
   for (let p = bytes.indexOf(10); p >= 0; p = bytes.indexOf(10, p + 1)) cap++;
+  const T = numTimesteps;
   const rowsAt = align8(SCRATCH + len);
   const linesAt = rowsAt + 64 * cap;
   const colsAt = linesAt + 4 * cap;
-  reserve(k, colsAt + 4 * cap);
-  const n = k.scan(SCRATCH, len, numTimesteps, isGt ? 8 : 7, rowsAt, linesAt, colsAt);
+  const endsAt = colsAt + 4 * cap;
+  const firstAt = endsAt + 4 * (T + 2);
+  const boxesAt = align8(firstAt + 4 * (T + 2));
+  const confAt = boxesAt + 32 * cap;
+  const idsAt = confAt + 8 * cap;
+  const classesAt = idsAt + 4 * cap;
+  const outLinesAt = classesAt + 4 * cap;
+  reserve(k, outLinesAt + 4 * cap);
+  const n = k.scan(SCRATCH, len, T, isGt ? 8 : 7, rowsAt, linesAt, colsAt);
   if (n < 0) return null;
+  const bad = k.bucket(rowsAt, linesAt, colsAt, n, T, isGt ? 1 : 0, endsAt, firstAt, idsAt, boxesAt, classesAt, confAt, outLinesAt);
   const buf = k.memory.buffer;
-  return { rows: new Float64Array(buf, rowsAt, 8 * n), lineOf: new Int32Array(buf, linesAt, n), colsOf: new Int32Array(buf, colsAt, n), n };
+  if (bad >= 0) {
+    const rows = new Float64Array(buf, rowsAt, 8 * n);
+    const lineOf = new Int32Array(buf, linesAt, n);
+    const colsOf = new Int32Array(buf, colsAt, n);
+    let first = 0;
+    while (rows[8 * first] !== rows[8 * bad]) first++;
+    return { line: lineOf[bad], fields: colsOf[bad], firstLine: lineOf[first], firstFields: colsOf[first] };
+  }
+  const ends = new Int32Array(T + 1);
+  // After the fill, slot f of the kernel's table holds the end of frame f (1-based), i.e. of frame t = f - 1.
+  ends.set(new Int32Array(buf, endsAt + 4, T), 1);
+  return {
+    ends,
+    ids: new Int32Array(buf, idsAt, n).slice(),
+    boxes: new Float64Array(buf, boxesAt, 4 * n).slice(),
+    classes: new Int32Array(buf, classesAt, n).slice(),
+    conf: new Float64Array(buf, confAt, n).slice(),
+    lines: new Int32Array(buf, outLinesAt, n).slice(),
+  };
 }
 
 /** The non-zero box IoUs of every frame; views into kernel memory, valid until the next kernel call. */

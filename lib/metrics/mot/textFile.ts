@@ -3,7 +3,7 @@
 // whitespace) delimited rows `frame,id,bb_left,bb_top,bb_width,bb_height,conf,class,visibility[,...]`,
 // one trailing empty field dropped, frame = int(float(col0)), ids/classes/zero-marks truncated to integers.
 import { MotInputError } from "./errors";
-import { scanMotRows, type ScannedRows } from "./kernels";
+import { scanMotColumns, type MotColumns } from "./kernels";
 
 export const MOT_COLUMNS = ["frame", "id", "bb_left", "bb_top", "bb_width", "bb_height", "conf", "class", "visibility"] as const;
 
@@ -69,8 +69,9 @@ class RowTable {
  * produces every error message, so both paths give the same frames or the same error.
  */
 export function parseMotBytes(bytes: Uint8Array, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
-  const table = scanMotRows(bytes, numTimesteps, isGt);
-  if (table) return bucketRows(table, displayName, numTimesteps, isGt);
+  const scanned = scanMotColumns(bytes, numTimesteps, isGt);
+  if (scanned && "ends" in scanned) return framesOf(scanned, numTimesteps);
+  if (scanned) throw fieldCountError(displayName, scanned.line, scanned.fields, scanned.firstLine, scanned.firstFields);
   return parseMotText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"), displayName, numTimesteps, isGt);
 }
 
@@ -147,25 +148,37 @@ function scanRowsGeneral(text: string, displayName: string, numTimesteps: number
   return table;
 }
 
-/** Buckets rows by frame, keeping file order within a frame (counting sort); checks one column count per frame. */
-function bucketRows(table: RowTable | ScannedRows, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
-  const { rows, lineOf, colsOf, n } = table;
-  const counts = new Int32Array(numTimesteps + 1);
-  for (let k = 0; k < n; k++) counts[rows[k * 8]]++;
+function fieldCountError(displayName: string, line: number, fields: number, firstLine: number, firstFields: number): MotInputError {
+  return new MotInputError(`${displayName} line ${line}: has ${fields} fields but line ${firstLine} of the same frame has ${firstFields}`);
+}
+
+/**
+ * Frames as views into one buffer per column: thousands of small typed arrays would each get their own backing
+ * store, which costs V8 more (allocation and GC) than the parsing itself.
+ */
+function framesOf(c: MotColumns, numTimesteps: number): MotFrame[] {
   const frames: MotFrame[] = new Array(numTimesteps);
-  const fill = new Int32Array(numTimesteps + 1);
-  // Frames are views into one buffer per column: thousands of small typed arrays would each get their own backing
-  // store, which costs V8 more (allocation and GC) than the parsing itself.
-  const ids = new Int32Array(n);
-  const boxes = new Float64Array(4 * n);
-  const classes = new Int32Array(n);
-  const conf = new Float64Array(n);
-  const lines = new Int32Array(n);
-  for (let t = 0, at = 0; t < numTimesteps; t++) {
-    const c = counts[t + 1];
-    frames[t] = { ids: ids.subarray(at, at + c), boxes: boxes.subarray(4 * at, 4 * (at + c)), classes: classes.subarray(at, at + c), conf: conf.subarray(at, at + c), lines: lines.subarray(at, at + c) };
-    at += c;
+  const { ends, ids, boxes, classes, conf, lines } = c;
+  for (let t = 0; t < numTimesteps; t++) {
+    const a = ends[t];
+    const b = ends[t + 1];
+    frames[t] = { ids: ids.subarray(a, b), boxes: boxes.subarray(4 * a, 4 * b), classes: classes.subarray(a, b), conf: conf.subarray(a, b), lines: lines.subarray(a, b) };
   }
+  return frames;
+}
+
+/**
+ * Buckets rows by frame, keeping file order within a frame (counting sort); checks one column count per frame.
+ * (The general path's form of the `bucket` kernel in ./kernels.)
+ */
+function bucketRows(table: RowTable, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
+  const { rows, lineOf, colsOf, n } = table;
+  const ends = new Int32Array(numTimesteps + 1);
+  for (let k = 0; k < n; k++) ends[rows[k * 8]]++;
+  for (let t = 1; t <= numTimesteps; t++) ends[t] += ends[t - 1];
+  const fill = new Int32Array(numTimesteps + 1);
+  const columns: MotColumns = { ends, ids: new Int32Array(n), boxes: new Float64Array(4 * n), classes: new Int32Array(n), conf: new Float64Array(n), lines: new Int32Array(n) };
+  const frames = framesOf(columns, numTimesteps);
   const firstCols = new Int32Array(numTimesteps + 1);
   for (let k = 0; k < n; k++) {
     const o = k * 8;
@@ -175,7 +188,7 @@ function bucketRows(table: RowTable | ScannedRows, displayName: string, numTimes
     // numpy needs one column count per frame (TrackEval converts a frame's rows to one float array).
     if (i === 0) firstCols[t] = colsOf[k];
     else if (colsOf[k] !== firstCols[t]) {
-      throw new MotInputError(`${displayName} line ${lineOf[k]}: has ${colsOf[k]} fields but line ${f.lines[0]} of the same frame has ${firstCols[t]}`);
+      throw fieldCountError(displayName, lineOf[k], colsOf[k], f.lines[0], firstCols[t]);
     }
     f.ids[i] = rows[o + 1];
     f.boxes[4 * i] = rows[o + 2];
@@ -191,5 +204,5 @@ function bucketRows(table: RowTable | ScannedRows, displayName: string, numTimes
 
 /** Whether `parseMotBytes` takes its byte fast path on this file (for tests; the result is the same either way). */
 export function motFastPathApplies(bytes: Uint8Array, numTimesteps: number, isGt: boolean): boolean {
-  return scanMotRows(bytes, numTimesteps, isGt) !== null;
+  return scanMotColumns(bytes, numTimesteps, isGt) !== null;
 }

@@ -88,7 +88,9 @@ const OPS: Record<string, [number[], Immediate]> = {
   "f64.div": [[0xa3], "none"],
   "f64.min": [[0xa4], "none"],
   "f64.max": [[0xa5], "none"],
+  "i32.wrap_i64": [[0xa7], "none"],
   "i32.trunc_f64_s": [[0xaa], "none"],
+  "i64.trunc_f64_s": [[0xb0], "none"],
   "f64.convert_i32_s": [[0xb7], "none"],
   "f64.convert_i32_u": [[0xb8], "none"],
 };
