@@ -221,10 +221,10 @@ async function runCmd(argv: string[]): Promise<number> {
   const snapshotId = int("snapshot", values.snapshot);
   if (snapshotId === undefined) throw new UserError(`--snapshot ID is required\n${USAGE}`);
   const params = runParams(values);
-  const { createTrainingRun, executeRun } = await import("../../trainer/service/train.ts");
+  const { createTrainingRun, executeRun, runDir } = await import("../../trainer/service/train.ts");
   const d = await db();
   const id = await userErrors(() => createTrainingRun(d, snapshotId, params as import("../../trainer/service/train.ts").TrainingParams));
-  console.error(`training run #${id} (checkpoints in models/runs/run-${id}; resume with: groundtrack train resume ${id})`);
+  console.error(`training run #${id} (checkpoints in ${runDir(id)}; resume with: groundtrack train resume ${id})`);
   return execute((hooks) => executeRun(d, id, "start", hooks));
 }
 
