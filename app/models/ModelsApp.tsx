@@ -309,7 +309,8 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
       });
     }
     lastStep.current = Math.max(full ? -1 : lastStep.current, r.curves.lastStep);
-    setData((d) => ({ ...d, runs: d.runs.map((x) => (x.id === id ? r.run : x)) }));
+    // A run older than the listed 100 (opened from its version) joins the list so its detail can show.
+    setData((d) => ({ ...d, runs: d.runs.some((x) => x.id === id) ? d.runs.map((x) => (x.id === id ? r.run : x)) : [...d.runs, r.run] }));
     return r.run;
   }, []);
 
@@ -463,12 +464,16 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
                   <tr key={v.id} className={v.status === "promoted" ? css.promoted : undefined} data-version={v.version} data-status={v.status}>
                     <td title={v.description || undefined}>
                       <b>{v.version}</b>
-                      <div className="muted" style={{ fontSize: "0.8rem" }}>{v.kind}{v.trainingRunId !== null && ` · run #${v.trainingRunId}`} · {date(v.createdAt)} UTC</div>
+                      <div className="muted" style={{ fontSize: "0.8rem" }}>
+                        {v.kind}
+                        {v.trainingRunId !== null && <> · <a href={`#run-${v.trainingRunId}`} onClick={() => setRunId(v.trainingRunId)}>run #{v.trainingRunId}</a></>}
+                        {" "}· {date(v.createdAt)} UTC
+                      </div>
                       {v.kind === "external" && <div className="muted" style={{ fontSize: "0.8rem" }}>{v.remoteModel} @ {v.endpoint}</div>}
                     </td>
                     <td><span className={`badge ${css[`badge-${v.status}`] ?? ""}`}>{v.status}</span></td>
                     {HEADLINE.map((h) => <td key={h.key} className="num" data-metric={h.key}>{pct(v.headline[h.key])}</td>)}
-                    <td>{v.snapshotName ?? "—"}</td>
+                    <td title={v.benchmarkHash ? `benchmark split ${v.benchmarkHash}` : "not evaluated"}>{v.snapshotName ?? "—"}</td>
                     <td className={css.decision}>{decisionText(v)}</td>
                     {isAdmin && (
                       <td>

@@ -107,7 +107,7 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   assert.equal((await page.textContent('[data-testid="delta-pointF1"]'))?.trim(), "+12.0");
   assert.equal((await page.textContent('[data-testid="delta-countAcc"]'))?.trim(), "+17.0");
   assert.equal(await page.locator('[data-testid="benchmark-warning"]').count(), 0, "same frozen split");
-  await shot(page, "models-overview");
+  await page.screenshot({ path: path.join(ARTIFACTS, "models-overview.png"), fullPage: true });
   await page.locator('[data-testid="loss-chart"]').screenshot({ path: path.join(ARTIFACTS, "models-loss-chart.png") });
 
   phase("comparison checked");
