@@ -1,6 +1,7 @@
 // Benchmark: `groundtrack eval mot` vs TrackEval (python3, checkout at $TRACKEVAL_DIR, numpy aliases patched) on a
 // generated MOT-size case, timed in the same run. Prints the speed ratio and whether every value is identical.
-// Usage: npm run bench:metrics   (or: node --import tsx bench/metrics/mot.ts [--frames N] [--keep])
+// Both are run --repeat times (default 3), alternately, and the medians are compared (wall and CPU separately).
+// Usage: npm run bench:metrics   (or: node --import tsx bench/metrics/mot.ts [--frames N] [--repeat N] [--keep])
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -95,6 +96,12 @@ function runTimed(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJ
   return { ms, cpuMs, status: r.status, stdout: r.stdout, stderr: lines.slice(0, -2).join("\n") };
 }
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const secs = (xs: number[]): string => xs.map((x) => (x / 1000).toFixed(2)).join(" / ");
+
 function time<T>(fn: () => T): { ms: number; value: T } {
   const t0 = process.hrtime.bigint();
   const value = fn();
@@ -120,6 +127,7 @@ function detailedRow(m: Record<string, Record<string, number | number[]>>): Map<
 function main(): number {
   const argv = process.argv.slice(2);
   const framesPerSeq = Number(argv[argv.indexOf("--frames") + 1]) > 0 && argv.includes("--frames") ? Number(argv[argv.indexOf("--frames") + 1]) : 600;
+  const repeat = Number(argv[argv.indexOf("--repeat") + 1]) >= 1 && argv.includes("--repeat") ? Math.floor(Number(argv[argv.indexOf("--repeat") + 1])) : 3;
   const dir = mkdtempSync(path.join(tmpdir(), "groundtrack-bench-mot-"));
   try {
     const gen = time(() => generate(dir, 6, framesPerSeq, 80));
@@ -130,28 +138,38 @@ function main(): number {
     // One untimed run first: cli/bin.mjs (re)builds its cached plain-JS build of `eval mot` after any source change
     // (a one-off, like tsx's own cache); the timed run is what every later invocation costs.
     runTimed(process.execPath, cliArgs, { cwd: root, env });
-    const ours = runTimed(process.execPath, cliArgs, { cwd: root, env });
-    if (ours.status !== 0) {
-      console.error(ours.stdout, ours.stderr);
-      return 1;
-    }
-    console.log(`[bench mot] groundtrack eval mot: ${(ours.ms / 1000).toFixed(2)} s wall, ${(ours.cpuMs / 1000).toFixed(2)} s cpu (end to end, including node start-up; build cache warm)`);
-
     const teDir = process.env.TRACKEVAL_DIR;
     const script = teDir ? path.join(teDir, "scripts", "run_mot_challenge.py") : "";
-    if (!teDir || !existsSync(script)) {
-      console.log(`[bench mot] TrackEval reference not found (set TRACKEVAL_DIR to a TrackEval checkout with scripts/run_mot_challenge.py${teDir ? `; not at ${script}` : ""}); no ratio.`);
-      return 0;
-    }
+    const haveRef = !!teDir && existsSync(script);
     // TrackEval writes <trackers>/<BENCH>-<split>/<tracker>/pedestrian_detailed.csv (its OUTPUT_FOLDER default).
     const teOut = path.join(dir, "trackers", `${BENCH}-${SPLIT}`);
     const teArgs = [script, "--GT_FOLDER", path.join(dir, "gt"), "--TRACKERS_FOLDER", path.join(dir, "trackers"), "--BENCHMARK", BENCH, "--SPLIT_TO_EVAL", SPLIT, "--USE_PARALLEL", "False", "--METRICS", "HOTA", "CLEAR", "Identity", "--PRINT_RESULTS", "False", "--PRINT_CONFIG", "False", "--OUTPUT_SUMMARY", "False", "--PLOT_CURVES", "False", "--TIME_PROGRESS", "False"];
-    const ref = runTimed("python3", teArgs);
-    if (ref.status !== 0) {
-      console.error(`[bench mot] TrackEval failed:\n${ref.stderr.slice(-3000)}`);
-      return 1;
+    const ours = { ms: [] as number[], cpu: [] as number[] };
+    const theirs = { ms: [] as number[], cpu: [] as number[] };
+    // Alternating runs, so a change in machine load affects both sides alike.
+    for (let r = 0; r < repeat; r++) {
+      const o = runTimed(process.execPath, cliArgs, { cwd: root, env });
+      if (o.status !== 0) {
+        console.error(o.stdout, o.stderr);
+        return 1;
+      }
+      ours.ms.push(o.ms);
+      ours.cpu.push(o.cpuMs);
+      if (!haveRef) continue;
+      const ref = runTimed("python3", teArgs);
+      if (ref.status !== 0) {
+        console.error(`[bench mot] TrackEval failed:\n${ref.stderr.slice(-3000)}`);
+        return 1;
+      }
+      theirs.ms.push(ref.ms);
+      theirs.cpu.push(ref.cpuMs);
     }
-    console.log(`[bench mot] TrackEval (python3 ${script}, USE_PARALLEL False): ${(ref.ms / 1000).toFixed(2)} s wall, ${(ref.cpuMs / 1000).toFixed(2)} s cpu`);
+    console.log(`[bench mot] groundtrack eval mot: median ${(median(ours.ms) / 1000).toFixed(2)} s wall, ${(median(ours.cpu) / 1000).toFixed(2)} s cpu (runs: ${secs(ours.ms)} wall, ${secs(ours.cpu)} cpu; end to end, including node start-up; build cache warm)`);
+    if (!haveRef) {
+      console.log(`[bench mot] TrackEval reference not found (set TRACKEVAL_DIR to a TrackEval checkout with scripts/run_mot_challenge.py${teDir ? `; not at ${script}` : ""}); no ratio.`);
+      return 0;
+    }
+    console.log(`[bench mot] TrackEval (python3 ${script}, USE_PARALLEL False): median ${(median(theirs.ms) / 1000).toFixed(2)} s wall, ${(median(theirs.cpu) / 1000).toFixed(2)} s cpu (runs: ${secs(theirs.ms)} wall, ${secs(theirs.cpu)} cpu)`);
 
     const mine = JSON.parse(readFileSync(outJson, "utf8")) as { trackers: Record<string, Record<string, Record<string, Record<string, number | number[]>>>> };
     let fields = 0;
@@ -178,10 +196,10 @@ function main(): number {
         });
       }
     }
-    const ratio = ref.ms / ours.ms;
-    const cpuRatio = ref.cpuMs / ours.cpuMs;
+    const ratio = median(theirs.ms) / median(ours.ms);
+    const cpuRatio = median(theirs.cpu) / median(ours.cpu);
     console.log(`[bench mot] values: ${fields} fields compared, ${exact} bit-identical, max |diff| ${maxDiff.toExponential(2)}${worst ? ` (${worst})` : ""} -> ${maxDiff <= 1e-9 ? "IDENTICAL (to 1e-9)" : "DIFFERENT"}`);
-    console.log(`[bench mot] ratio TrackEval / groundtrack = ${ratio.toFixed(1)}x wall, ${cpuRatio.toFixed(1)}x cpu (goal >= 10x)`);
+    console.log(`[bench mot] ratio TrackEval / groundtrack (medians of ${repeat}) = ${ratio.toFixed(1)}x wall, ${cpuRatio.toFixed(1)}x cpu (goal >= 10x)`);
     // Wall time depends on what else runs on the machine; the load average says how comparable this run is.
     console.log(`[bench mot] machine: ${cpus().length} cpus, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")} (1/5/15 min)`);
     return maxDiff <= 1e-9 ? 0 : 1;

@@ -1,7 +1,8 @@
-// The MOT evaluator's two per-element loops as WebAssembly (assembled from the WAT below by ./wat): the byte scanner
-// of MOT text files and the box IoU of every frame of a sequence. Both are exact ports of the JS they replace: the
-// same IEEE double operations in the same order (wasm f64 min/max/div/trunc behave as Math.min/max, `/`, Math.trunc),
-// so values are bit-identical. Memory layout: bytes 0..183 hold 10^0..10^22; everything else is scratch for one call.
+// The MOT loader's per-element loops as WebAssembly (assembled from the WAT below by ./wat): the byte scanner of MOT
+// text files, the bucketing of its rows by frame, and the box IoU of every frame of a sequence. They are exact ports
+// of the JS they replace: the same IEEE double operations in the same order (wasm f64 min/max/div/trunc behave as
+// Math.min/max, `/`, Math.trunc), so values are bit-identical. Memory: bytes 0..183 hold 10^0..10^22; everything
+// else is scratch for one call.
 import { assembleModule, type WatFunction } from "./wat";
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
