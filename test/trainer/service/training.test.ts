@@ -112,17 +112,17 @@ describe("kill -9 and resume", () => {
     }
     child.kill("SIGKILL");
     await exited;
-    assert.equal((await t.db.trainingRun.findUniqueOrThrow({ where: { id: runId } })).status, "running", "nobody marked it yet");
-    assert.deepEqual(await markDeadRuns(t.db), [runId]);
+    assert.equal((await t.db.trainingRun.findUniqueOrThrow({ where: { id: runId } })).status, "running", `nobody marked it yet; child stderr:\n${stderr}`);
+    assert.deepEqual(await markDeadRuns(t.db), [runId], stderr);
     const killed = await t.db.trainingRun.findUniqueOrThrow({ where: { id: runId } });
     assert.equal(killed.status, "killed");
     assert.match(killed.errorMessage ?? "", new RegExp(`groundtrack train resume ${runId}`));
 
     const steps: number[] = [];
     const r = await resumeTraining(t.db, runId, { onEvent: (e) => void (e.stage.startsWith("training") && e.step > 0 && steps.push(e.step)) });
-    assert.equal(r.status, "succeeded", r.message);
+    assert.equal(r.status, "succeeded", `${r.message}; killed child stderr:\n${stderr}`);
     // Continued after a checkpoint (an even step: checkpoints every 2), not from scratch.
-    assert.ok(steps[0] > 1 && (steps[0] - 1) % 2 === 0, `first resumed step ${steps[0]}`);
+    assert.ok(steps[0] > 1 && (steps[0] - 1) % 2 === 0, `first resumed step ${steps[0]} (${steps.join(",")}); killed child stderr:\n${stderr}`);
     assert.equal(steps.at(-1), 8);
     const row = await t.db.trainingRun.findUniqueOrThrow({ where: { id: runId } });
     assert.equal(row.status, "succeeded");
