@@ -82,9 +82,15 @@ function summarize(examples: ExampleResult[], started: number): EvalResult {
   return { f1: mean((e) => e.f1), f1Corrected: mean((e) => e.f1Corrected), empty: examples.filter((e) => e.predPoints === 0).length, seconds: (performance.now() - started) / 1000, examples };
 }
 
+/** The score of answering nothing on every example (the metric's floor: frames with no visible GT score 1). */
+export function emptyAnswerF1(set: readonly HeldOut[]): EvalResult {
+  const started = performance.now();
+  return summarize(set.map((h) => score(h, [], h.ex.sampledFrames, "")), started);
+}
+
 /** Parsed Molmo2 text → keyframes per object id (frames = round(time·fps) inside the video; the parser keeps the first point of an id per time). */
-export function textObjects(text: string, h: HeldOut): Objects {
-  const frames = parseAnswer(text, { width: h.ex.width, height: h.ex.height, fps: h.fps });
+export function textObjects(text: string, h: { width: number; height: number; fps: number; frameCount: number }): Objects {
+  const frames = parseAnswer(text, { width: h.width, height: h.height, fps: h.fps });
   const byId = new Map<number, Keyframe[]>();
   for (const f of frames) {
     if (f.frame < 0 || f.frame >= h.frameCount) continue;
@@ -103,7 +109,7 @@ export async function evaluateTextBaseline(params: Params, c: TinyConfig, queryV
   const decoded = await greedyDecode(params, c, queryVocabSize, set.map((h) => h.text), opts);
   const examples = set.map((h, i) => {
     const text = decodeAnswer(decoded[i]);
-    return score(h, textObjects(text, h), h.ex.sampledFrames, text);
+    return score(h, textObjects(text, { width: h.ex.width, height: h.ex.height, fps: h.fps, frameCount: h.frameCount }), h.ex.sampledFrames, text);
   });
   return summarize(examples, started);
 }

@@ -13,6 +13,8 @@ export interface Curve {
 export interface Panel {
   /** Panel title, e.g. "1/8 of the data (12 videos)". */
   title: string;
+  /** F1 of an empty answer on the same examples (Molmo2's F1 gives frames without GT and without predictions 1), drawn dotted. */
+  floor?: number;
   curves: readonly Curve[];
 }
 
@@ -28,7 +30,7 @@ export function curvesSvg(panels: readonly Panel[], opts: { title: string; yLabe
   const pw = 260;
   const ph = 200;
   const m = { l: 46, r: 12, t: 28, b: 40 };
-  const width = panels.length * (pw + m.l + m.r);
+  const width = Math.max(2, panels.length) * (pw + m.l + m.r);
   const height = ph + m.t + m.b + 40 + 24;
   const models = [...new Set(panels.flatMap((p) => p.curves.map((c) => c.model)))];
   const out: string[] = [];
@@ -54,6 +56,10 @@ export function curvesSvg(panels: readonly Panel[], opts: { title: string; yLabe
     }
     out.push(`<text x="${x0 + pw / 2}" y="${y0 + ph + 30}" text-anchor="middle">training steps</text>`);
     if (i === 0) out.push(`<text transform="translate(${x0 - 34},${y0 + ph / 2}) rotate(-90)" text-anchor="middle">${esc(opts.yLabel ?? "point F1 (held-out)")}</text>`);
+    if (panel.floor !== undefined) {
+      out.push(`<line x1="${x0}" x2="${x0 + pw}" y1="${sy(panel.floor)}" y2="${sy(panel.floor)}" stroke="#888" stroke-dasharray="1 3"/>`);
+      out.push(`<text x="${x0 + pw - 4}" y="${sy(panel.floor) - 4}" text-anchor="end" fill="#666">empty answer</text>`);
+    }
     for (const c of panel.curves) {
       const k = models.indexOf(c.model);
       const pts = [...c.points].sort((a, b) => a.step - b.step);
@@ -65,7 +71,7 @@ export function curvesSvg(panels: readonly Panel[], opts: { title: string; yLabe
   });
   const ly = height - 14;
   models.forEach((model, k) => {
-    const lx = m.l + k * 220;
+    const lx = m.l + k * 320;
     out.push(`<line x1="${lx}" x2="${lx + 28}" y1="${ly - 4}" y2="${ly - 4}" stroke="${COLOURS[k % COLOURS.length]}" stroke-width="2" stroke-dasharray="${DASHES[k % DASHES.length]}"/>`);
     out.push(`<text x="${lx + 34}" y="${ly}">${esc(model)}</text>`);
   });

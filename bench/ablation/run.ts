@@ -22,18 +22,18 @@ import { initTextBaselineParams, isPointingOnly, packTextBatch, textBatchToDevic
 import { createTrainer, type Trainer } from "../../trainer/model/text-baseline-train";
 import { encodeAnswer, trackAnswerText } from "../../trainer/model/text-baseline-vocab";
 import { generateDataset, readManifest } from "../../trainer/synth/dataset";
-import { evaluateMolmoPoint, evaluateTextBaseline, heldOut, type EvalResult, type HeldOut } from "./evaluate";
+import { emptyAnswerF1, evaluateMolmoPoint, evaluateTextBaseline, heldOut, type EvalResult, type HeldOut } from "./evaluate";
 import { curvesSvg, type Panel } from "./plot";
 import { measureTokens, visiblePoints, type TokenStats } from "./tokens";
 
 const USAGE = `npm run bench:ablation -- [--quick] [--videos N] [--steps S] [--evals K] [--batch B] [--lr LR] [--seed S]
        [--eval-examples M] [--fractions 1/8,1/4,1/2,1] [--data DIR] [--out DIR]
-  --quick          a short smoke run (24 videos, 24 steps, 2 evaluations, 12 held-out examples)
-  --videos N       synthetic videos of the default recipe (10 % test, 10 % val, rest train); default 80
-  --steps S        training steps of every run (same for both models and every fraction); default 240
-  --evals K        evaluations per run, evenly spaced (the last at step S); default 4
+  --quick          a short smoke run (24 videos, 6 steps, 1 evaluation, 6 held-out examples; ~10 min on 2 busy cores)
+  --videos N       synthetic videos of the default recipe (10 % test, 10 % val, rest train); default 64
+  --steps S        training steps of every run (same for both models and every fraction); default 60
+  --evals K        evaluations per run after step 0, evenly spaced (the last at step S); default 3
   --batch B        batch size; default 4 (trainer default)      --lr LR   peak learning rate; default 3e-3 (trainer default)
-  --eval-examples  held-out examples scored (the first M of the test split); default all
+  --eval-examples  held-out examples scored (the first M of the test split); default 24
   --data DIR       an existing synth dataset (default: generated once under the results dir)
   --out DIR        results dir (default bench/out/ablation/<quick|full>)`;
 
@@ -79,13 +79,13 @@ function parseOptions(argv: string[]): Options {
   });
   const r = Options.safeParse({
     quick,
-    videos: num("videos", values.videos, quick ? 24 : 80),
-    steps: num("steps", values.steps, quick ? 24 : 240),
-    evals: num("evals", values.evals, quick ? 2 : 4),
+    videos: num("videos", values.videos, quick ? 24 : 64),
+    steps: num("steps", values.steps, quick ? 6 : 60),
+    evals: num("evals", values.evals, quick ? 1 : 3),
     batch: num("batch", values.batch, 4),
     lr: num("lr", values.lr, 3e-3),
     seed: num("seed", values.seed, 0),
-    evalExamples: num("eval-examples", values["eval-examples"], quick ? 12 : undefined),
+    evalExamples: num("eval-examples", values["eval-examples"], quick ? 6 : 24),
     fractions,
     data: values.data,
     out: values.out ?? path.join("bench", "out", "ablation", quick ? "quick" : "full"),
@@ -140,7 +140,7 @@ async function trainRun<B>(
   makeBatch: (idx: number[]) => B,
   evaluate: () => Promise<EvalResult>,
   o: Options,
-  meta: { fraction: string; trainVideos: number },
+  meta: { fraction: string; trainVideos: number; atStep0: Curve },
 ): Promise<RunResult> {
   const evalAt = new Set(Array.from({ length: o.evals }, (_, k) => Math.round(((k + 1) * o.steps) / o.evals)));
   const warmupSteps = Math.min(100, Math.floor(o.steps / 10));
@@ -148,7 +148,7 @@ async function trainRun<B>(
   let epoch = -1;
   let batches: number[][] = [];
   const losses: number[] = [];
-  const curve: Curve[] = [];
+  const curve: Curve[] = [meta.atStep0];
   let trainMs = 0;
   let last: EvalResult | undefined;
   for (let s = 0; s < o.steps; s++) {
@@ -223,9 +223,21 @@ async function main(): Promise<void> {
 
   const metas = new Map<string, VideoMeta>();
   const runs: RunResult[] = [];
-  // Decoding caps, equal in points: 1.5× the most points / the longest answer of the dataset.
-  const capPoints = Math.ceil(1.5 * maxPoints);
-  const capTokens = Math.ceil(1.5 * maxAnswer);
+  const floor = emptyAnswerF1(held);
+  console.log(`empty answer (the metric's floor): F1 ${floor.f1.toFixed(3)} (corrected ${floor.f1Corrected.toFixed(3)})`);
+  // Decoding caps, equal in points: 1.2× the most points / the longest answer of the dataset (an untrained model
+  // may never stop, and every decoded token costs a step).
+  const capPoints = Math.ceil(1.2 * maxPoints);
+  const capTokens = Math.ceil(1.2 * maxAnswer);
+  // Step 0: both models untrained — identical for every fraction (same initial weights), evaluated once.
+  const step0 = async (model: string, r: EvalResult): Promise<Curve> => {
+    console.log(`  ${model.padEnd(9)} init step    0  F1 ${r.f1.toFixed(3)} (corrected ${r.f1Corrected.toFixed(3)})  empty ${r.empty}/${r.examples.length}  eval ${r.seconds.toFixed(0)} s`);
+    return { step: 0, loss: NaN, f1: r.f1, f1Corrected: r.f1Corrected, empty: r.empty, evalSeconds: r.seconds };
+  };
+  const mp0 = await step0("grounding", await evaluateMolmoPoint(initParams(c, VQ, o.seed), c, vocab, held, { workDir: path.join(o.out, "export"), maxPoints: capPoints, metas }));
+  const tb0 = createTrainer<TextBatch>(new Map([...initTextBaselineParams(c, VQ, o.seed), ...unusedVisionWeights(c)]), (p, b) => textLoss(p, c, b), { lr: o.lr });
+  const text0 = await step0("text", await evaluateTextBaseline(tb0.params, c, VQ, held, { maxTokens: capTokens, batchSize: Math.min(32, held.length) }));
+  tb0.dispose();
   for (const f of o.fractions) {
     const nv = Math.max(1, Math.ceil(f.value * trainVideos.length));
     const keep = new Set(trainVideos.slice(0, nv));
@@ -238,7 +250,7 @@ async function main(): Promise<void> {
         "grounding", mp, train,
         (idx) => toDevice(packBatch(idx.map((i) => train[i]), c, VQ, { batchSize: o.batch, nFrames, maxPointsPerExample: maxPoints })),
         async () => evaluateMolmoPoint(await mp.hostParams(), c, vocab, held, { workDir: path.join(o.out, "export"), maxPoints: capPoints, metas }),
-        o, { fraction: f.label, trainVideos: nv },
+        o, { fraction: f.label, trainVideos: nv, atStep0: mp0 },
       ),
     );
     mp.dispose();
@@ -249,8 +261,8 @@ async function main(): Promise<void> {
       await trainRun(
         "text", tb, train,
         (idx) => textBatchToDevice(packTextBatch(idx.map((i) => textOf.get(train[i].id)!), c, VQ, { batchSize: o.batch, nFrames, maxAnswer })),
-        () => evaluateTextBaseline(tb.params, c, VQ, held, { maxTokens: capTokens, batchSize: Math.min(16, held.length) }),
-        o, { fraction: f.label, trainVideos: nv },
+        () => evaluateTextBaseline(tb.params, c, VQ, held, { maxTokens: capTokens, batchSize: Math.min(32, held.length) }),
+        o, { fraction: f.label, trainVideos: nv, atStep0: text0 },
       ),
     );
     tb.dispose();
@@ -258,10 +270,11 @@ async function main(): Promise<void> {
 
   // Table: F1 at each evaluated step, per fraction, both models.
   const steps = runs[0].curve.map((p) => p.step);
-  console.log(`\nheld-out point F1 (Molmo2 tracking F1, mask judge; ${held.length} test examples)`);
+  console.log(`\nheld-out point F1 (Molmo2 tracking F1, mask judge; ${held.length} test examples; empty answer ${floor.f1.toFixed(3)})`);
   console.log(["fraction", "model", ...steps.map((s) => `step ${s}`), "s/step"].map((h) => h.padEnd(11)).join(""));
   for (const r of runs) console.log([r.fraction, r.model, ...r.curve.map((p) => p.f1.toFixed(3)), r.secondsPerStep.toFixed(2)].map((h) => String(h).padEnd(11)).join(""));
   const panels: Panel[] = o.fractions.map((f) => ({
+    floor: floor.f1,
     title: `${f.label} of the data (${runs.find((r) => r.fraction === f.label)?.trainExamples ?? 0} ex.)`,
     curves: runs.filter((r) => r.fraction === f.label).map((r) => ({ model: r.model === "grounding" ? "grounding tokens (MolmoPoint-Tiny)" : "text coordinates (Molmo2 digits)", points: r.curve.map((p) => ({ step: p.step, f1: p.f1 })) })),
   }));
@@ -275,6 +288,7 @@ async function main(): Promise<void> {
         options: o, dataset: { dir, contentHash: manifest.contentHash, trainExamples: trainAll.length, testExamples: held.length },
         parameters: { grounding: mpCount, text: tbCount, shared: sharedCount }, tokens,
         decodingCaps: { points: capPoints, textTokens: capTokens },
+        emptyAnswer: { f1: floor.f1, f1Corrected: floor.f1Corrected },
         evaluation: "MolmoPoint-Tiny: exported ONNX through the built-in runtime (inference/runtimes/builtin); text baseline: batched greedy jax decode parsed with lib/grounding/text; both scored with trainer/eval predictionOnFrames + lib/metrics/points evaluateTrackF1 (mask judge, Molmo2-compatible; f1Corrected = corrected pairing)",
         machine: { jaxThreads: JAX_THREADS, loadavg: loadavg() },
         seconds: (performance.now() - started) / 1000,
