@@ -10,6 +10,7 @@ import { api, ApiError } from "../_client/api";
 import type { TrainingRunView } from "../../lib/services/models";
 import type { HeadlineKey, ModelsOverview, RunCurves, VersionComparison, VersionRow } from "../../lib/services/models-view";
 import { CHART_COLORS, LineChart, type LineSeries } from "../_components/charts/LineChart";
+import { smoothEma } from "../_components/charts/scale";
 import css from "./models.module.css";
 
 /** Same order and labels as the registry view's HEADLINE_METRICS (kept here: that module is server-side). */
@@ -65,19 +66,30 @@ function mergeCurves(prev: Curves, add: Curves): Curves {
 const toSeries = (curves: Curves, names: readonly string[], colors: Record<string, string>): LineSeries[] =>
   names.map((n) => ({ name: n, color: colors[n], points: (curves[n] ?? []).map(([x, y]) => [x, y === null ? NaN : y] as const) }));
 
-function RunCharts({ curves, logLoss }: { curves: Curves; logLoss: boolean }) {
+/** Loss series smoothed for reading the trend, with the raw values kept underneath (faint). */
+function smoothed(series: LineSeries[], w: number): LineSeries[] {
+  if (!(w > 0)) return series;
+  return series.flatMap((s) => [{ ...s, name: `${s.name} (raw)`, faint: true }, { ...s, points: smoothEma(s.points, w) }]);
+}
+
+function RunCharts({ curves, logLoss, smoothing }: { curves: Curves; logLoss: boolean; smoothing: number }) {
   const names = Object.keys(curves);
   const losses = [...LOSS_ORDER.filter((n) => names.includes(n)), ...names.filter((n) => n.startsWith("loss") && !LOSS_ORDER.includes(n)).sort()];
   const metrics = names.filter((n) => n.startsWith("val_")).sort();
   const other = names.filter((n) => !losses.includes(n) && !metrics.includes(n)).sort();
   const colors: Record<string, string> = {};
   [...losses, ...metrics, ...other].forEach((n, i) => (colors[n] = CHART_COLORS[i % CHART_COLORS.length]!));
+  // One step axis for every chart of the run, so a validation point sits under the loss at the same step.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const pts of Object.values(curves)) if (pts.length) { lo = Math.min(lo, pts[0]![0]); hi = Math.max(hi, pts[pts.length - 1]![0]); }
+  const xExtent = Number.isFinite(lo) ? ([Math.min(0, lo), hi] as const) : undefined;
   const unit = metrics.every((n) => (curves[n] ?? []).every(([, y]) => y === null || (y >= 0 && y <= 1)));
   return (
     <div className={css.charts}>
-      <LineChart testId="loss-chart" title="Training loss (total and per head)" xLabel="step" yLabel="loss" yScale={logLoss ? "log" : "linear"} series={toSeries(curves, losses, colors)} emptyText="no loss recorded yet" />
-      <LineChart testId="metric-chart" title="Validation metrics" xLabel="step" yLabel="value" yDomain={unit ? [0, 1] : undefined} series={toSeries(curves, metrics, colors)} emptyText="no validation point yet" />
-      {other.length > 0 && <LineChart testId="other-chart" title="Other" xLabel="step" yLabel="value" series={toSeries(curves, other, colors)} />}
+      <LineChart testId="loss-chart" xExtent={xExtent} title="Training loss (total and per head)" xLabel="step" yLabel="loss" yScale={logLoss ? "log" : "linear"} series={smoothed(toSeries(curves, losses, colors), smoothing)} emptyText="no loss recorded yet" />
+      <LineChart testId="metric-chart" xExtent={xExtent} title="Validation metrics" xLabel="step" yLabel="value" yDomain={unit ? [0, 1] : undefined} series={toSeries(curves, metrics, colors)} emptyText="no validation point yet" />
+      {other.length > 0 && <LineChart testId="other-chart" xExtent={xExtent} title="Other" xLabel="step" yLabel="value" series={toSeries(curves, other, colors)} />}
     </div>
   );
 }
@@ -268,6 +280,7 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
   const [curveCounts, setCurveCounts] = useState<Record<string, number>>({});
   const lastStep = useRef(-1);
   const [logLoss, setLogLoss] = useState(false);
+  const [smoothing, setSmoothing] = useState(0);
   const [live, setLive] = useState<"connecting" | "live" | "offline">("connecting");
   const [notice, setNotice] = useState<Notice>(null);
   const [pending, setPending] = useState<PendingAction | null>(null);
@@ -431,6 +444,9 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
               <span>{run.step}/{run.steps} steps ({(pctDone * 100).toFixed(0)} %)</span>
               {run.attempts > 1 && <span className="muted">{run.attempts} attempts (resumed)</span>}
               <label className="inline"><input type="checkbox" checked={logLoss} onChange={(e) => setLogLoss(e.target.checked)} /> log-scale loss</label>
+              <label className="inline" title="exponential moving average of the loss (raw values stay faint underneath)">
+                smoothing <input type="range" min="0" max="0.99" step="0.01" value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="smoothing" /> {smoothing.toFixed(2)}
+              </label>
               <span className="muted">{Object.entries(curveCounts).map(([k, n]) => `${k} ${n}`).join(" · ")}</span>
             </div>
             <div className={css.kv}>
@@ -439,7 +455,7 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
                 : <span key={k}>{k} <b>{String(v)}</b></span>)}
             </div>
             {run.errorCode && <p className="error" role="alert">Failed — {run.errorCode}: {run.errorMessage}</p>}
-            <RunCharts curves={curves} logLoss={logLoss} />
+            <RunCharts curves={curves} logLoss={logLoss} smoothing={smoothing} />
           </div>
         )}
       </section>

@@ -110,6 +110,12 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   await page.screenshot({ path: path.join(ARTIFACTS, "models-overview.png"), fullPage: true });
   await page.locator('[data-testid="loss-chart"]').screenshot({ path: path.join(ARTIFACTS, "models-loss-chart.png") });
 
+  // Smoothing: the loss lines become an EMA over the raw values, which stay faint underneath.
+  await page.locator('[data-testid="smoothing"]').fill("0.9");
+  await page.waitForSelector('[data-testid="loss-chart"] path[data-series="loss (raw)"][data-points="120"]');
+  await page.locator('[data-testid="loss-chart"]').screenshot({ path: path.join(ARTIFACTS, "models-loss-smoothed.png") });
+  await page.locator('[data-testid="smoothing"]').fill("0");
+  await page.waitForSelector('[data-testid="loss-chart"] path[data-series="loss (raw)"]', { state: "detached" });
   phase("comparison checked");
   // Live: the run advances in another process (the trainer writes rows); the page follows without a reload.
   await db.trainingMetric.createMany({ data: metricRows(121, 200) });

@@ -13,6 +13,8 @@ export interface LineSeries {
   points: ReadonlyArray<readonly [number, number]>;
   color?: string;
   dashed?: boolean;
+  /** A faint companion (e.g. the raw values under a smoothed line): drawn thin, left out of legend and hover. */
+  faint?: boolean;
 }
 
 export interface LineChartProps {
@@ -23,6 +25,8 @@ export interface LineChartProps {
   yScale?: ScaleKind;
   /** Fixed y domain (e.g. [0, 1] for F1); otherwise the data extent rounded to nice ticks. */
   yDomain?: readonly [number, number];
+  /** x extent to cover at least (e.g. the step range shared by charts of one run, so they line up). */
+  xExtent?: readonly [number, number];
   formatY?: (v: number) => string;
   width?: number;
   height?: number;
@@ -32,11 +36,13 @@ export interface LineChartProps {
 
 const M = { left: 58, right: 14, top: 26, bottom: 42 };
 
-export function LineChart({ title, series, xLabel, yLabel, yScale = "linear", yDomain, formatY = formatNumber, width = 500, height = 260, testId, emptyText = "no data yet" }: LineChartProps) {
+export function LineChart({ title, series, xLabel, yLabel, yScale = "linear", yDomain, xExtent, formatY = formatNumber, width = 500, height = 260, testId, emptyText = "no data yet" }: LineChartProps) {
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
   const [hoverX, setHoverX] = useState<number | null>(null);
   const colored = useMemo(() => series.map((s, i) => ({ ...s, color: s.color ?? CHART_COLORS[i % CHART_COLORS.length]!, xs: s.points.map((p) => p[0]) })), [series]);
-  const visible = colored.filter((s) => !hidden.has(s.name));
+  // A faint series follows its main series' visibility (same name up to " (raw)").
+  const visible = colored.filter((s) => !hidden.has(s.faint ? s.name.replace(/ \(raw\)$/, "") : s.name));
+  const main = visible.filter((s) => !s.faint);
 
   const pw = width - M.left - M.right;
   const ph = height - M.top - M.bottom;
@@ -53,6 +59,10 @@ export function LineChart({ title, series, xLabel, yLabel, yScale = "linear", yD
     }
   }
   const hasData = Number.isFinite(xMin);
+  if (hasData && xExtent) {
+    xMin = Math.min(xMin, xExtent[0]);
+    xMax = Math.max(xMax, xExtent[1]);
+  }
   const logOk = yScale === "log" && Number.isFinite(yPosMin);
   const sx = makeScale("linear", hasData ? xMin : 0, hasData ? xMax : 1, M.left, M.left + pw, { ticks: 6 });
   const sy = logOk
@@ -64,12 +74,12 @@ export function LineChart({ title, series, xLabel, yLabel, yScale = "linear", yD
   let hover: { x: number; rows: Array<{ name: string; color: string; x: number; y: number }> } | null = null;
   if (hoverX !== null && hasData) {
     let best = NaN;
-    for (const s of visible) {
+    for (const s of main) {
       const i = nearestIndex(s.xs, hoverX);
       if (i >= 0 && (Number.isNaN(best) || Math.abs(s.xs[i]! - hoverX) < Math.abs(best - hoverX))) best = s.xs[i]!;
     }
     if (!Number.isNaN(best)) {
-      const rows = visible.flatMap((s) => {
+      const rows = main.flatMap((s) => {
         const i = nearestIndex(s.xs, best);
         return i >= 0 ? [{ name: s.name, color: s.color, x: s.points[i]![0], y: s.points[i]![1] }] : [];
       });
@@ -112,7 +122,7 @@ export function LineChart({ title, series, xLabel, yLabel, yScale = "linear", yD
         <text x={14} y={M.top + ph / 2} textAnchor="middle" fontSize="12" fill="#1d2430" transform={`rotate(-90 14 ${M.top + ph / 2})`}>{yLabel}</text>
         {!hasData && <text x={M.left + pw / 2} y={M.top + ph / 2} textAnchor="middle" fontSize="12" fill="#5d6b7e">{emptyText}</text>}
         {visible.map((s) => (
-          <path key={s.name} d={linePath(s.points, sx.map, (v) => clampY(v), sy.kind === "log")} data-series={s.name} data-points={s.points.length} fill="none" stroke={s.color} strokeWidth={1.8} strokeDasharray={s.dashed ? "5 3" : undefined} strokeLinejoin="round" />
+          <path key={s.name} d={linePath(s.points, sx.map, (v) => clampY(v), sy.kind === "log")} data-series={s.name} data-points={s.points.length} fill="none" stroke={s.color} strokeWidth={s.faint ? 1 : 1.8} strokeOpacity={s.faint ? 0.25 : 1} strokeDasharray={s.dashed ? "5 3" : undefined} strokeLinejoin="round" />
         ))}
         {/* A lone point has no segment to draw: mark it. */}
         {visible.filter((s) => s.points.length === 1 && Number.isFinite(s.points[0]![1])).map((s) => <circle key={`one${s.name}`} cx={sx.map(s.points[0]![0])} cy={clampY(s.points[0]![1])} r={3} fill={s.color} />)}
@@ -129,7 +139,7 @@ export function LineChart({ title, series, xLabel, yLabel, yScale = "linear", yD
         <rect x={M.left} y={M.top} width={pw} height={ph} fill="transparent" onMouseMove={onMove} onMouseLeave={() => setHoverX(null)} data-testid={testId ? `${testId}-hit` : undefined} />
       </svg>
       <figcaption style={{ display: "flex", gap: "0.3rem 1rem", flexWrap: "wrap", fontSize: "0.85rem", marginTop: "0.3rem" }}>
-        {colored.map((s) => {
+        {colored.filter((s) => !s.faint).map((s) => {
           const off = hidden.has(s.name);
           const last = [...s.points].reverse().find((p) => Number.isFinite(p[1]));
           return (

@@ -115,3 +115,19 @@ export function formatNumber(v: number): string {
   if (Number.isInteger(v)) return String(v);
   return Number(v.toPrecision(3)).toString();
 }
+
+/**
+ * TensorBoard-style smoothing: a debiased exponential moving average with weight `w` in [0, 1) (0 = raw).
+ * Non-finite values stay as gaps and do not enter the average.
+ */
+export function smoothEma(points: ReadonlyArray<readonly [number, number]>, w: number): Array<[number, number]> {
+  if (!(w > 0)) return points.map((p) => [p[0], p[1]]);
+  let acc = 0;
+  let n = 0;
+  return points.map(([x, y]) => {
+    if (!Number.isFinite(y)) return [x, y];
+    acc = acc * w + (1 - w) * y;
+    n++;
+    return [x, acc / (1 - w ** n)];
+  });
+}

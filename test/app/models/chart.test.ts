@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
-import { formatNumber, linePath, logTicks, makeScale, nearestIndex, niceTicks } from "../../../app/_components/charts/scale";
+import { formatNumber, linePath, logTicks, makeScale, nearestIndex, niceTicks, smoothEma } from "../../../app/_components/charts/scale";
 import { LineChart } from "../../../app/_components/charts/LineChart";
 
 describe("scale", () => {
@@ -60,6 +60,15 @@ describe("scale", () => {
     assert.equal(linePath([[0, 1], [1, 0], [2, 3]], id, id, true), "M0.0,1.0M2.0,3.0");
     assert.equal(linePath([], id, id), "");
   });
+  it("EMA smoothing is debiased (starts at the first value), keeps a constant, skips NaN as a gap", () => {
+    assert.deepEqual(smoothEma([[0, 5], [1, 5], [2, 5]], 0.9).map((p) => Number(p[1].toFixed(12))), [5, 5, 5]);
+    const s = smoothEma([[0, 0], [1, 10], [2, NaN], [3, 10]], 0.5);
+    assert.equal(s[0]![1], 0);
+    assert.ok(Math.abs(s[1]![1] - 5 / 0.75) < 1e-12, "debiased: (0.5·0 + 0.5·10) / (1 − 0.25)");
+    assert.ok(Number.isNaN(s[2]![1]));
+    assert.ok(Math.abs(s[3]![1] - 7.5 / 0.875) < 1e-12, "(0.5·5 + 0.5·10) / (1 − 0.125)");
+    assert.deepEqual(smoothEma([[0, 1], [1, 3]], 0), [[0, 1], [1, 3]]);
+  });
   it("numbers print compactly", () => {
     assert.equal(formatNumber(0), "0");
     assert.equal(formatNumber(1200), "1200");
@@ -92,6 +101,22 @@ describe("LineChart (server-rendered)", () => {
     for (const t of ["0", "10", "20", "30"]) assert.match(html, new RegExp(`text-anchor="middle"[^>]*>${t}</text>`));
     assert.match(html, /loss_patch<span[^>]*> 0.5<\/span>/);
     assert.doesNotMatch(html, /chart-hover/, "no hover box before the pointer moves");
+  });
+  it("xExtent widens the step axis (charts of one run line up)", () => {
+    const props = { title: "V", xLabel: "step", yLabel: "F1", series: [{ name: "val_f1", points: [[20, 0.2], [120, 0.6]] as const }] };
+    const own = renderToStaticMarkup(createElement(LineChart, props));
+    const shared = renderToStaticMarkup(createElement(LineChart, { ...props, xExtent: [0, 120] as const }));
+    assert.doesNotMatch(own, /text-anchor="middle"[^>]*>0<\/text>/);
+    assert.match(shared, /text-anchor="middle"[^>]*>0<\/text>/);
+  });
+  it("a faint companion series is drawn thin and translucent, outside the legend", () => {
+    const html = renderToStaticMarkup(createElement(LineChart, {
+      title: "L", xLabel: "step", yLabel: "loss",
+      series: [{ name: "loss (raw)", faint: true, color: "#123456", points: [[0, 3], [1, 1]] }, { name: "loss", color: "#123456", points: [[0, 3], [1, 2]] }],
+    }));
+    assert.match(html, /data-series="loss \(raw\)"[^>]*stroke-width="1" stroke-opacity="0.25"/);
+    assert.match(html, /data-series="loss"[^>]*stroke-width="1.8" stroke-opacity="1"/);
+    assert.doesNotMatch(html, /<button[^>]*>.*loss \(raw\)/);
   });
   it("a log y axis labels decades; an empty chart says so", () => {
     const html = renderToStaticMarkup(createElement(LineChart, { title: "L", xLabel: "step", yLabel: "loss", yScale: "log", series: [{ name: "loss", points: [[0, 5], [1, 0.05]] }] }));
