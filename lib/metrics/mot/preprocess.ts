@@ -6,7 +6,7 @@ import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } fr
 import { entryValue, EPS } from "../similarity";
 import type { TrackingSequence } from "../types";
 import { MotInputError } from "./errors";
-import { sequenceIous } from "./kernels";
+import { sequenceIous, type SequenceIous } from "./kernels";
 import type { MotFrame } from "./textFile";
 
 
@@ -93,34 +93,36 @@ export interface PreprocessOptions {
 export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts: PreprocessOptions): TrackingSequence {
   const numTimesteps = gt.length;
   if (tracker.length !== numTimesteps) throw new Error("preprocessMotSequence: GT and tracker frame counts differ");
-  const doPreproc = (opts.doPreproc ?? true) && opts.benchmark !== "MOT15";
-  const distractors = distractorClasses(opts.benchmark);
-  const gtIds: Int32Array[] = new Array(numTimesteps);
-  const trackerIds: Int32Array[] = new Array(numTimesteps);
-  // Kept similarities of every frame (at most all non-zero IoUs), written in place: frame t's at simStart[t]...
-  const simStart = new Int32Array(numTimesteps + 1);
-  let nSim = 0;
-  let numGtDets = 0;
-  let numTrackerDets = 0;
-  // Non-zero IoUs of the raw frames (row-major per frame; computed for the whole sequence in one WebAssembly call),
-  // and a frame's IoUs >= 0.5 - eps for the distractor matching.
+  // Non-zero IoUs of the raw frames (row-major per frame; computed for the whole sequence in one WebAssembly call).
   const iou = sequenceIous(gt.map((f) => f.boxes), tracker.map((f) => f.boxes));
-  const { frameEnd, rowCol, value } = iou;
-  const simRows = new Int32Array(frameEnd[numTimesteps]);
-  const simCols = new Int32Array(frameEnd[numTimesteps]);
-  const simValues = new Float64Array(frameEnd[numTimesteps]);
-  const positive = new PositiveEntries();
-  let newRow = new Int32Array(64);
-  let newCol = new Int32Array(64);
-  // Kept ids of all frames in two buffers; frames get views (see bucketRows in textFile.ts for why).
+  const total = iou.frameEnd[numTimesteps];
+  // Kept ids of all frames in two buffers; frames get views (see framesOf in textFile.ts for why).
   let totalGt = 0;
   let totalTr = 0;
   for (let t = 0; t < numTimesteps; t++) {
     totalGt += gt[t].ids.length;
     totalTr += tracker[t].ids.length;
   }
-  const gtIdBuffer = new Int32Array(totalGt);
-  const trackerIdBuffer = new Int32Array(totalTr);
+  const s: SequenceState = {
+    opts,
+    doPreproc: (opts.doPreproc ?? true) && opts.benchmark !== "MOT15",
+    distractors: distractorClasses(opts.benchmark),
+    iou,
+    positive: new PositiveEntries(),
+    newRow: new Int32Array(64),
+    newCol: new Int32Array(64),
+    simStart: new Int32Array(numTimesteps + 1),
+    simRows: new Int32Array(total),
+    simCols: new Int32Array(total),
+    simValues: new Float64Array(total),
+    nSim: 0,
+    gtIds: new Array(numTimesteps),
+    trackerIds: new Array(numTimesteps),
+    gtIdBuffer: new Int32Array(totalGt),
+    trackerIdBuffer: new Int32Array(totalTr),
+    numGtDets: 0,
+    numTrackerDets: 0,
+  };
 
   // TrackEval checks uniqueness on the raw data first, for every frame (tracker, then GT).
   // (A GT list that passed once cannot fail later, so it is not checked again for the next tracker.)
@@ -132,91 +134,125 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   }
   gtChecked.add(gt);
 
-  for (let t = 0; t < numTimesteps; t++) {
-    const g = gt[t];
-    const d = tracker[t];
-    const G = g.ids.length;
-    const H = d.ids.length;
-    for (let j = 0; j < H; j++) {
-      if (d.classes[j] > 1) {
-        throw new MotInputError(
-          `${opts.trackerFile} line ${d.lines[j]}: field 'class' is ${d.classes[j]}; evaluation is only valid for the pedestrian class (1)`,
-        );
-      }
-    }
-    const e0 = frameEnd[t];
-    const e1 = frameEnd[t + 1];
-    if (newRow.length < G) newRow = new Int32Array(2 * G);
-    if (newCol.length < H) newCol = new Int32Array(2 * H);
-    // newCol[j] = 1 marks a removed tracker box until the kept ones are numbered below.
-    newCol.fill(0, 0, H);
+  // One call per frame (not one long loop): small hot functions reach optimised code sooner than one large one.
+  for (let t = 0; t < numTimesteps; t++) preprocessFrame(s, t, gt[t], tracker[t]);
 
-    if (doPreproc && G > 0 && H > 0) {
-      for (let i = 0; i < G; i++) {
-        const c = g.classes[i];
-        if (c < 1 || c > 13) {
-          throw new MotInputError(`${opts.gtFile} line ${g.lines[i]}: field 'class' is ${c}, not a valid MOTChallenge class (1..13)`);
-        }
-      }
-      // Step 2: drop tracker boxes matched to distractor-class GT. TrackEval zeroes IoU < 0.5 - eps, matches, and
-      // keeps pairs with score > eps; removal needs such a pair on a distractor row, so without one skip the matching.
-      positive.clear();
-      let anyDistractor = false;
-      for (let e = e0; e < e1; e++) {
-        const v = value[2 * e + 1];
-        if (v >= 0.5 - EPS) {
-          const i = rowCol[4 * e];
-          positive.push(i, rowCol[4 * e + 1], v);
-          if (distractors[g.classes[i]] === 1) anyDistractor = true;
-        }
-      }
-      if (anyDistractor) {
-        // Only pairs with score > eps are used, so the unique-positive-matching fast path is exact here.
-        let match = uniquePositiveMatchingSparse(positive, G, H);
-        if (!match) {
-          const neg = new Float64Array(G * H);
-          for (let k = 0; k < positive.length; k++) neg[positive.rows[k] * H + positive.cols[k]] = -positive.values[k];
-          match = linearSumAssignment(neg, G, H);
-        }
-        const { rows, cols } = match;
-        for (let k = 0; k < rows.length; k++) {
-          const v = entryValue(positive.rows, positive.cols, positive.values, 0, positive.length, rows[k], cols[k], H);
-          if (v >= 0.5 - EPS && v > 0 + EPS && distractors[g.classes[rows[k]]] === 1) newCol[cols[k]] = 1;
-        }
-      }
-    }
-
-    // Step 4: keep non-zero-marked GT of the evaluated class (MOT15: zero-mark filter only); number the kept rows
-    // and columns (-1 = dropped) and carry the kept pairs' IoUs over in the same row-major order.
-    let Gk = 0;
-    for (let i = 0; i < G; i++) {
-      newRow[i] = g.conf[i] !== 0 && (!doPreproc || g.classes[i] === MOT_CLASS_IDS.pedestrian) ? Gk++ : -1;
-    }
-    let Hk = 0;
-    for (let j = 0; j < H; j++) newCol[j] = newCol[j] === 1 ? -1 : Hk++;
-    for (let e = e0; e < e1; e++) {
-      const a = newRow[rowCol[4 * e]];
-      const b = newCol[rowCol[4 * e + 1]];
-      if (a >= 0 && b >= 0) {
-        simRows[nSim] = a;
-        simCols[nSim] = b;
-        simValues[nSim++] = value[2 * e + 1];
-      }
-    }
-    simStart[t + 1] = nSim;
-    const gi = gtIdBuffer.subarray(numGtDets, numGtDets + Gk);
-    for (let i = 0; i < G; i++) if (newRow[i] >= 0) gi[newRow[i]] = g.ids[i];
-    const ti = trackerIdBuffer.subarray(numTrackerDets, numTrackerDets + Hk);
-    for (let j = 0; j < H; j++) if (newCol[j] >= 0) ti[newCol[j]] = d.ids[j];
-    gtIds[t] = gi;
-    trackerIds[t] = ti;
-    numGtDets += Gk;
-    numTrackerDets += Hk;
-  }
-
+  const { gtIds, trackerIds, simStart, nSim } = s;
   const numGtIds = relabel(gtIds, opts.gtFile);
   const numTrackerIds = relabel(trackerIds, opts.trackerFile);
-  return { numTimesteps, numGtIds, numTrackerIds, numGtDets, numTrackerDets, gtIds, trackerIds, sparseSimilarity: { start: simStart, rows: simRows.subarray(0, nSim), cols: simCols.subarray(0, nSim), values: simValues.subarray(0, nSim) } };
+  const sparseSimilarity = { start: simStart, rows: s.simRows.subarray(0, nSim), cols: s.simCols.subarray(0, nSim), values: s.simValues.subarray(0, nSim) };
+  return { numTimesteps, numGtIds, numTrackerIds, numGtDets: s.numGtDets, numTrackerDets: s.numTrackerDets, gtIds, trackerIds, sparseSimilarity };
+}
+
+/** What `preprocessFrame` reads and fills for the whole sequence. */
+interface SequenceState {
+  opts: PreprocessOptions;
+  doPreproc: boolean;
+  distractors: Uint8Array;
+  iou: SequenceIous;
+  /** A frame's IoUs >= 0.5 - eps, for the distractor matching. */
+  positive: PositiveEntries;
+  /** New index of each raw GT row / tracker column of the frame (-1 = dropped). */
+  newRow: Int32Array;
+  newCol: Int32Array;
+  /** Kept similarities of every frame (at most all non-zero IoUs), frame t's from simStart[t]. */
+  simStart: Int32Array;
+  simRows: Int32Array;
+  simCols: Int32Array;
+  simValues: Float64Array;
+  nSim: number;
+  gtIds: Int32Array[];
+  trackerIds: Int32Array[];
+  gtIdBuffer: Int32Array;
+  trackerIdBuffer: Int32Array;
+  numGtDets: number;
+  numTrackerDets: number;
+}
+
+function preprocessFrame(s: SequenceState, t: number, g: MotFrame, d: MotFrame): void {
+  const { opts, doPreproc, distractors, positive } = s;
+  const { frameEnd, rowCol, value } = s.iou;
+  const G = g.ids.length;
+  const H = d.ids.length;
+  for (let j = 0; j < H; j++) {
+    if (d.classes[j] > 1) {
+      throw new MotInputError(
+        `${opts.trackerFile} line ${d.lines[j]}: field 'class' is ${d.classes[j]}; evaluation is only valid for the pedestrian class (1)`,
+      );
+    }
+  }
+  const e0 = frameEnd[t];
+  const e1 = frameEnd[t + 1];
+  if (s.newRow.length < G) s.newRow = new Int32Array(2 * G);
+  if (s.newCol.length < H) s.newCol = new Int32Array(2 * H);
+  const { newRow, newCol } = s;
+  // newCol[j] = 1 marks a removed tracker box until the kept ones are numbered below.
+  newCol.fill(0, 0, H);
+
+  if (doPreproc && G > 0 && H > 0) {
+    for (let i = 0; i < G; i++) {
+      const c = g.classes[i];
+      if (c < 1 || c > 13) {
+        throw new MotInputError(`${opts.gtFile} line ${g.lines[i]}: field 'class' is ${c}, not a valid MOTChallenge class (1..13)`);
+      }
+    }
+    // Step 2: drop tracker boxes matched to distractor-class GT. TrackEval zeroes IoU < 0.5 - eps, matches, and
+    // keeps pairs with score > eps; removal needs such a pair on a distractor row, so without one skip the matching.
+    positive.clear();
+    let anyDistractor = false;
+    for (let e = e0; e < e1; e++) {
+      const v = value[2 * e + 1];
+      if (v >= 0.5 - EPS) {
+        const i = rowCol[4 * e];
+        positive.push(i, rowCol[4 * e + 1], v);
+        if (distractors[g.classes[i]] === 1) anyDistractor = true;
+      }
+    }
+    if (anyDistractor) {
+      // Only pairs with score > eps are used, so the unique-positive-matching fast path is exact here.
+      let match = uniquePositiveMatchingSparse(positive, G, H);
+      if (!match) {
+        const neg = new Float64Array(G * H);
+        for (let k = 0; k < positive.length; k++) neg[positive.rows[k] * H + positive.cols[k]] = -positive.values[k];
+        match = linearSumAssignment(neg, G, H);
+      }
+      const { rows, cols } = match;
+      for (let k = 0; k < rows.length; k++) {
+        const v = entryValue(positive.rows, positive.cols, positive.values, 0, positive.length, rows[k], cols[k], H);
+        if (v >= 0.5 - EPS && v > 0 + EPS && distractors[g.classes[rows[k]]] === 1) newCol[cols[k]] = 1;
+      }
+    }
+  }
+
+  // Step 4: keep non-zero-marked GT of the evaluated class (MOT15: zero-mark filter only); number the kept rows
+  // and columns (-1 = dropped) and carry the kept pairs' IoUs over in the same row-major order.
+  let Gk = 0;
+  for (let i = 0; i < G; i++) {
+    newRow[i] = g.conf[i] !== 0 && (!doPreproc || g.classes[i] === MOT_CLASS_IDS.pedestrian) ? Gk++ : -1;
+  }
+  let Hk = 0;
+  for (let j = 0; j < H; j++) newCol[j] = newCol[j] === 1 ? -1 : Hk++;
+  const { simRows, simCols, simValues } = s;
+  let n = s.nSim;
+  for (let e = e0; e < e1; e++) {
+    const a = newRow[rowCol[4 * e]];
+    const b = newCol[rowCol[4 * e + 1]];
+    if (a >= 0 && b >= 0) {
+      simRows[n] = a;
+      simCols[n] = b;
+      simValues[n++] = value[2 * e + 1];
+    }
+  }
+  s.nSim = n;
+  s.simStart[t + 1] = n;
+  const gi = s.gtIdBuffer.subarray(s.numGtDets, s.numGtDets + Gk);
+  for (let i = 0; i < G; i++) if (newRow[i] >= 0) gi[newRow[i]] = g.ids[i];
+  const ti = s.trackerIdBuffer.subarray(s.numTrackerDets, s.numTrackerDets + Hk);
+  for (let j = 0; j < H; j++) if (newCol[j] >= 0) ti[newCol[j]] = d.ids[j];
+  s.gtIds[t] = gi;
+  s.trackerIds[t] = ti;
+  s.numGtDets += Gk;
+  s.numTrackerDets += Hk;
 }
 
 /** Maps the sorted unique ids to 0..n-1 in place; returns n. */
