@@ -8,7 +8,7 @@ import type { Progress } from "../../lib/services/progress";
 import type { ExpressionSummary, ProjectSummary, UserSummary, VideoSummary } from "../../lib/services/catalog";
 import type { TaskStatus } from "../../lib/services/workflow";
 import type { ExternalModelBody, TrainingRunView } from "../../lib/services/models";
-import type { ModelsOverview, PageActionBody, RunCurves, VersionComparison, VersionRow } from "../../lib/services/models-view";
+import type { ModelsOverview, PageActionBody, RunCurves, VersionComparison, VersionDetail, VersionRow } from "../../lib/services/models-view";
 import type { StartRunBody } from "../api/training/runs/launch";
 
 export type { Actor, KeyframeEdit, TaskObservations, TrackState, PropagateBody, PropagateOutcome, TaskSummary, Progress, ExpressionSummary, ProjectSummary, UserSummary, VideoSummary, TaskStatus };
@@ -108,6 +108,8 @@ export function createApiClient(opts: ApiClientOptions = {}) {
     users: () => request<{ users: UserSummary[] }>("GET", "/api/users").then((r) => r.users),
     // Model registry and training (/models): reads for any role, actions for admins.
     modelsOverview: () => request<ModelsOverview>("GET", "/api/models"),
+    /** A version with its per-source numbers and per-example benchmark scores. */
+    modelDetail: (version: string) => request<VersionDetail>("GET", `/api/models/${encodeURIComponent(version)}?detail=1`),
     compareModels: (a: string, b: string) => request<VersionComparison>("GET", `/api/models/compare${q({ a, b })}`),
     /** `expectedStatus` / `expectedPromoted` are what the caller showed: a changed state answers 409 (ApiError code "conflict"). */
     promoteModel: (version: string, body: PageActionBody = {}) => request<{ version: VersionRow }>("POST", `/api/models/${encodeURIComponent(version)}/promote`, body).then((r) => r.version),
