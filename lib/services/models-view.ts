@@ -137,6 +137,50 @@ export async function versionRow(db: Db, version: string): Promise<VersionRow> {
   return row(v, snapshotNames(s ? [{ id: s.id, name: s.name } as SnapshotView] : []));
 }
 
+/** One benchmark example as the version detail lists it (from the stored evaluation report). */
+export interface ExampleRow {
+  id: string;
+  source: string;
+  expression: string;
+  f1: number | null;
+  HOTA: number | null;
+  gtCount: number | null;
+  predCount: number | null;
+  countCorrect: boolean | null;
+  countClose: boolean | null;
+}
+
+export interface VersionDetail {
+  version: VersionRow;
+  /** Source (synth / tasks / …) → its numbers. */
+  bySource: Record<string, Record<string, number>>;
+  /** Worst point F1 first (examples without F1 last). */
+  examples: ExampleRow[];
+  evaluatedAt: string | null;
+  engine: string | null;
+}
+
+const numOrNull = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+const boolOrNull = (v: unknown) => (typeof v === "boolean" ? v : null);
+
+/** A version with its per-source numbers and per-example scores (what the versions table leaves out). */
+export async function versionDetail(db: Db, version: string): Promise<VersionDetail> {
+  const v = await getModelVersion(db, version);
+  const row = await versionRow(db, version);
+  const m = v.metrics;
+  const bySource: VersionDetail["bySource"] = {};
+  if (isRecord(m.bySource)) {
+    for (const [src, o] of Object.entries(m.bySource)) if (isRecord(o)) bySource[src] = numericMetrics(o);
+  }
+  const examples: ExampleRow[] = (Array.isArray(m.perExample) ? m.perExample : []).filter(isRecord).map((e) => ({
+    id: str(e.id) ?? "?", source: str(e.source) ?? "", expression: str(e.expression) ?? "",
+    f1: numOrNull(e.f1), HOTA: numOrNull(e.HOTA), gtCount: numOrNull(e.gtCount), predCount: numOrNull(e.predCount),
+    countCorrect: boolOrNull(e.countCorrect), countClose: boolOrNull(e.countClose),
+  }));
+  examples.sort((a, b) => (a.f1 ?? Infinity) - (b.f1 ?? Infinity) || a.id.localeCompare(b.id));
+  return { version: row, bySource, examples, evaluatedAt: str(m.evaluatedAt), engine: str(m.engine) };
+}
+
 /** Per-metric comparison of two versions: the headline metrics first, then every other number either one has. */
 export async function compareVersions(db: Db, a: string, b: string): Promise<VersionComparison> {
   if (a === b) throw badRequest("b: pick two different versions to compare");
