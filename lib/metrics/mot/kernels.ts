@@ -158,76 +158,206 @@ const scan: WatFunction = {
 };
 
 /**
- * ious(aBox, aStart, bBox, bStart, T, t0, out, cap, frameEnd) -> frames done. For frames t0.. of a sequence (boxes
- * [x, y, w, h] f64, frame t's boxes at start[t]..start[t+1]-1), appends every non-zero IoU as a 16-byte entry
+ * pair(pa, pb, out, k, i, j) -> k': the IoU of the GT box at byte address pa and the tracker box at pb, appended as
+ * entry k (row i, column j) when non-zero. Arithmetic as TrackEval `_calculate_box_ious` ('xywh'): corners x + w,
+ * areas from corners, eps guards.
+ */
+const pair: WatFunction = {
+  name: "pair",
+  params: [["pa", "i32"], ["pb", "i32"], ["out", "i32"], ["k", "i32"], ["i", "i32"], ["j", "i32"]],
+  result: "i32",
+  exported: false,
+  locals: [
+    ["e", "i32"], ["ax0", "f64"], ["ax1", "f64"], ["ay0", "f64"], ["ay1", "f64"], ["bx0", "f64"], ["bx1", "f64"], ["by0", "f64"], ["by1", "f64"],
+    ["iw", "f64"], ["ih", "f64"], ["areaA", "f64"], ["areaB", "f64"], ["inter", "f64"], ["union", "f64"], ["v", "f64"],
+  ],
+  body: `
+  block $skip
+    local.get $pa f64.load local.tee $ax0 local.get $pa f64.load offset=16 f64.add local.set $ax1
+    local.get $pb f64.load local.tee $bx0 local.get $pb f64.load offset=16 f64.add local.set $bx1
+    local.get $ax1 local.get $bx1 f64.min local.get $ax0 local.get $bx0 f64.max f64.sub local.tee $iw
+    f64.const 0 f64.gt i32.eqz br_if $skip
+    local.get $pa f64.load offset=8 local.tee $ay0 local.get $pa f64.load offset=24 f64.add local.set $ay1
+    local.get $pb f64.load offset=8 local.tee $by0 local.get $pb f64.load offset=24 f64.add local.set $by1
+    local.get $ay1 local.get $by1 f64.min local.get $ay0 local.get $by0 f64.max f64.sub local.tee $ih
+    f64.const 0 f64.gt i32.eqz br_if $skip
+    local.get $ax1 local.get $ax0 f64.sub local.get $ay1 local.get $ay0 f64.sub f64.mul local.set $areaA
+    local.get $bx1 local.get $bx0 f64.sub local.get $by1 local.get $by0 f64.sub f64.mul local.set $areaB
+    local.get $iw local.get $ih f64.mul local.set $inter
+    local.get $areaA local.get $areaB f64.add local.get $inter f64.sub local.set $union
+    local.get $areaA f64.const 2.220446049250313e-16 f64.le
+    local.get $areaB f64.const 2.220446049250313e-16 f64.le i32.or
+    local.get $union f64.const 2.220446049250313e-16 f64.le i32.or
+    if f64.const 0 local.set $inter end
+    local.get $union f64.const 2.220446049250313e-16 f64.le
+    if f64.const 1 local.set $union end
+    local.get $inter local.get $union f64.div local.tee $v f64.const 0 f64.eq br_if $skip
+    local.get $out local.get $k i32.const 4 i32.shl i32.add local.tee $e local.get $i i32.store
+    local.get $e local.get $j i32.store offset=4
+    local.get $e local.get $v f64.store offset=8
+    local.get $k i32.const 1 i32.add local.set $k
+  end
+  local.get $k`,
+};
+
+/**
+ * ious(aBox, aStart, bBox, bStart, T, t0, out, cap, frameEnd, sc) -> frames done. For frames t0.. of a sequence
+ * (boxes [x, y, w, h] f64, frame t's at start[t]..start[t+1]-1), appends every non-zero IoU as a 16-byte entry
  * (i32 row, i32 col, f64 value; row-major per frame) and sets frameEnd[t + 1]; stops before a frame whose G x H
- * pairs might not fit in `cap` entries (the caller grows memory and continues from there).
- * Arithmetic as TrackEval `_calculate_box_ious` ('xywh'): corners x + w, areas from corners, eps guards.
+ * pairs might not fit in `cap` entries (the caller grows memory and continues from there). `sc`: scratch for 2 x H
+ * i32 and H f64.
+ * Large frames (G x H > 256) only visit pairs whose x-ranges overlap, as `boxIouXywhNonZero` (../../similarity):
+ * tracker boxes of positive width sorted by left edge (insertion sort, ties by index), for each GT box a binary
+ * search for left edges > x0 - widest (with a margin for rounding) up to < x1, candidates put back in index order,
+ * so entries and values are exactly those of the full double loop.
  */
 const ious: WatFunction = {
   name: "ious",
-  params: [["aBox", "i32"], ["aStart", "i32"], ["bBox", "i32"], ["bStart", "i32"], ["T", "i32"], ["t", "i32"], ["out", "i32"], ["cap", "i32"], ["frameEnd", "i32"]],
+  params: [["aBox", "i32"], ["aStart", "i32"], ["bBox", "i32"], ["bStart", "i32"], ["T", "i32"], ["t", "i32"], ["out", "i32"], ["cap", "i32"], ["frameEnd", "i32"], ["sc", "i32"]],
   result: "i32",
   locals: [
-    ["k", "i32"], ["i", "i32"], ["j", "i32"], ["i1", "i32"], ["j0", "i32"], ["j1", "i32"], ["pa", "i32"], ["pb", "i32"], ["e", "i32"],
-    ["ax0", "f64"], ["ax1", "f64"], ["ay0", "f64"], ["ay1", "f64"], ["areaA", "f64"], ["bx0", "f64"], ["bx1", "f64"], ["by0", "f64"], ["by1", "f64"],
-    ["iw", "f64"], ["ih", "f64"], ["areaB", "f64"], ["inter", "f64"], ["union", "f64"], ["v", "f64"],
+    ["k", "i32"], ["i", "i32"], ["i0", "i32"], ["i1", "i32"], ["j", "i32"], ["j0", "i32"], ["j1", "i32"], ["H", "i32"], ["pa", "i32"], ["e", "i32"],
+    ["m", "i32"], ["q", "i32"], ["r", "i32"], ["jj", "i32"], ["l", "i32"], ["h", "i32"], ["mid", "i32"], ["nc", "i32"], ["order", "i32"], ["cand", "i32"], ["left", "i32"],
+    ["ax0", "f64"], ["ax1", "f64"], ["w", "f64"], ["widest", "f64"], ["x", "f64"], ["lo", "f64"],
   ],
   body: `
+  local.get $sc local.set $order
   local.get $frameEnd local.get $t i32.const 2 i32.shl i32.add i32.load local.set $k
   block $done
   loop $frame
     local.get $t local.get $T i32.ge_s br_if $done
-    local.get $aStart local.get $t i32.const 2 i32.shl i32.add local.tee $e i32.load local.set $i
+    local.get $aStart local.get $t i32.const 2 i32.shl i32.add local.tee $e i32.load local.set $i0
     local.get $e i32.load offset=4 local.set $i1
     local.get $bStart local.get $t i32.const 2 i32.shl i32.add local.tee $e i32.load local.set $j0
     local.get $e i32.load offset=4 local.set $j1
+    local.get $j1 local.get $j0 i32.sub local.set $H
     ;; room for every pair of the frame? (as f64: G x H may exceed i32)
     local.get $k f64.convert_i32_u
-    local.get $i1 local.get $i i32.sub f64.convert_i32_u local.get $j1 local.get $j0 i32.sub f64.convert_i32_u f64.mul f64.add
+    local.get $i1 local.get $i0 i32.sub f64.convert_i32_u local.get $H f64.convert_i32_u f64.mul f64.add
     local.get $cap f64.convert_i32_u f64.gt br_if $done
-    block $rowsDone
-    loop $row
-      local.get $i local.get $i1 i32.ge_s br_if $rowsDone
-      local.get $aBox local.get $i i32.const 5 i32.shl i32.add local.set $pa
-      local.get $pa f64.load local.tee $ax0 local.get $pa f64.load offset=16 f64.add local.set $ax1
-      local.get $pa f64.load offset=8 local.tee $ay0 local.get $pa f64.load offset=24 f64.add local.set $ay1
-      local.get $ax1 local.get $ax0 f64.sub local.get $ay1 local.get $ay0 f64.sub f64.mul local.set $areaA
-      local.get $j0 local.set $j
-      block $colsDone
-      loop $col
-        local.get $j local.get $j1 i32.ge_s br_if $colsDone
-        block $skip
-          local.get $bBox local.get $j i32.const 5 i32.shl i32.add local.set $pb
-          local.get $pb f64.load local.tee $bx0 local.get $pb f64.load offset=16 f64.add local.set $bx1
-          local.get $ax1 local.get $bx1 f64.min local.get $ax0 local.get $bx0 f64.max f64.sub local.tee $iw
-          f64.const 0 f64.gt i32.eqz br_if $skip
-          local.get $pb f64.load offset=8 local.tee $by0 local.get $pb f64.load offset=24 f64.add local.set $by1
-          local.get $ay1 local.get $by1 f64.min local.get $ay0 local.get $by0 f64.max f64.sub local.tee $ih
-          f64.const 0 f64.gt i32.eqz br_if $skip
-          local.get $bx1 local.get $bx0 f64.sub local.get $by1 local.get $by0 f64.sub f64.mul local.set $areaB
-          local.get $iw local.get $ih f64.mul local.set $inter
-          local.get $areaA local.get $areaB f64.add local.get $inter f64.sub local.set $union
-          local.get $areaA f64.const 2.220446049250313e-16 f64.le
-          local.get $areaB f64.const 2.220446049250313e-16 f64.le i32.or
-          local.get $union f64.const 2.220446049250313e-16 f64.le i32.or
-          if f64.const 0 local.set $inter end
-          local.get $union f64.const 2.220446049250313e-16 f64.le
-          if f64.const 1 local.set $union end
-          local.get $inter local.get $union f64.div local.tee $v f64.const 0 f64.eq br_if $skip
-          local.get $out local.get $k i32.const 4 i32.shl i32.add local.tee $e
-          local.get $i local.get $aStart local.get $t i32.const 2 i32.shl i32.add i32.load i32.sub i32.store
-          local.get $e local.get $j local.get $j0 i32.sub i32.store offset=4
-          local.get $e local.get $v f64.store offset=8
-          local.get $k i32.const 1 i32.add local.set $k
+    local.get $i1 local.get $i0 i32.sub f64.convert_i32_u local.get $H f64.convert_i32_u f64.mul f64.const 256 f64.le
+    if
+      ;; small frame: every pair
+      local.get $i0 local.set $i
+      block $rd loop $rl
+        local.get $i local.get $i1 i32.ge_s br_if $rd
+        local.get $j0 local.set $j
+        block $cd loop $cl
+          local.get $j local.get $j1 i32.ge_s br_if $cd
+          local.get $aBox local.get $i i32.const 5 i32.shl i32.add
+          local.get $bBox local.get $j i32.const 5 i32.shl i32.add
+          local.get $out local.get $k local.get $i local.get $i0 i32.sub local.get $j local.get $j0 i32.sub call $pair local.set $k
+          local.get $j i32.const 1 i32.add local.set $j
+          br $cl
+        end end
+        local.get $i i32.const 1 i32.add local.set $i
+        br $rl
+      end end
+    else
+      ;; scratch: order (H i32), cand (H i32), left (H f64, 8-aligned)
+      local.get $order local.get $H i32.const 2 i32.shl i32.add local.set $cand
+      local.get $cand local.get $H i32.const 2 i32.shl i32.add i32.const 7 i32.add i32.const -8 i32.and local.set $left
+      i32.const 0 local.set $m
+      f64.const 0 local.set $widest
+      i32.const 0 local.set $q
+      block $wd loop $wl
+        local.get $q local.get $H i32.ge_s br_if $wd
+        local.get $bBox local.get $j0 local.get $q i32.add i32.const 5 i32.shl i32.add f64.load offset=16 local.tee $w f64.const 0 f64.gt
+        if
+          local.get $order local.get $m i32.const 2 i32.shl i32.add local.get $q i32.store
+          local.get $m i32.const 1 i32.add local.set $m
+          local.get $w local.get $widest f64.gt if local.get $w local.set $widest end
         end
-        local.get $j i32.const 1 i32.add local.set $j
-        br $col
-      end
-      end
-      local.get $i i32.const 1 i32.add local.set $i
-      br $row
-    end
+        local.get $q i32.const 1 i32.add local.set $q
+        br $wl
+      end end
+      ;; insertion sort of order[0..m) by left edge (stable)
+      i32.const 1 local.set $q
+      block $sd loop $sl
+        local.get $q local.get $m i32.ge_s br_if $sd
+        local.get $order local.get $q i32.const 2 i32.shl i32.add i32.load local.set $jj
+        local.get $bBox local.get $j0 local.get $jj i32.add i32.const 5 i32.shl i32.add f64.load local.set $x
+        local.get $q i32.const 1 i32.sub local.set $r
+        block $id loop $il
+          local.get $r i32.const 0 i32.lt_s br_if $id
+          local.get $bBox local.get $j0 local.get $order local.get $r i32.const 2 i32.shl i32.add i32.load i32.add i32.const 5 i32.shl i32.add f64.load
+          local.get $x f64.gt i32.eqz br_if $id
+          local.get $order local.get $r i32.const 2 i32.shl i32.add local.tee $e
+          local.get $e i32.load i32.store offset=4
+          local.get $r i32.const 1 i32.sub local.set $r
+          br $il
+        end end
+        local.get $order local.get $r i32.const 2 i32.shl i32.add local.get $jj i32.store offset=4
+        local.get $q i32.const 1 i32.add local.set $q
+        br $sl
+      end end
+      i32.const 0 local.set $q
+      block $ld loop $ll
+        local.get $q local.get $m i32.ge_s br_if $ld
+        local.get $left local.get $q i32.const 3 i32.shl i32.add
+        local.get $bBox local.get $j0 local.get $order local.get $q i32.const 2 i32.shl i32.add i32.load i32.add i32.const 5 i32.shl i32.add f64.load
+        f64.store
+        local.get $q i32.const 1 i32.add local.set $q
+        br $ll
+      end end
+      local.get $i0 local.set $i
+      block $rd2 loop $rl2
+        local.get $i local.get $i1 i32.ge_s br_if $rd2
+        block $nextRow
+          local.get $aBox local.get $i i32.const 5 i32.shl i32.add local.tee $pa f64.load local.tee $ax0
+          local.get $pa f64.load offset=16 f64.add local.tee $ax1 local.get $ax0 f64.gt i32.eqz br_if $nextRow
+          ;; first sorted box with left edge > ax0 - widest - margin
+          local.get $ax0 local.get $widest f64.sub
+          f64.const 1e-6 f64.const 1 local.get $ax0 f64.abs f64.add local.get $widest f64.add f64.mul f64.sub local.set $lo
+          i32.const 0 local.set $l
+          local.get $m local.set $h
+          block $bd loop $bl
+            local.get $l local.get $h i32.ge_s br_if $bd
+            local.get $l local.get $h i32.add i32.const 1 i32.shr_s local.set $mid
+            local.get $left local.get $mid i32.const 3 i32.shl i32.add f64.load local.get $lo f64.gt
+            if local.get $mid local.set $h else local.get $mid i32.const 1 i32.add local.set $l end
+            br $bl
+          end end
+          i32.const 0 local.set $nc
+          local.get $l local.set $q
+          block $gd loop $gl
+            local.get $q local.get $m i32.ge_s br_if $gd
+            local.get $left local.get $q i32.const 3 i32.shl i32.add f64.load local.get $ax1 f64.lt i32.eqz br_if $gd
+            local.get $cand local.get $nc i32.const 2 i32.shl i32.add local.get $order local.get $q i32.const 2 i32.shl i32.add i32.load i32.store
+            local.get $nc i32.const 1 i32.add local.set $nc
+            local.get $q i32.const 1 i32.add local.set $q
+            br $gl
+          end end
+          ;; candidates back in index order (insertion sort)
+          i32.const 1 local.set $q
+          block $cs loop $csl
+            local.get $q local.get $nc i32.ge_s br_if $cs
+            local.get $cand local.get $q i32.const 2 i32.shl i32.add i32.load local.set $jj
+            local.get $q i32.const 1 i32.sub local.set $r
+            block $ci loop $cil
+              local.get $r i32.const 0 i32.lt_s br_if $ci
+              local.get $cand local.get $r i32.const 2 i32.shl i32.add local.tee $e i32.load local.get $jj i32.gt_s i32.eqz br_if $ci
+              local.get $e local.get $e i32.load i32.store offset=4
+              local.get $r i32.const 1 i32.sub local.set $r
+              br $cil
+            end end
+            local.get $cand local.get $r i32.const 2 i32.shl i32.add local.get $jj i32.store offset=4
+            local.get $q i32.const 1 i32.add local.set $q
+            br $csl
+          end end
+          i32.const 0 local.set $q
+          block $pd loop $pl
+            local.get $q local.get $nc i32.ge_s br_if $pd
+            local.get $pa
+            local.get $bBox local.get $j0 local.get $cand local.get $q i32.const 2 i32.shl i32.add i32.load local.tee $jj i32.add i32.const 5 i32.shl i32.add
+            local.get $out local.get $k local.get $i local.get $i0 i32.sub local.get $jj call $pair local.set $k
+            local.get $q i32.const 1 i32.add local.set $q
+            br $pl
+          end end
+        end
+        local.get $i i32.const 1 i32.add local.set $i
+        br $rl2
+      end end
     end
     local.get $t i32.const 1 i32.add local.set $t
     local.get $frameEnd local.get $t i32.const 2 i32.shl i32.add local.get $k i32.store
@@ -312,7 +442,7 @@ const bucket: WatFunction = {
 interface KernelExports {
   memory: WebAssembly.Memory;
   scan(b: number, len: number, T: number, minCols: number, rows: number, lineOf: number, colsOf: number): number;
-  ious(aBox: number, aStart: number, bBox: number, bStart: number, T: number, t: number, out: number, cap: number, frameEnd: number): number;
+  ious(aBox: number, aStart: number, bBox: number, bStart: number, T: number, t: number, out: number, cap: number, frameEnd: number, sc: number): number;
   bucket(rows: number, lineOf: number, colsOf: number, n: number, T: number, isGt: number, ends: number, firstCols: number, ids: number, boxes: number, classes: number, conf: number, lines: number): number;
 }
 
@@ -320,7 +450,7 @@ let kernels: KernelExports | null = null;
 
 function instance(): KernelExports {
   if (!kernels) {
-    const module = new WebAssembly.Module(assembleModule([scan, ious, bucket], 16));
+    const module = new WebAssembly.Module(assembleModule([scan, ious, bucket, pair], 16));
     kernels = new WebAssembly.Instance(module).exports as unknown as KernelExports;
     new Float64Array(kernels.memory.buffer, 0, POW10.length).set(POW10);
   }
@@ -429,7 +559,10 @@ export function sequenceIous(gtBoxes: readonly Float64Array[], trBoxes: readonly
   const aStart = bBox + 32 * nb;
   const bStart = aStart + 4 * (T + 1);
   const frameEnd = bStart + 4 * (T + 1);
-  const out = align8(frameEnd + 4 * (T + 1)) + 8;
+  let maxH = 0;
+  for (let t = 0; t < T; t++) maxH = Math.max(maxH, trBoxes[t].length >> 2);
+  const sc = align8(frameEnd + 4 * (T + 1));
+  const out = align8(sc + 16 * maxH + 8) + 8;
   // A first guess: a few entries per box; grown whenever a frame does not fit.
   let cap = 4 * (na + nb) + 1024;
   reserve(k, out + 16 * cap);
@@ -449,7 +582,7 @@ export function sequenceIous(gtBoxes: readonly Float64Array[], trBoxes: readonly
   i32[(bStart >> 2) + T] = ib;
   i32[frameEnd >> 2] = 0;
   for (let t = 0; ; ) {
-    t = k.ious(aBox, aStart, bBox, bStart, T, t, out, cap, frameEnd);
+    t = k.ious(aBox, aStart, bBox, bStart, T, t, out, cap, frameEnd, sc);
     if (t >= T) break;
     const G = i32[(aStart >> 2) + t + 1] - i32[(aStart >> 2) + t];
     const H = i32[(bStart >> 2) + t + 1] - i32[(bStart >> 2) + t];
