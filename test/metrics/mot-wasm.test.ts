@@ -5,7 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assembleModule, WatError, type WatFunction } from "../../lib/metrics/mot/wat";
 import { sequenceIous } from "../../lib/metrics/mot/kernels";
-import { clearPass, hotaPasses, type HotaMatchTotals } from "../../lib/metrics/mot/frameKernels";
+import { clearPass, hotaPasses, positiveMatcher, type HotaMatchTotals } from "../../lib/metrics/mot/frameKernels";
+import { PositiveEntries, uniquePositiveMatchingSparse } from "../../lib/metrics/assignment";
 import { clearFrameLoop } from "../../lib/metrics/clear";
 import { globalAlignment, HOTA_ALPHAS, matchFrames } from "../../lib/metrics/hota";
 import { EPS, sparseSimilarityOf } from "../../lib/metrics/similarity";
@@ -180,4 +181,25 @@ test("CLEAR kernel equals the JS frame loop bit for bit (ties, continued matches
       assert.deepEqual(plain(got), plain(want), `case ${c} threshold ${threshold}`);
     }
   }
+});
+
+test("kernel positive matcher equals uniquePositiveMatchingSparse (same pairs, same refusals)", () => {
+  const rand = mulberry32(17);
+  const matcher = positiveMatcher(12, 12, 144);
+  let refused = 0;
+  for (let c = 0; c < 400; c++) {
+    const G = 1 + Math.floor(rand() * 12);
+    const H = 1 + Math.floor(rand() * 12);
+    const density = rand() * 0.5;
+    const e = new PositiveEntries();
+    for (let i = 0; i < G; i++) for (let j = 0; j < H; j++) if (rand() < density) e.push(i, j, [0.5, 0.6, 0.75, 0.9, 1][Math.floor(rand() * 5)]);
+    matcher.rows.set(e.rows.subarray(0, e.length));
+    matcher.cols.set(e.cols.subarray(0, e.length));
+    matcher.values.set(e.values.subarray(0, e.length));
+    const got = matcher.solve(e.length, G, H);
+    const want = uniquePositiveMatchingSparse(e, G, H);
+    if (!want) refused++;
+    assert.deepEqual(got && [[...got.rows], [...got.cols]], want && [[...want.rows], [...want.cols]], `case ${c}`);
+  }
+  assert.ok(refused > 10 && refused < 390, `both outcomes exercised (${refused} refused)`);
 });

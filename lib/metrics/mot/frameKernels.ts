@@ -118,7 +118,6 @@ const match: WatFunction = {
   params: [["ctx", "i32"], ["G", "i32"], ["H", "i32"]],
   result: "i32",
   locals: [["n", "i32"], ["k", "i32"], ["z", "i32"], ["iso", "i32"], ["a", "i32"], ["b", "i32"], ["r", "i32"], ["h", "i32"], ["m", "i32"], ["R", "i32"], ["nodes", "i32"], ["p", "i32"], ["best", "f64"], ["second", "f64"]],
-  exported: false,
   body: `
   ${ctx("npos")} ${set("n")}
   ${fill4("rowCount", get("G"), 0, "f1")}
@@ -685,6 +684,7 @@ interface FrameKernelExports {
   accumulate(ctx: number, t: number, n: number): void;
   clearFrames(ctx: number, t: number): number;
   clearApply(ctx: number, t: number, n: number): void;
+  match(ctx: number, G: number, H: number): number;
 }
 
 let instance: FrameKernelExports | null = null;
@@ -939,5 +939,70 @@ export function clearPass(d: FrameKernelInput, minSimilarity: number): ClearFram
     gtIdCount: f64.slice(p("gCount") >> 3, (p("gCount") >> 3) + nG),
     gtMatchedCount: f64.slice(p("gMatched") >> 3, (p("gMatched") >> 3) + nG),
     gtFragCount: f64.slice(p("gFrag") >> 3, (p("gFrag") >> 3) + nG),
+  };
+}
+
+/** `uniquePositiveMatchingSparse` (../assignment) in the kernel, on a list written straight into kernel memory. */
+export interface PositiveMatcher {
+  /** The list: entry e is (rows[e], cols[e], values[e]), row-major, values > 0. */
+  rows: Int32Array;
+  cols: Int32Array;
+  values: Float64Array;
+  /**
+   * Matched pairs (rows ascending) of the first n entries of a G x H frame, or null when the matching cannot be
+   * proved (the caller then runs `linearSumAssignment`). Views valid until the next call.
+   */
+  solve(n: number, G: number, H: number): { rows: Int32Array; cols: Int32Array } | null;
+}
+
+/** A matcher for frames of at most maxG x maxH with at most maxEntries entries (valid until another kernel call). */
+export function positiveMatcher(maxG: number, maxH: number, maxEntries: number): PositiveMatcher {
+  const k = kernels();
+  maxG = Math.max(1, maxG);
+  maxH = Math.max(1, maxH);
+  maxEntries = Math.max(1, maxEntries);
+  let top = HEAP;
+  const at: Partial<Record<Field, number>> = {};
+  const alloc = (f: Field, bytes: number) => {
+    top = (top + 7) & ~7;
+    at[f] = top;
+    top += bytes;
+  };
+  alloc("pr", 4 * maxEntries);
+  alloc("pc", 4 * maxEntries);
+  alloc("pv", 8 * maxEntries);
+  alloc("rowCount", 4 * maxG);
+  alloc("colCount", 4 * maxH);
+  alloc("parent", 4 * (maxG + maxH));
+  alloc("head", 4 * (maxG + maxH));
+  alloc("tail", 4 * (maxG + maxH));
+  alloc("next", 4 * maxEntries);
+  alloc("chosenCol", 4 * maxG);
+  alloc("used", 4 * maxH);
+  alloc("compEntries", 4 * 16);
+  alloc("compRowStart", 4 * 8);
+  alloc("chosen", 4 * 8);
+  alloc("bestChosen", 4 * 8);
+  alloc("best", 16);
+  alloc("mr", 4 * maxG);
+  alloc("mc", 4 * maxG);
+  const have = k.memory.buffer.byteLength;
+  if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
+  const buf = k.memory.buffer;
+  const i32 = new Int32Array(buf);
+  new Uint8Array(buf, CTX, top - CTX).fill(0);
+  for (const [f, v] of Object.entries(at) as [Field, number][]) i32[(CTX >> 2) + F[f]] = v;
+  const mr = at.mr! >> 2;
+  const mc = at.mc! >> 2;
+  return {
+    rows: new Int32Array(buf, at.pr!, maxEntries),
+    cols: new Int32Array(buf, at.pc!, maxEntries),
+    values: new Float64Array(buf, at.pv!, maxEntries),
+    solve(n, G, H) {
+      if (n > maxEntries || G > maxG || H > maxH) throw new RangeError("positiveMatcher: frame larger than planned");
+      i32[(CTX >> 2) + F.npos] = n;
+      const m = k.match(CTX, G, H);
+      return m < 0 ? null : { rows: i32.subarray(mr, mr + m), cols: i32.subarray(mc, mc + m) };
+    },
   };
 }

@@ -2,10 +2,11 @@
 // tracker boxes matched (IoU >= 0.5 - eps, Hungarian) to GT boxes of distractor classes, then only non-zero-marked
 // pedestrian GT is kept; ids are relabelled to contiguous 0..n-1. MOT15 has no classes: no distractor removal and
 // only the zero-mark filter.
-import { linearSumAssignment, PositiveEntries, uniquePositiveMatchingSparse } from "../assignment";
+import { linearSumAssignment } from "../assignment";
 import { entryValue, EPS } from "../similarity";
 import type { TrackingSequence } from "../types";
 import { MotInputError } from "./errors";
+import { positiveMatcher, type PositiveMatcher } from "./frameKernels";
 import { sequenceIous, type SequenceIous } from "./kernels";
 import type { MotFrame } from "./textFile";
 
@@ -99,16 +100,22 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   // Kept ids of all frames in two buffers; frames get views (see framesOf in textFile.ts for why).
   let totalGt = 0;
   let totalTr = 0;
+  let maxG = 0;
+  let maxH = 0;
+  let maxEntries = 0;
   for (let t = 0; t < numTimesteps; t++) {
     totalGt += gt[t].ids.length;
     totalTr += tracker[t].ids.length;
+    maxG = Math.max(maxG, gt[t].ids.length);
+    maxH = Math.max(maxH, tracker[t].ids.length);
+    maxEntries = Math.max(maxEntries, iou.frameEnd[t + 1] - iou.frameEnd[t]);
   }
   const s: SequenceState = {
     opts,
     doPreproc: (opts.doPreproc ?? true) && opts.benchmark !== "MOT15",
     distractors: distractorClasses(opts.benchmark),
     iou,
-    positive: new PositiveEntries(),
+    positive: positiveMatcher(maxG, maxH, maxEntries),
     newRow: new Int32Array(64),
     newCol: new Int32Array(64),
     simStart: new Int32Array(numTimesteps + 1),
@@ -150,8 +157,8 @@ interface SequenceState {
   doPreproc: boolean;
   distractors: Uint8Array;
   iou: SequenceIous;
-  /** A frame's IoUs >= 0.5 - eps, for the distractor matching. */
-  positive: PositiveEntries;
+  /** A frame's IoUs >= 0.5 - eps, for the distractor matching (written into the matching kernel's memory). */
+  positive: PositiveMatcher;
   /** New index of each raw GT row / tracker column of the frame (-1 = dropped). */
   newRow: Int32Array;
   newCol: Int32Array;
@@ -198,27 +205,32 @@ function preprocessFrame(s: SequenceState, t: number, g: MotFrame, d: MotFrame):
     }
     // Step 2: drop tracker boxes matched to distractor-class GT. TrackEval zeroes IoU < 0.5 - eps, matches, and
     // keeps pairs with score > eps; removal needs such a pair on a distractor row, so without one skip the matching.
-    positive.clear();
+    const pr = positive.rows;
+    const pc = positive.cols;
+    const pv = positive.values;
+    let n = 0;
     let anyDistractor = false;
     for (let e = e0; e < e1; e++) {
       const v = value[2 * e + 1];
       if (v >= 0.5 - EPS) {
         const i = rowCol[4 * e];
-        positive.push(i, rowCol[4 * e + 1], v);
+        pr[n] = i;
+        pc[n] = rowCol[4 * e + 1];
+        pv[n++] = v;
         if (distractors[g.classes[i]] === 1) anyDistractor = true;
       }
     }
     if (anyDistractor) {
       // Only pairs with score > eps are used, so the unique-positive-matching fast path is exact here.
-      let match = uniquePositiveMatchingSparse(positive, G, H);
+      let match = positive.solve(n, G, H);
       if (!match) {
         const neg = new Float64Array(G * H);
-        for (let k = 0; k < positive.length; k++) neg[positive.rows[k] * H + positive.cols[k]] = -positive.values[k];
+        for (let k = 0; k < n; k++) neg[pr[k] * H + pc[k]] = -pv[k];
         match = linearSumAssignment(neg, G, H);
       }
       const { rows, cols } = match;
       for (let k = 0; k < rows.length; k++) {
-        const v = entryValue(positive.rows, positive.cols, positive.values, 0, positive.length, rows[k], cols[k], H);
+        const v = entryValue(pr, pc, pv, 0, n, rows[k], cols[k], H);
         if (v >= 0.5 - EPS && v > 0 + EPS && distractors[g.classes[rows[k]]] === 1) newCol[cols[k]] = 1;
       }
     }
