@@ -316,8 +316,9 @@ export async function greedyDecode(params: Params, c: TinyConfig, queryVocabSize
       const logits = await r.logits.data();
       for (let b = 0; b < B; b++) {
         keyValid[b * Lc + N + Q + t] = 1;
-        let best = 0;
-        for (let v = 1; v < TEXT_VOCAB_SIZE; v++) if (logits[b * TEXT_VOCAB_SIZE + v] > logits[b * TEXT_VOCAB_SIZE + best]) best = v;
+        // Greedy over what an answer can hold: <eos> and the text pieces (<pad>/<bos> are never outputs).
+        let best: number = TEXT_TOKEN.eos;
+        for (let v = TEXT_TOKEN.eos + 1; v < TEXT_VOCAB_SIZE; v++) if (logits[b * TEXT_VOCAB_SIZE + v] > logits[b * TEXT_VOCAB_SIZE + best]) best = v;
         prev[b] = best;
         if (done[b]) continue;
         if (best === TEXT_TOKEN.eos || t === tMax - 1) done[b] = 1;

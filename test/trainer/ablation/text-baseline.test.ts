@@ -101,3 +101,15 @@ test("overfitting two examples: the loss falls and greedy decoding (KV cache, ji
   assert.deepEqual(eager, decoded);
   trainer.dispose();
 });
+
+test("greedy decoding never emits <pad>/<bos>: a model preferring <bos>, then <eos>, answers the empty string", async () => {
+  const host = new Map([...initTextBaselineParams(c, VQ, 4), ...unusedVisionWeights(c)]);
+  const bias = host.get("txt.head.b")!.data;
+  bias[TEXT_TOKEN.bos] = 100;
+  bias[TEXT_TOKEN.pad] = 90;
+  bias[TEXT_TOKEN.eos] = 50;
+  const params = upload(host);
+  const out = await greedyDecode(params, c, VQ, examples, { maxTokens: 5, batchSize: 2, jit: false });
+  assert.deepEqual(out, [[], []]);
+  for (const t of Object.values(params)) t.dispose();
+});
