@@ -3,12 +3,12 @@
 // the selected run's loss and metric curves, the model versions with their frozen-benchmark numbers and promotion
 // decision, a side-by-side comparison of two versions with deltas, and the admin actions (promote / retire with a
 // confirmation that shows what changes; register an external model).
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServer, ServerToClient, TrainProgressWire } from "../_shared/live-protocol";
 import { api, ApiError } from "../_client/api";
 import type { TrainingRunView } from "../../lib/services/models";
-import type { HeadlineKey, ModelsOverview, RunCurves, VersionComparison, VersionRow } from "../../lib/services/models-view";
+import type { HeadlineKey, ModelsOverview, RunCurves, VersionComparison, VersionDetail, VersionRow } from "../../lib/services/models-view";
 import { CHART_COLORS, LineChart, type LineSeries } from "../_components/charts/LineChart";
 import { smoothEma } from "../_components/charts/scale";
 import css from "./models.module.css";
@@ -127,6 +127,68 @@ function Comparison({ cmp }: { cmp: VersionComparison }) {
       </table>
       <p className="muted" style={{ fontSize: "0.85rem" }}>Rates ×100. Green: B is better; red: B is worse.</p>
     </>
+  );
+}
+
+function VersionDetailView({ version, colSpan }: { version: string; colSpan: number }) {
+  const [d, setD] = useState<VersionDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [all, setAll] = useState(false);
+  useEffect(() => {
+    api.modelDetail(version).then(setD).catch((err: unknown) => setError(message(err)));
+  }, [version]);
+  const shown = d ? (all ? d.examples : d.examples.slice(0, 10)) : [];
+  const cmp = d?.version.comparison ?? {};
+  return (
+    <tr data-testid={`detail-${version}`}>
+      <td colSpan={colSpan} style={{ background: "#fafbfd" }}>
+        {error && <p className="error">{error}</p>}
+        {!d && !error && <p className="muted">Loading…</p>}
+        {d && (
+          <div style={{ display: "grid", gap: "0.6rem" }}>
+            <div className={css.kv}>
+              {d.engine && <span>engine <b>{d.engine}</b></span>}
+              {d.evaluatedAt && <span>evaluated <b>{date(d.evaluatedAt)} UTC</b></span>}
+              {d.version.benchmarkHash && <span>benchmark split <b>{d.version.benchmarkHash.slice(0, 12)}</b></span>}
+              {d.version.dir && <span>model dir <b>{d.version.dir}</b></span>}
+              {d.version.description && <span>{d.version.description}</span>}
+            </div>
+            {Object.keys(d.bySource).length > 0 && (
+              <table>
+                <thead><tr><th>Source</th><th className="num">Examples</th><th className="num">Point F1</th><th className="num">Point HOTA</th><th className="num">Counting acc</th><th className="num">Close acc</th></tr></thead>
+                <tbody>
+                  {Object.entries(d.bySource).map(([src, n]) => (
+                    <tr key={src}><td>{src}</td><td className="num">{n.examples ?? "—"}</td><td className="num">{pct(n.f1)}</td><td className="num">{pct(n.HOTA)}</td><td className="num">{pct(n.countAccuracy)}</td><td className="num">{pct(n.closeAccuracy)}</td></tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            {d.examples.length > 0 ? (
+              <table>
+                <caption className="muted" style={{ textAlign: "left", fontSize: "0.85rem", padding: "0.2rem 0" }}>Benchmark examples, worst point F1 first ({d.examples.length})</caption>
+                <thead><tr><th>Example</th><th>Source</th><th>Expression</th><th className="num">Point F1</th><th className="num">HOTA</th><th className="num">GT / pred count</th><th>Count</th></tr></thead>
+                <tbody>
+                  {shown.map((e) => (
+                    <tr key={e.id}>
+                      <td>{e.id}</td><td>{e.source}</td><td>“{e.expression}”</td><td className="num">{pct(e.f1)}</td><td className="num">{pct(e.HOTA)}</td>
+                      <td className="num">{e.gtCount ?? "—"} / {e.predCount ?? "—"}</td>
+                      <td>{e.countCorrect === null ? "—" : e.countCorrect ? "exact" : e.countClose ? "close" : "wrong"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : <p className="muted">No per-example scores stored for this version.</p>}
+            {d.examples.length > 10 && <div><button type="button" onClick={() => setAll((x) => !x)}>{all ? "Show the 10 worst" : `Show all ${d.examples.length}`}</button></div>}
+            {Object.keys(cmp).length > 0 && (
+              <details>
+                <summary className="muted" style={{ cursor: "pointer" }}>Decision record</summary>
+                <pre style={{ fontSize: "0.8rem", whiteSpace: "pre-wrap" }}>{JSON.stringify(cmp, null, 2)}</pre>
+              </details>
+            )}
+          </div>
+        )}
+      </td>
+    </tr>
   );
 }
 
@@ -281,6 +343,7 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
   const lastStep = useRef(-1);
   const [logLoss, setLogLoss] = useState(false);
   const [smoothing, setSmoothing] = useState(0);
+  const [expanded, setExpanded] = useState<string | null>(null);
   const [live, setLive] = useState<"connecting" | "live" | "offline">("connecting");
   const [notice, setNotice] = useState<Notice>(null);
   const [pending, setPending] = useState<PendingAction | null>(null);
@@ -477,9 +540,12 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
               </thead>
               <tbody>
                 {data.versions.map((v) => (
-                  <tr key={v.id} className={v.status === "promoted" ? css.promoted : undefined} data-version={v.version} data-status={v.status}>
+                  <Fragment key={v.id}>
+                  <tr className={v.status === "promoted" ? css.promoted : undefined} data-version={v.version} data-status={v.status}>
                     <td title={v.description || undefined}>
-                      <b>{v.version}</b>
+                      <button type="button" className={css.link} aria-expanded={expanded === v.version} onClick={() => setExpanded((x) => (x === v.version ? null : v.version))} data-testid={`expand-${v.version}`}>
+                        {expanded === v.version ? "▾" : "▸"} <b>{v.version}</b>
+                      </button>
                       <div className="muted" style={{ fontSize: "0.8rem" }}>
                         {v.kind}
                         {v.trainingRunId !== null && <> · <a href={`#run-${v.trainingRunId}`} onClick={() => setRunId(v.trainingRunId)}>run #{v.trainingRunId}</a></>}
@@ -498,6 +564,8 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
                       </td>
                     )}
                   </tr>
+                  {expanded === v.version && <VersionDetailView version={v.version} colSpan={isAdmin ? 9 : 8} />}
+                  </Fragment>
                 ))}
               </tbody>
             </table>

@@ -20,7 +20,12 @@ let db: Db;
 let modelsDir: string;
 let runId: number;
 
-const metrics = (f1: number, hota: number, count: number, close: number) => ({ overall: { examples: 6, f1, precision: f1 + 0.02, recall: f1 - 0.02, HOTA: hota, DetA: hota + 0.05, AssA: hota - 0.05, countAccuracy: count, closeAccuracy: close } });
+const metrics = (f1: number, hota: number, count: number, close: number) => ({
+  engine: "builtin-tiny", evaluatedAt: "2026-11-21T12:00:00.000Z",
+  overall: { examples: 6, f1, precision: f1 + 0.02, recall: f1 - 0.02, HOTA: hota, DetA: hota + 0.05, AssA: hota - 0.05, countAccuracy: count, closeAccuracy: close },
+  bySource: { synth: { examples: 4, f1: f1 + 0.05, HOTA: hota, countAccuracy: count, closeAccuracy: close }, tasks: { examples: 2, f1: f1 - 0.1, HOTA: hota, countAccuracy: count, closeAccuracy: close } },
+  perExample: Array.from({ length: 6 }, (_, i) => ({ id: `synth-test-${i}`, source: i < 4 ? "synth" : "tasks", expression: `shape ${i}`, f1: Math.min(1, f1 + 0.1 * (i - 2.5)), HOTA: hota, gtCount: 2, predCount: i === 0 ? 1 : 2, countCorrect: i !== 0, countClose: true })),
+});
 
 function metricRows(from: number, to: number) {
   const rows: Array<{ runId: number; step: number; name: string; value: number }> = [];
@@ -116,6 +121,15 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   await page.locator('[data-testid="loss-chart"]').screenshot({ path: path.join(ARTIFACTS, "models-loss-smoothed.png") });
   await page.locator('[data-testid="smoothing"]').fill("0");
   await page.waitForSelector('[data-testid="loss-chart"] path[data-series="loss (raw)"]', { state: "detached" });
+  // A version's detail: per-source numbers and its benchmark examples, worst point F1 first.
+  await page.click('[data-testid="expand-tiny-v2"]');
+  const detail = page.locator('[data-testid="detail-tiny-v2"]');
+  await detail.locator("tbody tr").first().waitFor();
+  const firstExample = (await detail.locator("table").nth(1).locator("tbody tr").first().textContent()) ?? "";
+  assert.match(firstExample, /^synth-test-0synth“shape 0”39\.0/);
+  assert.match((await detail.locator("table").first().textContent()) ?? "", /tasks254\.0/);
+  await detail.screenshot({ path: path.join(ARTIFACTS, "models-version-detail.png") });
+  await page.click('[data-testid="expand-tiny-v2"]');
   phase("comparison checked");
   // Live: the run advances in another process (the trainer writes rows); the page follows without a reload.
   await db.trainingMetric.createMany({ data: metricRows(121, 200) });

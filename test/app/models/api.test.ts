@@ -136,7 +136,13 @@ describe("reading", () => {
     assert.equal(labels["synth:f1"], "synth · Point F1");
     assert.equal(labels.seconds, "Evaluation time (s)");
     assert.ok(Math.abs(c.body.rows.find((r: { key: string }) => r.key === "synth:f1").delta - 0.1) < 1e-12);
-    await t.db.modelVersion.deleteMany({ where: { version: { in: ["src-a", "src-b"] } } });
+    const detail = await call(version.GET, { ...P("src-b"), path: "/api/models/src-b?detail=1", cookie: cookies.ann1 });
+    assert.equal(detail.status, 200);
+    assert.equal(detail.body.version.version, "src-b");
+    assert.equal(detail.body.examples.length, 50);
+    assert.deepEqual(detail.body.bySource.synth, { examples: 3, f1: 0.5 });
+    assert.equal(detail.body.engine, null);
+        await t.db.modelVersion.deleteMany({ where: { version: { in: ["src-a", "src-b"] } } });
   });
   it("a run's curves, only later steps with `since`, and decimation that keeps the loss spike", async () => {
     const r = await call(run.GET, { params: { id: String(runId) }, path: `/api/training/runs/${runId}`, cookie: cookies.ann1 });
