@@ -16,7 +16,7 @@ import { fillHoles, upsampleMaskLogits, type RgbImage } from "./image";
 import { selectMemories, memoryHorizon, NUM_MASKMEM } from "./memory-bank";
 import { releaseModelSet, type Sam2ModelSet } from "./models";
 import { FramePreprocessor } from "./preprocessor";
-import { framesRange, groupPrompts, planPropagation } from "./prompts";
+import { framesRange, groupPrompts, planPropagation, type PropagationPlan } from "./prompts";
 import type { FrameMasks, MaskEngine, ObjectMask, PropagateRequest } from "./types";
 
 /** `NO_OBJ_SCORE` in sam2_base.py: logits of a frame where the object is judged absent. */
@@ -144,8 +144,9 @@ export class Sam2Modules {
   /** Resize + normalisation on a worker thread (see preprocessor.ts). */
   readonly preprocessor: FramePreprocessor;
 
-  constructor(readonly models: Sam2ModelSet) {
-    this.preprocessor = new FramePreprocessor(models.imageSize);
+  /** @param preprocessWorker false: preprocess on the calling thread (identical results, slower loop). */
+  constructor(readonly models: Sam2ModelSet, preprocessWorker = true) {
+    this.preprocessor = new FramePreprocessor(models.imageSize, preprocessWorker);
   }
 
   /** The encoder input of `img` (resized and normalised on the preprocessing worker). */
@@ -343,13 +344,80 @@ function toObjectMask(objectId: string, m: DecodedMask, height: number, width: n
   return { objectId, rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts }, score: m.score, area };
 }
 
+/**
+ * The encoder side of one propagation pass. onnxruntime-node runs each model synchronously on the JS thread, so
+ * the loop's own work must happen elsewhere or in between: frames are read and preprocessed (worker thread) up to
+ * PREFETCH frames ahead, and the next frame's encoder run is queued while this frame's objects are decoded.
+ * Promises are dropped once consumed, so only the frames in the pipeline stay in memory.
+ */
+class EncoderPipeline {
+  private readonly inputs = new Map<number, Promise<Float32Array>>();
+  private readonly encoded = new Map<number, Promise<EncodedFrame>>();
+  private preparedTo = -1;
+  private encodedTo = -1;
+  private k = 0;
+
+  /** @param todo the pass's frames that need an encoder run, in processing order */
+  constructor(
+    private readonly todo: readonly number[],
+    private readonly reverse: boolean,
+    private readonly reader: FrameReader,
+    private readonly modules: Sam2Modules,
+    private readonly inflight: Set<Promise<unknown>>,
+  ) {}
+
+  /** Starts reading and preprocessing the first frames (before the pass begins). */
+  prefetch(): void {
+    this.prepare(PREFETCH);
+  }
+
+  /** The encoder output of `frame` when it is the next frame needing one, else undefined. */
+  async next(frame: number): Promise<EncodedFrame | undefined> {
+    if (this.todo[this.k] !== frame) return undefined;
+    this.encode(this.k);
+    const current = this.encoded.get(this.k) as Promise<EncodedFrame>;
+    this.encoded.delete(this.k);
+    const enc = await current;
+    this.k++;
+    this.encode(this.k);
+    this.prepare(this.k + PREFETCH);
+    return enc;
+  }
+
+  private started<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    // Awaited (and its error raised) when its frame comes; settled promises leave the set.
+    p.then(
+      () => this.inflight.delete(p),
+      () => this.inflight.delete(p),
+    );
+    return p;
+  }
+
+  private prepare(k: number): void {
+    while (this.preparedTo < Math.min(k, this.todo.length - 1)) {
+      const j = ++this.preparedTo;
+      this.inputs.set(j, this.started(this.reader.read(this.todo[j], this.reverse ? -1 : 1).then((img) => this.modules.prepare(img))));
+    }
+  }
+
+  private encode(k: number): void {
+    if (k >= this.todo.length || k <= this.encodedTo) return;
+    this.prepare(k);
+    this.encodedTo = k;
+    const input = this.inputs.get(k) as Promise<Float32Array>;
+    this.inputs.delete(k);
+    this.encoded.set(k, this.started(input.then((x) => this.modules.encodeInput(x))));
+  }
+}
+
 export class Sam2MaskEngine implements MaskEngine {
   readonly engine: string;
   private readonly modules: Sam2Modules;
 
-  constructor(private readonly models: Sam2ModelSet) {
+  constructor(private readonly models: Sam2ModelSet, opts: { preprocessWorker?: boolean } = {}) {
     this.engine = `sam2:${models.variant}@${models.device}`;
-    this.modules = new Sam2Modules(models);
+    this.modules = new Sam2Modules(models, opts.preprocessWorker ?? true);
   }
 
   async propagate(req: PropagateRequest): Promise<FrameMasks[]> {
@@ -363,7 +431,13 @@ export class Sam2MaskEngine implements MaskEngine {
     const check = () => {
       if (req.signal?.aborted) throw new RuntimeError("cancelled", "SAM2 propagation was cancelled");
     };
+    // Frames where every object has its prompted (conditioning) output need no encoder run: SAM2 reuses that output.
+    const pipelineFor = (pass: PropagationPlan["passes"][number]) =>
+      new EncoderPipeline(pass.frames.filter((f) => groups.some((g) => !g.frames.has(f))), pass.reverse, reader, this.modules, inflight);
     try {
+      // The first pass's frames are read and preprocessed while the prompted frames are being processed.
+      const pipelines = plan.passes.slice(0, 1).map(pipelineFor);
+      pipelines[0]?.prefetch();
       // Conditioning frames first (SAM2 `add_new_points_or_box` on untracked frames, then the preflight's
       // memory encoding), one encoder run per prompted frame shared by its objects.
       const tracks: ObjectTrack[] = groups.map((g) => ({ objectId: g.objectId, cond: new Map(), nonCond: new Map() }));
@@ -380,52 +454,16 @@ export class Sam2MaskEngine implements MaskEngine {
         }
       }
       const results = new Map<number, FrameMasks>();
-      for (const pass of plan.passes) {
-        // Pipelined. onnxruntime-node runs each model synchronously on this thread, so the loop's own work must
-        // happen elsewhere or in between: frames are read and preprocessed (worker thread) up to PREFETCH frames
-        // ahead, and the next frame's encoder run is queued while this frame's objects are decoded.
-        // Frames where every object has its prompted (conditioning) output need no encoder run: SAM2 reuses it.
-        const todo = pass.frames.filter((f) => tracks.some((t) => !t.cond.has(f)));
-        // Promises are dropped once consumed, so only the frames in the pipeline stay in memory.
-        const inputs = new Map<number, Promise<Float32Array>>();
-        const encoded = new Map<number, Promise<EncodedFrame>>();
-        let preparedTo = -1;
-        let encodedTo = -1;
-        const started = <T>(p: Promise<T>): Promise<T> => {
-          inflight.add(p);
-          // Awaited (and its error raised) when its frame comes; settled promises leave the set.
-          p.then(
-            () => inflight.delete(p),
-            () => inflight.delete(p),
-          );
-          return p;
-        };
-        const prepare = (k: number) => {
-          for (; preparedTo < Math.min(k, todo.length - 1); ) {
-            const j = ++preparedTo;
-            inputs.set(j, started(reader.read(todo[j], pass.reverse ? -1 : 1).then((img) => this.modules.prepare(img))));
-          }
-        };
-        const encode = (k: number) => {
-          if (k >= todo.length || k <= encodedTo) return;
-          prepare(k);
-          encodedTo = k;
-          const input = inputs.get(k) as Promise<Float32Array>;
-          inputs.delete(k);
-          encoded.set(k, started(input.then((x) => this.modules.encodeInput(x))));
-        };
-        let k = 0;
-        encode(0);
-        for (const f of pass.frames) {
+      for (const [p, pass] of plan.passes.entries()) {
+        const pipeline = pipelines.shift() ?? pipelineFor(pass);
+        for (const [i, f] of pass.frames.entries()) {
           check();
-          let enc: EncodedFrame | undefined;
-          if (todo[k] === f) {
-            const current = encoded.get(k) as Promise<EncodedFrame>;
-            encoded.delete(k);
-            enc = await current;
-            k++;
-            encode(k);
-            prepare(k + PREFETCH);
+          const enc = await pipeline.next(f);
+          // On the last frame of a pass, the next pass's first frames start being read and preprocessed.
+          if (i === pass.frames.length - 1 && p + 1 < plan.passes.length) {
+            const following = pipelineFor(plan.passes[p + 1]);
+            following.prefetch();
+            pipelines.push(following);
           }
           const masks: ObjectMask[] = [];
           for (const t of tracks) {
