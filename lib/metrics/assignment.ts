@@ -6,37 +6,8 @@
 //   - `remaining` columns are filled in reverse order (nc-1..0) and removed by swapping in the last one;
 //   - among equal shortest-path costs an unassigned column (new sink) is preferred, else the first one scanned;
 //   - tall matrices are transposed and the result sorted by row.
-
-interface Workspace {
-  u: Float64Array;
-  v: Float64Array;
-  shortestPathCosts: Float64Array;
-  path: Int32Array;
-  col4row: Int32Array;
-  row4col: Int32Array;
-  SR: Uint8Array;
-  SC: Uint8Array;
-  remaining: Int32Array;
-}
-let ws: Workspace | null = null;
-function workspace(nr: number, nc: number): Workspace {
-  if (!ws || ws.u.length < nr || ws.v.length < nc) {
-    const r = Math.max(nr, ws?.u.length ?? 0, 16);
-    const c = Math.max(nc, ws?.v.length ?? 0, 16);
-    ws = {
-      u: new Float64Array(r),
-      v: new Float64Array(c),
-      shortestPathCosts: new Float64Array(c),
-      path: new Int32Array(c),
-      col4row: new Int32Array(r),
-      row4col: new Int32Array(c),
-      SR: new Uint8Array(r),
-      SC: new Uint8Array(c),
-      remaining: new Int32Array(c),
-    };
-  }
-  return ws;
-}
+// The solver loop itself runs as WebAssembly (./mot/lsapKernel), step for step the same.
+import { solveLsap } from "./mot/lsapKernel";
 
 export interface Assignment {
   /** Row indices of the matched pairs, ascending (as scipy returns them). */
@@ -98,84 +69,9 @@ export function linearSumAssignment(
     if (x !== x || x === -Infinity) throw new RangeError("linearSumAssignment: matrix contains invalid numeric entries");
   }
 
-  // Scratch buffers are reused across calls (per-frame matchings call this thousands of times).
-  const ws = workspace(nr, nc);
-  const u = ws.u;
-  const v = ws.v;
-  const shortestPathCosts = ws.shortestPathCosts;
-  const path = ws.path;
-  const col4row = ws.col4row;
-  const row4col = ws.row4col;
-  const SR = ws.SR;
-  const SC = ws.SC;
-  const remaining = ws.remaining;
-  u.fill(0, 0, nr);
-  v.fill(0, 0, nc);
-  path.fill(-1, 0, nc);
-  col4row.fill(-1, 0, nr);
-  row4col.fill(-1, 0, nc);
-
-  for (let curRow = 0; curRow < nr; curRow++) {
-    // --- augmenting_path(curRow) ---
-    let minVal = 0;
-    let numRemaining = nc;
-    // Reverse order makes a constant matrix give the identity (scipy #11602).
-    for (let it = 0; it < nc; it++) remaining[it] = nc - it - 1;
-    SR.fill(0, 0, nr);
-    SC.fill(0, 0, nc);
-    shortestPathCosts.fill(Infinity, 0, nc);
-
-    let i = curRow;
-    let sink = -1;
-    while (sink === -1) {
-      let index = -1;
-      let lowest = Infinity;
-      SR[i] = 1;
-      const base = i * nc;
-      const ui = u[i];
-      for (let it = 0; it < numRemaining; it++) {
-        const j = remaining[it];
-        const r = minVal + c[base + j] - ui - v[j];
-        if (r < shortestPathCosts[j]) {
-          path[j] = i;
-          shortestPathCosts[j] = r;
-        }
-        // Among equal minima prefer a column that ends the path (an unassigned one).
-        const s = shortestPathCosts[j];
-        if (s < lowest || (s === lowest && row4col[j] === -1)) {
-          lowest = s;
-          index = it;
-        }
-      }
-      minVal = lowest;
-      if (minVal === Infinity) throw new RangeError("linearSumAssignment: cost matrix is infeasible");
-      const j = remaining[index];
-      if (row4col[j] === -1) sink = j;
-      else i = row4col[j];
-      SC[j] = 1;
-      remaining[index] = remaining[--numRemaining];
-    }
-
-    // --- update dual variables ---
-    u[curRow] += minVal;
-    for (let r = 0; r < nr; r++) {
-      if (SR[r] && r !== curRow) u[r] += minVal - shortestPathCosts[col4row[r]];
-    }
-    for (let j = 0; j < nc; j++) {
-      if (SC[j]) v[j] -= minVal - shortestPathCosts[j];
-    }
-
-    // --- augment previous solution ---
-    let j = sink;
-    for (;;) {
-      const r = path[j];
-      row4col[j] = r;
-      const prev = col4row[r];
-      col4row[r] = j;
-      j = prev;
-      if (r === curRow) break;
-    }
-  }
+  // The solver loop runs in WebAssembly (./mot/lsapKernel): the same steps and float operations as scipy's C++.
+  const col4row = solveLsap(c, nr, nc);
+  if (!col4row) throw new RangeError("linearSumAssignment: cost matrix is infeasible");
 
   const rows = new Int32Array(nr);
   const cols = new Int32Array(nr);

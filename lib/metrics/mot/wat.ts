@@ -198,7 +198,7 @@ function assembleBody(fn: WatFunction, funcIndex: Map<string, number>): number[]
       }
       case "f64": {
         const text = arg();
-        const v = text === "nan" ? NaN : Number(text);
+        const v = text === "nan" ? NaN : text === "inf" ? Infinity : text === "-inf" ? -Infinity : Number(text);
         if (Number.isNaN(v) && text !== "nan") fail(`bad f64 constant in ${op}`);
         code.push(...new Uint8Array(new Float64Array([v]).buffer));
         break;
