@@ -23,6 +23,7 @@ const HEADLINE: ReadonlyArray<{ key: HeadlineKey; label: string }> = [
 /** Metrics where a larger value is better (deltas get a colour); anything else is shown without judgement. */
 const HIGHER_IS_BETTER = new Set(["pointF1", "pointHota", "countAcc", "closeAcc", "f1", "precision", "recall", "HOTA", "DetA", "AssA", "countAccuracy", "closeAccuracy"]);
 const LOSS_ORDER = ["loss", "loss_patch", "loss_subpatch", "loss_location", "loss_id"];
+const OTHER_TITLES: Record<string, string> = { lr: "Learning rate", examples_per_sec: "Throughput (training examples / s)" };
 const ACTIVE = new Set(["queued", "running"]);
 
 type Curves = Record<string, Array<[number, number | null]>>;
@@ -89,7 +90,8 @@ function RunCharts({ curves, logLoss, smoothing }: { curves: Curves; logLoss: bo
     <div className={css.charts}>
       <LineChart testId="loss-chart" xExtent={xExtent} title="Training loss (total and per head)" xLabel="step" yLabel="loss" yScale={logLoss ? "log" : "linear"} series={smoothed(toSeries(curves, losses, colors), smoothing)} emptyText="no loss recorded yet" />
       <LineChart testId="metric-chart" xExtent={xExtent} title="Validation metrics" xLabel="step" yLabel="value" yDomain={unit ? [0, 1] : undefined} series={toSeries(curves, metrics, colors)} emptyText="no validation point yet" />
-      {other.length > 0 && <LineChart testId="other-chart" xExtent={xExtent} title="Other" xLabel="step" yLabel="value" series={toSeries(curves, other, colors)} />}
+      {/* Learning rate, throughput, …: one chart each (their scales have nothing in common). */}
+      {other.map((n) => <LineChart key={n} testId={`chart-${n}`} xExtent={xExtent} title={OTHER_TITLES[n] ?? n} xLabel="step" yLabel={n} series={toSeries(curves, [n], colors)} />)}
     </div>
   );
 }

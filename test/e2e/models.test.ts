@@ -36,6 +36,7 @@ function metricRows(from: number, to: number) {
     rows.push({ runId, step: s, name: "loss_subpatch", value: 0.2 + 1.4 * d });
     rows.push({ runId, step: s, name: "loss_location", value: 0.1 + 0.9 * d });
     rows.push({ runId, step: s, name: "loss_id", value: 0.05 + 0.5 * d });
+    rows.push({ runId, step: s, name: "lr", value: 5e-4 * Math.min(1, s / 20) });
     if (s % 20 === 0) rows.push({ runId, step: s, name: "val_f1", value: 0.7 - 0.6 * d });
     if (s % 20 === 0) rows.push({ runId, step: s, name: "val_hota", value: 0.55 - 0.5 * d });
   }
@@ -90,6 +91,7 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
     await page.waitForSelector(`[data-testid="loss-chart"] path[data-series="${s}"][data-points="120"]`);
   }
   for (const s of ["val_f1", "val_hota"]) await page.waitForSelector(`[data-testid="metric-chart"] path[data-series="${s}"][data-points="6"]`);
+  await page.waitForSelector('[data-testid="chart-lr"] path[data-series="lr"][data-points="120"]');
   assert.equal(await page.textContent(`[data-testid="run-${runId}-progress"]`), "120/300");
   assert.equal(await page.textContent('[data-testid="promoted"]'), "tiny-v1");
 
@@ -169,6 +171,20 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   await page.click('[data-testid="confirm-dialog"] button[type="button"]');
 
   phase("stale 409 shown");
+  // Register an external model: a bad endpoint is refused with the field named; a good one appears as a candidate.
+  const reg = page.locator('[data-testid="register-external"]');
+  await reg.locator('input[name="version"]').fill("molmo2-8b-vllm");
+  await reg.locator('input[name="endpoint"]').fill("ftp://127.0.0.1/v1");
+  await reg.locator('input[name="model"]').fill("allenai/Molmo2-8B");
+  await reg.locator('button[type="submit"]').click();
+  await reg.locator('[role="alert"]').waitFor();
+  assert.match((await reg.locator('[role="alert"]').textContent()) ?? "", /endpoint/);
+  await reg.locator('input[name="endpoint"]').fill("http://127.0.0.1:8000/v1");
+  await reg.locator('button[type="submit"]').click();
+  await page.waitForSelector('tr[data-version="molmo2-8b-vllm"][data-status="candidate"]');
+  assert.match((await page.textContent('tr[data-version="molmo2-8b-vllm"]')) ?? "", /external.*allenai\/Molmo2-8B @ http:\/\/127\.0\.0\.1:8000\/v1.*External model: not evaluated on the frozen split yet/);
+  phase("external model registered");
+
   // Start a run from the page: a real `train run` process; this snapshot's files do not exist, so the run fails
   // with a clear code and the page shows it (no candidate, nothing promoted).
   await page.fill('[data-testid="start-run"] input[name="steps"]', "3");
