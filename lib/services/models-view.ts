@@ -192,7 +192,20 @@ export async function compareVersions(db: Db, a: string, b: string): Promise<Ver
     add(h.key, h.label, va.headline[h.key], vb.headline[h.key]);
     for (const alias of h.aliases) seen.add(alias);
   }
-  for (const k of [...new Set([...Object.keys(va.numbers), ...Object.keys(vb.numbers)])].filter((k) => !seen.has(k)).sort()) {
+  // Overall numbers first, then per source; within a group the headline metrics in table order, then the rest.
+  const order = ["f1", "HOTA", "countAccuracy", "closeAccuracy"];
+  const rank = (k: string) => {
+    const i = k.indexOf(":");
+    const name = i < 0 ? k : k.slice(i + 1);
+    const r = order.indexOf(name);
+    return [i < 0 ? "" : k.slice(0, i), r < 0 ? order.length : r, name] as const;
+  };
+  const byRank = (x: string, y: string) => {
+    const [sx, rx, nx] = rank(x);
+    const [sy, ry, ny] = rank(y);
+    return sx.localeCompare(sy) || rx - ry || nx.localeCompare(ny);
+  };
+  for (const k of [...new Set([...Object.keys(va.numbers), ...Object.keys(vb.numbers)])].filter((k) => !seen.has(k)).sort(byRank)) {
     const [src, name] = k.includes(":") ? [k.slice(0, k.indexOf(":")), k.slice(k.indexOf(":") + 1)] : [null, k];
     add(k, src === null ? METRIC_LABELS[name] ?? name : `${src} · ${METRIC_LABELS[name] ?? name}`, va.numbers[k] ?? null, vb.numbers[k] ?? null);
   }

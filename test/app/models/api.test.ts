@@ -135,6 +135,9 @@ describe("reading", () => {
     const labels = Object.fromEntries(c.body.rows.map((r: { key: string; label: string }) => [r.key, r.label]));
     assert.equal(labels["synth:f1"], "synth · Point F1");
     assert.equal(labels.seconds, "Evaluation time (s)");
+    const keys = c.body.rows.map((r: { key: string }) => r.key);
+    assert.ok(keys.indexOf("seconds") < keys.indexOf("synth:f1"), "overall numbers before per-source ones");
+    assert.ok(keys.indexOf("synth:f1") < keys.indexOf("synth:examples"), "per source: point F1 first");
     assert.ok(Math.abs(c.body.rows.find((r: { key: string }) => r.key === "synth:f1").delta - 0.1) < 1e-12);
     const detail = await call(version.GET, { ...P("src-b"), path: "/api/models/src-b?detail=1", cookie: cookies.ann1 });
     assert.equal(detail.status, 200);
