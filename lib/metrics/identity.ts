@@ -26,9 +26,9 @@ export function evalIdentitySequence(data: TrackingSequence, threshold = 0.5): I
   }
   const G = data.numGtIds;
   const H = data.numTrackerIds;
-  // Frames where S >= threshold (no eps, unlike CLEAR), per co-occurring id pair (key g * H + h), kept sparse so
-  // trackers with very many ids do not need a G x H matrix.
-  const potential = new Map<number, number>();
+  // Frames where S >= threshold (no eps, unlike CLEAR), per co-occurring id pair (key g * H + h): a dense table when
+  // G x H is modest, else a Map, so trackers with very many ids do not need a G x H matrix.
+  const potential = new PairCounts(G, H);
   const gtIdCount = new Float64Array(G);
   const trackerIdCount = new Float64Array(H);
   const sp = sparseSimilarityOf(data);
@@ -40,16 +40,14 @@ export function evalIdentitySequence(data: TrackingSequence, threshold = 0.5): I
       // Zero similarities never reach the threshold: only the non-zero entries can count.
       for (let k = sp.start[t], k1 = sp.start[t + 1]; k < k1; k++) {
         if (sp.values[k] >= threshold) {
-          const key = gIds[sp.rows[k]] * H + tIds[sp.cols[k]];
-          potential.set(key, (potential.get(key) ?? 0) + 1);
+          potential.increment(gIds[sp.rows[k]] * H + tIds[sp.cols[k]]);
         }
       }
     } else {
       for (let i = 0; i < gIds.length; i++) {
         for (let j = 0; j < nh; j++) {
           if (similarityAt(sp, t, i, j, nh) >= threshold) {
-            const key = gIds[i] * H + tIds[j];
-            potential.set(key, (potential.get(key) ?? 0) + 1);
+            potential.increment(gIds[i] * H + tIds[j]);
           }
         }
       }
@@ -74,9 +72,36 @@ export function evalIdentitySequence(data: TrackingSequence, threshold = 0.5): I
   return computeIdentityFinalFields(res);
 }
 
+/** Positive counts per (gt id, tracker id) pair, key g * H + h: dense when G x H is modest, else a Map. */
+class PairCounts {
+  private readonly dense: Float64Array | null;
+  private readonly sparse: Map<number, number> | null;
+  constructor(G: number, H: number) {
+    this.dense = G * H <= 1 << 22 ? new Float64Array(G * H) : null;
+    this.sparse = this.dense ? null : new Map();
+  }
+  increment(key: number): void {
+    if (this.dense) this.dense[key] += 1;
+    else this.sparse!.set(key, (this.sparse!.get(key) ?? 0) + 1);
+  }
+  get(key: number): number | undefined {
+    if (!this.dense) return this.sparse!.get(key);
+    const v = this.dense[key];
+    return v === 0 ? undefined : v;
+  }
+  /** Keys with a positive count, ascending. */
+  sortedKeys(): number[] {
+    if (!this.dense) return Array.from(this.sparse!.keys()).sort((a, b) => a - b);
+    const keys: number[] = [];
+    const d = this.dense;
+    for (let k = 0; k < d.length; k++) if (d[k] !== 0) keys.push(k);
+    return keys;
+  }
+}
+
 /** Maximum total weight of a one-to-one matching given positive weights per pair (key g * H + h). */
-function maxWeightMatching(m: Map<number, number>, G: number, H: number): number {
-  const keys = Array.from(m.keys()).sort((a, b) => a - b);
+function maxWeightMatching(m: PairCounts, G: number, H: number): number {
+  const keys = m.sortedKeys();
   // Union-find over G + H nodes joined by positive entries.
   const parent = new Int32Array(G + H);
   for (let k = 0; k < parent.length; k++) parent[k] = k;
