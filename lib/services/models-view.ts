@@ -213,61 +213,55 @@ export async function compareVersions(db: Db, a: string, b: string): Promise<Ver
 }
 
 /**
- * Keeps at most about `max` points of a step-sorted series: per bucket its first point, its lowest and highest
- * value and every non-finite one (a loss spike or a NaN never disappears from the plot), plus the last point.
+ * A run's curves (only steps after `sinceStep` when given, for live appends), each at most about `maxPoints`
+ * points. A long series is decimated inside SQLite — per step bucket its first point and the points of its lowest
+ * and highest value, plus the last point — so a 20 000-step run never materialises 100 000 rows in JS, and a loss
+ * spike never disappears from the plot.
  */
-export function decimate(points: ReadonlyArray<readonly [number, number]>, max: number): Array<[number, number]> {
-  if (points.length <= max || max < 4) return points.map((p) => [p[0], p[1]]);
-  const buckets = Math.max(1, Math.floor((max - 1) / 3));
-  const size = (points.length - 1) / buckets;
-  const out: Array<[number, number]> = [];
-  for (let b = 0; b < buckets; b++) {
-    const lo = Math.floor(b * size);
-    const hi = Math.floor((b + 1) * size);
-    const keep = new Set<number>([lo]);
-    let iMin = -1;
-    let iMax = -1;
-    for (let i = lo; i < hi; i++) {
-      const y = points[i]![1];
-      if (!Number.isFinite(y)) keep.add(i);
-      else {
-        if (iMin < 0 || y < points[iMin]![1]) iMin = i;
-        if (iMax < 0 || y > points[iMax]![1]) iMax = i;
-      }
-    }
-    if (iMin >= 0) keep.add(iMin);
-    if (iMax >= 0) keep.add(iMax);
-    for (const i of [...keep].sort((x, y) => x - y)) out.push([points[i]![0], points[i]![1]]);
-  }
-  const last = points[points.length - 1]!;
-  out.push([last[0], last[1]]);
-  return out;
-}
-
-/** A run's curves (only steps after `sinceStep` when given, for live appends), each decimated to `maxPoints`. */
 export async function runCurves(db: Db, runId: number, opts: { sinceStep?: number; maxPoints?: number } = {}): Promise<RunCurves> {
   if (!(await db.trainingRun.findUnique({ where: { id: runId }, select: { id: true } }))) throw notFound(`training run #${runId}`);
-  const rows = await db.trainingMetric.findMany({
-    where: { runId, ...(opts.sinceStep === undefined ? {} : { step: { gt: opts.sinceStep } }) },
-    orderBy: [{ name: "asc" }, { step: "asc" }],
-    select: { name: true, step: true, value: true },
+  const since = opts.sinceStep ?? -1;
+  const max = Math.max(4, opts.maxPoints ?? 2000);
+  const stats = await db.trainingMetric.groupBy({
+    by: ["name"],
+    where: { runId, step: { gt: since } },
+    _count: { _all: true },
+    _min: { step: true },
+    _max: { step: true },
   });
-  const grouped = new Map<string, Array<[number, number]>>();
-  let lastStep = opts.sinceStep ?? -1;
-  for (const r of rows) {
-    let s = grouped.get(r.name);
-    if (!s) grouped.set(r.name, (s = []));
-    // SQLite keeps no NaN (it stores NULL), so a NaN loss reads back as null: keep it as a gap.
-    s.push([r.step, typeof r.value === "number" ? r.value : NaN]);
-    lastStep = Math.max(lastStep, r.step);
-  }
   const series: RunCurves["series"] = {};
   const counts: Record<string, number> = {};
-  for (const [name, pts] of grouped) {
-    counts[name] = pts.length;
-    series[name] = decimate(pts, opts.maxPoints ?? 2000).map(([x, y]) => [x, Number.isFinite(y) ? y : null]);
+  let lastStep = since;
+  const short = stats.filter((g) => g._count._all <= max).map((g) => g.name);
+  if (short.length) {
+    const rows = await db.trainingMetric.findMany({ where: { runId, name: { in: short }, step: { gt: since } }, orderBy: [{ name: "asc" }, { step: "asc" }], select: { name: true, step: true, value: true } });
+    for (const r of rows) (series[r.name] ??= []).push([r.step, Number.isFinite(r.value) ? r.value : null]);
   }
-  return { runId, series, counts, lastStep };
+  for (const g of stats) {
+    counts[g.name] = g._count._all;
+    lastStep = Math.max(lastStep, g._max.step ?? since);
+    if (g._count._all > max) series[g.name] = await decimatedSeries(db, runId, g.name, since, g._min.step!, g._max.step!, max);
+  }
+  return { runId, series: Object.fromEntries(Object.entries(series).sort(([a], [b]) => a.localeCompare(b))), counts, lastStep };
+}
+
+/** SQL side of `runCurves`: bucket = ⌊(step − lo) · B / (hi − lo + 1)⌋ over B = ⌊(max − 1) / 3⌋ buckets of steps. */
+async function decimatedSeries(db: Db, runId: number, name: string, since: number, lo: number, hi: number, max: number): Promise<Array<[number, number | null]>> {
+  const buckets = Math.max(1, Math.floor((max - 1) / 3));
+  const span = hi - lo + 1;
+  // SQLite returns the bare columns (step / value) of the row that holds the MIN() / MAX() of each group. The
+  // parameters arrive as REAL: cast them, or the division is not an integer bucket.
+  type Row = { step: number | bigint; value: number };
+  const pick = (agg: "first" | "min" | "max") =>
+    agg === "first"
+      ? db.$queryRaw<Row[]>`SELECT MIN(step) AS step, value FROM TrainingMetric WHERE runId = ${runId} AND name = ${name} AND step > ${since} GROUP BY ((step - CAST(${lo} AS INTEGER)) * CAST(${buckets} AS INTEGER)) / CAST(${span} AS INTEGER)`
+      : agg === "min"
+        ? db.$queryRaw<Row[]>`SELECT step, MIN(value) AS value FROM TrainingMetric WHERE runId = ${runId} AND name = ${name} AND step > ${since} GROUP BY ((step - CAST(${lo} AS INTEGER)) * CAST(${buckets} AS INTEGER)) / CAST(${span} AS INTEGER)`
+        : db.$queryRaw<Row[]>`SELECT step, MAX(value) AS value FROM TrainingMetric WHERE runId = ${runId} AND name = ${name} AND step > ${since} GROUP BY ((step - CAST(${lo} AS INTEGER)) * CAST(${buckets} AS INTEGER)) / CAST(${span} AS INTEGER)`;
+  const last = await db.trainingMetric.findUniqueOrThrow({ where: { runId_name_step: { runId, name, step: hi } }, select: { value: true } });
+  const points = new Map<number, number>([[hi, last.value]]);
+  for (const rows of await Promise.all([pick("first"), pick("min"), pick("max")])) for (const r of rows) points.set(Number(r.step), r.value);
+  return [...points].sort((a, b) => a[0] - b[0]).map(([x, y]) => [x, Number.isFinite(y) ? y : null]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,7 +1,40 @@
-// Pure parts of the /models view: reading the registry's stored metrics and decision records, and decimation.
-import { describe, it } from "node:test";
+// The /models view: reading the registry's stored metrics and decision records; curve decimation in SQLite
+// checked against a plain JS statement of the same rule on a real database.
+import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { decimate, decisionOf, headlineOf, numericMetrics } from "../../../lib/services/models-view";
+import { createTestDb, type TestDb } from "../../helpers/db";
+import { decisionOf, headlineOf, numericMetrics, runCurves } from "../../../lib/services/models-view";
+
+/** The rule, in JS: B = ⌊(max − 1) / 3⌋ step buckets; per bucket first, lowest and highest point; plus the last. */
+function reference(points: ReadonlyArray<readonly [number, number]>, max: number): Array<[number, number]> {
+  if (points.length <= max) return points.map((p) => [p[0], p[1]]);
+  const B = Math.floor((max - 1) / 3);
+  const lo = points[0]![0];
+  const hi = points[points.length - 1]![0];
+  const keep = new Map<number, number>([[hi, points[points.length - 1]![1]]]);
+  const groups = new Map<number, Array<readonly [number, number]>>();
+  for (const p of points) {
+    const b = Math.floor(((p[0] - lo) * B) / (hi - lo + 1));
+    if (!groups.has(b)) groups.set(b, []);
+    groups.get(b)!.push(p);
+  }
+  for (const g of groups.values()) {
+    keep.set(g[0]![0], g[0]![1]);
+    const mn = g.reduce((a, p) => (p[1] < a[1] ? p : a));
+    const mx = g.reduce((a, p) => (p[1] > a[1] ? p : a));
+    keep.set(mn[0], mn[1]);
+    keep.set(mx[0], mx[1]);
+  }
+  return [...keep].sort((a, b) => a[0] - b[0]);
+}
+
+let t: TestDb;
+before(async () => {
+  t = await createTestDb();
+});
+after(async () => {
+  await t.close();
+});
 
 describe("models view", () => {
   it("reads an evaluation report as stored by the registry (overall + bySource), headline from its key names", () => {
@@ -28,17 +61,33 @@ describe("models view", () => {
     assert.deepEqual(decisionOf({ manual: true, promoted: true, against: "a", reason: "rollback" }), { promoted: true, manual: true, reason: "rollback", against: "a" });
     assert.deepEqual(decisionOf({}), { promoted: null, manual: false, reason: null, against: null });
   });
-  it("decimation keeps first, last, extremes and NaN of every bucket, and leaves short series alone", () => {
-    const pts: Array<[number, number]> = Array.from({ length: 1000 }, (_, i) => [i, Math.sin(i / 50)]);
-    pts[500] = [500, 9];
-    pts[700] = [700, NaN];
-    const d = decimate(pts, 100);
-    assert.ok(d.length <= 100, `${d.length}`);
-    assert.deepEqual(d[0], [0, 0]);
-    assert.deepEqual(d.at(-1), pts[999]);
-    assert.ok(d.some(([x, y]) => x === 500 && y === 9));
-    assert.ok(d.some(([x, y]) => x === 700 && Number.isNaN(y)));
-    for (let i = 1; i < d.length; i++) assert.ok(d[i]![0] > d[i - 1]![0], "steps stay increasing");
-    assert.deepEqual(decimate([[1, 2], [3, 4]], 100), [[1, 2], [3, 4]]);
+  it("curves: SQLite decimation equals the JS rule (irregular steps, a spike), short series and `since` are exact", async () => {
+    const snap = await t.db.datasetSnapshot.create({ data: { contentHash: "c", benchmarkHash: "b", path: "/nonexistent" } });
+    const run = await t.db.trainingRun.create({ data: { snapshotId: snap.id, steps: 5000, checkpointDir: "/nonexistent" } });
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const loss: Array<[number, number]> = [];
+    for (let step = 3; step <= 4000; step += 1 + Math.floor(rnd() * 3)) loss.push([step, 2 / Math.sqrt(step) + rnd() * 0.1]);
+    loss[Math.floor(loss.length / 2)]![1] = 50; // a spike
+    const val: Array<[number, number]> = [[1000, 0.2], [2000, 0.4], [4000, 0.5]];
+    await t.db.trainingMetric.createMany({ data: [...loss.map(([step, value]) => ({ runId: run.id, name: "loss", step, value })), ...val.map(([step, value]) => ({ runId: run.id, name: "val_f1", step, value }))] });
+    // The reference works on the values as stored (the SQLite round trip may change a double's last digit).
+    const stored = await t.db.trainingMetric.findMany({ where: { runId: run.id, name: "loss" }, orderBy: { step: "asc" }, select: { step: true, value: true } });
+    loss.splice(0, loss.length, ...stored.map((r) => [r.step, r.value] as [number, number]));
+    for (const max of [4, 40, 301, 2000]) {
+      const c = await runCurves(t.db, run.id, { maxPoints: max });
+      assert.deepEqual(c.series.loss, reference(loss, max), `maxPoints ${max}`);
+      assert.ok(c.series.loss!.length <= Math.max(max, 4), `${c.series.loss!.length} ≤ ${max}`);
+      assert.deepEqual(c.series.val_f1, val);
+      assert.deepEqual(c.counts, { loss: loss.length, val_f1: 3 });
+      assert.equal(c.lastStep, 4000, "the highest step of any series");
+    }
+    assert.ok((await runCurves(t.db, run.id, { maxPoints: 40 })).series.loss!.some(([, y]) => y === 50), "the spike survives");
+    const tail = loss.filter(([s]) => s > 3900);
+    const since = await runCurves(t.db, run.id, { sinceStep: 3900 });
+    assert.deepEqual(since.series.loss, tail);
+    assert.deepEqual(since.series.val_f1, [[4000, 0.5]]);
+    const none = await runCurves(t.db, run.id, { sinceStep: 4000 });
+    assert.deepEqual(none, { runId: run.id, series: {}, counts: {}, lastStep: 4000 });
   });
 });
