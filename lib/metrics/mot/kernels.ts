@@ -30,7 +30,7 @@ const scan: WatFunction = {
   result: "i32",
   locals: [
     ["p", "i32"], ["end", "i32"], ["q", "i32"], ["c", "i32"], ["d", "i32"], ["ln", "i32"], ["n", "i32"], ["o", "i32"], ["nf", "i32"],
-    ["neg", "i32"], ["nd", "i32"], ["sig", "i32"], ["frac", "i32"], ["dot", "i32"], ["mant", "f64"], ["v", "f64"], ["x", "f64"],
+    ["neg", "i32"], ["nd", "i32"], ["sig", "i32"], ["frac", "i32"], ["dot", "i32"], ["mant", "i64"], ["v", "f64"], ["x", "f64"],
   ],
   body: `
   local.get $b local.set $p
@@ -79,7 +79,7 @@ const scan: WatFunction = {
         local.get $c i32.const 45 i32.eq local.set $neg
         local.get $p i32.const 1 i32.add local.set $p
       end
-      f64.const 0 local.set $mant
+      i64.const 0 local.set $mant
       i32.const 0 local.set $nd
       i32.const 0 local.set $sig
       i32.const 0 local.set $frac
@@ -90,9 +90,10 @@ const scan: WatFunction = {
         local.get $p i32.load8_u local.tee $c i32.const 48 i32.sub local.tee $d i32.const 10 i32.lt_u
         if
           local.get $nd i32.const 1 i32.add local.set $nd
-          local.get $mant f64.const 0 f64.ne local.get $c i32.const 48 i32.ne i32.or
+          local.get $mant i64.const 0 i64.ne local.get $c i32.const 48 i32.ne i32.or
           if local.get $sig i32.const 1 i32.add local.set $sig end
-          local.get $mant f64.const 10 f64.mul local.get $d f64.convert_i32_s f64.add local.set $mant
+          ;; integer digits (exact while <= 15 significant digits; longer numbers are declined below anyway)
+          local.get $mant i64.const 10 i64.mul local.get $d i64.extend_i32_u i64.add local.set $mant
           local.get $frac local.get $dot i32.add local.set $frac
         else
           local.get $c i32.const 46 i32.ne local.get $dot i32.or br_if $numEnd
@@ -108,7 +109,7 @@ const scan: WatFunction = {
       ${skipSpaces("s2")}
       ;; digits / 10^frac: one correctly rounded division of exact doubles, = Number(field)
       local.get $frac
-      if f64 local.get $mant local.get $frac i32.const 3 i32.shl f64.load f64.div else local.get $mant end
+      if f64 local.get $mant f64.convert_i64_s local.get $frac i32.const 3 i32.shl f64.load f64.div else local.get $mant f64.convert_i64_s end
       local.set $v
       local.get $nf i32.const 8 i32.lt_s
       if

@@ -3,11 +3,11 @@
 // Why WebAssembly at all: `eval mot` is one short batch run, and V8 spends most of it running these loops unoptimised
 // before TurboFan catches up; wasm is compiled once, up front, to machine code (Liftoff).
 //
-// Supported: one exported memory; functions with i32/f64 params, locals and at most one result; flat (non-folded)
+// Supported: one exported memory; functions with i32/i64/f64 params, locals and at most one result; flat (non-folded)
 // instructions, one per token group, `;;` comments; `$name`d locals, functions and block/loop/if labels; `block`,
 // `loop` and `if` may declare a result type (`if f64 ... else ... end`); loads/stores take an optional `offset=N`.
 
-export type WatType = "i32" | "f64";
+export type WatType = "i32" | "i64" | "f64";
 
 export interface WatFunction {
   name: string;
@@ -19,9 +19,9 @@ export interface WatFunction {
   exported?: boolean;
 }
 
-const TYPE_CODE: Record<WatType, number> = { i32: 0x7f, f64: 0x7c };
+const TYPE_CODE: Record<WatType, number> = { i32: 0x7f, i64: 0x7e, f64: 0x7c };
 
-type Immediate = "none" | "local" | "label" | "func" | "i32" | "f64" | "block" | "mem0" | "mem1" | "mem2" | "mem3" | "zero";
+type Immediate = "none" | "local" | "label" | "func" | "i32" | "i64" | "f64" | "block" | "mem0" | "mem1" | "mem2" | "mem3" | "zero";
 
 /** Opcode and immediate kind of every instruction the kernels use (memN: natural alignment 2^N). */
 const OPS: Record<string, [number[], Immediate]> = {
@@ -50,6 +50,7 @@ const OPS: Record<string, [number[], Immediate]> = {
   "memory.size": [[0x3f], "zero"],
   "memory.grow": [[0x40], "zero"],
   "i32.const": [[0x41], "i32"],
+  "i64.const": [[0x42], "i64"],
   "f64.const": [[0x44], "f64"],
   "i32.eqz": [[0x45], "none"],
   "i32.eq": [[0x46], "none"],
@@ -62,6 +63,8 @@ const OPS: Record<string, [number[], Immediate]> = {
   "i32.le_u": [[0x4d], "none"],
   "i32.ge_s": [[0x4e], "none"],
   "i32.ge_u": [[0x4f], "none"],
+  "i64.eqz": [[0x50], "none"],
+  "i64.ne": [[0x52], "none"],
   "f64.eq": [[0x61], "none"],
   "f64.ne": [[0x62], "none"],
   "f64.lt": [[0x63], "none"],
@@ -79,6 +82,8 @@ const OPS: Record<string, [number[], Immediate]> = {
   "i32.shl": [[0x74], "none"],
   "i32.shr_s": [[0x75], "none"],
   "i32.shr_u": [[0x76], "none"],
+  "i64.add": [[0x7c], "none"],
+  "i64.mul": [[0x7e], "none"],
   "f64.abs": [[0x99], "none"],
   "f64.neg": [[0x9a], "none"],
   "f64.trunc": [[0x9d], "none"],
@@ -91,8 +96,10 @@ const OPS: Record<string, [number[], Immediate]> = {
   "i32.wrap_i64": [[0xa7], "none"],
   "i32.trunc_f64_s": [[0xaa], "none"],
   "i64.trunc_f64_s": [[0xb0], "none"],
+  "i64.extend_i32_u": [[0xad], "none"],
   "f64.convert_i32_s": [[0xb7], "none"],
   "f64.convert_i32_u": [[0xb8], "none"],
+  "f64.convert_i64_s": [[0xb9], "none"],
 };
 
 function uleb(n: number, out: number[]): void {
@@ -196,6 +203,13 @@ function assembleBody(fn: WatFunction, funcIndex: Map<string, number>): number[]
         sleb(v | 0, code);
         break;
       }
+      case "i64": {
+        // Small constants only (|v| < 2^31), enough for the kernels.
+        const v = Number(arg());
+        if (!Number.isInteger(v) || Math.abs(v) >= 2 ** 31) fail(`bad i64 constant in ${op}`);
+        sleb(v, code);
+        break;
+      }
       case "f64": {
         const text = arg();
         const v = text === "nan" ? NaN : text === "inf" ? Infinity : text === "-inf" ? -Infinity : Number(text);
@@ -207,7 +221,7 @@ function assembleBody(fn: WatFunction, funcIndex: Map<string, number>): number[]
         let label: string | null = null;
         if (p + 1 < tokens.length && tokens[p + 1].startsWith("$")) label = tokens[++p];
         let type = 0x40;
-        if (p + 1 < tokens.length && (tokens[p + 1] === "i32" || tokens[p + 1] === "f64")) type = TYPE_CODE[tokens[++p] as WatType];
+        if (p + 1 < tokens.length && (tokens[p + 1] === "i32" || tokens[p + 1] === "i64" || tokens[p + 1] === "f64")) type = TYPE_CODE[tokens[++p] as WatType];
         code.push(type);
         labels.push(label);
         break;
