@@ -90,11 +90,18 @@ export class FramePreprocessor {
         this.pending.delete(m.id);
         if (this.pending.size === 0) w.unref();
         const out = new Float32Array(m.out);
-        // A failure inside the worker is redone here, where it throws with a proper stack if it is real.
+        // A failure inside the worker (e.g. a bundler that rewrote the kernel's text) is redone here, where it throws
+        // with a proper stack if it is real; the worker is not used again.
         try {
           p.resolve(m.error === undefined ? out : this.compute(p.img, out));
         } catch (e) {
           p.reject(e as Error);
+        }
+        if (m.error !== undefined && this.worker === w) {
+          this.worker = undefined;
+          this.inline = true;
+          void w.terminate();
+          this.failPending();
         }
       });
       const fail = () => {

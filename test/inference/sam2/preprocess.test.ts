@@ -84,6 +84,21 @@ test("worker preprocessing: the same values as on this thread, buffers pooled, f
   sameValues(await pre.run(noise(20, 20, 9)), reference(noise(20, 20, 9), 96), "after close");
 });
 
+test("a worker that dies mid-frame: its frames are finished on this thread, later ones too", async () => {
+  const pre = new FramePreprocessor(384);
+  try {
+    sameValues(await pre.run(noise(30, 20, 1)), reference(noise(30, 20, 1), 384), "before");
+    const worker = (pre as unknown as { worker?: { terminate(): Promise<number> } }).worker;
+    assert.ok(worker, "the worker is running");
+    const pending = pre.run(noise(80, 60, 2));
+    await worker.terminate();
+    sameValues(await pending, reference(noise(80, 60, 2), 384), "in flight when the worker died (or just done)");
+    sameValues(await pre.run(noise(40, 40, 3)), reference(noise(40, 40, 3), 384), "after");
+  } finally {
+    await pre.close();
+  }
+});
+
 test("preprocessing without a worker gives the same values", async () => {
   const pre = new FramePreprocessor(48, false);
   sameValues(await pre.run(noise(70, 30, 5)), reference(noise(70, 30, 5), 48), "inline");
