@@ -194,11 +194,13 @@ function VersionDetailView({ version, colSpan }: { version: string; colSpan: num
   );
 }
 
-function ConfirmDialog({ action, promoted, onDone, onCancel }: { action: PendingAction; promoted: VersionRow | null; onDone: (v: VersionRow, text: string) => void; onCancel: () => void }) {
+function ConfirmDialog({ action, promoted, onDone, onCancel, onStale }: { action: PendingAction; promoted: VersionRow | null; onDone: (v: VersionRow, text: string) => void; onCancel: () => void; onStale: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
   const [note, setNote] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // After a 409 the decision was made on an outdated view: the page reloads behind the dialog, which only closes.
+  const [stale, setStale] = useState(false);
   const v = action.version;
   useEffect(() => {
     const d = ref.current;
@@ -218,7 +220,11 @@ function ConfirmDialog({ action, promoted, onDone, onCancel }: { action: Pending
       const r = action.kind === "promote" ? await api.promoteModel(v.version, body) : await api.retireModel(v.version, body);
       onDone(r, action.kind === "promote" ? `${v.version} is now the promoted model${promoted && promoted.version !== v.version ? `; ${promoted.version} was retired` : ""}.` : `${v.version} was retired.`);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 409 ? `${err.message}` : message(err));
+      if (err instanceof ApiError && err.status === 409) {
+        setStale(true);
+        onStale();
+      }
+      setError(message(err));
       setBusy(false);
     }
   }
@@ -253,8 +259,8 @@ function ConfirmDialog({ action, promoted, onDone, onCancel }: { action: Pending
         )}
         {error && <p className="error" role="alert" data-testid="dialog-error">{error}</p>}
         <div className={css.buttons}>
-          <button type="button" onClick={onCancel} disabled={busy}>Cancel</button>
-          <button type="submit" className="primary" disabled={busy} data-testid="confirm">{action.kind === "promote" ? "Promote" : "Retire"}</button>
+          <button type="button" onClick={onCancel} disabled={busy}>{stale ? "Close" : "Cancel"}</button>
+          {!stale && <button type="submit" className="primary" disabled={busy} data-testid="confirm">{action.kind === "promote" ? "Promote" : "Retire"}</button>}
         </div>
       </form>
     </dialog>
@@ -607,6 +613,7 @@ export function ModelsApp({ initial, isAdmin, renderedAt }: { initial: ModelsOve
           action={pending}
           promoted={promoted}
           onCancel={() => setPending(null)}
+          onStale={() => void reload()}
           onDone={(_v, text) => {
             setPending(null);
             setNotice({ kind: "info", text });

@@ -167,6 +167,8 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   await page.click('[data-testid="confirm"]');
   await page.waitForSelector('[data-testid="dialog-error"]');
   assert.match((await page.textContent('[data-testid="dialog-error"]')) ?? "", /'tiny-v2' is now retired \(the page showed promoted\)/);
+  assert.equal(await page.locator('[data-testid="confirm"]').count(), 0, "a stale decision cannot be re-sent");
+  await page.waitForSelector('tr[data-version="tiny-v2"][data-status="retired"]'); // the page reloaded behind the dialog
   await shot(page, "models-stale-409");
   await page.click('[data-testid="confirm-dialog"] button[type="button"]');
 
