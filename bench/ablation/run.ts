@@ -141,6 +141,7 @@ async function trainRun<B>(
   evaluate: () => Promise<EvalResult>,
   o: Options,
   meta: { fraction: string; trainVideos: number; atStep0: Curve },
+  onEval: (partial: RunResult) => Promise<void>,
 ): Promise<RunResult> {
   const evalAt = new Set(Array.from({ length: o.evals }, (_, k) => Math.round(((k + 1) * o.steps) / o.evals)));
   const warmupSteps = Math.min(100, Math.floor(o.steps / 10));
@@ -170,6 +171,7 @@ async function trainRun<B>(
         `  ${model.padEnd(9)} ${meta.fraction.padEnd(4)} step ${String(s + 1).padStart(4)}  loss ${curve.at(-1)!.loss.toFixed(3)}  F1 ${last.f1.toFixed(3)} (corrected ${last.f1Corrected.toFixed(3)})  empty ${last.empty}/${last.examples.length}  ` +
           `train ${(trainMs / 1000 / (s + 1)).toFixed(2)} s/step, eval ${last.seconds.toFixed(0)} s  [load ${load()}]`,
       );
+      await onEval({ model, fraction: meta.fraction, trainExamples: train.length, trainVideos: meta.trainVideos, curve, losses, trainSeconds: trainMs / 1000, secondsPerStep: trainMs / 1000 / (s + 1), final: last });
     }
   }
   return { model, fraction: meta.fraction, trainExamples: train.length, trainVideos: meta.trainVideos, curve, losses, trainSeconds: trainMs / 1000, secondsPerStep: trainMs / 1000 / o.steps, final: last };
@@ -229,6 +231,36 @@ async function main(): Promise<void> {
   // may never stop, and every decoded token costs a step).
   const capPoints = Math.ceil(1.2 * maxPoints);
   const capTokens = Math.ceil(1.2 * maxAnswer);
+  /** Table (when complete), curves.svg and results.json of the runs so far — rewritten after every evaluation, so an
+   * interrupted run keeps its curves (`complete: false`). */
+  const report = async (done: readonly RunResult[], complete: boolean): Promise<void> => {
+    if (complete) {
+      const steps = done[0].curve.map((p) => p.step);
+      console.log(`\nheld-out point F1 (Molmo2 tracking F1, mask judge; ${held.length} test examples; empty answer ${floor.f1.toFixed(3)})`);
+      console.log(["fraction", "model", ...steps.map((st) => `step ${st}`), "s/step"].map((h) => h.padEnd(11)).join(""));
+      for (const r of done) console.log([r.fraction, r.model, ...r.curve.map((p) => p.f1.toFixed(3)), r.secondsPerStep.toFixed(2)].map((h) => String(h).padEnd(11)).join(""));
+    }
+    const panels: Panel[] = o.fractions.map((f) => ({
+      floor: floor.f1,
+      title: `${f.label} of the data (${done.find((r) => r.fraction === f.label)?.trainExamples ?? "–"} ex.)`,
+      curves: done.filter((r) => r.fraction === f.label).map((r) => ({ model: r.model === "grounding" ? "grounding tokens (MolmoPoint-Tiny)" : "text coordinates (Molmo2 digits)", points: r.curve.map((p) => ({ step: p.step, f1: p.f1 })) })),
+    }));
+    await writeFile(path.join(o.out, "curves.svg"), curvesSvg(panels, { title: `Held-out point F1 vs training steps (${o.steps} steps × batch ${o.batch}, seed ${o.seed})${complete ? "" : " — incomplete"}` }));
+    const results = {
+      complete,
+      options: o, dataset: { dir, contentHash: manifest.contentHash, trainExamples: trainAll.length, testExamples: held.length },
+      parameters: { grounding: mpCount, text: tbCount, shared: sharedCount }, tokens,
+      decodingCaps: { points: capPoints, textTokens: capTokens },
+      emptyAnswer: { f1: floor.f1, f1Corrected: floor.f1Corrected },
+      evaluation: "MolmoPoint-Tiny: exported ONNX through the built-in runtime (inference/runtimes/builtin); text baseline: batched greedy jax decode parsed with lib/grounding/text; both scored with trainer/eval predictionOnFrames + lib/metrics/points evaluateTrackF1 (mask judge, Molmo2-compatible; f1Corrected = corrected pairing)",
+      machine: { jaxThreads: JAX_THREADS, loadavg: loadavg() },
+      seconds: (performance.now() - started) / 1000,
+      runs: done,
+    };
+    await writeFile(path.join(o.out, "results.json"), JSON.stringify(results, null, 1) + "\n");
+  };
+  const partial = (r: RunResult) => report([...runs, r], false);
+
   // Step 0: both models untrained — identical for every fraction (same initial weights), evaluated once.
   const step0 = async (model: string, r: EvalResult): Promise<Curve> => {
     console.log(`  ${model.padEnd(9)} init step    0  F1 ${r.f1.toFixed(3)} (corrected ${r.f1Corrected.toFixed(3)})  empty ${r.empty}/${r.examples.length}  eval ${r.seconds.toFixed(0)} s`);
@@ -250,7 +282,7 @@ async function main(): Promise<void> {
         "grounding", mp, train,
         (idx) => toDevice(packBatch(idx.map((i) => train[i]), c, VQ, { batchSize: o.batch, nFrames, maxPointsPerExample: maxPoints })),
         async () => evaluateMolmoPoint(await mp.hostParams(), c, vocab, held, { workDir: path.join(o.out, "export"), maxPoints: capPoints, metas }),
-        o, { fraction: f.label, trainVideos: nv, atStep0: mp0 },
+        o, { fraction: f.label, trainVideos: nv, atStep0: mp0 }, partial,
       ),
     );
     mp.dispose();
@@ -262,42 +294,14 @@ async function main(): Promise<void> {
         "text", tb, train,
         (idx) => textBatchToDevice(packTextBatch(idx.map((i) => textOf.get(train[i].id)!), c, VQ, { batchSize: o.batch, nFrames, maxAnswer })),
         () => evaluateTextBaseline(tb.params, c, VQ, held, { maxTokens: capTokens, batchSize: Math.min(32, held.length) }),
-        o, { fraction: f.label, trainVideos: nv, atStep0: text0 },
+        o, { fraction: f.label, trainVideos: nv, atStep0: text0 }, partial,
       ),
     );
     tb.dispose();
   }
 
-  // Table: F1 at each evaluated step, per fraction, both models.
-  const steps = runs[0].curve.map((p) => p.step);
-  console.log(`\nheld-out point F1 (Molmo2 tracking F1, mask judge; ${held.length} test examples; empty answer ${floor.f1.toFixed(3)})`);
-  console.log(["fraction", "model", ...steps.map((s) => `step ${s}`), "s/step"].map((h) => h.padEnd(11)).join(""));
-  for (const r of runs) console.log([r.fraction, r.model, ...r.curve.map((p) => p.f1.toFixed(3)), r.secondsPerStep.toFixed(2)].map((h) => String(h).padEnd(11)).join(""));
-  const panels: Panel[] = o.fractions.map((f) => ({
-    floor: floor.f1,
-    title: `${f.label} of the data (${runs.find((r) => r.fraction === f.label)?.trainExamples ?? 0} ex.)`,
-    curves: runs.filter((r) => r.fraction === f.label).map((r) => ({ model: r.model === "grounding" ? "grounding tokens (MolmoPoint-Tiny)" : "text coordinates (Molmo2 digits)", points: r.curve.map((p) => ({ step: p.step, f1: p.f1 })) })),
-  }));
-  const svg = path.join(o.out, "curves.svg");
-  await writeFile(svg, curvesSvg(panels, { title: `Held-out point F1 vs training steps (${o.steps} steps × batch ${o.batch}, seed ${o.seed})` }));
-  const json = path.join(o.out, "results.json");
-  await writeFile(
-    json,
-    JSON.stringify(
-      {
-        options: o, dataset: { dir, contentHash: manifest.contentHash, trainExamples: trainAll.length, testExamples: held.length },
-        parameters: { grounding: mpCount, text: tbCount, shared: sharedCount }, tokens,
-        decodingCaps: { points: capPoints, textTokens: capTokens },
-        emptyAnswer: { f1: floor.f1, f1Corrected: floor.f1Corrected },
-        evaluation: "MolmoPoint-Tiny: exported ONNX through the built-in runtime (inference/runtimes/builtin); text baseline: batched greedy jax decode parsed with lib/grounding/text; both scored with trainer/eval predictionOnFrames + lib/metrics/points evaluateTrackF1 (mask judge, Molmo2-compatible; f1Corrected = corrected pairing)",
-        machine: { jaxThreads: JAX_THREADS, loadavg: loadavg() },
-        seconds: (performance.now() - started) / 1000,
-        runs: runs.map((r) => ({ ...r, final: r.final ? { ...r.final, examples: r.final.examples } : undefined })),
-      },
-      null, 1,
-    ) + "\n",
-  );
-  console.log(`\nwrote ${json} and ${svg} in ${((performance.now() - started) / 60000).toFixed(1)} min [load ${load()}]`);
+  await report(runs, true);
+  console.log(`\nwrote ${path.join(o.out, "results.json")} and ${path.join(o.out, "curves.svg")} in ${((performance.now() - started) / 60000).toFixed(1)} min [load ${load()}]`);
 }
 
 main().catch((e: unknown) => {
