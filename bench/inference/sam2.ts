@@ -9,7 +9,8 @@
 // Reported per frame:
 //   loop      wall time of engine.propagate (frame decoding from the video file included unless "frames in memory")
 //   ort       the replayed session.run time for the same calls
-//   overhead  loop / ort (goal ≤ 1.1), median of the repeats
+//   overhead  loop / ort (goal ≤ 1.1), median of the repeats; also process CPU time (every thread: onnxruntime's,
+//             the preprocessing worker's) of the loop over that of the replay, less sensitive to a busy machine
 //   main thread: busy (event-loop utilisation) ≈ the models' time (onnxruntime-node runs session.run synchronously on
 //   the JS thread) + the loop's JS work; idle = waiting for the preprocessing worker or the frame decoder.
 // Usage: npm run bench:sam2 [-- --frames N --objects K --repeats R --sets tiny,realistic-shapes,heavy-encoder]
@@ -86,6 +87,7 @@ async function decodeAll(video: { id: string; path: string; meta: Meta }): Promi
 }
 
 const ROLE_NAMES: Record<string, string> = { image_encoder: "encoder", image_decoder: "decoder", memory_attention: "attention", memory_encoder: "memory encoder" };
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
 
@@ -104,20 +106,24 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
   for (const mode of modes) {
     frameCache = mode === "memory" ? await decodeAll(rv) : undefined;
     const ratios: number[] = [];
+    const cpuRatios: number[] = [];
     const rows: string[] = [];
     for (let rep = 0; rep < REPEATS; rep++) {
       const calls: Call[] = [];
       const stats = { copyMs: 0 };
       const restore = instrument(set, calls, stats);
       const elu0 = performance.eventLoopUtilization();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const frames = await engine.propagate({ video: rv, prompts, direction: "both" });
       const wall = performance.now() - t0;
+      const loopCpu = cpuMs(process.cpuUsage(c0)) - stats.copyMs;
       const elu = performance.eventLoopUtilization(elu0);
       restore();
       const loop = wall - stats.copyMs;
       // Reference: the same session.run calls, replayed back to back on the same sessions.
       const byRole = new Map<string, number>();
+      const c1 = process.cpuUsage();
       const t1 = performance.now();
       for (const c of calls) {
         const t = performance.now();
@@ -125,17 +131,20 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
         byRole.set(c.role, (byRole.get(c.role) ?? 0) + performance.now() - t);
       }
       const ortMs = performance.now() - t1;
+      const ortCpu = cpuMs(process.cpuUsage(c1));
       const n = frames.length;
       const per = (ms: number) => (ms / n).toFixed(1);
       const busy = elu.active - stats.copyMs;
       ratios.push(loop / ortMs);
+      cpuRatios.push(loopCpu / ortCpu);
       const roles = [...byRole].map(([r, ms]) => `${ROLE_NAMES[r] ?? r} ${per(ms)}`).join(", ");
       rows.push(
         `    run ${rep + 1}: per frame loop ${per(loop)} ms, ort ${per(ortMs)} ms (${roles}) → ${(loop / ortMs).toFixed(3)} | ` +
-          `main thread busy ${per(busy)} (≈ ort + JS ${per(busy - ortMs)}), idle ${per(elu.idle)} | ${calls.length} runs | load ${load()}`,
+          `main thread busy ${per(busy)} (≈ ort + JS ${per(busy - ortMs)}), idle ${per(elu.idle)} | ` +
+          `process CPU (all threads) loop ${per(loopCpu)} ms, ort ${per(ortCpu)} ms → ${(loopCpu / ortCpu).toFixed(3)} | ${calls.length} runs | load ${load()}`,
       );
     }
-    console.log(`  ${mode === "memory" ? "frames in memory" : "frames decoded from the video (ffmpeg → PNG, read ahead)"}: overhead loop / ort (median of ${REPEATS}) ${median(ratios).toFixed(3)}`);
+    console.log(`  ${mode === "memory" ? "frames in memory" : "frames decoded from the video (ffmpeg → PNG, read ahead)"}: overhead loop / ort (median of ${REPEATS}) ${median(ratios).toFixed(3)}; process CPU ${median(cpuRatios).toFixed(3)}`);
     for (const r of rows) console.log(r);
   }
   frameCache = undefined;
