@@ -27,13 +27,14 @@ import { curvesSvg, type Panel } from "./plot";
 import { measureTokens, visiblePoints, type TokenStats } from "./tokens";
 
 const USAGE = `npm run bench:ablation -- [--quick] [--videos N] [--steps S] [--evals K] [--batch B] [--lr LR] [--seed S]
-       [--eval-examples M] [--fractions 1/8,1/4,1/2,1] [--data DIR] [--out DIR]
+       [--eval-examples M] [--fractions 1/8,1/4,1/2,1] [--models grounding,text] [--data DIR] [--out DIR]
   --quick          a short smoke run (24 videos, 6 steps, 1 evaluation, 6 held-out examples; ~10 min on 2 busy cores)
   --videos N       synthetic videos of the default recipe (10 % test, 10 % val, rest train); default 64
   --steps S        training steps of every run (same for both models and every fraction); default 60
   --evals K        evaluations per run after step 0, evenly spaced (the last at step S); default 3
   --batch B        batch size; default 4 (trainer default)      --lr LR   peak learning rate; default 3e-3 (trainer default)
   --eval-examples  held-out examples scored (the first M of the test split); default 24
+  --models         which models to train (runs of one model are independent of the other: split a long run)
   --data DIR       an existing synth dataset (default: generated once under the results dir)
   --out DIR        results dir (default bench/out/ablation/<quick|full>)`;
 
@@ -47,6 +48,7 @@ const Options = z.object({
   seed: z.number().int().min(0),
   evalExamples: z.number().int().min(1).optional(),
   fractions: z.array(z.object({ label: z.string(), value: z.number().gt(0).max(1) })).min(1),
+  models: z.array(z.enum(["grounding", "text"])).min(1),
   data: z.string().optional(),
   out: z.string(),
 });
@@ -57,7 +59,7 @@ function parseOptions(argv: string[]): Options {
     args: argv,
     options: {
       quick: { type: "boolean" }, videos: { type: "string" }, steps: { type: "string" }, evals: { type: "string" }, batch: { type: "string" },
-      lr: { type: "string" }, seed: { type: "string" }, "eval-examples": { type: "string" }, fractions: { type: "string" }, data: { type: "string" },
+      lr: { type: "string" }, seed: { type: "string" }, "eval-examples": { type: "string" }, fractions: { type: "string" }, models: { type: "string" }, data: { type: "string" },
       out: { type: "string" }, help: { type: "boolean" },
     },
   });
@@ -87,6 +89,7 @@ function parseOptions(argv: string[]): Options {
     seed: num("seed", values.seed, 0),
     evalExamples: num("eval-examples", values["eval-examples"], quick ? 6 : 24),
     fractions,
+    models: (values.models ?? "grounding,text").split(",").map((m) => m.trim()),
     data: values.data,
     out: values.out ?? path.join("bench", "out", "ablation", quick ? "quick" : "full"),
   });
@@ -266,27 +269,35 @@ async function main(): Promise<void> {
     console.log(`  ${model.padEnd(9)} init step    0  F1 ${r.f1.toFixed(3)} (corrected ${r.f1Corrected.toFixed(3)})  empty ${r.empty}/${r.examples.length}  eval ${r.seconds.toFixed(0)} s`);
     return { step: 0, loss: NaN, f1: r.f1, f1Corrected: r.f1Corrected, empty: r.empty, evalSeconds: r.seconds };
   };
-  const mp0 = await step0("grounding", await evaluateMolmoPoint(initParams(c, VQ, o.seed), c, vocab, held, { workDir: path.join(o.out, "export"), maxPoints: capPoints, metas }));
-  const tb0 = createTrainer<TextBatch>(new Map([...initTextBaselineParams(c, VQ, o.seed), ...unusedVisionWeights(c)]), (p, b) => textLoss(p, c, b), { lr: o.lr });
-  const text0 = await step0("text", await evaluateTextBaseline(tb0.params, c, VQ, held, { maxTokens: capTokens, batchSize: Math.min(32, held.length) }));
-  tb0.dispose();
+  const runGrounding = o.models.includes("grounding");
+  const runText = o.models.includes("text");
+  const mp0 = runGrounding ? await step0("grounding", await evaluateMolmoPoint(initParams(c, VQ, o.seed), c, vocab, held, { workDir: path.join(o.out, "export"), maxPoints: capPoints, metas })) : null;
+  let text0: Curve | null = null;
+  if (runText) {
+    const tb0 = createTrainer<TextBatch>(new Map([...initTextBaselineParams(c, VQ, o.seed), ...unusedVisionWeights(c)]), (p, b) => textLoss(p, c, b), { lr: o.lr });
+    text0 = await step0("text", await evaluateTextBaseline(tb0.params, c, VQ, held, { maxTokens: capTokens, batchSize: Math.min(32, held.length) }));
+    tb0.dispose();
+  }
   for (const f of o.fractions) {
     const nv = Math.max(1, Math.ceil(f.value * trainVideos.length));
     const keep = new Set(trainVideos.slice(0, nv));
     const train = trainAll.filter((e) => keep.has(path.basename(e.ref.video, ".mp4")));
     console.log(`fraction ${f.label}: ${nv} train videos, ${train.length} examples`);
     // MolmoPoint-Tiny: grounding tokens.
-    const mp = createTrainer<TrainBatch>(initParams(c, VQ, o.seed), (p, b) => molmoPointLoss(p, c, b), { lr: o.lr });
-    runs.push(
-      await trainRun(
-        "grounding", mp, train,
-        (idx) => toDevice(packBatch(idx.map((i) => train[i]), c, VQ, { batchSize: o.batch, nFrames, maxPointsPerExample: maxPoints })),
-        async () => evaluateMolmoPoint(await mp.hostParams(), c, vocab, held, { workDir: path.join(o.out, "export"), maxPoints: capPoints, metas }),
-        o, { fraction: f.label, trainVideos: nv, atStep0: mp0 }, partial,
-      ),
-    );
-    mp.dispose();
+    if (mp0) {
+      const mp = createTrainer<TrainBatch>(initParams(c, VQ, o.seed), (p, b) => molmoPointLoss(p, c, b), { lr: o.lr });
+      runs.push(
+        await trainRun(
+          "grounding", mp, train,
+          (idx) => toDevice(packBatch(idx.map((i) => train[i]), c, VQ, { batchSize: o.batch, nFrames, maxPointsPerExample: maxPoints })),
+          async () => evaluateMolmoPoint(await mp.hostParams(), c, vocab, held, { workDir: path.join(o.out, "export"), maxPoints: capPoints, metas }),
+          o, { fraction: f.label, trainVideos: nv, atStep0: mp0 }, partial,
+        ),
+      );
+      mp.dispose();
+    }
     // Text baseline: same init of the shared weights, same batches, same optimizer and schedule.
+    if (!text0) continue;
     const init: HostParams = new Map([...initTextBaselineParams(c, VQ, o.seed), ...unusedVisionWeights(c)]);
     const tb = createTrainer<TextBatch>(init, (p, b) => textLoss(p, c, b), { lr: o.lr });
     runs.push(
