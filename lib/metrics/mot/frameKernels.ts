@@ -22,9 +22,13 @@ const F = {
   colCount: 23, parent: 24, head: 25, tail: 26, next: 27, chosenCol: 28, used: 29, compEntries: 30, compRowStart: 31,
   chosen: 32, bestChosen: 33, best: 34, mr: 35, mc: 36, G: 37, H: 38, nG: 39, rowSum: 40, colSum: 41, gCount: 42, tCount: 43,
   prevTr: 44, prevTs: 45, gMatched: 46, gFrag: 47, notPrev: 48, clr: 49, ms: 50,
+  // MOT preprocessing (see `prep`).
+  recs: 51, eEnd: 52, gS: 53, tS: 54, gIdsIn: 55, gCls: 56, gConf: 57, tIdsIn: 58, tCls: 59, dist: 60, newRow: 61,
+  newCol: 62, simStart: 63, simRows: 64, simCols: 65, simVals: 66, nSim: 67, gOut: 68, tOut: 69, nGk: 70, nHk: 71,
+  doPre: 72, errT: 73, errK: 74, gOutS: 75, tOutS: 76,
 } as const;
 type Field = keyof typeof F;
-const HEAP = CTX + 4 * 52;
+const HEAP = CTX + 4 * 78;
 
 /** `local.get $ctx i32.load offset=<field>`: a context field. */
 const ctx = (f: Field) => `local.get $ctx i32.load offset=${4 * F[f]}`;
@@ -677,6 +681,251 @@ const clearApply: WatFunction = {
   end`,
 };
 
+// ---- MOT preprocessing (`preprocessFrame` of ./preprocess, for every frame of a sequence) ----
+// Inputs: the IoU entries of ./kernels copied as they are (16-byte records: GT row i32, tracker column i32 at +4,
+// IoU f64 at +8; frame t's at eEnd[t] .. eEnd[t + 1] - 1, row-major), per frame starts (gS, tS) into the GT columns
+// (gIdsIn, gCls, gConf) and tracker columns (tIdsIn, tCls), the distractor class table (dist, 14 i32) and doPre.
+// Outputs: kept similarities (simStart / simRows / simCols / simVals, nSim entries) and kept ids of every frame
+// in two flat arrays (gOut, tOut; frame t's at the previous frames' kept counts), both in the same order as the JS.
+
+/** Thresholds of TrackEval's distractor matching, as the JS computes them (0.5 - eps and 0 + eps). */
+const HALF_MINUS_EPS = 0.5 - 2.220446049250313e-16;
+const ZERO_PLUS_EPS = 0 + 2.220446049250313e-16;
+
+/** Frame t's detection count of starts field `f` (pushes an i32). */
+const count = (f: Field) => `${at4(f, `${get("t")} i32.const 1 i32.add`)} i32.load ${at4(f, get("t"))} i32.load i32.sub`;
+
+/**
+ * Removes tracker boxes matched to distractor GT: for each matched pair (mr, mc; m of them) whose positive-list value
+ * (binary search as `entryValue`, 0 when absent) is >= 0.5 - eps and > eps on a distractor row, newCol[col] = 1.
+ */
+const prepRemove: WatFunction = {
+  name: "prepRemove",
+  params: [["ctx", "i32"], ["t", "i32"], ["m", "i32"]],
+  locals: [["H", "i32"], ["g0", "i32"], ["n", "i32"], ["k", "i32"], ["r", "i32"], ["c", "i32"], ["lo", "i32"], ["hi", "i32"], ["mid", "i32"], ["key", "i32"], ["kk", "i32"], ["v", "f64"]],
+  exported: false,
+  body: `
+  ${count("tS")} ${set("H")}
+  ${at4("gS", get("t"))} i32.load ${set("g0")}
+  ${ctx("npos")} ${set("n")}
+  i32.const 0 ${set("k")}
+  block $done loop $pairs
+    ${get("k")} ${get("m")} i32.ge_s br_if $done
+    ${at4("mr", get("k"))} i32.load ${set("r")}
+    ${at4("mc", get("k"))} i32.load ${set("c")}
+    f64.const 0 ${set("v")}
+    i32.const 0 ${set("lo")}
+    ${get("n")} i32.const 1 i32.sub ${set("hi")}
+    ${get("r")} ${get("H")} i32.mul ${get("c")} i32.add ${set("key")}
+    block $found loop $bs
+      ${get("lo")} ${get("hi")} i32.gt_s br_if $found
+      ${get("lo")} ${get("hi")} i32.add i32.const 1 i32.shr_s ${set("mid")}
+      ${at4("pr", get("mid"))} i32.load ${get("H")} i32.mul ${at4("pc", get("mid"))} i32.load i32.add ${set("kk")}
+      ${get("kk")} ${get("key")} i32.eq
+      if ${at8("pv", get("mid"))} f64.load ${set("v")} br $found end
+      ${get("kk")} ${get("key")} i32.lt_s
+      if ${get("mid")} i32.const 1 i32.add ${set("lo")}
+      else ${get("mid")} i32.const 1 i32.sub ${set("hi")} end
+      br $bs
+    end end
+    ${get("v")} f64.const ${HALF_MINUS_EPS} f64.ge
+    ${get("v")} f64.const ${ZERO_PLUS_EPS} f64.gt i32.and
+    ${at4("dist", `${at4("gCls", `${get("g0")} ${get("r")} i32.add`)} i32.load`)} i32.load i32.const 1 i32.eq i32.and
+    if ${at4("newCol", get("c"))} i32.const 1 i32.store end
+    ${get("k")} i32.const 1 i32.add ${set("k")}
+    br $pairs
+  end end`,
+};
+
+/** Step 4 of frame t: numbers kept rows / columns (newCol 1 = removed) and appends kept entries and ids. */
+const prepFinish: WatFunction = {
+  name: "prepFinish",
+  params: [["ctx", "i32"], ["t", "i32"]],
+  locals: [["G", "i32"], ["H", "i32"], ["g0", "i32"], ["h0", "i32"], ["i", "i32"], ["e", "i32"], ["e1", "i32"], ["a", "i32"], ["b", "i32"], ["n", "i32"], ["K", "i32"], ["p", "i32"], ["o", "i32"], ["doPre", "i32"]],
+  exported: false,
+  body: `
+  ${count("gS")} ${set("G")}
+  ${count("tS")} ${set("H")}
+  ${at4("gS", get("t"))} i32.load ${set("g0")}
+  ${at4("tS", get("t"))} i32.load ${set("h0")}
+  ${ctx("doPre")} ${set("doPre")}
+  ;; kept GT: non-zero mark and (without preprocessing) any class, else the pedestrian class
+  i32.const 0 ${set("K")}
+  i32.const 0 ${set("i")}
+  block $r loop $rl
+    ${get("i")} ${get("G")} i32.ge_s br_if $r
+    ${at8("gConf", `${get("g0")} ${get("i")} i32.add`)} f64.load f64.const 0 f64.ne
+    ${get("doPre")} i32.eqz ${at4("gCls", `${get("g0")} ${get("i")} i32.add`)} i32.load i32.const 1 i32.eq i32.or
+    i32.and
+    if
+      ${at4("newRow", get("i"))} ${get("K")} i32.store
+      ${get("K")} i32.const 1 i32.add ${set("K")}
+    else
+      ${at4("newRow", get("i"))} i32.const -1 i32.store
+    end
+    ${get("i")} i32.const 1 i32.add ${set("i")}
+    br $rl
+  end end
+  ;; GT ids of the kept rows
+  ${ctx("nGk")} ${set("o")}
+  i32.const 0 ${set("i")}
+  block $gi loop $gil
+    ${get("i")} ${get("G")} i32.ge_s br_if $gi
+    ${at4("newRow", get("i"))} i32.load local.tee $a i32.const 0 i32.ge_s
+    if ${at4("gOut", `${get("o")} ${get("a")} i32.add`)} ${at4("gIdsIn", `${get("g0")} ${get("i")} i32.add`)} i32.load i32.store end
+    ${get("i")} i32.const 1 i32.add ${set("i")}
+    br $gil
+  end end
+  ${get("ctx")} ${get("o")} ${get("K")} i32.add i32.store offset=${4 * F.nGk}
+  ${at4("gOutS", `${get("t")} i32.const 1 i32.add`)} ${get("o")} ${get("K")} i32.add i32.store
+  ;; kept tracker columns (newCol 1 = removed)
+  i32.const 0 ${set("K")}
+  i32.const 0 ${set("i")}
+  block $c loop $cl
+    ${get("i")} ${get("H")} i32.ge_s br_if $c
+    ${at4("newCol", get("i"))} i32.load i32.const 1 i32.eq
+    if
+      ${at4("newCol", get("i"))} i32.const -1 i32.store
+    else
+      ${at4("newCol", get("i"))} ${get("K")} i32.store
+      ${get("K")} i32.const 1 i32.add ${set("K")}
+    end
+    ${get("i")} i32.const 1 i32.add ${set("i")}
+    br $cl
+  end end
+  ${ctx("nHk")} ${set("o")}
+  i32.const 0 ${set("i")}
+  block $ti loop $til
+    ${get("i")} ${get("H")} i32.ge_s br_if $ti
+    ${at4("newCol", get("i"))} i32.load local.tee $a i32.const 0 i32.ge_s
+    if ${at4("tOut", `${get("o")} ${get("a")} i32.add`)} ${at4("tIdsIn", `${get("h0")} ${get("i")} i32.add`)} i32.load i32.store end
+    ${get("i")} i32.const 1 i32.add ${set("i")}
+    br $til
+  end end
+  ${get("ctx")} ${get("o")} ${get("K")} i32.add i32.store offset=${4 * F.nHk}
+  ${at4("tOutS", `${get("t")} i32.const 1 i32.add`)} ${get("o")} ${get("K")} i32.add i32.store
+  ;; kept entries, row-major order preserved
+  ${ctx("nSim")} ${set("n")}
+  ${at4("eEnd", get("t"))} i32.load ${set("e")}
+  ${at4("eEnd", `${get("t")} i32.const 1 i32.add`)} i32.load ${set("e1")}
+  block $s loop $sl
+    ${get("e")} ${get("e1")} i32.ge_s br_if $s
+    ${ctx("recs")} ${get("e")} i32.const 4 i32.shl i32.add ${set("p")}
+    ${at4("newRow", `${get("p")} i32.load`)} i32.load ${set("a")}
+    ${at4("newCol", `${get("p")} i32.load offset=4`)} i32.load ${set("b")}
+    ${get("a")} i32.const 0 i32.ge_s ${get("b")} i32.const 0 i32.ge_s i32.and
+    if
+      ${at4("simRows", get("n"))} ${get("a")} i32.store
+      ${at4("simCols", get("n"))} ${get("b")} i32.store
+      ${at8("simVals", get("n"))} ${get("p")} f64.load offset=8 f64.store
+      ${get("n")} i32.const 1 i32.add ${set("n")}
+    end
+    ${get("e")} i32.const 1 i32.add ${set("e")}
+    br $sl
+  end end
+  ${get("ctx")} ${get("n")} i32.store offset=${4 * F.nSim}
+  ${at4("simStart", `${get("t")} i32.const 1 i32.add`)} ${get("n")} i32.store`,
+};
+
+/**
+ * Frames t0.. of the sequence. Returns T when done; -1 / -2 for a tracker / GT class error (frame errT, frame-local
+ * detection errK); else a frame whose distractor matching `match` could not prove: its positive list is in
+ * (pr, pc, pv; npos) and G / H are set, and the caller solves it and calls `prepResume` before going on at t + 1.
+ */
+const prep: WatFunction = {
+  name: "prep",
+  params: [["ctx", "i32"], ["t0", "i32"]],
+  result: "i32",
+  locals: [["t", "i32"], ["T", "i32"], ["G", "i32"], ["H", "i32"], ["g0", "i32"], ["h0", "i32"], ["i", "i32"], ["c", "i32"], ["e", "i32"], ["e1", "i32"], ["n", "i32"], ["any", "i32"], ["m", "i32"], ["p", "i32"], ["z", "i32"], ["v", "f64"]],
+  body: `
+  ${ctx("T")} ${set("T")}
+  ${get("t0")} ${set("t")}
+  block $done loop $frames
+    ${get("t")} ${get("T")} i32.ge_s br_if $done
+    ${count("gS")} ${set("G")}
+    ${count("tS")} ${set("H")}
+    ${at4("gS", get("t"))} i32.load ${set("g0")}
+    ${at4("tS", get("t"))} i32.load ${set("h0")}
+    ;; only the pedestrian class may be evaluated (tracker rows without a class column have class 1)
+    i32.const 0 ${set("i")}
+    block $tc loop $tcl
+      ${get("i")} ${get("H")} i32.ge_s br_if $tc
+      ${at4("tCls", `${get("h0")} ${get("i")} i32.add`)} i32.load i32.const 1 i32.gt_s
+      if
+        ${get("ctx")} ${get("t")} i32.store offset=${4 * F.errT}
+        ${get("ctx")} ${get("i")} i32.store offset=${4 * F.errK}
+        i32.const -1 return
+      end
+      ${get("i")} i32.const 1 i32.add ${set("i")}
+      br $tcl
+    end end
+    ${fill4("newCol", get("H"), 0, "nc")}
+    ${ctx("doPre")}
+    ${get("G")} i32.const 0 i32.gt_s i32.and
+    ${get("H")} i32.const 0 i32.gt_s i32.and
+    if
+      i32.const 0 ${set("i")}
+      block $gc loop $gcl
+        ${get("i")} ${get("G")} i32.ge_s br_if $gc
+        ${at4("gCls", `${get("g0")} ${get("i")} i32.add`)} i32.load ${set("c")}
+        ${get("c")} i32.const 1 i32.lt_s ${get("c")} i32.const 13 i32.gt_s i32.or
+        if
+          ${get("ctx")} ${get("t")} i32.store offset=${4 * F.errT}
+          ${get("ctx")} ${get("i")} i32.store offset=${4 * F.errK}
+          i32.const -2 return
+        end
+        ${get("i")} i32.const 1 i32.add ${set("i")}
+        br $gcl
+      end end
+      ;; the positive list (IoU >= 0.5 - eps) and whether a distractor row is on it
+      i32.const 0 ${set("n")}
+      i32.const 0 ${set("any")}
+      ${at4("eEnd", get("t"))} i32.load ${set("e")}
+      ${at4("eEnd", `${get("t")} i32.const 1 i32.add`)} i32.load ${set("e1")}
+      block $pl loop $pll
+        ${get("e")} ${get("e1")} i32.ge_s br_if $pl
+        ${ctx("recs")} ${get("e")} i32.const 4 i32.shl i32.add ${set("p")}
+        ${get("p")} f64.load offset=8 local.tee $v f64.const ${HALF_MINUS_EPS} f64.ge
+        if
+          ${at4("pr", get("n"))} ${get("p")} i32.load local.tee $i i32.store
+          ${at4("pc", get("n"))} ${get("p")} i32.load offset=4 i32.store
+          ${at8("pv", get("n"))} ${get("v")} f64.store
+          ${get("n")} i32.const 1 i32.add ${set("n")}
+          ${at4("dist", `${at4("gCls", `${get("g0")} ${get("i")} i32.add`)} i32.load`)} i32.load i32.const 1 i32.eq
+          if i32.const 1 ${set("any")} end
+        end
+        ${get("e")} i32.const 1 i32.add ${set("e")}
+        br $pll
+      end end
+      ${get("any")}
+      if
+        ${get("ctx")} ${get("n")} i32.store offset=${4 * F.npos}
+        ${get("ctx")} ${get("G")} ${get("H")} call $match ${set("m")}
+        ${get("m")} i32.const 0 i32.lt_s
+        if
+          ${get("ctx")} ${get("G")} i32.store offset=${4 * F.G}
+          ${get("ctx")} ${get("H")} i32.store offset=${4 * F.H}
+          ${get("t")} return
+        end
+        ${get("ctx")} ${get("t")} ${get("m")} call $prepRemove
+      end
+    end
+    ${get("ctx")} ${get("t")} call $prepFinish
+    ${get("t")} i32.const 1 i32.add ${set("t")}
+    br $frames
+  end end
+  ${get("T")}`,
+};
+
+/** Frame t after the caller solved its matching (m pairs in mr / mc): the removal and step 4. */
+const prepResume: WatFunction = {
+  name: "prepResume",
+  params: [["ctx", "i32"], ["t", "i32"], ["m", "i32"]],
+  body: `
+  ${get("ctx")} ${get("t")} ${get("m")} call $prepRemove
+  ${get("ctx")} ${get("t")} call $prepFinish`,
+};
+
 interface FrameKernelExports {
   memory: WebAssembly.Memory;
   align(ctx: number): void;
@@ -685,12 +934,14 @@ interface FrameKernelExports {
   clearFrames(ctx: number, t: number): number;
   clearApply(ctx: number, t: number, n: number): void;
   match(ctx: number, G: number, H: number): number;
+  prep(ctx: number, t: number): number;
+  prepResume(ctx: number, t: number, m: number): void;
 }
 
 let instance: FrameKernelExports | null = null;
 function kernels(): FrameKernelExports {
   if (!instance) {
-    const module = new WebAssembly.Module(assembleModule([align, frames, accumulate, clearFrames, clearApply, match, enumerate, find], 1));
+    const module = new WebAssembly.Module(assembleModule([align, frames, accumulate, clearFrames, clearApply, match, enumerate, find, prep, prepResume, prepRemove, prepFinish], 1));
     instance = new WebAssembly.Instance(module).exports as unknown as FrameKernelExports;
   }
   return instance;
@@ -1004,5 +1255,180 @@ export function positiveMatcher(maxG: number, maxH: number, maxEntries: number):
       const m = k.match(CTX, G, H);
       return m < 0 ? null : { rows: i32.subarray(mr, mr + m), cols: i32.subarray(mc, mc + m) };
     },
+  };
+}
+
+/** One side's raw detections per frame (views; see MotFrame in ./textFile). */
+export interface PrepFrame {
+  ids: Int32Array;
+  classes: Int32Array;
+  conf: Float64Array;
+}
+
+/** What `prepSequence` reads: raw frames, the IoU entries of ./kernels (`sequenceIous`) and the options. */
+export interface PrepInput {
+  gt: readonly PrepFrame[];
+  tracker: readonly PrepFrame[];
+  /** Frame t's entries at frameEnd[t] .. frameEnd[t + 1] - 1; entry e: row rowCol[4e], column rowCol[4e + 1], IoU value[2e + 1]. */
+  frameEnd: Int32Array;
+  rowCol: Int32Array;
+  value: Float64Array;
+  doPreproc: boolean;
+  /** 1 at the distractor class ids (14 entries: classes 1..13). */
+  distractors: Uint8Array;
+}
+
+/** Kept similarities and ids of every frame (fresh arrays), or the first class error met. */
+export type PrepResult =
+  | {
+      kind: "ok";
+      simStart: Int32Array;
+      simRows: Int32Array;
+      simCols: Int32Array;
+      simValues: Float64Array;
+      /** Kept ids, frame t's at idStart[t] .. idStart[t + 1] - 1. */
+      gtIds: Int32Array;
+      gtStart: Int32Array;
+      trackerIds: Int32Array;
+      trackerStart: Int32Array;
+    }
+  /** Frame t (0-based), detection k of the frame: a tracker class other than 1, or a GT class outside 1..13. */
+  | { kind: "trackerClass" | "gtClass"; t: number; k: number };
+
+/**
+ * `preprocessFrame` of ./preprocess for every frame in the kernel (`prep`): distractor removal with the same matching
+ * (the kernel's proof, else scipy's solver here on the dense -score matrix), then the kept entries and ids.
+ */
+export function prepSequence(d: PrepInput): PrepResult {
+  const k = kernels();
+  const T = d.gt.length;
+  let nG = 0;
+  let nH = 0;
+  let maxG = 1;
+  let maxH = 1;
+  let maxE = 1;
+  for (let t = 0; t < T; t++) {
+    const G = d.gt[t].ids.length;
+    const H = d.tracker[t].ids.length;
+    nG += G;
+    nH += H;
+    if (G > maxG) maxG = G;
+    if (H > maxH) maxH = H;
+    if (d.frameEnd[t + 1] - d.frameEnd[t] > maxE) maxE = d.frameEnd[t + 1] - d.frameEnd[t];
+  }
+  const nE = d.frameEnd[T];
+  let top = HEAP;
+  const at: Partial<Record<Field, number>> = {};
+  const alloc = (f: Field, bytes: number) => {
+    top = (top + 7) & ~7;
+    at[f] = top;
+    top += bytes;
+  };
+  alloc("recs", 16 * nE);
+  alloc("eEnd", 4 * (T + 1));
+  alloc("gS", 4 * (T + 1));
+  alloc("tS", 4 * (T + 1));
+  alloc("gConf", 8 * nG);
+  alloc("gIdsIn", 4 * nG);
+  alloc("gCls", 4 * nG);
+  alloc("tIdsIn", 4 * nH);
+  alloc("tCls", 4 * nH);
+  alloc("dist", 4 * 14);
+  alloc("newRow", 4 * maxG);
+  alloc("newCol", 4 * maxH);
+  alloc("simStart", 4 * (T + 1));
+  alloc("simRows", 4 * nE);
+  alloc("simCols", 4 * nE);
+  alloc("simVals", 8 * nE);
+  alloc("gOut", 4 * nG);
+  alloc("tOut", 4 * nH);
+  alloc("gOutS", 4 * (T + 1));
+  alloc("tOutS", 4 * (T + 1));
+  // What `match` uses (zeroed below, as it expects).
+  alloc("pr", 4 * maxE);
+  alloc("pc", 4 * maxE);
+  alloc("pv", 8 * maxE);
+  alloc("rowCount", 4 * maxG);
+  alloc("colCount", 4 * maxH);
+  alloc("parent", 4 * (maxG + maxH));
+  alloc("head", 4 * (maxG + maxH));
+  alloc("tail", 4 * (maxG + maxH));
+  alloc("next", 4 * maxE);
+  alloc("chosenCol", 4 * maxG);
+  alloc("used", 4 * maxH);
+  alloc("compEntries", 4 * 16);
+  alloc("compRowStart", 4 * 8);
+  alloc("chosen", 4 * 8);
+  alloc("bestChosen", 4 * 8);
+  alloc("best", 16);
+  alloc("mr", 4 * maxG);
+  alloc("mc", 4 * maxG);
+  const have = k.memory.buffer.byteLength;
+  if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
+  const buf = k.memory.buffer;
+  const i32 = new Int32Array(buf);
+  const f64 = new Float64Array(buf);
+  const u8 = new Uint8Array(buf);
+  // Only the context and the matcher's scratch need zeroing; every other region is written in full before it is read.
+  u8.fill(0, CTX, HEAP);
+  u8.fill(0, at.pr!, top);
+  for (const [f, v] of Object.entries(at) as [Field, number][]) i32[(CTX >> 2) + F[f]] = v;
+  const p = (f: Field) => at[f]!;
+  i32[(CTX >> 2) + F.T] = T;
+  i32[(CTX >> 2) + F.doPre] = d.doPreproc ? 1 : 0;
+  u8.set(new Uint8Array(d.rowCol.buffer, d.rowCol.byteOffset, 16 * nE), p("recs"));
+  i32.set(d.frameEnd.subarray(0, T + 1), p("eEnd") >> 2);
+  for (let c = 0; c < 14; c++) i32[(p("dist") >> 2) + c] = d.distractors[c];
+  let g = 0;
+  let h = 0;
+  const gS = p("gS") >> 2;
+  const tS = p("tS") >> 2;
+  for (let t = 0; t < T; t++) {
+    const a = d.gt[t];
+    const b = d.tracker[t];
+    i32[gS + t] = g;
+    i32[tS + t] = h;
+    i32.set(a.ids, (p("gIdsIn") >> 2) + g);
+    i32.set(a.classes, (p("gCls") >> 2) + g);
+    f64.set(a.conf, (p("gConf") >> 3) + g);
+    i32.set(b.ids, (p("tIdsIn") >> 2) + h);
+    i32.set(b.classes, (p("tCls") >> 2) + h);
+    g += a.ids.length;
+    h += b.ids.length;
+  }
+  i32[gS + T] = g;
+  i32[tS + T] = h;
+  i32[p("simStart") >> 2] = 0;
+  i32[p("gOutS") >> 2] = 0;
+  i32[p("tOutS") >> 2] = 0;
+  for (let t = k.prep(CTX, 0); t !== T; t = k.prep(CTX, t + 1)) {
+    if (t < 0) return { kind: t === -1 ? "trackerClass" : "gtClass", t: i32[(CTX >> 2) + F.errT], k: i32[(CTX >> 2) + F.errK] };
+    // The kernel could not prove this frame's matching: scipy's solver on the dense -score matrix, as TrackEval.
+    const G = i32[(CTX >> 2) + F.G];
+    const H = i32[(CTX >> 2) + F.H];
+    const n = i32[(CTX >> 2) + F.npos];
+    const pr = p("pr") >> 2;
+    const pc = p("pc") >> 2;
+    const pv = p("pv") >> 3;
+    const neg = new Float64Array(G * H);
+    for (let e = 0; e < n; e++) neg[i32[pr + e] * H + i32[pc + e]] = -f64[pv + e];
+    const { rows, cols } = linearSumAssignment(neg, G, H);
+    i32.set(rows, p("mr") >> 2);
+    i32.set(cols, p("mc") >> 2);
+    k.prepResume(CTX, t, rows.length);
+  }
+  const nSim = i32[(CTX >> 2) + F.nSim];
+  const nGk = i32[(CTX >> 2) + F.nGk];
+  const nHk = i32[(CTX >> 2) + F.nHk];
+  return {
+    kind: "ok",
+    simStart: i32.slice(p("simStart") >> 2, (p("simStart") >> 2) + T + 1),
+    simRows: i32.slice(p("simRows") >> 2, (p("simRows") >> 2) + nSim),
+    simCols: i32.slice(p("simCols") >> 2, (p("simCols") >> 2) + nSim),
+    simValues: f64.slice(p("simVals") >> 3, (p("simVals") >> 3) + nSim),
+    gtIds: i32.slice(p("gOut") >> 2, (p("gOut") >> 2) + nGk),
+    gtStart: i32.slice(p("gOutS") >> 2, (p("gOutS") >> 2) + T + 1),
+    trackerIds: i32.slice(p("tOut") >> 2, (p("tOut") >> 2) + nHk),
+    trackerStart: i32.slice(p("tOutS") >> 2, (p("tOutS") >> 2) + T + 1),
   };
 }

@@ -6,7 +6,7 @@ import { linearSumAssignment } from "../assignment";
 import { entryValue, EPS } from "../similarity";
 import type { TrackingSequence } from "../types";
 import { MotInputError } from "./errors";
-import { positiveMatcher, type PositiveMatcher } from "./frameKernels";
+import { positiveMatcher, prepSequence, type PositiveMatcher } from "./frameKernels";
 import { sequenceIous, type SequenceIous } from "./kernels";
 import type { MotFrame } from "./textFile";
 
@@ -90,8 +90,70 @@ export interface PreprocessOptions {
   trackerFile: string;
 }
 
-/** Builds the metric input for one sequence from raw GT and tracker frames. */
+/**
+ * Builds the metric input for one sequence from raw GT and tracker frames. The per-frame work runs in the `prep`
+ * kernel of ./frameKernels; `preprocessMotSequenceReference` below is the same computation in JS (kept as the
+ * statement of the rule the kernel is tested against).
+ */
 export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts: PreprocessOptions): TrackingSequence {
+  const numTimesteps = gt.length;
+  if (tracker.length !== numTimesteps) throw new Error("preprocessMotSequence: GT and tracker frame counts differ");
+  const iou = sequenceIous(gt.map((f) => f.boxes), tracker.map((f) => f.boxes));
+  checkUniqueIds(gt, tracker, opts);
+  const r = prepSequence({
+    gt,
+    tracker,
+    frameEnd: iou.frameEnd,
+    rowCol: iou.rowCol,
+    value: iou.value,
+    doPreproc: (opts.doPreproc ?? true) && opts.benchmark !== "MOT15",
+    distractors: distractorClasses(opts.benchmark),
+  });
+  if (r.kind !== "ok") throw r.kind === "trackerClass" ? trackerClassError(opts, tracker[r.t], r.k) : gtClassError(opts, gt[r.t], r.k);
+  const gtIds: Int32Array[] = new Array(numTimesteps);
+  const trackerIds: Int32Array[] = new Array(numTimesteps);
+  for (let t = 0; t < numTimesteps; t++) {
+    gtIds[t] = r.gtIds.subarray(r.gtStart[t], r.gtStart[t + 1]);
+    trackerIds[t] = r.trackerIds.subarray(r.trackerStart[t], r.trackerStart[t + 1]);
+  }
+  const numGtIds = relabel(r.gtIds, opts.gtFile);
+  const numTrackerIds = relabel(r.trackerIds, opts.trackerFile);
+  return {
+    numTimesteps,
+    numGtIds,
+    numTrackerIds,
+    numGtDets: r.gtIds.length,
+    numTrackerDets: r.trackerIds.length,
+    gtIds,
+    trackerIds,
+    sparseSimilarity: { start: r.simStart, rows: r.simRows, cols: r.simCols, values: r.simValues },
+  };
+}
+
+/** TrackEval checks uniqueness on the raw data first, for every frame (tracker, then GT). */
+function checkUniqueIds(gt: readonly MotFrame[], tracker: readonly MotFrame[], opts: PreprocessOptions): void {
+  // (A GT list that passed once cannot fail later, so it is not checked again for the next tracker.)
+  const trackerIdCheck = new UniqueIdChecker(tracker);
+  const gtIdCheck = gtChecked.has(gt) ? null : new UniqueIdChecker(gt);
+  for (let t = 0; t < gt.length; t++) {
+    trackerIdCheck.check(tracker[t], opts.trackerFile, t + 1, "tracker");
+    gtIdCheck?.check(gt[t], opts.gtFile, t + 1, "ground-truth");
+  }
+  gtChecked.add(gt);
+}
+
+function trackerClassError(opts: PreprocessOptions, d: MotFrame, j: number): MotInputError {
+  return new MotInputError(
+    `${opts.trackerFile} line ${d.lines[j]}: field 'class' is ${d.classes[j]}; evaluation is only valid for the pedestrian class (1)`,
+  );
+}
+
+function gtClassError(opts: PreprocessOptions, g: MotFrame, i: number): MotInputError {
+  return new MotInputError(`${opts.gtFile} line ${g.lines[i]}: field 'class' is ${g.classes[i]}, not a valid MOTChallenge class (1..13)`);
+}
+
+/** `preprocessMotSequence` in JS, frame by frame (the reference the `prep` kernel is tested against). */
+export function preprocessMotSequenceReference(gt: MotFrame[], tracker: MotFrame[], opts: PreprocessOptions): TrackingSequence {
   const numTimesteps = gt.length;
   if (tracker.length !== numTimesteps) throw new Error("preprocessMotSequence: GT and tracker frame counts differ");
   // Non-zero IoUs of the raw frames (row-major per frame; computed for the whole sequence in one WebAssembly call).
@@ -131,22 +193,14 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
     numTrackerDets: 0,
   };
 
-  // TrackEval checks uniqueness on the raw data first, for every frame (tracker, then GT).
-  // (A GT list that passed once cannot fail later, so it is not checked again for the next tracker.)
-  const trackerIdCheck = new UniqueIdChecker(tracker);
-  const gtIdCheck = gtChecked.has(gt) ? null : new UniqueIdChecker(gt);
-  for (let t = 0; t < numTimesteps; t++) {
-    trackerIdCheck.check(tracker[t], opts.trackerFile, t + 1, "tracker");
-    gtIdCheck?.check(gt[t], opts.gtFile, t + 1, "ground-truth");
-  }
-  gtChecked.add(gt);
+  checkUniqueIds(gt, tracker, opts);
 
   // One call per frame (not one long loop): small hot functions reach optimised code sooner than one large one.
   for (let t = 0; t < numTimesteps; t++) preprocessFrame(s, t, gt[t], tracker[t]);
 
   const { gtIds, trackerIds, simStart, nSim } = s;
-  const numGtIds = relabel(gtIds, opts.gtFile);
-  const numTrackerIds = relabel(trackerIds, opts.trackerFile);
+  const numGtIds = relabel(s.gtIdBuffer.subarray(0, s.numGtDets), opts.gtFile);
+  const numTrackerIds = relabel(s.trackerIdBuffer.subarray(0, s.numTrackerDets), opts.trackerFile);
   const sparseSimilarity = { start: simStart, rows: s.simRows.subarray(0, nSim), cols: s.simCols.subarray(0, nSim), values: s.simValues.subarray(0, nSim) };
   return { numTimesteps, numGtIds, numTrackerIds, numGtDets: s.numGtDets, numTrackerDets: s.numTrackerDets, gtIds, trackerIds, sparseSimilarity };
 }
@@ -183,9 +237,7 @@ function preprocessFrame(s: SequenceState, t: number, g: MotFrame, d: MotFrame):
   const H = d.ids.length;
   for (let j = 0; j < H; j++) {
     if (d.classes[j] > 1) {
-      throw new MotInputError(
-        `${opts.trackerFile} line ${d.lines[j]}: field 'class' is ${d.classes[j]}; evaluation is only valid for the pedestrian class (1)`,
-      );
+      throw trackerClassError(opts, d, j);
     }
   }
   const e0 = frameEnd[t];
@@ -200,7 +252,7 @@ function preprocessFrame(s: SequenceState, t: number, g: MotFrame, d: MotFrame):
     for (let i = 0; i < G; i++) {
       const c = g.classes[i];
       if (c < 1 || c > 13) {
-        throw new MotInputError(`${opts.gtFile} line ${g.lines[i]}: field 'class' is ${c}, not a valid MOTChallenge class (1..13)`);
+        throw gtClassError(opts, g, i);
       }
     }
     // Step 2: drop tracker boxes matched to distractor-class GT. TrackEval zeroes IoU < 0.5 - eps, matches, and
@@ -267,32 +319,30 @@ function preprocessFrame(s: SequenceState, t: number, g: MotFrame, d: MotFrame):
   s.numTrackerDets += Hk;
 }
 
-/** Maps the sorted unique ids to 0..n-1 in place; returns n. */
-function relabel(perFrame: Int32Array[], file: string): number {
+/** Maps the sorted unique ids (all frames' kept ids, one flat array) to 0..n-1 in place; returns n. */
+function relabel(ids: Int32Array, file: string): number {
   let min = Infinity;
   let max = -Infinity;
-  for (const ids of perFrame) {
-    for (let k = 0; k < ids.length; k++) {
-      if (ids[k] < min) min = ids[k];
-      if (ids[k] > max) max = ids[k];
-    }
+  for (let k = 0; k < ids.length; k++) {
+    if (ids[k] < min) min = ids[k];
+    if (ids[k] > max) max = ids[k];
   }
   if (min === Infinity) return 0;
   if (min < 0) throw new MotInputError(`${file}: field 'id' has negative value ${min} on an evaluated detection; ids must be >= 0`);
   if (max - min < 1 << 22) {
     // Usual case (ids in a modest range): a lookup table instead of a Set and Map.
     const slot = new Int32Array(max - min + 1);
-    for (const ids of perFrame) for (let k = 0; k < ids.length; k++) slot[ids[k] - min] = 1;
+    for (let k = 0; k < ids.length; k++) slot[ids[k] - min] = 1;
     let n = 0;
     for (let v = 0; v < slot.length; v++) if (slot[v] !== 0) slot[v] = n++;
-    for (const ids of perFrame) for (let k = 0; k < ids.length; k++) ids[k] = slot[ids[k] - min];
+    for (let k = 0; k < ids.length; k++) ids[k] = slot[ids[k] - min];
     return n;
   }
   const unique = new Set<number>();
-  for (const ids of perFrame) for (const id of ids) unique.add(id);
+  for (const id of ids) unique.add(id);
   const sorted = Array.from(unique).sort((a, b) => a - b);
   const map = new Map<number, number>();
   sorted.forEach((id, k) => map.set(id, k));
-  for (const ids of perFrame) for (let k = 0; k < ids.length; k++) ids[k] = map.get(ids[k])!;
+  for (let k = 0; k < ids.length; k++) ids[k] = map.get(ids[k])!;
   return sorted.length;
 }
