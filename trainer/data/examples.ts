@@ -2,7 +2,8 @@
 // model-ready examples. Frames are sampled exactly as the built-in runtime samples them (contract `sampleFrames`),
 // decoded frame-exactly with lib/video (inference `readFrames`), preprocessed with the contract's `preprocessFrame`;
 // query ids come from `tokenizeQuery`, targets from lib/grounding (`encodeTrackPoints`: sorted, ids by first
-// appearance). Decoded frames are cached on disk by content hash (video bytes + sampling + preprocessing).
+// appearance). Decoded frames (and probe results) are cached on disk by content hash (video bytes + sampling +
+// preprocessing).
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
@@ -86,14 +87,42 @@ interface DecodedVideo {
   data: Float32Array;
 }
 
-/** Decodes + preprocesses the sampled frames of one video, through the on-disk cache. */
-async function decodeVideo(file: string, config: TinyConfig, signal: AbortSignal, cacheDir: string | undefined): Promise<DecodedVideo> {
+/** Probes a video, through the on-disk cache (keyed by the file's sha256: ffprobe runs once per distinct file). */
+async function probeCached(file: string, sha: string | null, cacheDir: string | undefined): Promise<VideoMeta> {
+  const metaFile = cacheDir && sha ? path.join(cacheDir, `${sha}.meta.json`) : null;
+  if (metaFile) {
+    try {
+      return JSON.parse(await readFile(metaFile, "utf8")) as VideoMeta;
+    } catch {
+      // not cached yet (or unreadable): probe
+    }
+  }
   let meta: VideoMeta;
   try {
     meta = await probeVideo(file);
   } catch (e) {
     throw new DataError("unreadable_video", `${file}: unreadable video (${(e as Error).message})`, file);
   }
+  if (metaFile && cacheDir) {
+    await mkdir(cacheDir, { recursive: true });
+    const tmp = `${metaFile}.${process.pid}.partial`;
+    await writeFile(tmp, JSON.stringify(meta));
+    await rename(tmp, metaFile);
+  }
+  return meta;
+}
+
+/** Decodes + preprocesses the sampled frames of one video, through the on-disk cache. */
+async function decodeVideo(file: string, config: TinyConfig, signal: AbortSignal, cacheDir: string | undefined): Promise<DecodedVideo> {
+  let sha: string | null = null;
+  if (cacheDir) {
+    try {
+      sha = await fileSha256(file);
+    } catch (e) {
+      throw new DataError("unreadable_video", `${file}: unreadable video (${(e as Error).message})`, file);
+    }
+  }
+  const meta = await probeCached(file, sha, cacheDir);
   const builtin = toBuiltinConfig(config);
   let sampling;
   try {
@@ -104,9 +133,9 @@ async function decodeVideo(file: string, config: TinyConfig, signal: AbortSignal
   const S = config.cropSize;
   const n = sampling.frames.length * 3 * S * S;
   let cacheFile: string | null = null;
-  if (cacheDir) {
+  if (cacheDir && sha) {
     const key = createHash("sha256")
-      .update(JSON.stringify(["groundtrack-frames/1", await fileSha256(file), sampling.frames, builtin.image]))
+      .update(JSON.stringify(["groundtrack-frames/1", sha, sampling.frames, builtin.image]))
       .digest("hex");
     cacheFile = path.join(cacheDir, `${key}.f32`);
     try {

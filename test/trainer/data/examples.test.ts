@@ -56,6 +56,7 @@ test("refs from the manifest; examples match the runtime's sampling, frames, pre
   assert.equal(ex.ids[0], 1);
   // The cache holds the decoded tensor; a second load reads it back identically.
   assert.equal(readdirSync(cacheDir).filter((f) => f.endsWith(".f32")).length, 1);
+  assert.equal(readdirSync(cacheDir).filter((f) => f.endsWith(".meta.json")).length, 1);
   const [again] = await loadExamples([ref], config, { vocab, cacheDir });
   assert.deepEqual(again.frames, ex.frames);
 });
