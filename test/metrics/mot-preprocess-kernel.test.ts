@@ -116,6 +116,14 @@ test("prep kernel: bad classes and duplicate ids give the JS path's errors (file
     { gt: [[ok(1)], [ok(1)]], tracker: [[ok(5)], [ok(5), { ...ok(6), cls: 3 }]], re: /tr\/data\/seq\.txt line \d+: field 'class' is 3; evaluation is only valid for the pedestrian class/ },
     { gt: [[ok(1)], [ok(1), { ...ok(2), cls: 14 }]], tracker: [[ok(5)], [ok(5)]], re: /seq\/gt\/gt\.txt line \d+: field 'class' is 14, not a valid MOTChallenge class/ },
     { gt: [[ok(1)], [ok(1), ok(1)]], tracker: [[ok(5)], [ok(5)]], re: /ground-truth id 1 appears more than once in frame 2/ },
+    // Tracker and GT both repeat an id: the earlier frame wins; in the same frame the tracker is checked first.
+    { gt: [[ok(1)], [ok(1), ok(1)]], tracker: [[ok(5)], [ok(5)]], re: /ground-truth id 1 appears more than once in frame 2/ },
+    { gt: [[ok(1)], [ok(1)], [ok(1), ok(1)]], tracker: [[ok(5)], [ok(5), ok(5)], [ok(5)]], re: /tracker id 5 appears more than once in frame 2/ },
+    { gt: [[ok(1)], [ok(1), ok(1)]], tracker: [[ok(5)], [ok(5), ok(5)]], re: /tracker id 5 appears more than once in frame 2/ },
+    // Ids too far apart for the kernel's tables (the JS check and relabelling take over).
+    { gt: [[ok(1)], [ok(2 ** 30), ok(1)]], tracker: [[ok(5)], [ok(2 ** 30), ok(2 ** 30)]], re: /tracker id 1073741824 appears more than once in frame 2/ },
+    { gt: [[ok(-3)], [ok(1)]], tracker: [[ok(5)], [ok(5)]], re: /seq\/gt\/gt\.txt: field 'id' has negative value -3 on an evaluated detection/ },
+    { gt: [[ok(1)], [ok(1)]], tracker: [[ok(5)], [ok(-7), ok(5)]], re: /tr\/data\/seq\.txt: field 'id' has negative value -7/ },
     { gt: [[ok(1)], [ok(1)]], tracker: [[ok(5)], [ok(5)]], re: /^no error$/ },
   ];
   for (const c of cases) {
@@ -131,4 +139,14 @@ test("prep kernel: bad classes and duplicate ids give the JS path's errors (file
   const gt = [frame([{ ...ok(1), cls: 14 }])];
   assert.doesNotThrow(() => preprocessMotSequence(gt, [frame([ok(5)])], options("MOT15")));
   assert.doesNotThrow(() => preprocessMotSequence([frame([{ ...ok(1), cls: 14 }])], [frame([])], options("MOT17")));
+});
+
+test("prep kernel: ids far apart (no tables) give the same sequence as the JS", () => {
+  const box = (x: number): [number, number, number, number] => [x, 0, 10, 20];
+  const gt = [frame([{ id: 3, box: box(0), cls: 1, conf: 1 }, { id: 2 ** 30, box: box(20), cls: 1, conf: 1 }]), frame([{ id: 2 ** 30, box: box(1), cls: 1, conf: 1 }])];
+  const tracker = [frame([{ id: 2 ** 31 - 1, box: box(0), cls: 1, conf: 1 }, { id: 0, box: box(21), cls: 1, conf: 1 }]), frame([{ id: 9, box: box(2), cls: 1, conf: 1 }])];
+  const want = preprocessMotSequenceReference(gt, tracker, options("MOT17"));
+  const got = preprocessMotSequence(gt, tracker, options("MOT17"));
+  assert.deepEqual(plain(got), plain(want));
+  assert.deepEqual([got.numGtIds, got.numTrackerIds], [2, 3]);
 });

@@ -25,10 +25,10 @@ const F = {
   // MOT preprocessing (see `prep`).
   recs: 51, eEnd: 52, gS: 53, tS: 54, gIdsIn: 55, gCls: 56, gConf: 57, tIdsIn: 58, tCls: 59, dist: 60, newRow: 61,
   newCol: 62, simStart: 63, simRows: 64, simCols: 65, simVals: 66, nSim: 67, gOut: 68, tOut: 69, nGk: 70, nHk: 71,
-  doPre: 72, errT: 73, errK: 74, gOutS: 75, tOutS: 76,
+  doPre: 72, errT: 73, errK: 74, gOutS: 75, tOutS: 76, mn: 77, mx: 78,
 } as const;
 type Field = keyof typeof F;
-const HEAP = CTX + 4 * 78;
+const HEAP = CTX + 4 * 80;
 
 /** `local.get $ctx i32.load offset=<field>`: a context field. */
 const ctx = (f: Field) => `local.get $ctx i32.load offset=${4 * F[f]}`;
@@ -926,6 +926,87 @@ const prepResume: WatFunction = {
   ${get("ctx")} ${get("t")} call $prepFinish`,
 };
 
+/** Smallest and largest of the n i32 at address a, into the context fields mn / mx (n >= 1). */
+const minmax: WatFunction = {
+  name: "minmax",
+  params: [["ctx", "i32"], ["a", "i32"], ["n", "i32"]],
+  locals: [["i", "i32"], ["x", "i32"], ["lo", "i32"], ["hi", "i32"]],
+  body: `
+  ${get("a")} i32.load local.tee $lo ${set("hi")}
+  i32.const 1 ${set("i")}
+  block $d loop $l
+    ${get("i")} ${get("n")} i32.ge_s br_if $d
+    ${get("a")} ${get("i")} i32.const 2 i32.shl i32.add i32.load ${set("x")}
+    ${get("x")} ${get("lo")} i32.lt_s if ${get("x")} ${set("lo")} end
+    ${get("x")} ${get("hi")} i32.gt_s if ${get("x")} ${set("hi")} end
+    ${get("i")} i32.const 1 i32.add ${set("i")}
+    br $l
+  end end
+  ${get("ctx")} ${get("lo")} i32.store offset=${4 * F.mn}
+  ${get("ctx")} ${get("hi")} i32.store offset=${4 * F.mx}`,
+};
+
+/**
+ * First frame (0-based) in which an id occurs twice, or -1: ids at `ids`, frame t's at starts[t] .. starts[t + 1] - 1;
+ * `table` (zeroed, one i32 per id from mn) holds the last frame + 1 each id was seen in (as UniqueIdChecker).
+ */
+const dupFrame: WatFunction = {
+  name: "dupFrame",
+  params: [["ids", "i32"], ["starts", "i32"], ["T", "i32"], ["table", "i32"], ["mn", "i32"]],
+  result: "i32",
+  locals: [["t", "i32"], ["k", "i32"], ["k1", "i32"], ["p", "i32"], ["mark", "i32"]],
+  body: `
+  block $d loop $frames
+    ${get("t")} ${get("T")} i32.ge_s br_if $d
+    ${get("t")} i32.const 1 i32.add ${set("mark")}
+    ${get("starts")} ${get("t")} i32.const 2 i32.shl i32.add i32.load ${set("k")}
+    ${get("starts")} ${get("t")} i32.const 2 i32.shl i32.add i32.load offset=4 ${set("k1")}
+    block $fd loop $l
+      ${get("k")} ${get("k1")} i32.ge_s br_if $fd
+      ${get("table")} ${get("ids")} ${get("k")} i32.const 2 i32.shl i32.add i32.load ${get("mn")} i32.sub i32.const 2 i32.shl i32.add ${set("p")}
+      ${get("p")} i32.load ${get("mark")} i32.eq if ${get("t")} return end
+      ${get("p")} ${get("mark")} i32.store
+      ${get("k")} i32.const 1 i32.add ${set("k")}
+      br $l
+    end end
+    ${get("t")} i32.const 1 i32.add ${set("t")}
+    br $frames
+  end end
+  i32.const -1`,
+};
+
+/** Maps the n ids at `ids` (all in mn .. mn + range - 1) to their rank among the distinct ids; `table` zeroed. */
+const relabelIds: WatFunction = {
+  name: "relabelIds",
+  params: [["ids", "i32"], ["n", "i32"], ["table", "i32"], ["mn", "i32"], ["range", "i32"]],
+  result: "i32",
+  locals: [["k", "i32"], ["p", "i32"], ["c", "i32"]],
+  body: `
+  block $d loop $l
+    ${get("k")} ${get("n")} i32.ge_s br_if $d
+    ${get("table")} ${get("ids")} ${get("k")} i32.const 2 i32.shl i32.add i32.load ${get("mn")} i32.sub i32.const 2 i32.shl i32.add i32.const 1 i32.store
+    ${get("k")} i32.const 1 i32.add ${set("k")}
+    br $l
+  end end
+  i32.const 0 ${set("k")}
+  block $d2 loop $l2
+    ${get("k")} ${get("range")} i32.ge_s br_if $d2
+    ${get("table")} ${get("k")} i32.const 2 i32.shl i32.add ${set("p")}
+    ${get("p")} i32.load if ${get("p")} ${get("c")} i32.store ${get("c")} i32.const 1 i32.add ${set("c")} end
+    ${get("k")} i32.const 1 i32.add ${set("k")}
+    br $l2
+  end end
+  i32.const 0 ${set("k")}
+  block $d3 loop $l3
+    ${get("k")} ${get("n")} i32.ge_s br_if $d3
+    ${get("ids")} ${get("k")} i32.const 2 i32.shl i32.add ${set("p")}
+    ${get("p")} ${get("table")} ${get("p")} i32.load ${get("mn")} i32.sub i32.const 2 i32.shl i32.add i32.load i32.store
+    ${get("k")} i32.const 1 i32.add ${set("k")}
+    br $l3
+  end end
+  ${get("c")}`,
+};
+
 interface FrameKernelExports {
   memory: WebAssembly.Memory;
   align(ctx: number): void;
@@ -936,12 +1017,15 @@ interface FrameKernelExports {
   match(ctx: number, G: number, H: number): number;
   prep(ctx: number, t: number): number;
   prepResume(ctx: number, t: number, m: number): void;
+  minmax(ctx: number, a: number, n: number): void;
+  dupFrame(ids: number, starts: number, T: number, table: number, mn: number): number;
+  relabelIds(ids: number, n: number, table: number, mn: number, range: number): number;
 }
 
 let instance: FrameKernelExports | null = null;
 function kernels(): FrameKernelExports {
   if (!instance) {
-    const module = new WebAssembly.Module(assembleModule([align, frames, accumulate, clearFrames, clearApply, match, enumerate, find, prep, prepResume, prepRemove, prepFinish], 1));
+    const module = new WebAssembly.Module(assembleModule([align, frames, accumulate, clearFrames, clearApply, match, enumerate, find, prep, prepResume, prepRemove, prepFinish, minmax, dupFrame, relabelIds], 1));
     instance = new WebAssembly.Instance(module).exports as unknown as FrameKernelExports;
   }
   return instance;
@@ -1276,9 +1360,15 @@ export interface PrepInput {
   doPreproc: boolean;
   /** 1 at the distractor class ids (14 entries: classes 1..13). */
   distractors: Uint8Array;
+  /** Check that no id occurs twice in a frame (TrackEval does, before anything else; tracker first in each frame). */
+  checkTrackerIds: boolean;
+  checkGtIds: boolean;
 }
 
-/** Kept similarities and ids of every frame (fresh arrays), or the first class error met. */
+/** Which side a finding is about. */
+export type PrepSide = "gt" | "tracker";
+
+/** Kept similarities and relabelled ids of every frame (fresh arrays), or the first problem met. */
 export type PrepResult =
   | {
       kind: "ok";
@@ -1286,18 +1376,44 @@ export type PrepResult =
       simRows: Int32Array;
       simCols: Int32Array;
       simValues: Float64Array;
-      /** Kept ids, frame t's at idStart[t] .. idStart[t + 1] - 1. */
+      /** Kept ids, frame t's at idStart[t] .. idStart[t + 1] - 1, relabelled to 0..numIds-1 (numIds -1: not relabelled, ids too far apart for a table). */
       gtIds: Int32Array;
       gtStart: Int32Array;
+      numGtIds: number;
       trackerIds: Int32Array;
       trackerStart: Int32Array;
+      numTrackerIds: number;
     }
-  /** Frame t (0-based), detection k of the frame: a tracker class other than 1, or a GT class outside 1..13. */
-  | { kind: "trackerClass" | "gtClass"; t: number; k: number };
+  /** Frame t (0-based) repeats an id. */
+  | { kind: "duplicateId"; side: PrepSide; t: number }
+  /** Ids too far apart for the duplicate check's table: check them in JS and call again without the check. */
+  | { kind: "idRange" }
+  /** Frame t, detection k of the frame: a tracker class other than 1, or a GT class outside 1..13. */
+  | { kind: "class"; side: PrepSide; t: number; k: number }
+  /** A kept id below 0 (the smallest one). */
+  | { kind: "negativeId"; side: PrepSide; value: number };
+
+/** Ids further apart than this are not put in tables (as ./preprocess). */
+const ID_TABLE_MAX = 1 << 22;
+
+/** The whole column when the frames' views lie back to back in one array (as ./textFile makes them), else null. */
+function contiguous<A extends Int32Array | Float64Array>(frames: readonly PrepFrame[], column: (f: PrepFrame) => A): A | null {
+  if (frames.length === 0) return null;
+  const first = column(frames[0]);
+  const buffer = first.buffer;
+  let end = first.byteOffset + first.byteLength;
+  for (let t = 1; t < frames.length; t++) {
+    const c = column(frames[t]);
+    if (c.buffer !== buffer || c.byteOffset !== end) return null;
+    end += c.byteLength;
+  }
+  return new (first.constructor as new (b: ArrayBufferLike, o: number, n: number) => A)(buffer, first.byteOffset, (end - first.byteOffset) / first.BYTES_PER_ELEMENT);
+}
 
 /**
  * `preprocessFrame` of ./preprocess for every frame in the kernel (`prep`): distractor removal with the same matching
- * (the kernel's proof, else scipy's solver here on the dense -score matrix), then the kept entries and ids.
+ * (the kernel's proof, else scipy's solver here on the dense -score matrix), then the kept entries and ids; before
+ * that the duplicate-id check, after it the relabelling (both as ./preprocess, in the kernel when ids fit a table).
  */
 export function prepSequence(d: PrepInput): PrepResult {
   const k = kernels();
@@ -1363,12 +1479,17 @@ export function prepSequence(d: PrepInput): PrepResult {
   alloc("best", 16);
   alloc("mr", 4 * maxG);
   alloc("mc", 4 * maxG);
-  const have = k.memory.buffer.byteLength;
-  if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
-  const buf = k.memory.buffer;
-  const i32 = new Int32Array(buf);
-  const f64 = new Float64Array(buf);
-  const u8 = new Uint8Array(buf);
+  // The id tables (duplicate check, relabelling) go after everything, sized when the id range is known.
+  const tableAt = (top + 7) & ~7;
+  const reserve = (bytes: number) => {
+    const have = k.memory.buffer.byteLength;
+    if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  };
+  reserve(tableAt);
+  let buf = k.memory.buffer;
+  let i32 = new Int32Array(buf);
+  let f64 = new Float64Array(buf);
+  let u8 = new Uint8Array(buf);
   // Only the context and the matcher's scratch need zeroing; every other region is written in full before it is read.
   u8.fill(0, CTX, HEAP);
   u8.fill(0, at.pr!, top);
@@ -1379,30 +1500,70 @@ export function prepSequence(d: PrepInput): PrepResult {
   u8.set(new Uint8Array(d.rowCol.buffer, d.rowCol.byteOffset, 16 * nE), p("recs"));
   i32.set(d.frameEnd.subarray(0, T + 1), p("eEnd") >> 2);
   for (let c = 0; c < 14; c++) i32[(p("dist") >> 2) + c] = d.distractors[c];
-  let g = 0;
-  let h = 0;
   const gS = p("gS") >> 2;
   const tS = p("tS") >> 2;
+  let g = 0;
+  let h = 0;
   for (let t = 0; t < T; t++) {
-    const a = d.gt[t];
-    const b = d.tracker[t];
     i32[gS + t] = g;
     i32[tS + t] = h;
-    i32.set(a.ids, (p("gIdsIn") >> 2) + g);
-    i32.set(a.classes, (p("gCls") >> 2) + g);
-    f64.set(a.conf, (p("gConf") >> 3) + g);
-    i32.set(b.ids, (p("tIdsIn") >> 2) + h);
-    i32.set(b.classes, (p("tCls") >> 2) + h);
-    g += a.ids.length;
-    h += b.ids.length;
+    g += d.gt[t].ids.length;
+    h += d.tracker[t].ids.length;
   }
   i32[gS + T] = g;
   i32[tS + T] = h;
+  // Columns: one copy each when the frames are views of one array (parsed files), else frame by frame.
+  const copy = (frames: readonly PrepFrame[], starts: number, column: (f: PrepFrame) => Int32Array | Float64Array, to: number, wide: boolean) => {
+    const all = contiguous(frames, column);
+    const dst = wide ? f64 : i32;
+    const base = wide ? to >> 3 : to >> 2;
+    if (all) dst.set(all, base);
+    else for (let t = 0; t < T; t++) dst.set(column(frames[t]), base + i32[starts + t]);
+  };
+  copy(d.gt, gS, (f) => f.ids, p("gIdsIn"), false);
+  copy(d.gt, gS, (f) => f.classes, p("gCls"), false);
+  copy(d.gt, gS, (f) => f.conf, p("gConf"), true);
+  copy(d.tracker, tS, (f) => f.ids, p("tIdsIn"), false);
+  copy(d.tracker, tS, (f) => f.classes, p("tCls"), false);
+
+  /** min and max of n ids at address a (n >= 1). */
+  const range = (a: number, n: number): [number, number] => {
+    k.minmax(CTX, a, n);
+    return [i32[(CTX >> 2) + F.mn], i32[(CTX >> 2) + F.mx]];
+  };
+  /** A zeroed table of n i32 at tableAt (views refreshed when the memory grows). */
+  const table = (n: number) => {
+    reserve(tableAt + 4 * n);
+    if (k.memory.buffer !== buf) {
+      buf = k.memory.buffer;
+      i32 = new Int32Array(buf);
+      f64 = new Float64Array(buf);
+      u8 = new Uint8Array(buf);
+    }
+    u8.fill(0, tableAt, tableAt + 4 * n);
+  };
+  /** First frame repeating an id, -1 for none, null when the ids are too far apart for a table. */
+  const firstDuplicate = (ids: number, starts: number, n: number): number | null => {
+    if (n === 0) return -1;
+    const [lo, hi] = range(ids, n);
+    if (hi - lo >= ID_TABLE_MAX) return null;
+    table(hi - lo + 1);
+    return k.dupFrame(ids, starts << 2, T, tableAt, lo);
+  };
+  if (d.checkTrackerIds || d.checkGtIds) {
+    const tf = d.checkTrackerIds ? firstDuplicate(p("tIdsIn"), tS, nH) : -1;
+    const gf = d.checkGtIds ? firstDuplicate(p("gIdsIn"), gS, nG) : -1;
+    if (tf === null || gf === null) return { kind: "idRange" };
+    // Frame by frame, the tracker's ids are checked before the GT's.
+    if (tf >= 0 && (gf < 0 || tf <= gf)) return { kind: "duplicateId", side: "tracker", t: tf };
+    if (gf >= 0) return { kind: "duplicateId", side: "gt", t: gf };
+  }
+
   i32[p("simStart") >> 2] = 0;
   i32[p("gOutS") >> 2] = 0;
   i32[p("tOutS") >> 2] = 0;
   for (let t = k.prep(CTX, 0); t !== T; t = k.prep(CTX, t + 1)) {
-    if (t < 0) return { kind: t === -1 ? "trackerClass" : "gtClass", t: i32[(CTX >> 2) + F.errT], k: i32[(CTX >> 2) + F.errK] };
+    if (t < 0) return { kind: "class", side: t === -1 ? "tracker" : "gt", t: i32[(CTX >> 2) + F.errT], k: i32[(CTX >> 2) + F.errK] };
     // The kernel could not prove this frame's matching: scipy's solver on the dense -score matrix, as TrackEval.
     const G = i32[(CTX >> 2) + F.G];
     const H = i32[(CTX >> 2) + F.H];
@@ -1420,6 +1581,20 @@ export function prepSequence(d: PrepInput): PrepResult {
   const nSim = i32[(CTX >> 2) + F.nSim];
   const nGk = i32[(CTX >> 2) + F.nGk];
   const nHk = i32[(CTX >> 2) + F.nHk];
+
+  /** Relabels n kept ids at address a in place: the id count, -1 when too far apart, or the negative minimum. */
+  const relabel = (a: number, n: number): { count: number } | { negative: number } => {
+    if (n === 0) return { count: 0 };
+    const [lo, hi] = range(a, n);
+    if (lo < 0) return { negative: lo };
+    if (hi - lo >= ID_TABLE_MAX) return { count: -1 };
+    table(hi - lo + 1);
+    return { count: k.relabelIds(a, n, tableAt, lo, hi - lo + 1) };
+  };
+  const gr = relabel(p("gOut"), nGk);
+  if ("negative" in gr) return { kind: "negativeId", side: "gt", value: gr.negative };
+  const tr = relabel(p("tOut"), nHk);
+  if ("negative" in tr) return { kind: "negativeId", side: "tracker", value: tr.negative };
   return {
     kind: "ok",
     simStart: i32.slice(p("simStart") >> 2, (p("simStart") >> 2) + T + 1),
@@ -1428,7 +1603,9 @@ export function prepSequence(d: PrepInput): PrepResult {
     simValues: f64.slice(p("simVals") >> 3, (p("simVals") >> 3) + nSim),
     gtIds: i32.slice(p("gOut") >> 2, (p("gOut") >> 2) + nGk),
     gtStart: i32.slice(p("gOutS") >> 2, (p("gOutS") >> 2) + T + 1),
+    numGtIds: gr.count,
     trackerIds: i32.slice(p("tOut") >> 2, (p("tOut") >> 2) + nHk),
     trackerStart: i32.slice(p("tOutS") >> 2, (p("tOutS") >> 2) + T + 1),
+    numTrackerIds: tr.count,
   };
 }

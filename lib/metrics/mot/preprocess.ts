@@ -69,17 +69,21 @@ class UniqueIdChecker {
   }
   /** Throws naming the file and both lines when frame `frame` (1-based; each frame checked once) repeats an id. */
   check(f: MotFrame, file: string, frame: number, who: string): void {
-    if (!this.hasDuplicate(f.ids, frame)) return;
-    // Slow path only to name the lines.
-    const seen = new Map<number, number>();
-    for (let k = 0; k < f.ids.length; k++) {
-      const first = seen.get(f.ids[k]);
-      if (first !== undefined) {
-        throw new MotInputError(`${file} line ${f.lines[k]}: ${who} id ${f.ids[k]} appears more than once in frame ${frame} (first at line ${first})`);
-      }
-      seen.set(f.ids[k], f.lines[k]);
-    }
+    if (this.hasDuplicate(f.ids, frame)) throw duplicateIdError(f, file, frame, who);
   }
+}
+
+/** The error for frame `frame` (1-based) of `file`, which repeats an id: names both lines. */
+function duplicateIdError(f: MotFrame, file: string, frame: number, who: string): MotInputError {
+  const seen = new Map<number, number>();
+  for (let k = 0; k < f.ids.length; k++) {
+    const first = seen.get(f.ids[k]);
+    if (first !== undefined) {
+      return new MotInputError(`${file} line ${f.lines[k]}: ${who} id ${f.ids[k]} appears more than once in frame ${frame} (first at line ${first})`);
+    }
+    seen.set(f.ids[k], f.lines[k]);
+  }
+  throw new Error(`duplicateIdError: frame ${frame} of ${file} has no repeated id`);
 }
 
 export interface PreprocessOptions {
@@ -99,8 +103,7 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   const numTimesteps = gt.length;
   if (tracker.length !== numTimesteps) throw new Error("preprocessMotSequence: GT and tracker frame counts differ");
   const iou = sequenceIous(gt.map((f) => f.boxes), tracker.map((f) => f.boxes));
-  checkUniqueIds(gt, tracker, opts);
-  const r = prepSequence({
+  const input = {
     gt,
     tracker,
     frameEnd: iou.frameEnd,
@@ -108,16 +111,38 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
     value: iou.value,
     doPreproc: (opts.doPreproc ?? true) && opts.benchmark !== "MOT15",
     distractors: distractorClasses(opts.benchmark),
-  });
-  if (r.kind !== "ok") throw r.kind === "trackerClass" ? trackerClassError(opts, tracker[r.t], r.k) : gtClassError(opts, gt[r.t], r.k);
+    checkTrackerIds: true,
+    // (A GT list that passed once cannot fail later, so it is not checked again for the next tracker.)
+    checkGtIds: !gtChecked.has(gt),
+  };
+  let r = prepSequence(input);
+  if (r.kind === "idRange") {
+    // Ids too far apart for the kernel's table: the JS check (sorting per frame), then the rest in the kernel.
+    checkUniqueIds(gt, tracker, opts);
+    r = prepSequence({ ...input, checkTrackerIds: false, checkGtIds: false });
+  }
+  switch (r.kind) {
+    case "ok":
+      break;
+    case "duplicateId":
+      throw r.side === "gt" ? duplicateIdError(gt[r.t], opts.gtFile, r.t + 1, "ground-truth") : duplicateIdError(tracker[r.t], opts.trackerFile, r.t + 1, "tracker");
+    case "class":
+      throw r.side === "gt" ? gtClassError(opts, gt[r.t], r.k) : trackerClassError(opts, tracker[r.t], r.k);
+    case "negativeId":
+      throw negativeIdError(r.side === "gt" ? opts.gtFile : opts.trackerFile, r.value);
+    case "idRange":
+      throw new Error("preprocessMotSequence: ids checked twice");
+  }
+  gtChecked.add(gt);
   const gtIds: Int32Array[] = new Array(numTimesteps);
   const trackerIds: Int32Array[] = new Array(numTimesteps);
   for (let t = 0; t < numTimesteps; t++) {
     gtIds[t] = r.gtIds.subarray(r.gtStart[t], r.gtStart[t + 1]);
     trackerIds[t] = r.trackerIds.subarray(r.trackerStart[t], r.trackerStart[t + 1]);
   }
-  const numGtIds = relabel(r.gtIds, opts.gtFile);
-  const numTrackerIds = relabel(r.trackerIds, opts.trackerFile);
+  // Kept ids too far apart for the kernel's table are relabelled here.
+  const numGtIds = r.numGtIds >= 0 ? r.numGtIds : relabel(r.gtIds, opts.gtFile);
+  const numTrackerIds = r.numTrackerIds >= 0 ? r.numTrackerIds : relabel(r.trackerIds, opts.trackerFile);
   return {
     numTimesteps,
     numGtIds,
@@ -319,6 +344,10 @@ function preprocessFrame(s: SequenceState, t: number, g: MotFrame, d: MotFrame):
   s.numTrackerDets += Hk;
 }
 
+function negativeIdError(file: string, min: number): MotInputError {
+  return new MotInputError(`${file}: field 'id' has negative value ${min} on an evaluated detection; ids must be >= 0`);
+}
+
 /** Maps the sorted unique ids (all frames' kept ids, one flat array) to 0..n-1 in place; returns n. */
 function relabel(ids: Int32Array, file: string): number {
   let min = Infinity;
@@ -328,7 +357,7 @@ function relabel(ids: Int32Array, file: string): number {
     if (ids[k] > max) max = ids[k];
   }
   if (min === Infinity) return 0;
-  if (min < 0) throw new MotInputError(`${file}: field 'id' has negative value ${min} on an evaluated detection; ids must be >= 0`);
+  if (min < 0) throw negativeIdError(file, min);
   if (max - min < 1 << 22) {
     // Usual case (ids in a modest range): a lookup table instead of a Set and Map.
     const slot = new Int32Array(max - min + 1);
