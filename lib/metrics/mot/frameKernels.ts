@@ -10,6 +10,7 @@
 // A frame whose matching the kernel cannot prove is handed back: the caller solves it with `linearSumAssignment`
 // (scipy's tie-breaking) and feeds the pairs to the same accumulation. Used when id-pair tables fit in dense arrays.
 import { linearSumAssignment } from "../assignment";
+import { joinedView } from "./contiguous";
 import { assembleModule, type WatFunction } from "./wat";
 
 const NA = 19;
@@ -1153,10 +1154,14 @@ function load(d: FrameKernelInput, hota: boolean): Loaded {
   for (let t = 0; t < T; t++) {
     i32[(p("gStart") >> 2) + t] = g;
     i32[(p("tStart") >> 2) + t] = h;
-    i32.set(d.gtIds[t], (p("gIds") >> 2) + g);
-    i32.set(d.trackerIds[t], (p("tIds") >> 2) + h);
     g += d.gtIds[t].length;
     h += d.trackerIds[t].length;
+  }
+  // The ids: one copy each when the frames are views of one array (as ./preprocess makes them).
+  for (const [frames, ids, starts] of [[d.gtIds, p("gIds"), p("gStart")], [d.trackerIds, p("tIds"), p("tStart")]] as const) {
+    const all = joinedView(frames);
+    if (all) i32.set(all, ids >> 2);
+    else for (let t = 0; t < T; t++) i32.set(frames[t], (ids >> 2) + i32[(starts >> 2) + t]);
   }
   i32[(p("gStart") >> 2) + T] = g;
   i32[(p("tStart") >> 2) + T] = h;
@@ -1396,20 +1401,6 @@ export type PrepResult =
 /** Ids further apart than this are not put in tables (as ./preprocess). */
 const ID_TABLE_MAX = 1 << 22;
 
-/** The whole column when the frames' views lie back to back in one array (as ./textFile makes them), else null. */
-function contiguous<A extends Int32Array | Float64Array>(frames: readonly PrepFrame[], column: (f: PrepFrame) => A): A | null {
-  if (frames.length === 0) return null;
-  const first = column(frames[0]);
-  const buffer = first.buffer;
-  let end = first.byteOffset + first.byteLength;
-  for (let t = 1; t < frames.length; t++) {
-    const c = column(frames[t]);
-    if (c.buffer !== buffer || c.byteOffset !== end) return null;
-    end += c.byteLength;
-  }
-  return new (first.constructor as new (b: ArrayBufferLike, o: number, n: number) => A)(buffer, first.byteOffset, (end - first.byteOffset) / first.BYTES_PER_ELEMENT);
-}
-
 /**
  * `preprocessFrame` of ./preprocess for every frame in the kernel (`prep`): distractor removal with the same matching
  * (the kernel's proof, else scipy's solver here on the dense -score matrix), then the kept entries and ids; before
@@ -1514,7 +1505,7 @@ export function prepSequence(d: PrepInput): PrepResult {
   i32[tS + T] = h;
   // Columns: one copy each when the frames are views of one array (parsed files), else frame by frame.
   const copy = (frames: readonly PrepFrame[], starts: number, column: (f: PrepFrame) => Int32Array | Float64Array, to: number, wide: boolean) => {
-    const all = contiguous(frames, column);
+    const all = joinedView(frames.map(column));
     const dst = wide ? f64 : i32;
     const base = wide ? to >> 3 : to >> 2;
     if (all) dst.set(all, base);

@@ -3,6 +3,7 @@
 // of the JS they replace: the same IEEE double operations in the same order (wasm f64 min/max/div/trunc behave as
 // Math.min/max, `/`, Math.trunc), so values are bit-identical. Memory: bytes 0..183 hold 10^0..10^22; everything
 // else is scratch for one call.
+import { joinedView } from "./contiguous";
 import { assembleModule, type WatFunction } from "./wat";
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
@@ -574,10 +575,14 @@ export function sequenceIous(gtBoxes: readonly Float64Array[], trBoxes: readonly
   for (let t = 0; t < T; t++) {
     i32[(aStart >> 2) + t] = ia;
     i32[(bStart >> 2) + t] = ib;
-    f64.set(gtBoxes[t], (aBox >> 3) + 4 * ia);
-    f64.set(trBoxes[t], (bBox >> 3) + 4 * ib);
     ia += gtBoxes[t].length >> 2;
     ib += trBoxes[t].length >> 2;
+  }
+  // The boxes: one copy each when the frames are views of one array (parsed files), else frame by frame.
+  for (const [boxes, to, starts] of [[gtBoxes, aBox, aStart], [trBoxes, bBox, bStart]] as const) {
+    const all = joinedView(boxes);
+    if (all) f64.set(all, to >> 3);
+    else for (let t = 0; t < T; t++) f64.set(boxes[t], (to >> 3) + 4 * i32[(starts >> 2) + t]);
   }
   i32[(aStart >> 2) + T] = ia;
   i32[(bStart >> 2) + T] = ib;
