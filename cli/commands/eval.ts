@@ -6,7 +6,7 @@ import { resolveMotLayout } from "../../lib/metrics/mot/dataset";
 import { evaluateMot, evaluateMotParallel, metricsToJson } from "../../lib/metrics/mot/evaluate";
 import { formatTrackerTables } from "../../lib/metrics/mot/table";
 import { parseCommandArgs, UserError } from "../args.ts";
-import { progressBar } from "../progress.ts";
+import type { Progress } from "../progress.ts";
 
 export const summary = "score tracking results: mot (TrackEval HOTA/CLEAR/IDF1), davis (J&F), tracks (point tracks)";
 
@@ -99,7 +99,7 @@ export async function runMot(argv: string[]): Promise<number> {
       seqmapFile: o.seqmapFile,
       skipSplitFolder: o.skipSplitFolder,
     });
-    const bar = progressBar("eval mot", layout.trackers.length * layout.sequences.length);
+    const bar = await motProgress(layout.trackers.length * layout.sequences.length);
     let results;
     try {
       const common = { onSequenceDone: () => bar.tick(), doPreproc: !o.noPreproc };
@@ -133,6 +133,16 @@ export async function runMot(argv: string[]): Promise<number> {
     if (e instanceof MotInputError) throw new UserError(e.message);
     throw e;
   }
+}
+
+/**
+ * The progress bar of `eval mot`, loaded only when one is shown (the same rule as cli/progress.ts): its module and
+ * cli-progress cost a measurable share of a short batch run otherwise.
+ */
+async function motProgress(total: number): Promise<Progress> {
+  if (!process.stderr.isTTY && process.env.GROUNDTRACK_PROGRESS !== "1") return { tick() {}, stop() {} };
+  const { progressBar } = await import("../progress.ts");
+  return progressBar("eval mot", total);
 }
 
 async function lazy<T>(load: () => Promise<T>, file: string): Promise<T> {
