@@ -6,6 +6,8 @@
 // esbuild (tsx's own compiler) into node_modules/.cache/groundtrack and is rebuilt whenever any of its source files
 // changes (mtime or size); nothing built is committed. GROUNDTRACK_PRECOMPILED=0 turns it off; if the cache cannot
 // be used for any reason the command runs the normal way.
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+
 const argv = process.argv.slice(2);
 
 if (argv[0] === "eval" && argv[1] === "mot" && process.env.GROUNDTRACK_PRECOMPILED !== "0") {
@@ -14,10 +16,13 @@ if (argv[0] === "eval" && argv[1] === "mot" && process.env.GROUNDTRACK_PRECOMPIL
   // Compiling them with the optimizing tier from the start costs a few milliseconds.
   const v8 = await import("node:v8");
   v8.setFlagsFromString("--no-liftoff");
-  const mod = await precompiledEvalMot().catch(() => null);
+  const built = await precompiledEvalMot().catch(() => null);
+  const mod = built?.mod;
   if (mod && typeof mod.runMot === "function") {
     try {
+      const saveAssemblies = useSavedAssemblies(mod, built.wasmFile);
       process.exitCode = await mod.runMot(argv.slice(2));
+      saveAssemblies();
     } catch (e) {
       // Same reporting as cli/main.ts: input errors without a stack trace.
       if (e instanceof Error && e.name === "UserError") {
@@ -28,6 +33,34 @@ if (argv[0] === "eval" && argv[1] === "mot" && process.env.GROUNDTRACK_PRECOMPIL
   } else await runWithTsx();
 } else await runWithTsx();
 
+/**
+ * The build's WebAssembly modules as assembled by earlier runs (lib/metrics/mot/wat.ts `useAssemblyCache`), kept in
+ * a file next to the build (same lifetime). Returns what saves the modules this run assembled anew; a missing or
+ * unreadable file only means assembling again.
+ */
+function useSavedAssemblies(mod, wasmFile) {
+  if (typeof mod.useAssemblyCache !== "function" || typeof mod.recordAssemblies !== "function") return () => {};
+  let saved = [];
+  try {
+    saved = JSON.parse(readFileSync(wasmFile, "utf8")).map(([key, b64]) => [key, Buffer.from(b64, "base64")]);
+    mod.useAssemblyCache(saved);
+  } catch {
+    saved = [];
+  }
+  const fresh = mod.recordAssemblies();
+  return () => {
+    if (fresh.size === 0) return;
+    try {
+      const all = [...saved, ...fresh].map(([key, bytes]) => [key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")]);
+      const tmp = `${wasmFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(all));
+      renameSync(tmp, wasmFile);
+    } catch {
+      // A read-only cache directory: next run assembles again.
+    }
+  };
+}
+
 async function runWithTsx() {
   const { register } = await import("tsx/esm/api");
   register();
@@ -35,7 +68,7 @@ async function runWithTsx() {
   process.exitCode = await main(argv);
 }
 
-/** Imports `runMot` of cli/commands/eval.ts from the cached build, (re)building it first when stale. */
+/** Imports the cached build of `runMot` (cli/commands/eval.ts), (re)building it first when stale; with its assembly file. */
 async function precompiledEvalMot() {
   const { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = await import("node:fs");
   const path = await import("node:path");
@@ -68,7 +101,7 @@ async function precompiledEvalMot() {
     const bundle = `eval-mot-${process.pid}-${Date.now()}.mjs`;
     const result = await esbuild.build({
       absWorkingDir: root,
-      stdin: { contents: 'export { runMot } from "./cli/commands/eval.ts";', resolveDir: root, sourcefile: "eval-mot-entry.ts", loader: "ts" },
+      stdin: { contents: 'export { runMot } from "./cli/commands/eval.ts"; export { recordAssemblies, useAssemblyCache } from "./lib/metrics/mot/wat.ts";', resolveDir: root, sourcefile: "eval-mot-entry.ts", loader: "ts" },
       bundle: true,
       platform: "node",
       format: "esm",
@@ -100,7 +133,10 @@ async function precompiledEvalMot() {
     const tmp = `${manifestFile}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(manifest));
     renameSync(tmp, manifestFile);
-    if (previous && previous !== bundle) rmSync(path.join(dir, previous), { force: true });
+    if (previous && previous !== bundle) {
+      rmSync(path.join(dir, previous), { force: true });
+      rmSync(path.join(dir, `${previous}.wasm.json`), { force: true });
+    }
   }
-  return import(pathToFileURL(path.join(dir, manifest.bundle)).href);
+  return { mod: await import(pathToFileURL(path.join(dir, manifest.bundle)).href), wasmFile: path.join(dir, `${manifest.bundle}.wasm.json`) };
 }

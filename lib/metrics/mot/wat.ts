@@ -244,8 +244,37 @@ function assembleBody(fn: WatFunction, funcIndex: Map<string, number>): number[]
   return out;
 }
 
+/**
+ * Modules assembled by an earlier run of the same build, by their exact input (JSON of pages and functions), and
+ * whether to keep what this process assembles. cli/bin.mjs fills and saves this next to its precompiled build:
+ * assembling costs ~20 ms of cold JS per run, a lookup by the exact input text well under one.
+ */
+let assemblyCache: Map<string, Uint8Array<ArrayBuffer>> | null = null;
+let recording: Map<string, Uint8Array<ArrayBuffer>> | null = null;
+
+/** Serves `assembleModule` from modules assembled before (each entry: exact input key, module bytes). */
+export function useAssemblyCache(entries: readonly (readonly [string, Uint8Array])[]): void {
+  assemblyCache = new Map(entries.map(([key, bytes]) => [key, Uint8Array.from(bytes)]));
+}
+
+/** From now on keeps every module `assembleModule` makes; returns the live list (for saving at the end of a run). */
+export function recordAssemblies(): Map<string, Uint8Array<ArrayBuffer>> {
+  recording ??= new Map();
+  return recording;
+}
+
 /** Assembles a module with one exported memory `memory` (initially `pages` 64 KiB pages) and the given functions. */
 export function assembleModule(functions: WatFunction[], pages: number): Uint8Array<ArrayBuffer> {
+  if (!assemblyCache && !recording) return assemble(functions, pages);
+  const key = JSON.stringify([pages, functions]);
+  const hit = assemblyCache?.get(key);
+  if (hit) return hit.slice();
+  const bytes = assemble(functions, pages);
+  recording?.set(key, bytes.slice());
+  return bytes;
+}
+
+function assemble(functions: WatFunction[], pages: number): Uint8Array<ArrayBuffer> {
   const funcIndex = new Map(functions.map((f, k) => [f.name, k]));
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   // Type section: one signature per function (duplicates are allowed).
