@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { preprocessMotSequence, preprocessMotSequenceReference, type PreprocessOptions } from "../../lib/metrics/mot/preprocess";
-import type { MotFrame } from "../../lib/metrics/mot/textFile";
+import { columnsOf, framesOf, type MotFrame } from "../../lib/metrics/mot/textFile";
 import type { TrackingSequence } from "../../lib/metrics/types";
 import { seededRandom as mulberry32 } from "../../lib/random";
 
@@ -149,4 +149,18 @@ test("prep kernel: ids far apart (no tables) give the same sequence as the JS", 
   const got = preprocessMotSequence(gt, tracker, options("MOT17"));
   assert.deepEqual(plain(got), plain(want));
   assert.deepEqual([got.numGtIds, got.numTrackerIds], [2, 3]);
+});
+
+test("columnsOf: frames back to columns (views of one array are shared, separate frames concatenated)", () => {
+  const { gt } = randomSequence(7, 12);
+  const c = columnsOf(gt);
+  assert.equal(c.ends[12], gt.reduce((s, f) => s + f.ids.length, 0));
+  for (let t = 0; t < 12; t++) {
+    assert.deepEqual(Array.from(c.ids.subarray(c.ends[t], c.ends[t + 1])), Array.from(gt[t].ids));
+    assert.deepEqual(Array.from(c.boxes.subarray(4 * c.ends[t], 4 * c.ends[t + 1])), Array.from(gt[t].boxes));
+    assert.deepEqual(Array.from(c.lines.subarray(c.ends[t], c.ends[t + 1])), Array.from(gt[t].lines));
+  }
+  const again = columnsOf(framesOf(c, 12));
+  assert.equal(again.ids.buffer, c.ids.buffer, "views of one column: no copy");
+  assert.deepEqual(Array.from(again.conf), Array.from(c.conf));
 });

@@ -9,8 +9,9 @@ import { combineIdentitySequences, evalIdentitySequence, type IdentityResult } f
 import type { TrackingSequence } from "../types";
 import type { MotLayout, MotSequenceInfo } from "./dataset";
 import { MotInputError } from "./errors";
-import { preprocessMotSequence } from "./preprocess";
-import { parseMotBytes, type MotFrame } from "./textFile";
+import type { MotColumns } from "./kernels";
+import { preprocessMotColumns } from "./preprocess";
+import { parseMotColumns } from "./textFile";
 
 export interface CountResult {
   Dets: number;
@@ -77,7 +78,7 @@ export interface EvaluateMotOptions {
 
 /** Evaluates every tracker of the layout. GT files are parsed once and reused across trackers. */
 export function evaluateMot(layout: MotLayout, opts: EvaluateMotOptions = {}): Record<string, MotTrackerResults> {
-  const gtCache = new Map<string, MotFrame[]>();
+  const gtCache = new Map<string, MotColumns>();
   const sequences = [...layout.sequences].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: Record<string, MotTrackerResults> = {};
   for (const tracker of layout.trackers) {
@@ -85,12 +86,12 @@ export function evaluateMot(layout: MotLayout, opts: EvaluateMotOptions = {}): R
     for (const seq of sequences) {
       let gt = gtCache.get(seq.name);
       if (!gt) {
-        gt = parseMotBytes(readFileOrThrow(seq.gtFile), displayName(seq.gtFile), seq.seqLength, true);
+        gt = parseMotColumns(readFileOrThrow(seq.gtFile), displayName(seq.gtFile), seq.seqLength, true);
         gtCache.set(seq.name, gt);
       }
       const trFile = layout.trackerFile(tracker, seq.name);
-      const tr = parseMotBytes(readFileOrThrow(trFile), displayName(trFile), seq.seqLength, false);
-      const data = preprocessMotSequence(gt, tr, {
+      const tr = parseMotColumns(readFileOrThrow(trFile), displayName(trFile), seq.seqLength, false);
+      const data = preprocessMotColumns(gt, tr, {
         benchmark: layout.benchmark,
         doPreproc: opts.doPreproc,
         gtFile: displayName(seq.gtFile),
@@ -130,11 +131,11 @@ function plainLayout(layout: MotLayout, doPreproc: boolean): PlainLayout {
 /** One sequence for every tracker (GT parsed once); metrics in tracker order. */
 function evaluateSequenceForTrackers(pl: PlainLayout, k: number): MotMetrics[] {
   const seq = pl.sequences[k];
-  const gt = parseMotBytes(readFileOrThrow(seq.gtFile), displayName(seq.gtFile), seq.seqLength, true);
+  const gt = parseMotColumns(readFileOrThrow(seq.gtFile), displayName(seq.gtFile), seq.seqLength, true);
   return pl.trackers.map((_, ti) => {
     const trFile = pl.trackerFiles[ti][k];
-    const tr = parseMotBytes(readFileOrThrow(trFile), displayName(trFile), seq.seqLength, false);
-    const data = preprocessMotSequence(gt, tr, { benchmark: pl.benchmark, doPreproc: pl.doPreproc, gtFile: displayName(seq.gtFile), trackerFile: displayName(trFile) });
+    const tr = parseMotColumns(readFileOrThrow(trFile), displayName(trFile), seq.seqLength, false);
+    const data = preprocessMotColumns(gt, tr, { benchmark: pl.benchmark, doPreproc: pl.doPreproc, gtFile: displayName(seq.gtFile), trackerFile: displayName(trFile) });
     return evaluateSequence(data);
   });
 }

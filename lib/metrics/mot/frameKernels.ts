@@ -1347,17 +1347,18 @@ export function positiveMatcher(maxG: number, maxH: number, maxEntries: number):
   };
 }
 
-/** One side's raw detections per frame (views; see MotFrame in ./textFile). */
-export interface PrepFrame {
+/** One side's raw detections as columns: frame t's at ends[t] .. ends[t + 1] - 1 (see MotColumns in ./kernels). */
+export interface PrepColumns {
+  ends: Int32Array;
   ids: Int32Array;
   classes: Int32Array;
   conf: Float64Array;
 }
 
-/** What `prepSequence` reads: raw frames, the IoU entries of ./kernels (`sequenceIous`) and the options. */
+/** What `prepSequence` reads: raw detections, the IoU entries of ./kernels (`sequenceIous`) and the options. */
 export interface PrepInput {
-  gt: readonly PrepFrame[];
-  tracker: readonly PrepFrame[];
+  gt: PrepColumns;
+  tracker: PrepColumns;
   /** Frame t's entries at frameEnd[t] .. frameEnd[t + 1] - 1; entry e: row rowCol[4e], column rowCol[4e + 1], IoU value[2e + 1]. */
   frameEnd: Int32Array;
   rowCol: Int32Array;
@@ -1408,17 +1409,15 @@ const ID_TABLE_MAX = 1 << 22;
  */
 export function prepSequence(d: PrepInput): PrepResult {
   const k = kernels();
-  const T = d.gt.length;
-  let nG = 0;
-  let nH = 0;
+  const T = d.gt.ends.length - 1;
+  const nG = d.gt.ends[T];
+  const nH = d.tracker.ends[T];
   let maxG = 1;
   let maxH = 1;
   let maxE = 1;
   for (let t = 0; t < T; t++) {
-    const G = d.gt[t].ids.length;
-    const H = d.tracker[t].ids.length;
-    nG += G;
-    nH += H;
+    const G = d.gt.ends[t + 1] - d.gt.ends[t];
+    const H = d.tracker.ends[t + 1] - d.tracker.ends[t];
     if (G > maxG) maxG = G;
     if (H > maxH) maxH = H;
     if (d.frameEnd[t + 1] - d.frameEnd[t] > maxE) maxE = d.frameEnd[t + 1] - d.frameEnd[t];
@@ -1493,29 +1492,13 @@ export function prepSequence(d: PrepInput): PrepResult {
   for (let c = 0; c < 14; c++) i32[(p("dist") >> 2) + c] = d.distractors[c];
   const gS = p("gS") >> 2;
   const tS = p("tS") >> 2;
-  let g = 0;
-  let h = 0;
-  for (let t = 0; t < T; t++) {
-    i32[gS + t] = g;
-    i32[tS + t] = h;
-    g += d.gt[t].ids.length;
-    h += d.tracker[t].ids.length;
-  }
-  i32[gS + T] = g;
-  i32[tS + T] = h;
-  // Columns: one copy each when the frames are views of one array (parsed files), else frame by frame.
-  const copy = (frames: readonly PrepFrame[], starts: number, column: (f: PrepFrame) => Int32Array | Float64Array, to: number, wide: boolean) => {
-    const all = joinedView(frames.map(column));
-    const dst = wide ? f64 : i32;
-    const base = wide ? to >> 3 : to >> 2;
-    if (all) dst.set(all, base);
-    else for (let t = 0; t < T; t++) dst.set(column(frames[t]), base + i32[starts + t]);
-  };
-  copy(d.gt, gS, (f) => f.ids, p("gIdsIn"), false);
-  copy(d.gt, gS, (f) => f.classes, p("gCls"), false);
-  copy(d.gt, gS, (f) => f.conf, p("gConf"), true);
-  copy(d.tracker, tS, (f) => f.ids, p("tIdsIn"), false);
-  copy(d.tracker, tS, (f) => f.classes, p("tCls"), false);
+  i32.set(d.gt.ends.subarray(0, T + 1), gS);
+  i32.set(d.tracker.ends.subarray(0, T + 1), tS);
+  i32.set(d.gt.ids.subarray(0, nG), p("gIdsIn") >> 2);
+  i32.set(d.gt.classes.subarray(0, nG), p("gCls") >> 2);
+  f64.set(d.gt.conf.subarray(0, nG), p("gConf") >> 3);
+  i32.set(d.tracker.ids.subarray(0, nH), p("tIdsIn") >> 2);
+  i32.set(d.tracker.classes.subarray(0, nH), p("tCls") >> 2);
 
   /** min and max of n ids at address a (n >= 1). */
   const range = (a: number, n: number): [number, number] => {

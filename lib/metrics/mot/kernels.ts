@@ -548,21 +548,37 @@ export interface SequenceIous {
 
 /** Box IoUs between GT and tracker boxes of each frame (boxes [x, y, w, h] packed per frame). */
 export function sequenceIous(gtBoxes: readonly Float64Array[], trBoxes: readonly Float64Array[]): SequenceIous {
-  const k = instance();
   const T = gtBoxes.length;
-  let na = 0;
-  let nb = 0;
-  for (let t = 0; t < T; t++) {
-    na += gtBoxes[t].length >> 2;
-    nb += trBoxes[t].length >> 2;
-  }
+  const starts = (boxes: readonly Float64Array[]) => {
+    const s = new Int32Array(T + 1);
+    for (let t = 0; t < T; t++) s[t + 1] = s[t] + (boxes[t].length >> 2);
+    return s;
+  };
+  const joined = (boxes: readonly Float64Array[], s: Int32Array) => {
+    const all = joinedView(boxes);
+    if (all) return all;
+    const out = new Float64Array(4 * s[T]);
+    for (let t = 0; t < T; t++) out.set(boxes[t], 4 * s[t]);
+    return out;
+  };
+  const aEnds = starts(gtBoxes);
+  const bEnds = starts(trBoxes);
+  return sequenceIousOfColumns(joined(gtBoxes, aEnds), aEnds, joined(trBoxes, bEnds), bEnds);
+}
+
+/** `sequenceIous` on columns: frame t's boxes are boxes[4 * ends[t]] .. boxes[4 * ends[t + 1] - 1] on each side. */
+export function sequenceIousOfColumns(gtBoxes: Float64Array, gtEnds: Int32Array, trBoxes: Float64Array, trEnds: Int32Array): SequenceIous {
+  const k = instance();
+  const T = gtEnds.length - 1;
+  const na = gtEnds[T];
+  const nb = trEnds[T];
   const aBox = SCRATCH;
   const bBox = aBox + 32 * na;
   const aStart = bBox + 32 * nb;
   const bStart = aStart + 4 * (T + 1);
   const frameEnd = bStart + 4 * (T + 1);
   let maxH = 0;
-  for (let t = 0; t < T; t++) maxH = Math.max(maxH, trBoxes[t].length >> 2);
+  for (let t = 0; t < T; t++) maxH = Math.max(maxH, trEnds[t + 1] - trEnds[t]);
   const sc = align8(frameEnd + 4 * (T + 1));
   const out = align8(sc + 16 * maxH + 8) + 8;
   // A first guess: a few entries per box; grown whenever a frame does not fit.
@@ -570,22 +586,10 @@ export function sequenceIous(gtBoxes: readonly Float64Array[], trBoxes: readonly
   reserve(k, out + 16 * cap);
   const f64 = new Float64Array(k.memory.buffer);
   let i32 = new Int32Array(k.memory.buffer);
-  let ia = 0;
-  let ib = 0;
-  for (let t = 0; t < T; t++) {
-    i32[(aStart >> 2) + t] = ia;
-    i32[(bStart >> 2) + t] = ib;
-    ia += gtBoxes[t].length >> 2;
-    ib += trBoxes[t].length >> 2;
-  }
-  // The boxes: one copy each when the frames are views of one array (parsed files), else frame by frame.
-  for (const [boxes, to, starts] of [[gtBoxes, aBox, aStart], [trBoxes, bBox, bStart]] as const) {
-    const all = joinedView(boxes);
-    if (all) f64.set(all, to >> 3);
-    else for (let t = 0; t < T; t++) f64.set(boxes[t], (to >> 3) + 4 * i32[(starts >> 2) + t]);
-  }
-  i32[(aStart >> 2) + T] = ia;
-  i32[(bStart >> 2) + T] = ib;
+  i32.set(gtEnds.subarray(0, T + 1), aStart >> 2);
+  i32.set(trEnds.subarray(0, T + 1), bStart >> 2);
+  f64.set(gtBoxes.subarray(0, 4 * na), aBox >> 3);
+  f64.set(trBoxes.subarray(0, 4 * nb), bBox >> 3);
   i32[frameEnd >> 2] = 0;
   for (let t = 0; ; ) {
     t = k.ious(aBox, aStart, bBox, bStart, T, t, out, cap, frameEnd, sc);

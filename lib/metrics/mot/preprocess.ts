@@ -7,8 +7,8 @@ import { entryValue, EPS } from "../similarity";
 import type { TrackingSequence } from "../types";
 import { MotInputError } from "./errors";
 import { positiveMatcher, prepSequence, type PositiveMatcher } from "./frameKernels";
-import { sequenceIous, type SequenceIous } from "./kernels";
-import type { MotFrame } from "./textFile";
+import { sequenceIous, sequenceIousOfColumns, type MotColumns, type SequenceIous } from "./kernels";
+import { columnsOf, framesOf, type MotFrame } from "./textFile";
 
 
 export const MOT_CLASS_IDS = {
@@ -27,7 +27,7 @@ function distractorClasses(benchmark: string): Uint8Array {
 }
 
 /** GT frame lists already checked for duplicate ids (GT is shared by every tracker of a run). */
-const gtChecked = new WeakSet<readonly MotFrame[]>();
+const gtChecked = new WeakSet<object>();
 
 /**
  * Checks that no id occurs twice in a frame, frame by frame through `frames(t)`. Ids in a modest range are checked
@@ -74,7 +74,7 @@ class UniqueIdChecker {
 }
 
 /** The error for frame `frame` (1-based) of `file`, which repeats an id: names both lines. */
-function duplicateIdError(f: MotFrame, file: string, frame: number, who: string): MotInputError {
+function duplicateIdError(f: Pick<MotFrame, "ids" | "lines">, file: string, frame: number, who: string): MotInputError {
   const seen = new Map<number, number>();
   for (let k = 0; k < f.ids.length; k++) {
     const first = seen.get(f.ids[k]);
@@ -94,15 +94,21 @@ export interface PreprocessOptions {
   trackerFile: string;
 }
 
-/**
- * Builds the metric input for one sequence from raw GT and tracker frames. The per-frame work runs in the `prep`
- * kernel of ./frameKernels; `preprocessMotSequenceReference` below is the same computation in JS (kept as the
- * statement of the rule the kernel is tested against).
- */
+/** Builds the metric input for one sequence from raw GT and tracker frames (see `preprocessMotColumns`). */
 export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts: PreprocessOptions): TrackingSequence {
-  const numTimesteps = gt.length;
-  if (tracker.length !== numTimesteps) throw new Error("preprocessMotSequence: GT and tracker frame counts differ");
-  const iou = sequenceIous(gt.map((f) => f.boxes), tracker.map((f) => f.boxes));
+  if (tracker.length !== gt.length) throw new Error("preprocessMotSequence: GT and tracker frame counts differ");
+  return preprocessMotColumns(columnsOf(gt), columnsOf(tracker), opts);
+}
+
+/**
+ * Builds the metric input for one sequence from raw GT and tracker detections as columns (./textFile
+ * `parseMotColumns`). The per-frame work runs in the `prep` kernel of ./frameKernels; `preprocessMotSequenceReference`
+ * below is the same computation in JS (kept as the statement of the rule the kernel is tested against).
+ */
+export function preprocessMotColumns(gt: MotColumns, tracker: MotColumns, opts: PreprocessOptions): TrackingSequence {
+  const numTimesteps = gt.ends.length - 1;
+  if (tracker.ends.length !== gt.ends.length) throw new Error("preprocessMotColumns: GT and tracker frame counts differ");
+  const iou = sequenceIousOfColumns(gt.boxes, gt.ends, tracker.boxes, tracker.ends);
   const input = {
     gt,
     tracker,
@@ -118,20 +124,27 @@ export function preprocessMotSequence(gt: MotFrame[], tracker: MotFrame[], opts:
   let r = prepSequence(input);
   if (r.kind === "idRange") {
     // Ids too far apart for the kernel's table: the JS check (sorting per frame), then the rest in the kernel.
-    checkUniqueIds(gt, tracker, opts);
+    checkUniqueIds(framesOf(gt, numTimesteps), framesOf(tracker, numTimesteps), opts);
     r = prepSequence({ ...input, checkTrackerIds: false, checkGtIds: false });
   }
+  /** Detection k of frame t as a one-detection view (for messages). */
+  const at = (c: MotColumns, t: number, k: number) => ({ line: c.lines[c.ends[t] + k], cls: c.classes[c.ends[t] + k] });
   switch (r.kind) {
     case "ok":
       break;
-    case "duplicateId":
-      throw r.side === "gt" ? duplicateIdError(gt[r.t], opts.gtFile, r.t + 1, "ground-truth") : duplicateIdError(tracker[r.t], opts.trackerFile, r.t + 1, "tracker");
-    case "class":
-      throw r.side === "gt" ? gtClassError(opts, gt[r.t], r.k) : trackerClassError(opts, tracker[r.t], r.k);
+    case "duplicateId": {
+      const c = r.side === "gt" ? gt : tracker;
+      const f = { ids: c.ids.subarray(c.ends[r.t], c.ends[r.t + 1]), lines: c.lines.subarray(c.ends[r.t], c.ends[r.t + 1]) };
+      throw duplicateIdError(f, r.side === "gt" ? opts.gtFile : opts.trackerFile, r.t + 1, r.side === "gt" ? "ground-truth" : "tracker");
+    }
+    case "class": {
+      const d = at(r.side === "gt" ? gt : tracker, r.t, r.k);
+      throw r.side === "gt" ? gtClassError(opts, d.line, d.cls) : trackerClassError(opts, d.line, d.cls);
+    }
     case "negativeId":
       throw negativeIdError(r.side === "gt" ? opts.gtFile : opts.trackerFile, r.value);
     case "idRange":
-      throw new Error("preprocessMotSequence: ids checked twice");
+      throw new Error("preprocessMotColumns: ids checked twice");
   }
   gtChecked.add(gt);
   const gtIds: Int32Array[] = new Array(numTimesteps);
@@ -167,14 +180,12 @@ function checkUniqueIds(gt: readonly MotFrame[], tracker: readonly MotFrame[], o
   gtChecked.add(gt);
 }
 
-function trackerClassError(opts: PreprocessOptions, d: MotFrame, j: number): MotInputError {
-  return new MotInputError(
-    `${opts.trackerFile} line ${d.lines[j]}: field 'class' is ${d.classes[j]}; evaluation is only valid for the pedestrian class (1)`,
-  );
+function trackerClassError(opts: PreprocessOptions, line: number, cls: number): MotInputError {
+  return new MotInputError(`${opts.trackerFile} line ${line}: field 'class' is ${cls}; evaluation is only valid for the pedestrian class (1)`);
 }
 
-function gtClassError(opts: PreprocessOptions, g: MotFrame, i: number): MotInputError {
-  return new MotInputError(`${opts.gtFile} line ${g.lines[i]}: field 'class' is ${g.classes[i]}, not a valid MOTChallenge class (1..13)`);
+function gtClassError(opts: PreprocessOptions, line: number, cls: number): MotInputError {
+  return new MotInputError(`${opts.gtFile} line ${line}: field 'class' is ${cls}, not a valid MOTChallenge class (1..13)`);
 }
 
 /** `preprocessMotSequence` in JS, frame by frame (the reference the `prep` kernel is tested against). */
@@ -262,7 +273,7 @@ function preprocessFrame(s: SequenceState, t: number, g: MotFrame, d: MotFrame):
   const H = d.ids.length;
   for (let j = 0; j < H; j++) {
     if (d.classes[j] > 1) {
-      throw trackerClassError(opts, d, j);
+      throw trackerClassError(opts, d.lines[j], d.classes[j]);
     }
   }
   const e0 = frameEnd[t];
@@ -277,7 +288,7 @@ function preprocessFrame(s: SequenceState, t: number, g: MotFrame, d: MotFrame):
     for (let i = 0; i < G; i++) {
       const c = g.classes[i];
       if (c < 1 || c > 13) {
-        throw gtClassError(opts, g, i);
+        throw gtClassError(opts, g.lines[i], g.classes[i]);
       }
     }
     // Step 2: drop tracker boxes matched to distractor-class GT. TrackEval zeroes IoU < 0.5 - eps, matches, and

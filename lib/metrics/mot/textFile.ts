@@ -3,6 +3,7 @@
 // whitespace) delimited rows `frame,id,bb_left,bb_top,bb_width,bb_height,conf,class,visibility[,...]`,
 // one trailing empty field dropped, frame = int(float(col0)), ids/classes/zero-marks truncated to integers.
 import { MotInputError } from "./errors";
+import { joinedView } from "./contiguous";
 import { scanMotColumns, type MotColumns } from "./kernels";
 
 export const MOT_COLUMNS = ["frame", "id", "bb_left", "bb_top", "bb_width", "bb_height", "conf", "class", "visibility"] as const;
@@ -69,15 +70,21 @@ class RowTable {
  * produces every error message, so both paths give the same frames or the same error.
  */
 export function parseMotBytes(bytes: Uint8Array, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
+  return framesOf(parseMotColumns(bytes, displayName, numTimesteps, isGt), numTimesteps);
+}
+
+/** `parseMotBytes` as columns (what `eval mot` uses: no per-frame objects). */
+export function parseMotColumns(bytes: Uint8Array, displayName: string, numTimesteps: number, isGt: boolean): MotColumns {
   const scanned = scanMotColumns(bytes, numTimesteps, isGt);
-  if (scanned && "ends" in scanned) return framesOf(scanned, numTimesteps);
+  if (scanned && "ends" in scanned) return scanned;
   if (scanned) throw fieldCountError(displayName, scanned.line, scanned.fields, scanned.firstLine, scanned.firstFields);
-  return parseMotText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"), displayName, numTimesteps, isGt);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  return bucketRows(scanRowsGeneral(text, displayName, numTimesteps, isGt), displayName, numTimesteps, isGt);
 }
 
 /** The general path of `parseMotBytes` (any text TrackEval reads; names the file, line and field of bad input). */
 export function parseMotText(text: string, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
-  return bucketRows(scanRowsGeneral(text, displayName, numTimesteps, isGt), displayName, numTimesteps, isGt);
+  return framesOf(bucketRows(scanRowsGeneral(text, displayName, numTimesteps, isGt), displayName, numTimesteps, isGt), numTimesteps);
 }
 
 function scanRowsGeneral(text: string, displayName: string, numTimesteps: number, isGt: boolean): RowTable {
@@ -156,7 +163,7 @@ function fieldCountError(displayName: string, line: number, fields: number, firs
  * Frames as views into one buffer per column: thousands of small typed arrays would each get their own backing
  * store, which costs V8 more (allocation and GC) than the parsing itself.
  */
-function framesOf(c: MotColumns, numTimesteps: number): MotFrame[] {
+export function framesOf(c: MotColumns, numTimesteps: number): MotFrame[] {
   const frames: MotFrame[] = new Array(numTimesteps);
   const { ends, ids, boxes, classes, conf, lines } = c;
   for (let t = 0; t < numTimesteps; t++) {
@@ -171,35 +178,58 @@ function framesOf(c: MotColumns, numTimesteps: number): MotFrame[] {
  * Buckets rows by frame, keeping file order within a frame (counting sort); checks one column count per frame.
  * (The general path's form of the `bucket` kernel in ./kernels.)
  */
-function bucketRows(table: RowTable, displayName: string, numTimesteps: number, isGt: boolean): MotFrame[] {
+function bucketRows(table: RowTable, displayName: string, numTimesteps: number, isGt: boolean): MotColumns {
   const { rows, lineOf, colsOf, n } = table;
   const ends = new Int32Array(numTimesteps + 1);
   for (let k = 0; k < n; k++) ends[rows[k * 8]]++;
   for (let t = 1; t <= numTimesteps; t++) ends[t] += ends[t - 1];
   const fill = new Int32Array(numTimesteps + 1);
-  const columns: MotColumns = { ends, ids: new Int32Array(n), boxes: new Float64Array(4 * n), classes: new Int32Array(n), conf: new Float64Array(n), lines: new Int32Array(n) };
-  const frames = framesOf(columns, numTimesteps);
+  const c: MotColumns = { ends, ids: new Int32Array(n), boxes: new Float64Array(4 * n), classes: new Int32Array(n), conf: new Float64Array(n), lines: new Int32Array(n) };
   const firstCols = new Int32Array(numTimesteps + 1);
   for (let k = 0; k < n; k++) {
     const o = k * 8;
     const t = rows[o];
-    const f = frames[t - 1];
     const i = fill[t]++;
     // numpy needs one column count per frame (TrackEval converts a frame's rows to one float array).
     if (i === 0) firstCols[t] = colsOf[k];
     else if (colsOf[k] !== firstCols[t]) {
-      throw fieldCountError(displayName, lineOf[k], colsOf[k], f.lines[0], firstCols[t]);
+      throw fieldCountError(displayName, lineOf[k], colsOf[k], c.lines[ends[t - 1]], firstCols[t]);
     }
-    f.ids[i] = rows[o + 1];
-    f.boxes[4 * i] = rows[o + 2];
-    f.boxes[4 * i + 1] = rows[o + 3];
-    f.boxes[4 * i + 2] = rows[o + 4];
-    f.boxes[4 * i + 3] = rows[o + 5];
-    f.conf[i] = isGt ? Math.trunc(rows[o + 6]) : rows[o + 6];
-    f.classes[i] = rows[o + 7];
-    f.lines[i] = lineOf[k];
+    // Frame t (1-based) occupies ends[t - 1] .. ends[t] - 1, rows in file order.
+    const at = ends[t - 1] + i;
+    c.ids[at] = rows[o + 1];
+    c.boxes[4 * at] = rows[o + 2];
+    c.boxes[4 * at + 1] = rows[o + 3];
+    c.boxes[4 * at + 2] = rows[o + 4];
+    c.boxes[4 * at + 3] = rows[o + 5];
+    c.conf[at] = isGt ? Math.trunc(rows[o + 6]) : rows[o + 6];
+    c.classes[at] = rows[o + 7];
+    c.lines[at] = lineOf[k];
   }
-  return frames;
+  return c;
+}
+
+/** Frames as columns again (one array per column; shared with the frames when they are views of one array). */
+export function columnsOf(frames: readonly MotFrame[]): MotColumns {
+  const T = frames.length;
+  const ends = new Int32Array(T + 1);
+  for (let t = 0; t < T; t++) ends[t + 1] = ends[t] + frames[t].ids.length;
+  const n = ends[T];
+  const column = <A extends Int32Array | Float64Array>(pick: (f: MotFrame) => A, make: (len: number) => A, per: number): A => {
+    const joined = joinedView(frames.map(pick));
+    if (joined) return joined;
+    const out = make(per * n);
+    for (let t = 0; t < T; t++) out.set(pick(frames[t]), per * ends[t]);
+    return out;
+  };
+  return {
+    ends,
+    ids: column((f) => f.ids, (len) => new Int32Array(len), 1),
+    boxes: column((f) => f.boxes, (len) => new Float64Array(len), 4),
+    classes: column((f) => f.classes, (len) => new Int32Array(len), 1),
+    conf: column((f) => f.conf, (len) => new Float64Array(len), 1),
+    lines: column((f) => f.lines, (len) => new Int32Array(len), 1),
+  };
 }
 
 /** Whether `parseMotBytes` takes its byte fast path on this file (for tests; the result is the same either way). */
