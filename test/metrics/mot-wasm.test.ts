@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assembleModule, WatError, type WatFunction } from "../../lib/metrics/mot/wat";
-import { sequenceIous } from "../../lib/metrics/mot/kernels";
+import { newlineCount, sequenceIous } from "../../lib/metrics/mot/kernels";
 import { clearPass, hotaPasses, positiveMatcher, type HotaMatchTotals } from "../../lib/metrics/mot/frameKernels";
 import { PositiveEntries, uniquePositiveMatchingSparse } from "../../lib/metrics/assignment";
 import { clearFrameLoop } from "../../lib/metrics/clear";
@@ -202,4 +202,16 @@ test("kernel positive matcher equals uniquePositiveMatchingSparse (same pairs, s
     assert.deepEqual(got && [[...got.rows], [...got.cols]], want && [[...want.rows], [...want.cols]], `case ${c}`);
   }
   assert.ok(refused > 10 && refused < 390, `both outcomes exercised (${refused} refused)`);
+});
+
+test("newline count kernel (four bytes at a time, then the tail) equals a byte-by-byte count", () => {
+  const rand = mulberry32(99);
+  for (let len = 0; len < 200; len++) {
+    // Newlines, bytes next to 10 in value (9, 11, 0x8a, 0x0a00 halves) and anything else.
+    const bytes = Uint8Array.from({ length: len }, () => [10, 10, 9, 11, 0x8a, 0, 255, 44, 48][Math.floor(rand() * 9)]);
+    let want = 0;
+    for (const b of bytes) if (b === 10) want++;
+    assert.equal(newlineCount(bytes), want, `length ${len}`);
+  }
+  assert.equal(newlineCount(new Uint8Array(4096).fill(10)), 4096);
 });

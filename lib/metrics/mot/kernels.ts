@@ -164,6 +164,37 @@ const scan: WatFunction = {
  * entry k (row i, column j) when non-zero. Arithmetic as TrackEval `_calculate_box_ious` ('xywh'): corners x + w,
  * areas from corners, eps guards.
  */
+/**
+ * Number of newline bytes in b .. b + len - 1, four bytes at a time: per word, x = w ^ 0x0a0a0a0a has a zero byte
+ * exactly where w has a newline, and ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f) has the top bit of exactly
+ * those bytes set (no carries between bytes), so its popcount is their number; the last len % 4 bytes one by one.
+ */
+const newlines: WatFunction = {
+  name: "newlines",
+  params: [["b", "i32"], ["len", "i32"]],
+  result: "i32",
+  locals: [["p", "i32"], ["end4", "i32"], ["n", "i32"], ["x", "i32"]],
+  body: `
+  local.get $b local.set $p
+  local.get $b local.get $len i32.const -4 i32.and i32.add local.set $end4
+  block $w loop $wl
+    local.get $p local.get $end4 i32.ge_u br_if $w
+    local.get $p i32.load i32.const 0x0a0a0a0a i32.xor local.set $x
+    local.get $x i32.const 0x7f7f7f7f i32.and i32.const 0x7f7f7f7f i32.add
+    local.get $x i32.or i32.const 0x7f7f7f7f i32.or i32.const -1 i32.xor
+    i32.popcnt local.get $n i32.add local.set $n
+    local.get $p i32.const 4 i32.add local.set $p
+    br $wl
+  end end
+  block $t loop $tl
+    local.get $p local.get $b local.get $len i32.add i32.ge_u br_if $t
+    local.get $p i32.load8_u i32.const 10 i32.eq local.get $n i32.add local.set $n
+    local.get $p i32.const 1 i32.add local.set $p
+    br $tl
+  end end
+  local.get $n`,
+};
+
 const pair: WatFunction = {
   name: "pair",
   params: [["pa", "i32"], ["pb", "i32"], ["out", "i32"], ["k", "i32"], ["i", "i32"], ["j", "i32"]],
@@ -445,6 +476,7 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   scan(b: number, len: number, T: number, minCols: number, rows: number, lineOf: number, colsOf: number): number;
   ious(aBox: number, aStart: number, bBox: number, bStart: number, T: number, t: number, out: number, cap: number, frameEnd: number, sc: number): number;
+  newlines(b: number, len: number): number;
   bucket(rows: number, lineOf: number, colsOf: number, n: number, T: number, isGt: number, ends: number, firstCols: number, ids: number, boxes: number, classes: number, conf: number, lines: number): number;
 }
 
@@ -452,7 +484,7 @@ let kernels: KernelExports | null = null;
 
 function instance(): KernelExports {
   if (!kernels) {
-    const module = new WebAssembly.Module(assembleModule([scan, ious, bucket, pair], 16));
+    const module = new WebAssembly.Module(assembleModule([scan, ious, bucket, pair, newlines], 16));
     kernels = new WebAssembly.Instance(module).exports as unknown as KernelExports;
     new Float64Array(kernels.memory.buffer, 0, POW10.length).set(POW10);
   }
@@ -466,6 +498,14 @@ function reserve(k: KernelExports, bytes: number): void {
 }
 
 const align8 = (x: number) => (x + 7) & ~7;
+
+/** Number of newline bytes of `bytes`, counted by the kernel as `scanMotColumns` does (exported for tests). */
+export function newlineCount(bytes: Uint8Array): number {
+  const k = instance();
+  reserve(k, SCRATCH + bytes.length);
+  new Uint8Array(k.memory.buffer, SCRATCH, bytes.length).set(bytes);
+  return k.newlines(SCRATCH, bytes.length);
+}
 
 /** A MOT text file's detections in frame order (file order within a frame), one array per column. */
 export interface MotColumns {
@@ -496,9 +536,8 @@ export function scanMotColumns(bytes: Uint8Array, numTimesteps: number, isGt: bo
   const len = bytes.length;
   reserve(k, SCRATCH + len);
   new Uint8Array(k.memory.buffer, SCRATCH, len).set(bytes);
-  // Rows <= lines (counted natively: memchr).
-  let cap = 1;
-  for (let p = bytes.indexOf(10); p >= 0; p = bytes.indexOf(10, p + 1)) cap++;
+  // Rows <= lines (newlines + 1, counted in the kernel: one JS call per newline would cost more than the scan).
+  const cap = k.newlines(SCRATCH, len) + 1;
   const T = numTimesteps;
   const rowsAt = align8(SCRATCH + len);
   const linesAt = rowsAt + 64 * cap;

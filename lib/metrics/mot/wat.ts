@@ -71,6 +71,7 @@ const OPS: Record<string, [number[], Immediate]> = {
   "f64.gt": [[0x64], "none"],
   "f64.le": [[0x65], "none"],
   "f64.ge": [[0x66], "none"],
+  "i32.popcnt": [[0x69], "none"],
   "i32.add": [[0x6a], "none"],
   "i32.sub": [[0x6b], "none"],
   "i32.mul": [[0x6c], "none"],
