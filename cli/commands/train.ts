@@ -21,7 +21,7 @@ const USAGE = `usage:
   groundtrack train eval (--snapshot ID | --snapshot-dir DIR) (--model-dir DIR | --version NAME)
                          [--split test|val|train] [--out FILE]
       point F1, point HOTA, counting / close accuracy of a model on a snapshot split (default: the frozen test)
-  groundtrack train default --out DIR [--videos 600] [--steps 1500] [--version NAME] [any train run option]
+  groundtrack train default --out DIR [--videos 600] [--steps 1000] [--version NAME] [any train run option]
       the whole pipeline with the default recipe (npm run train:default's dataset and hyper-parameters):
       snapshot (all accepted tasks + synthetic) → run → promote if better
   groundtrack train export-molmo2 (--snapshot ID | --snapshot-dir DIR) --out DIR
@@ -304,28 +304,20 @@ async function evalCmd(argv: string[]): Promise<number> {
   }
 }
 
-/**
- * The default recipe, equal to trainer/model/train-default.ts (npm run train:default, the model owner's) — copied
- * because that module runs its own main() on import: DEFAULT_DATASET, DEFAULT_TINY, DEFAULT_TRAIN.
- */
-const DEFAULT_RECIPE = {
-  dataset: { videos: 600, seed: 20260, frames: 20, width: 128, height: 128, fps: 10 },
-  train: { steps: 1500, batchSize: 16, lr: 2e-3, seed: 1, warmupSteps: 100, minLrRatio: 0.05 },
-} as const;
-
 async function defaultCmd(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { ...SNAPSHOT_OPTIONS, ...RUN_OPTIONS, snapshot: { type: "string" } });
   noPositionals(positionals);
   if (values.snapshot !== undefined) throw new UserError("train default builds its own snapshot; use train run --snapshot ID for an existing one");
-  const d0 = DEFAULT_RECIPE.dataset;
+  // The model owner's recipe (npm run train:default), imported so the two never drift apart.
+  const { DEFAULT_DATASET: d0, DEFAULT_TINY, DEFAULT_TRAIN: t0 } = await import("../../trainer/model/default-run.ts");
   const s = await buildSnapshotFrom(
     { ...values, "no-register": false, frames: values.frames ?? String(d0.frames), width: values.width ?? String(d0.width), height: values.height ?? String(d0.height), fps: values.fps ?? String(d0.fps) },
     { videos: d0.videos, seed: d0.seed },
   );
   console.error(`snapshot #${s.id}: ${describeCounts(s.counts)}`);
-  const t0 = DEFAULT_RECIPE.train;
   const given = runParams(values, { steps: t0.steps });
   const params = {
+    tiny: DEFAULT_TINY as Record<string, unknown>,
     ...given,
     batchSize: given.batchSize ?? t0.batchSize, lr: given.lr ?? t0.lr, seed: given.seed ?? t0.seed,
     warmupSteps: t0.warmupSteps, minLrRatio: t0.minLrRatio,
