@@ -13,7 +13,7 @@ import { jax, np, type Tensor } from "../ml/runtime";
 import { encodeSafetensors, readSafetensors, type HostTensor } from "../ml/safetensors";
 import { buildVocab, type TinyConfig } from "./config";
 import { packBatch, toDevice, type ModelExample } from "./batch";
-import { loss, type Params, type TrainBatch } from "./forward";
+import { lossParts, type Params, type TrainBatch } from "./forward";
 import { initParams, paramShapes, type HostParams } from "./params";
 
 export class TrainingError extends Error {
@@ -30,6 +30,8 @@ export interface TrainProgress {
   step: number;
   steps: number;
   loss: number;
+  /** The four heads' mean cross-entropies of this step (they sum to `loss`). */
+  lossParts: { patch: number; subpatch: number; location: number; id: number };
   lr: number;
   /** Training examples per second over the steps of this run so far (compilation excluded after step 1). */
   examplesPerSec: number;
@@ -190,9 +192,13 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
   };
 
   const step = jax.jit((p: TensorTree, mm: TensorTree, vv: TensorTree, batch: TrainBatch, lrT: Tensor) => {
-    const [l, grads] = jax.valueAndGrad((pp: Params) => loss(pp, c, batch))(jax.tree.ref(p));
+    // The per-head losses ride along as aux so the curves can show which head is learning.
+    const [[l, parts], grads] = jax.valueAndGrad((pp: Params) => {
+      const lp = lossParts(pp, c, batch);
+      return [lp.ref.sum(), lp] as [Tensor, Tensor];
+    }, { hasAux: true })(jax.tree.ref(p));
     const up = adamUpdate(p, grads as TensorTree, mm, vv, lrT, adamOpts);
-    return [l, up.params, up.m, up.v] as [Tensor, TensorTree, TensorTree, TensorTree];
+    return [l, parts, up.params, up.m, up.v] as [Tensor, Tensor, TensorTree, TensorTree, TensorTree];
   });
 
   const perEpoch = epochBatches(o.examples, o.batchSize, o.seed, 0).length;
@@ -212,12 +218,13 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
       const exs = idx.map((i) => o.examples[i]);
       const host = packBatch(exs, c, V, { batchSize: o.batchSize, nFrames: exs[0].nFrames, maxPointsPerExample: maxPoints });
       const lr = learningRate(s + 1, { lr: o.lr, steps: o.steps, warmupSteps, minLrRatio });
-      const [l, p1, m1, v1] = step(params, m, v, toDevice(host), np.array(adamStepSize(lr, s + 1, adamOpts)));
+      const [l, lp, p1, m1, v1] = step(params, m, v, toDevice(host), np.array(adamStepSize(lr, s + 1, adamOpts)));
       // The step consumed the previous trees: hold the new ones (disposed in `finally`) before any check.
       params = p1;
       m = m1;
       v = v1;
       const value = (await l.data())[0];
+      const pv = await lp.data();
       if (!Number.isFinite(value)) {
         throw new TrainingError("nan_loss", `non-finite loss ${value} at step ${s + 1} (lr ${lr}); no weights were written`);
       }
@@ -225,7 +232,7 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
       if (s === start) tAfterFirst = performance.now();
       else examplesSeen += exs.length;
       const now = performance.now();
-      o.onProgress?.({ step: s + 1, steps: o.steps, loss: value, lr, examplesPerSec: examplesSeen > 0 ? examplesSeen / ((now - tAfterFirst) / 1000) : 0, elapsedSec: (now - t0) / 1000 });
+      o.onProgress?.({ step: s + 1, steps: o.steps, loss: value, lossParts: { patch: pv[0], subpatch: pv[1], location: pv[2], id: pv[3] }, lr, examplesPerSec: examplesSeen > 0 ? examplesSeen / ((now - tAfterFirst) / 1000) : 0, elapsedSec: (now - t0) / 1000 });
       if (o.checkpointEvery > 0 && (s + 1) % o.checkpointEvery === 0 && s + 1 < o.steps) {
         await writeCheckpoint(s + 1);
         if (o.onCheckpoint) await o.onCheckpoint(s + 1, await toHost(params, names));

@@ -29,8 +29,14 @@ test("epoch batches: every example once per epoch, a pure function of (seed, epo
 
 test("training lowers the loss and writes safetensors + config.json + vocab.json", async () => {
   const out = path.join(dir, "plain");
-  const r = await trainTiny({ ...base, steps: 12, checkpointDir: out, resume: false });
+  const parts: number[][] = [];
+  const r = await trainTiny({ ...base, steps: 12, checkpointDir: out, resume: false, onProgress: (p) => parts.push([p.lossParts.patch, p.lossParts.subpatch, p.lossParts.location, p.lossParts.id]) });
   assert.equal(r.losses.length, 12);
+  // The per-head losses reported with each step are positive and add up to the step's loss.
+  parts.forEach((q, i) => {
+    assert.ok(q[0] > 0 && q.every((v) => v >= 0), `step ${i + 1} parts ${q}`); // a batch without points has only the no-more-points target
+    assert.ok(Math.abs(q.reduce((a, b) => a + b, 0) - r.losses[i]) < 1e-4 * r.losses[i], `step ${i + 1}: ${q} vs ${r.losses[i]}`);
+  });
   const first = (r.losses[0] + r.losses[1]) / 2;
   const last = (r.losses[10] + r.losses[11]) / 2;
   assert.ok(last < first - 0.3, `loss ${first} → ${last}`);
