@@ -33,3 +33,20 @@ export function numberOption(name: string, text: string | undefined, fallback?: 
   if (!Number.isFinite(v)) throw new UserError(`--${name} must be a number, got '${text}'`);
   return v;
 }
+
+export type Subcommand = (argv: string[]) => Promise<number> | number;
+
+/**
+ * Runs the subcommand named by `argv[0]` from `table`. No subcommand prints the usage and exits 2; `help`, `--help` or
+ * `-h` prints it and exits 0; an unknown name is a UserError carrying the usage.
+ */
+export async function runSubcommand(argv: string[], table: Readonly<Record<string, Subcommand>>, usage: string): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") {
+    console.log(usage);
+    return sub === undefined ? 2 : 0;
+  }
+  const command = Object.hasOwn(table, sub) ? table[sub] : undefined;
+  if (!command) throw new UserError(`unknown subcommand '${sub}'\n${usage}`);
+  return command(rest);
+}

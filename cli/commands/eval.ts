@@ -5,7 +5,7 @@ import { MotInputError } from "../../lib/metrics/mot/errors";
 import { resolveMotLayout } from "../../lib/metrics/mot/dataset";
 import { evaluateMot, evaluateMotParallel, metricsToJson } from "../../lib/metrics/mot/evaluate";
 import { formatTrackerTables } from "../../lib/metrics/mot/table";
-import { parseCommandArgs, UserError } from "../args.ts";
+import { parseCommandArgs, UserError, runSubcommand } from "../args.ts";
 import type { Progress } from "../progress.ts";
 
 export const summary = "score tracking results: mot (TrackEval HOTA/CLEAR/IDF1), davis (J&F), tracks (point tracks)";
@@ -160,30 +160,17 @@ interface SubcommandModule {
   [name: string]: unknown;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case "mot":
-      return runMot(rest);
-    case "davis": {
-      const mod = await lazy<SubcommandModule>(() => import("./eval-davis.ts" as string), "eval-davis.ts");
-      const fn = mod.runDavis as ((a: string[]) => Promise<number>) | undefined;
-      if (typeof fn !== "function") throw new UserError("cli/commands/eval-davis.ts does not export runDavis");
-      return fn(rest);
-    }
-    case "tracks": {
-      const mod = await lazy<SubcommandModule>(() => import("./eval-tracks.ts" as string), "eval-tracks.ts");
-      const fn = mod.runTracks as ((a: string[]) => Promise<number>) | undefined;
-      if (typeof fn !== "function") throw new UserError("cli/commands/eval-tracks.ts does not export runTracks");
-      return fn(rest);
-    }
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      console.log(USAGE);
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UserError(`unknown subcommand '${sub}'\n${USAGE}`);
-  }
+/** Runs `exported` of a lazily loaded evaluator module (kept out of `eval mot`'s start-up). */
+async function runLazy(load: () => Promise<SubcommandModule>, file: string, exported: string, argv: string[]): Promise<number> {
+  const fn = (await lazy<SubcommandModule>(load, file))[exported] as ((a: string[]) => Promise<number>) | undefined;
+  if (typeof fn !== "function") throw new UserError(`cli/commands/${file} does not export ${exported}`);
+  return fn(argv);
+}
+
+export function run(argv: string[]): Promise<number> {
+  return runSubcommand(argv, {
+    mot: runMot,
+    davis: (rest) => runLazy(() => import("./eval-davis.ts" as string), "eval-davis.ts", "runDavis", rest),
+    tracks: (rest) => runLazy(() => import("./eval-tracks.ts" as string), "eval-tracks.ts", "runTracks", rest),
+  }, USAGE);
 }

@@ -1,7 +1,7 @@
 // `groundtrack models`: the model registry — list versions, export trained weights to a built-in version, register
 // an external model (served elsewhere, used through the remote runtime), promote (by comparison on a snapshot's
 // frozen benchmark split, or by hand) and retire.
-import { parseCommandArgs, UserError } from "../args";
+import { parseCommandArgs, UserError, runSubcommand } from "../args";
 import { progressBar } from "../progress";
 
 export const summary = "model registry: list, export weights to a version, register-external, promote, retire";
@@ -135,28 +135,8 @@ async function retire(argv: string[]): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
   try {
-    switch (sub) {
-      case "list":
-        return await list(rest);
-      case "export":
-        return await exportWeights(rest);
-      case "register-external":
-        return await registerExternal(rest);
-      case "promote":
-        return await promote(rest);
-      case "retire":
-        return await retire(rest);
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        console.log(USAGE);
-        return sub === undefined ? 2 : 0;
-      default:
-        throw new UserError(`unknown subcommand '${sub}'\n${USAGE}`);
-    }
+    return await runSubcommand(argv, { "list": list, "export": exportWeights, "register-external": registerExternal, "promote": promote, "retire": retire }, USAGE);
   } finally {
     const { getDb } = await import("../../lib/db/index.ts");
     await getDb().$disconnect();

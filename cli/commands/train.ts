@@ -2,7 +2,7 @@
 // frozen benchmark split, and the snapshot → molmo2-layout export for fine-tuning MolmoPoint-8B elsewhere.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseCommandArgs, UserError } from "../args";
+import { parseCommandArgs, UserError, runSubcommand } from "../args";
 import { progressBar, type Progress } from "../progress";
 
 export const summary = "training: snapshot (accepted tasks + synthetic), run / resume / runs, eval, default, export-molmo2";
@@ -344,32 +344,8 @@ async function exportMolmo2Cmd(argv: string[]): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
   try {
-    switch (sub) {
-      case "snapshot":
-        return await snapshotCmd(rest);
-      case "run":
-        return await runCmd(rest);
-      case "resume":
-        return await resumeCmd(rest);
-      case "runs":
-        return await runsCmd(rest);
-      case "eval":
-        return await evalCmd(rest);
-      case "default":
-        return await defaultCmd(rest);
-      case "export-molmo2":
-        return await exportMolmo2Cmd(rest);
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        console.log(USAGE);
-        return sub === undefined ? 2 : 0;
-      default:
-        throw new UserError(`unknown subcommand '${sub}'\n${USAGE}`);
-    }
+    return await runSubcommand(argv, { "snapshot": snapshotCmd, "run": runCmd, "resume": resumeCmd, "runs": runsCmd, "eval": evalCmd, "default": defaultCmd, "export-molmo2": exportMolmo2Cmd }, USAGE);
   } finally {
     const { getDb } = await import("../../lib/db/index.ts");
     await getDb().$disconnect();

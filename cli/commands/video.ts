@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { copyFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseCommandArgs, jsonOption, numberOption, UserError } from "../args.ts";
+import { parseCommandArgs, jsonOption, numberOption, UserError, runSubcommand } from "../args.ts";
 import { progressBar } from "../progress.ts";
 import {
   FrameStore,
@@ -140,25 +140,6 @@ async function frame(argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case "probe":
-      return probe(rest);
-    case "synth":
-      return synth(rest);
-    case "ingest":
-      return ingest(rest);
-    case "import":
-      return importDir(rest);
-    case "frame":
-      return frame(rest);
-    case undefined:
-    case "help":
-    case "--help":
-      console.log(USAGE);
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UserError(`unknown subcommand '${sub}'\n${USAGE}`);
-  }
+export function run(argv: string[]): Promise<number> {
+  return runSubcommand(argv, { "probe": probe, "synth": synth, "ingest": ingest, "import": importDir, "frame": frame }, USAGE);
 }
