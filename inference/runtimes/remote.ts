@@ -1,21 +1,33 @@
 // The remote runtime: Molmo2 served behind an OpenAI-compatible chat endpoint (vLLM). The frames are the ones
 // Molmo2's own HF video processor would take from the file for tracking (`sampleMolmo2Frames`, checked against the
-// reference in test/fixtures/remote-prompt), in its order. They go as
-// JPEG data URLs (one `video_url` "data:video/jpeg;base64,<f1>,<f2>,…" — vLLM's frame-list video form — or one
-// `image_url` per frame), the question is Molmo2's own tracking template (inference/prompts.ts), and the answer is
-// parsed by lib/grounding/text `extractTracks` exactly as Molmo2's evaluators parse it. Answers stream (SSE), so
-// tracks decoded so far reach `onPartial` while the model is still talking.
+// reference in test/fixtures/remote-prompt), in its order. They go as one `video_url`
+// "data:video/jpeg;base64,<f1>,<f2>,…" (vLLM's frame-list video form) together with the metadata that tells the
+// server when each frame was shown (`media_io_kwargs.video`: fps, frames_indices, …; remote-vllm.ts), so vLLM's
+// Molmo2 writes the same "0.0 … 0.5 …" timestamps before the frames as Molmo2's processor would (checked against
+// vLLM's code in test/fixtures/remote-vllm). The question is Molmo2's own tracking template (inference/prompts.ts);
+// the answer is parsed by lib/grounding/text `extractTracks` as Molmo2's evaluators parse it, and each answered time
+// goes back to the frame the model was shown at that timestamp. Answers stream (SSE), so tracks decoded so far
+// reach `onPartial` while the model is still talking.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { candidateSamplingFps, extractTracks, nearestFrame, sampleFps, sampleUniformLastFrame, type FramePoints } from "../../lib/grounding";
+import { extractTracks, nearestFrame, type FramePoints } from "../../lib/grounding";
 import type { Keyframe, TrackSet, TrackedObject } from "../../lib/tracks";
 import { FrameStore, isVideoError, type VideoMeta } from "../../lib/video";
-import { sampleTrackingFrames, type FrameSampling } from "../frame-sampling";
+import {
+  MOLMO2_PROCESSOR_MAX_FPS,
+  pythonFixed1,
+  relativeTimes,
+  sampleMolmo2Frames,
+  sampleTrackingFrames,
+  type FrameSampling,
+  type Molmo2FrameSampling,
+} from "../frame-sampling";
 import { trackPrompt } from "../prompts";
+import { vllmFrameListMetadata, type VllmFrameListKwargs } from "./remote-vllm";
 
-export { sampleTrackingFrames, type FrameSampling };
+export { MOLMO2_PROCESSOR_MAX_FPS, pythonFixed1, sampleMolmo2Frames, sampleTrackingFrames, type FrameSampling, type Molmo2FrameSampling };
 import { RuntimeError, type ModelRuntime, type QueryRequest, type QueryResult, type RuntimeVideo } from "../runtime";
 
 export const RemoteRuntimeOptionsSchema = z.object({
@@ -36,8 +48,6 @@ export const RemoteRuntimeOptionsSchema = z.object({
   maxFrames: z.number().int().positive().default(128),
   /** Width of the JPEG frames sent (height keeps the aspect). Molmo2 resizes to 378 px crops anyway. */
   frameWidth: z.number().int().min(16).max(4096).default(768),
-  /** "video": one frame-list video_url (vLLM `video/jpeg` data URL); "images": one image_url per frame. */
-  frameMode: z.enum(["video", "images"]).default("video"),
   /** Index into the template list of inference/prompts.ts. */
   template: z.number().int().min(0).optional(),
   maxTokens: z.number().int().positive().default(8192),
@@ -54,96 +64,46 @@ const ChatChunk = z.object({
   choices: z.array(z.object({ delta: z.object({ content: z.string().nullish() }).passthrough() })),
 });
 
-/** `MAX_VIDEO_FPS` of Molmo2's HF video processor (olmo/hf_model/video_processing_molmo2.py); training used 10. */
-export const MOLMO2_PROCESSOR_MAX_FPS = 8;
-
-/** What the Molmo2 server is sent: one entry per frame of the processor's sampling, in order. */
-export interface Molmo2FrameSampling {
-  /** The sampled times in seconds (`Molmo2VideoProcessor.sample_times`). */
-  times: number[];
-  /** The native frame shown at each time (repeats possible, as in the processor). */
-  frames: number[];
-  /** Each frame's timestamp as the processor writes it before the frame's tokens (`get_video_string`: f"{t:.1f}"). */
-  timestamps: string[];
-  mode: "fps" | "uniform_last_frame";
+/** The frames the model was shown and the time of each (a Molmo2FrameSampling), in the order it saw them. */
+export interface ShownFrames {
+  times: readonly number[];
+  frames: readonly number[];
 }
 
 /**
- * Python's `f"{t:.1f}"`: the decimal nearest to the double's exact value, ties to even (JS `toFixed` breaks ties
- * upwards: 0.25 → "0.3" where Python writes "0.2").
+ * The native frame an answered time refers to. With the shown frames: the one shown at the nearest timestamp (the
+ * first on ties) — what Molmo2's own demo does (scripts/unified_demo.py: `argmin(|frames_indices / fps - t|)`), so a
+ * 29.97 fps clip's "0.5" is the frame the model saw at 0.5 s (native frame 14), not the native frame nearest to
+ * 0.5 s (15). Without them: the nearest native frame.
  */
-export function pythonFixed1(t: number): string {
-  if (!Number.isFinite(t) || t < 0) throw new RangeError(`not a time in seconds: ${t}`);
-  // toFixed rounds the exact value too; they differ only on exact ties t·10 = k + ½, i.e. t = odd / 4.
-  const q = t * 4; // exact (power-of-two scaling)
-  if (!Number.isInteger(q) || q % 2 === 0) return t.toFixed(1);
-  const lower = Math.floor(t * 10); // t·10 = 2.5·q is exact
-  const n = lower % 2 === 0 ? lower : lower + 1;
-  return `${Math.floor(n / 10)}.${n % 10}`;
-}
-
-/**
- * The frames Molmo2's HF video processor samples for tracking when it decodes a video itself
- * (`Molmo2VideoProcessor.sample_times` with frame_sample_mode "fps": candidate rates = multiples of `samplingFps`
- * dividing the native rate, ≤ 8; the densest whose `maxFrames` still span the clip; times k / rate < duration).
- * A native rate with no candidate (29.97 fps, …) makes the processor raise; then its default mode,
- * "uniform_last_frame" with max_fps = `samplingFps`, is used. Each time shows the frame playing then
- * (`read_video_pyav`/`read_video_decord`: the first frame whose end time is after t), duration = the frames' span.
- */
-export function sampleMolmo2Frames(meta: Pick<VideoMeta, "timestamps" | "fps" | "frameCount" | "isVfr">, samplingFps: number, maxFrames: number): Molmo2FrameSampling {
-  const rel = relativeTimes(meta);
-  const n = rel.length;
-  if (n === 0) throw new RuntimeError("video_unreadable", "The video has no decodable frames");
-  // Constant rate: n / fps, as the decoders' last end time; variable: the last frame lasts as long as the one before.
-  const duration = !meta.isVfr && meta.fps > 0 ? n / meta.fps : rel[n - 1]! + (n > 1 ? rel[n - 1]! - rel[n - 2]! : 0);
-  let mode: Molmo2FrameSampling["mode"] = "fps";
-  let times: number[];
-  try {
-    times = sampleFps(duration, maxFrames, candidateSamplingFps(meta.fps, samplingFps, MOLMO2_PROCESSOR_MAX_FPS)).times;
-  } catch {
-    mode = "uniform_last_frame";
-    times = sampleUniformLastFrame(duration, maxFrames, samplingFps).times;
-  }
-  // Probed timestamps are rounded to microseconds; the decoders' are exact, so allow that much.
-  const frames = times.map((t) => {
-    let i = 0;
-    while (i + 1 < n && rel[i + 1]! <= t + 1e-6) i++;
-    return i;
-  });
-  // The processor's metadata: frames_indices = t·fps, timestamps = frames_indices / fps.
-  const timestamps = times.map((t) => pythonFixed1(meta.fps > 0 ? (t * meta.fps) / meta.fps : t));
-  return { times, frames, timestamps, mode };
-}
-
-/** Seconds of each native frame from the first one. */
-function relativeTimes(meta: Pick<VideoMeta, "timestamps">): number[] {
-  const ts = meta.timestamps;
-  return ts.map((t) => t - ts[0]!);
+export function frameForTime(meta: Pick<VideoMeta, "timestamps">, t: number, shown?: ShownFrames): number {
+  if (shown && shown.times.length) return shown.frames[nearestFrame(shown.times, t)]!;
+  return nearestFrame(relativeTimes(meta), t);
 }
 
 /**
  * The times Molmo2 is asked to answer at ("sampling at {fps} frames per second": 0, 1/fps, 2/fps, … within the clip)
- * and their nearest native frames. The model sees denser frames (the tracking sampler) but answers on this grid.
+ * and their frames (`frameForTime`). The model sees denser frames (the tracking sampler) but answers on this grid.
  */
-export function answerGrid(meta: Pick<VideoMeta, "timestamps">, fps: number): { times: number[]; frames: number[] } {
+export function answerGrid(meta: Pick<VideoMeta, "timestamps">, fps: number, shown?: ShownFrames): { times: number[]; frames: number[] } {
   const rel = relativeTimes(meta);
   const end = rel[rel.length - 1] ?? 0;
   const times: number[] = [];
   for (let k = 0; k / fps <= end + 1e-9; k++) times.push(k / fps);
-  return { times, frames: times.map((t) => nearestFrame(rel, t)) };
+  return { times, frames: times.map((t) => frameForTime(meta, t, shown)) };
 }
 
 /**
- * Parsed Molmo2 frames → TrackSet on native frames: each answer timestamp goes to its nearest native frame. Molmo2
+ * Parsed Molmo2 frames → TrackSet on native frames: each answer timestamp goes to its frame (`frameForTime`). Molmo2
  * omits points it does not see, so an object missing at an answer-grid time after it was seen gets an `outside`
  * keyframe there, and the shared interpolation does not draw it through its absence.
  */
-export function framesToTrackSet(meta: VideoMeta, expression: string, answerFps: number, parsed: readonly FramePoints[], source: `model:${string}`): TrackSet {
+export function framesToTrackSet(meta: VideoMeta, expression: string, answerFps: number, parsed: readonly FramePoints[], source: `model:${string}`, shown?: ShownFrames): TrackSet {
   const rel = relativeTimes(meta);
   const byObject = new Map<number, Map<number, { x: number; y: number }>>();
-  const answered = new Set<number>(answerGrid(meta, answerFps).frames);
+  const answered = new Set<number>(answerGrid(meta, answerFps, shown).frames);
   for (const f of parsed) {
-    const frame = nearestFrame(rel, f.time);
+    const frame = frameForTime(meta, f.time, shown);
     answered.add(frame);
     for (const p of f.points) {
       let m = byObject.get(p.id);
@@ -252,6 +212,8 @@ export class RemoteRuntime implements ModelRuntime {
     if (signal.aborted) throw new RuntimeError("cancelled", "The query was cancelled");
     // The frames Molmo2's own video processor would pick from this file, in its order (repeats included).
     const sampling = sampleMolmo2Frames(video.meta, this.opts.samplingFps, this.opts.maxFrames);
+    // When each frame was shown, in the server's terms (before any decoding: a sampling it cannot express fails fast).
+    const timing = vllmFrameListMetadata(sampling);
     const unique = [...new Set(sampling.frames)].sort((a, b) => a - b);
     const decoded = await this.readJpegs(video, unique, signal, (done) => req.onProgress?.({ stage: "sampling", done, total: unique.length }));
     const byFrame = new Map(unique.map((f, i) => [f, decoded[i]!]));
@@ -268,17 +230,17 @@ export class RemoteRuntime implements ModelRuntime {
       const r = parse(closed);
       if (!r.ok || r.value.length === partialFrames) return;
       partialFrames = r.value.length;
-      req.onPartial(framesToTrackSet(meta, req.expression, this.opts.samplingFps, r.value, source));
+      req.onPartial(framesToTrackSet(meta, req.expression, this.opts.samplingFps, r.value, source, sampling));
     };
     req.onProgress?.({ stage: "asking", done: 0, total: 1 });
-    const answer = await this.ask(prompt, jpegs, signal, onText);
+    const answer = await this.ask(prompt, jpegs, timing.kwargs, signal, onText);
     req.onProgress?.({ stage: "parsing", done: 1, total: 1 });
     const parsed = parse(answer);
     if (!parsed.ok) throw new RuntimeError("bad_answer", `${this.engine} answered text that is not Molmo2 track output (${parsed.error.message}): ${snippet(answer)}`);
     if (parsed.value.length === 0 && !isEmptyAnswer(answer)) {
       throw new RuntimeError("bad_answer", `${this.engine} answered without any <tracks coords="…"> points: ${snippet(answer)}`);
     }
-    const tracks = framesToTrackSet(meta, req.expression, this.opts.samplingFps, parsed.value, source);
+    const tracks = framesToTrackSet(meta, req.expression, this.opts.samplingFps, parsed.value, source, sampling);
     return { tracks, engine: this.engine, sampledFrames: unique, rawOutput: answer };
   }
 
@@ -307,15 +269,17 @@ export class RemoteRuntime implements ModelRuntime {
     }
   }
 
-  private requestBody(prompt: string, jpegs: readonly Buffer[]): string {
-    const b64 = jpegs.map((j) => j.toString("base64"));
-    const media =
-      this.opts.frameMode === "video"
-        ? [{ type: "video_url", video_url: { url: `data:video/jpeg;base64,${b64.join(",")}` } }]
-        : b64.map((b) => ({ type: "image_url", image_url: { url: `data:image/jpeg;base64,${b}` } }));
+  /**
+   * The chat request: the frames as one vLLM frame-list video with their timing (`media_io_kwargs.video`), and
+   * `do_sample_frames: false` for the HF processor so it takes the frames as they are.
+   */
+  private requestBody(prompt: string, jpegs: readonly Buffer[], video: VllmFrameListKwargs): string {
+    const url = `data:video/jpeg;base64,${jpegs.map((j) => j.toString("base64")).join(",")}`;
     return JSON.stringify({
       model: this.opts.model,
-      messages: [{ role: "user", content: [...media, { type: "text", text: prompt }] }],
+      messages: [{ role: "user", content: [{ type: "video_url", video_url: { url } }, { type: "text", text: prompt }] }],
+      media_io_kwargs: { video },
+      mm_processor_kwargs: { do_sample_frames: false },
       max_tokens: this.opts.maxTokens,
       temperature: 0,
       stream: this.opts.stream,
@@ -323,8 +287,8 @@ export class RemoteRuntime implements ModelRuntime {
   }
 
   /** POSTs with retries and exponential back-off; returns the whole answer text. */
-  private async ask(prompt: string, jpegs: readonly Buffer[], signal: AbortSignal, onText: (text: string) => void): Promise<string> {
-    const body = this.requestBody(prompt, jpegs);
+  private async ask(prompt: string, jpegs: readonly Buffer[], video: VllmFrameListKwargs, signal: AbortSignal, onText: (text: string) => void): Promise<string> {
+    const body = this.requestBody(prompt, jpegs, video);
     let last: RuntimeError | null = null;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await sleep(this.opts.backoffMs * 2 ** (attempt - 1), signal);

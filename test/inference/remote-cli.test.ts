@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../lib/video";
 import { importTrackAny } from "../../lib/formats";
 import { decodeRle } from "../../lib/masks/rle";
-import { answerGrid, sampleTrackingFrames } from "../../inference/runtimes/remote";
+import { answerGrid, sampleMolmo2Frames } from "../../inference/runtimes/remote";
 import { run } from "../../cli/commands/query";
 import { molmo2TrackAnswer, startMolmo2Stub, type Molmo2Stub } from "../helpers/molmo2-stub";
 
@@ -38,8 +38,9 @@ after(async () => {
 });
 
 test("query --runtime remote writes TrackAny tracks at the sampled frames, and masks with --masks", async () => {
-  const s = sampleTrackingFrames(meta, 2, 128);
-  const g = answerGrid(meta, 2);
+  const shown = sampleMolmo2Frames(meta, 2, 128);
+  const s = { frames: [...new Set(shown.frames)].sort((a, b) => a - b) };
+  const g = answerGrid(meta, 2, shown);
   stub.setReplies([{ kind: "text", text: molmo2TrackAnswer(g.frames.map((f, k) => ({ time: g.times[k]!, points: [{ id: 1, x: gt.objects[0]!.track[f]!.x, y: gt.objects[0]!.track[f]!.y }] })), { width: W, height: H }, "yellow circle") }]);
   const out = path.join(dir, "out", "tracks.json");
   const code = await run(["--video", file, "--expression", "yellow circle", "--runtime", "remote", "--endpoint", stub.url, "--model", "allenai/Molmo2-4B", "--masks", "--out", out]);

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../lib/video";
 import { RuntimeError, type RuntimeVideo } from "../../inference/runtime";
 import { createRuntime } from "../../inference/runtimes";
-import { answerGrid, closePartialAnswer, RemoteRuntime, sampleTrackingFrames, type RemoteRuntimeOptions } from "../../inference/runtimes/remote";
+import { answerGrid, closePartialAnswer, RemoteRuntime, sampleMolmo2Frames, type RemoteRuntimeOptions } from "../../inference/runtimes/remote";
 import { trackPrompt, TRACK_PROMPTS_FPS } from "../../inference/prompts";
 import type { TrackSet } from "../../lib/tracks";
 import { molmo2TrackAnswer, startMolmo2Stub, type Molmo2Stub } from "../helpers/molmo2-stub";
@@ -41,9 +41,12 @@ after(async () => {
 
 const opts = (o: Partial<RemoteRuntimeOptions> = {}): RemoteRuntimeOptions => ({ endpoint: stub.url, model: "allenai/Molmo2-8B", maxFrames: 8, backoffMs: 5, timeoutMs: 5000, ...o });
 
+/** Molmo2's 2 fps answer grid on the frames it is shown (maxFrames 8, as `opts`). */
+const grid = () => answerGrid(video.meta, 2, sampleMolmo2Frames(video.meta, 2, 8));
+
 /** What Molmo2 would answer for the given ground-truth objects: points on its 2 fps answer grid. */
 function answerFor(ids: number[], label: string): string {
-  const s = answerGrid(video.meta, 2);
+  const s = grid();
   const frames = s.frames.map((f, k) => ({ time: s.times[k]!, points: ids.map((id) => ({ id, x: gt.objects.find((o) => o.id === id)!.track[f]!.x, y: gt.objects.find((o) => o.id === id)!.track[f]!.y })) }));
   return molmo2TrackAnswer(frames, { width: W, height: H }, label);
 }
@@ -73,7 +76,7 @@ test("prompt: Molmo2's verbatim tracking template with str(int(fps))", () => {
   assert.throws(() => trackPrompt({ label: "  ", fps: 2 }), /empty/);
 });
 
-test("streamed answer: tracks near ground truth, frames sent as JPEG video data URL, partials along the way", async () => {
+test("streamed answer: tracks near ground truth, frames sent as a timed JPEG frame-list video, partials along the way", async () => {
   stub.setReplies([{ kind: "text", text: answerFor([1, 2], "red squares"), chunk: 7 }]);
   const rt = await createRuntime("remote", { remote: opts() });
   const partials: TrackSet[] = [];
@@ -88,26 +91,30 @@ test("streamed answer: tracks near ground truth, frames sent as JPEG video data 
   assert.equal(r.rawOutput, answerFor([1, 2], "red squares"));
   assertNearGt(r.tracks, [1, 2]);
   // Keyframes on the 2 fps answer grid; the model saw the denser tracking sample.
-  for (const o of r.tracks.objects) assert.deepEqual(o.keyframes.map((k) => k.frame), answerGrid(video.meta, 2).frames);
-  assert.deepEqual(r.sampledFrames, sampleTrackingFrames(video.meta, 2, 8).frames);
+  for (const o of r.tracks.objects) assert.deepEqual(o.keyframes.map((k) => k.frame), grid().frames);
+  // The frames Molmo2's inference processor picks (remote-prompt / remote-vllm tests check them against the reference).
+  assert.deepEqual(r.sampledFrames, [...new Set(sampleMolmo2Frames(video.meta, 2, 8).frames)].sort((a, b) => a - b));
+  const body = req.body as { media_io_kwargs: { video: { fps: number; frames_indices: number[] } }; mm_processor_kwargs: unknown };
+  assert.deepEqual(body.mm_processor_kwargs, { do_sample_frames: false });
+  assert.equal(body.media_io_kwargs.video.frames_indices.length, req.frames.length);
   assert.ok(partials.length >= 2, `partials: ${partials.length}`);
   const kfCount = (t: TrackSet) => t.objects.reduce((n, o) => n + o.keyframes.length, 0);
   assert.ok(kfCount(partials[0]!) < kfCount(r.tracks));
   assert.deepEqual([...stages], ["sampling", "asking", "parsing"]);
 });
 
-test("non-streamed JSON answer and the images frame mode", async () => {
+test("non-streamed JSON answer: one video_url and the question, nothing else", async () => {
   stub.setReplies([{ kind: "text", text: answerFor([3], "blue circle") }]);
-  const rt = new RemoteRuntime(opts({ stream: false, frameMode: "images" }));
+  const rt = new RemoteRuntime(opts({ stream: false }));
   const r = await rt.query({ video, expression: "blue circle", signal: new AbortController().signal });
   assert.equal(stub.requests.at(-1)!.stream, false);
   const content = (stub.requests.at(-1)!.body.messages as Array<{ content: Array<{ type: string }> }>)[0]!.content;
-  assert.equal(content.filter((c) => c.type === "image_url").length, r.sampledFrames.length);
+  assert.deepEqual(content.map((c) => c.type), ["video_url", "text"]);
   assertNearGt(r.tracks, [3]);
 });
 
 test("an object that disappears gets an outside keyframe; 'There are none.' is an empty result", async () => {
-  const s = answerGrid(video.meta, 2);
+  const s = grid();
   const frames = s.frames.map((f, k) => ({ time: s.times[k]!, points: k < 2 ? [{ id: 1, x: 10, y: 10 }] : [] }));
   stub.setReplies([{ kind: "text", text: molmo2TrackAnswer(frames, { width: W, height: H }, "x") }]);
   const rt = new RemoteRuntime(opts());
