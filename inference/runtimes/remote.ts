@@ -25,6 +25,7 @@ import {
   type Molmo2FrameSampling,
 } from "../frame-sampling";
 import { trackPrompt } from "../prompts";
+import { videoFileDataUrl, videoFileSampling, type VideoFileSampling } from "./remote-video-file";
 import { vllmFrameListMetadata, type VllmFrameListKwargs } from "./remote-vllm";
 
 export { MOLMO2_PROCESSOR_MAX_FPS, pythonFixed1, sampleMolmo2Frames, sampleTrackingFrames, type FrameSampling, type Molmo2FrameSampling };
@@ -46,6 +47,15 @@ export const RemoteRuntimeOptionsSchema = z.object({
   samplingFps: z.number().positive().default(2),
   /** At most this many frames (Molmo2-8B video config allows 384; smaller keeps requests light). */
   maxFrames: z.number().int().positive().default(128),
+  /**
+   * "frames" (default): the processor's frames as one timed frame-list video (needs vLLM with PR #40133's
+   * frame-list metadata; evenly spaced samplings also work with PR #37301's fps-only form). "file": the video file
+   * itself, sampled by the server's "molmo2" video loader (by frame index: other frames than Molmo2's processor
+   * for non-integer rates), for older servers.
+   */
+  videoForm: z.enum(["frames", "file"]).default("frames"),
+  /** videoForm "file": largest file sent (default 64 MiB); larger ones are refused with a clear error. */
+  maxVideoBytes: z.number().int().positive().default(64 * 1024 * 1024),
   /** Width of the JPEG frames sent (height keeps the aspect). Molmo2 resizes to 378 px crops anyway. */
   frameWidth: z.number().int().min(16).max(4096).default(768),
   /** Index into the template list of inference/prompts.ts. */
@@ -184,6 +194,13 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", onAbort, { once: true });
   });
 
+/** The video as sent: its URL, how the server is to read it, and the frames (and times) it will show the model. */
+interface SentVideo {
+  url: string;
+  mediaIo: VllmFrameListKwargs | VideoFileSampling["kwargs"];
+  shown: ShownFrames;
+}
+
 class RetryableError extends Error {
   constructor(readonly error: RuntimeError) {
     super(error.message);
@@ -210,14 +227,8 @@ export class RemoteRuntime implements ModelRuntime {
   async query(req: QueryRequest): Promise<QueryResult> {
     const { video, signal } = req;
     if (signal.aborted) throw new RuntimeError("cancelled", "The query was cancelled");
-    // The frames Molmo2's own video processor would pick from this file, in its order (repeats included).
-    const sampling = sampleMolmo2Frames(video.meta, this.opts.samplingFps, this.opts.maxFrames);
-    // When each frame was shown, in the server's terms (before any decoding: a sampling it cannot express fails fast).
-    const timing = vllmFrameListMetadata(sampling);
-    const unique = [...new Set(sampling.frames)].sort((a, b) => a - b);
-    const decoded = await this.readJpegs(video, unique, signal, (done) => req.onProgress?.({ stage: "sampling", done, total: unique.length }));
-    const byFrame = new Map(unique.map((f, i) => [f, decoded[i]!]));
-    const jpegs = sampling.frames.map((f) => byFrame.get(f)!);
+    const sent = this.opts.videoForm === "file" ? await this.videoFile(req) : await this.frameList(req);
+    const sampling = sent.shown;
     const prompt = trackPrompt({ label: req.expression, fps: this.opts.samplingFps, ...(this.opts.template === undefined ? {} : { template: this.opts.template }) });
     const source = `model:${this.opts.model}` as const;
     const meta = video.meta;
@@ -233,7 +244,7 @@ export class RemoteRuntime implements ModelRuntime {
       req.onPartial(framesToTrackSet(meta, req.expression, this.opts.samplingFps, r.value, source, sampling));
     };
     req.onProgress?.({ stage: "asking", done: 0, total: 1 });
-    const answer = await this.ask(prompt, jpegs, timing.kwargs, signal, onText);
+    const answer = await this.ask(prompt, sent.url, sent.mediaIo, signal, onText);
     req.onProgress?.({ stage: "parsing", done: 1, total: 1 });
     const parsed = parse(answer);
     if (!parsed.ok) throw new RuntimeError("bad_answer", `${this.engine} answered text that is not Molmo2 track output (${parsed.error.message}): ${snippet(answer)}`);
@@ -241,7 +252,31 @@ export class RemoteRuntime implements ModelRuntime {
       throw new RuntimeError("bad_answer", `${this.engine} answered without any <tracks coords="…"> points: ${snippet(answer)}`);
     }
     const tracks = framesToTrackSet(meta, req.expression, this.opts.samplingFps, parsed.value, source, sampling);
-    return { tracks, engine: this.engine, sampledFrames: unique, rawOutput: answer };
+    return { tracks, engine: this.engine, sampledFrames: [...new Set(sampling.frames)].sort((a, b) => a - b), rawOutput: answer };
+  }
+
+  /**
+   * videoForm "frames": the frames Molmo2's own video processor would pick from this file, in its order (repeats
+   * included), as JPEGs in one frame-list data URL, with the metadata under which vLLM writes the processor's
+   * timestamps (computed before any decoding: a sampling it cannot express fails fast).
+   */
+  private async frameList(req: QueryRequest): Promise<SentVideo> {
+    const sampling = sampleMolmo2Frames(req.video.meta, this.opts.samplingFps, this.opts.maxFrames);
+    const timing = vllmFrameListMetadata(sampling);
+    const unique = [...new Set(sampling.frames)].sort((a, b) => a - b);
+    const decoded = await this.readJpegs(req.video, unique, req.signal, (done) => req.onProgress?.({ stage: "sampling", done, total: unique.length }));
+    const byFrame = new Map(unique.map((f, i) => [f, decoded[i]!]));
+    const url = `data:video/jpeg;base64,${sampling.frames.map((f) => byFrame.get(f)!.toString("base64")).join(",")}`;
+    return { url, mediaIo: timing.kwargs, shown: sampling };
+  }
+
+  /** videoForm "file": the file itself, sampled by the server's molmo2 loader (remote-video-file.ts). */
+  private async videoFile(req: QueryRequest): Promise<SentVideo> {
+    const s = videoFileSampling(req.video.meta, this.opts.samplingFps, this.opts.maxFrames);
+    req.onProgress?.({ stage: "sampling", done: 0, total: 1 });
+    const url = await videoFileDataUrl(req.video, this.opts.maxVideoBytes);
+    req.onProgress?.({ stage: "sampling", done: 1, total: 1 });
+    return { url, mediaIo: s.kwargs, shown: s };
   }
 
   async close(): Promise<void> {}
@@ -270,11 +305,10 @@ export class RemoteRuntime implements ModelRuntime {
   }
 
   /**
-   * The chat request: the frames as one vLLM frame-list video with their timing (`media_io_kwargs.video`), and
-   * `do_sample_frames: false` for the HF processor so it takes the frames as they are.
+   * The chat request: one video_url and the question; how the server is to read the video goes in
+   * `media_io_kwargs.video`, and `do_sample_frames: false` keeps the HF processor from re-sampling the frames.
    */
-  private requestBody(prompt: string, jpegs: readonly Buffer[], video: VllmFrameListKwargs): string {
-    const url = `data:video/jpeg;base64,${jpegs.map((j) => j.toString("base64")).join(",")}`;
+  private requestBody(prompt: string, url: string, video: SentVideo["mediaIo"]): string {
     return JSON.stringify({
       model: this.opts.model,
       messages: [{ role: "user", content: [{ type: "video_url", video_url: { url } }, { type: "text", text: prompt }] }],
@@ -287,8 +321,8 @@ export class RemoteRuntime implements ModelRuntime {
   }
 
   /** POSTs with retries and exponential back-off; returns the whole answer text. */
-  private async ask(prompt: string, jpegs: readonly Buffer[], video: VllmFrameListKwargs, signal: AbortSignal, onText: (text: string) => void): Promise<string> {
-    const body = this.requestBody(prompt, jpegs, video);
+  private async ask(prompt: string, url: string, video: SentVideo["mediaIo"], signal: AbortSignal, onText: (text: string) => void): Promise<string> {
+    const body = this.requestBody(prompt, url, video);
     let last: RuntimeError | null = null;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await sleep(this.opts.backoffMs * 2 ** (attempt - 1), signal);

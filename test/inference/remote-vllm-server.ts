@@ -2,18 +2,24 @@
 // vLLM's own code: test/fixtures/remote-vllm): the frame-list video `data:video/jpeg;base64,f1,f2,…`, its metadata
 // from the request's `media_io_kwargs.video` (VideoMediaIO.merge_kwargs + load_base64, with vLLM's validation
 // errors as HTTP 400), then the timestamps Molmo2's vLLM model writes before each frame
-// (`_get_video_second_idx`: frames_indices / fps, f"{t:.1f}"). The answer is computed from what the server saw,
+// (`_get_video_second_idx`: frames_indices / fps, f"{t:.1f}"); a whole video file is read as vLLM's "molmo2" video
+// loader reads it (`vllmMolmo2FileView`). The answer is computed from what the server saw,
 // so a test can answer at the timestamps the model was shown and check they come back to the right frames.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { FrameStore, probeVideo } from "../../lib/video";
 import { pythonFixed1 } from "../../inference/frame-sampling";
+import { loaderSampleFrames } from "../../inference/runtimes/remote-video-file";
 
 /** The video metadata vLLM builds for a frame-list video (transformers VideoMetadata fields). */
 export interface VllmVideoMetadata {
   total_num_frames: number;
   fps: number;
   duration: number;
-  video_backend: "jpeg_sequence";
+  video_backend: "jpeg_sequence" | "opencv";
   frames_indices: number[];
   do_sample_frames: boolean;
 }
@@ -88,6 +94,62 @@ interface Content {
   image_url?: { url: string };
 }
 
+/**
+ * A video file sent whole, read by vLLM's "molmo2" loader (`Molmo2VideoBackend.load_bytes`): the frames it decodes
+ * (`_sample_frames`, mirrored by remote-video-file.ts `loaderSampleFrames` and checked against vLLM's code in
+ * test/fixtures/remote-vllm/molmo2-loader-sampling.json), with `frames_indices` and the stream's frame count and
+ * rate (lib/video's probe standing in for OpenCV's CAP_PROP_FRAME_COUNT / CAP_PROP_FPS). Frames come back as JPEGs.
+ */
+export async function vllmMolmo2FileView(bytes: Buffer, runtime: Record<string, unknown> | undefined): Promise<{ frames: Buffer[]; metadata: VllmVideoMetadata }> {
+  const kw = { ...(runtime ?? {}) };
+  if (kw.video_backend !== "molmo2") throw new VllmRequestError("this stand-in decodes video files with the molmo2 loader only (media_io_kwargs.video.video_backend)");
+  const mode = kw.frame_sample_mode;
+  if (mode !== "fps" && mode !== "uniform_last_frame") throw new VllmRequestError("this stand-in needs frame_sample_mode fps or uniform_last_frame");
+  const numFrames = kw.num_frames === undefined ? 32 : Number(kw.num_frames);
+  const maxFps = kw.max_fps === undefined ? 2 : Number(kw.max_fps);
+  const samplingFps = kw.sampling_fps === undefined ? 2 : Number(kw.sampling_fps);
+  const dir = mkdtempSync(path.join(tmpdir(), "gt-vllm-file-"));
+  try {
+    const file = path.join(dir, "video.mp4");
+    writeFileSync(file, bytes);
+    let meta;
+    try {
+      meta = await probeVideo(file);
+    } catch {
+      throw new VllmRequestError("Could not open video stream");
+    }
+    let idx: number[];
+    try {
+      idx = loaderSampleFrames(meta.frameCount, meta.fps, mode, numFrames, maxFps, samplingFps);
+    } catch (e) {
+      throw new VllmRequestError((e as Error).message);
+    }
+    const indices = [...new Set(idx)].sort((a, b) => a - b);
+    const store = new FrameStore({ cacheDir: path.join(dir, "frames"), chunkSize: 16, format: "jpeg", quality: 90, maxConcurrentDecodes: 1 });
+    const frames: Buffer[] = [];
+    for (const i of indices) frames.push(await store.readFrame({ id: "v", path: file, meta }, i));
+    return {
+      frames,
+      metadata: { total_num_frames: meta.frameCount, fps: meta.fps, duration: meta.frameCount / meta.fps, video_backend: "opencv", frames_indices: indices, do_sample_frames: false },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The request as vLLM + Molmo2 would read it: a frame-list video, or a video file read by the molmo2 loader. */
+export async function vllmMolmo2ViewAsync(body: Record<string, unknown>): Promise<VllmMolmo2View> {
+  const content = ((body.messages as Array<{ content: Content[] }> | undefined)?.[0]?.content ?? []);
+  const url = content.find((c) => c.type === "video_url")?.video_url?.url ?? "";
+  const m = /^data:video\/(?!jpeg)[\w.+-]+;base64,(.*)$/s.exec(url);
+  if (!m || content.filter((c) => c.type === "video_url").length !== 1) return vllmMolmo2View(body);
+  const mediaIo = body.media_io_kwargs as Record<string, Record<string, unknown>> | undefined;
+  const { frames, metadata } = await vllmMolmo2FileView(Buffer.from(m[1]!, "base64"), mediaIo?.video);
+  const mm = body.mm_processor_kwargs as Record<string, unknown> | undefined;
+  const timestamps = vllmMolmo2FrameTimestamps(metadata, mm?.do_sample_frames === undefined ? undefined : Boolean(mm.do_sample_frames));
+  return { frames, metadata, timestamps, prompt: content.filter((c) => c.type === "text").map((c) => c.text ?? "").join("") };
+}
+
 /** The request as vLLM + Molmo2 would read it. */
 export function vllmMolmo2View(body: Record<string, unknown>): VllmMolmo2View {
   const messages = body.messages as Array<{ content: Content[] }> | undefined;
@@ -123,11 +185,11 @@ export async function startVllmMolmo2Server(answer: (view: VllmMolmo2View) => st
     }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", async () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
       let view: VllmMolmo2View;
       try {
-        view = vllmMolmo2View(body);
+        view = await vllmMolmo2ViewAsync(body);
       } catch (e) {
         const message = (e as Error).message;
         seen.push({ body, view: null, error: message });
