@@ -3,36 +3,68 @@
 // Model sets: "tiny" test models (128² input); "realistic-shapes" (real SAM2 tensor shapes: 1024² input,
 // 256×64² features, 32/64-channel high-res maps, 64-channel memory, 256-d pointers, but cheap graphs); and
 // "heavy-encoder" (the same plus ~19 GFLOP of convolutions in the image encoder, near a real SAM2-tiny encoder's
-// cost). Each propagates clicks through a synthetic video, forward then backward. Every session.run call's feeds
-// are recorded (copied, since the loop reuses its input buffers; the copying time is taken off the loop's time),
-// then the same calls are replayed back to back on the same sessions: the reference, raw onnxruntime time.
+// cost). Each propagates clicks through a synthetic video, forward then backward.
+//
+// Method (robust on a shared machine):
+// - one untimed recording pass wraps every session.run to keep a copy of its feeds (the loop reuses its input
+//   buffers, so copies are needed) — the copying and its garbage never fall inside a timed round;
+// - then rounds alternate: the loop (engine.propagate, sessions unwrapped), then the recorded calls replayed back
+//   to back on the same sessions (same session options: the fair reference), then the loop again, … (ABAB);
+//   each loop round is paired with the replay that follows it, and the report gives the median of the per-pair
+//   ratios and their spread (min–max), next to the process CPU ratio (every thread: onnxruntime's, the workers').
 // Reported per frame:
 //   loop      wall time of engine.propagate (frame decoding from the video file included unless "frames in memory")
 //   ort       the replayed session.run time for the same calls
-//   overhead  loop / ort (goal ≤ 1.1), median of the repeats; also process CPU time (every thread: onnxruntime's,
-//             the preprocessing worker's) of the loop over that of the replay, less sensitive to a busy machine
 //   main thread: busy (event-loop utilisation) ≈ the models' time (onnxruntime-node runs session.run synchronously on
-//   the JS thread) + the loop's JS work; idle = waiting for the preprocessing worker or the frame decoder.
-// Usage: npm run bench:sam2 [-- --frames N --objects K --repeats R --sets tiny,realistic-shapes,heavy-encoder]
+//   the JS thread) + the loop's JS work; idle = waiting for a worker or the frame decoder.
+// Usage: npm run bench:sam2 [-- --frames N --objects K --rounds R --sets tiny,realistic-shapes,heavy-encoder
+//                              --modes memory,decoded --threads N (0 = onnxruntime's default) --spin 0|1]
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import * as ort from "onnxruntime-node";
 import { generateSyntheticVideo } from "../../lib/video";
 import { FrameReader } from "../../inference/sam2/frames";
 import type { RgbImage } from "../../inference/sam2/image";
-import { findModelFiles, loadModelSet, type Sam2ModelSet } from "../../inference/sam2/models";
+import { DEFAULT_SESSION_TUNING, findModelFiles, loadModelSet, type Sam2ModelSet, type SessionTuning } from "../../inference/sam2/models";
 import { Sam2MaskEngine } from "../../inference/sam2/sam2-engine";
 import { HEAVY_ENCODER, REALISTIC, TINY, writeTinyModels, type TinyModelSpec } from "../../inference/sam2/testing/tiny-models";
 import type { MaskPrompt } from "../../inference/sam2/types";
 
-const { values } = parseArgs({ options: { frames: { type: "string" }, objects: { type: "string" }, repeats: { type: "string" }, sets: { type: "string" } } });
+const { values } = parseArgs({
+  options: { frames: { type: "string" }, objects: { type: "string" }, rounds: { type: "string" }, repeats: { type: "string" }, sets: { type: "string" }, modes: { type: "string" }, threads: { type: "string" }, spin: { type: "string" } },
+});
 const FRAMES = Number(values.frames ?? 12);
 const OBJECTS = Number(values.objects ?? 2);
-const REPEATS = Number(values.repeats ?? 3);
+const ROUNDS = Number(values.rounds ?? values.repeats ?? 5);
 const SETS = (values.sets ?? "tiny,realistic-shapes,heavy-encoder").split(",");
+const MODES = (values.modes ?? "memory,decoded").split(",");
+// Session settings (default: the loop's, DEFAULT_SESSION_TUNING); loop and replay always share the sessions.
+const TUNING: SessionTuning = {
+  intraOpThreads: Number(values.threads ?? DEFAULT_SESSION_TUNING.intraOpThreads),
+  spinning: values.spin === undefined ? DEFAULT_SESSION_TUNING.spinning : values.spin === "1",
+};
+
+// A full collection before every timed round, so neither side pays for the other's garbage.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+/** Garbage-collection pause time (ms) on the main thread since start-up, excluding the forced collections. */
+const gcPauses = { ms: 0, forced: false };
+new PerformanceObserver((list) => {
+  if (!gcPauses.forced) for (const e of list.getEntries()) gcPauses.ms += e.duration;
+}).observe({ entryTypes: ["gc"] });
+/** A full collection outside the measurements (observer entries arrive asynchronously, hence the wait). */
+async function collect(): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  gcPauses.forced = true;
+  gc();
+  await new Promise((r) => setTimeout(r, 20));
+  gcPauses.forced = false;
+}
 
 interface Call {
   role: string;
@@ -48,19 +80,26 @@ function cloneTensor(t: ort.Tensor): ort.Tensor {
   throw new Error(`bench: cannot copy a ${t.type} tensor`);
 }
 
-/** Wraps every session's run to record a copy of its feeds (and the copying time); returns the function that unwraps them. */
-function instrument(set: Sam2ModelSet, calls: Call[], stats: { copyMs: number }): () => void {
-  const modules = [set.encoder, set.decoder, set.attention, set.memoryEncoder];
+const modulesOf = (set: Sam2ModelSet) => [set.encoder, set.decoder, set.attention, set.memoryEncoder];
+
+/** Wraps every session's run: `record` keeps a copy of the feeds, otherwise calls are only counted. */
+function instrument(set: Sam2ModelSet, calls: Call[] | null, count: { n: number; ms: number }): () => void {
+  const modules = modulesOf(set);
   for (const m of modules) {
     const session = m.session;
     const run = session.run.bind(session) as (feeds: Record<string, ort.Tensor>) => Promise<ort.InferenceSession.ReturnType>;
     Object.defineProperty(session, "run", {
       configurable: true,
       value: (feeds: Record<string, ort.Tensor>) => {
-        const c = performance.now();
-        calls.push({ role: m.role, session, feeds: Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, cloneTensor(v)])) });
-        stats.copyMs += performance.now() - c;
-        return run(feeds);
+        count.n++;
+        if (calls) calls.push({ role: m.role, session, feeds: Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, cloneTensor(v)])) });
+        // onnxruntime-node runs the model synchronously in a setImmediate callback; an immediate queued just before
+        // it marks the start, the first reaction to its promise the end (the model's time on the main thread).
+        let start = 0;
+        setImmediate(() => (start = performance.now()));
+        const out = run(feeds);
+        void out.then(() => (count.ms += performance.now() - start), () => {});
+        return out;
       },
     });
   }
@@ -88,40 +127,57 @@ async function decodeAll(video: { id: string; path: string; meta: Meta }): Promi
 
 const ROLE_NAMES: Record<string, string> = { image_encoder: "encoder", image_decoder: "decoder", memory_attention: "attention", memory_encoder: "memory encoder" };
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const spread = (xs: number[]) => `${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}`;
 const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
 
-async function benchSet(name: string, spec: TinyModelSpec, work: string, video: { path: string; meta: Meta }, prompts: MaskPrompt[], modes: ReadonlyArray<"memory" | "decoded">): Promise<void> {
+async function benchSet(name: string, spec: TinyModelSpec, work: string, video: { path: string; meta: Meta }, prompts: MaskPrompt[], modes: readonly string[]): Promise<void> {
   const dir = path.join(work, name);
   writeTinyModels(dir, spec);
   const found = findModelFiles(dir);
   if (!("files" in found)) throw new Error(`model set ${name} incomplete`);
-  const set = await loadModelSet(dir, found.files, "cpu");
+  const set = await loadModelSet(dir, found.files, "cpu", () => {}, TUNING);
   const engine = new Sam2MaskEngine(set);
   const rv = { id: name, path: video.path, meta: video.meta };
-  // Warm-up (JIT on both threads, onnxruntime's first-run allocations), not measured.
+  const req = { video: rv, prompts, direction: "both" as const };
+  // Warm-up (JIT on every thread, onnxruntime's first-run allocations), not measured.
   await engine.propagate({ video: rv, prompts, direction: "forward", endFrame: Math.min(video.meta.frameCount - 1, prompts[0].frame + 2) });
   const gflop = spec.encoderConvs ? ` + ${((spec.encoderConvs * 18 * spec.channels ** 2 * spec.featSize ** 2) / 1e9).toFixed(1)} GFLOP of encoder convolutions` : "";
   console.log(`\n${name}: ${spec.imageSize}² input, ${spec.channels}×${spec.featSize}² features${gflop}, ${prompts.length} objects, ${video.meta.frameCount} frames, forward + backward`);
   for (const mode of modes) {
     frameCache = mode === "memory" ? await decodeAll(rv) : undefined;
+    // Untimed recording pass: the calls the replay repeats.
+    const calls: Call[] = [];
+    const recorded = { n: 0, ms: 0 };
+    const unwrap = instrument(set, calls, recorded);
+    const expected = JSON.stringify(await engine.propagate(req));
+    unwrap();
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
     const rows: string[] = [];
-    for (let rep = 0; rep < REPEATS; rep++) {
-      const calls: Call[] = [];
-      const stats = { copyMs: 0 };
-      const restore = instrument(set, calls, stats);
+    for (let round = 0; round < ROUNDS; round++) {
+      // A: the loop. Only a call counter wraps the sessions (to check the replay repeats exactly these calls).
+      const count = { n: 0, ms: 0 };
+      const uncount = instrument(set, null, count);
+      await collect();
+      const g0 = gcPauses.ms;
       const elu0 = performance.eventLoopUtilization();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const frames = await engine.propagate({ video: rv, prompts, direction: "both" });
-      const wall = performance.now() - t0;
-      const loopCpu = cpuMs(process.cpuUsage(c0)) - stats.copyMs;
+      const frames = await engine.propagate(req);
+      const loop = performance.now() - t0;
+      const loopCpu = cpuMs(process.cpuUsage(c0));
       const elu = performance.eventLoopUtilization(elu0);
-      restore();
-      const loop = wall - stats.copyMs;
-      // Reference: the same session.run calls, replayed back to back on the same sessions.
+      await new Promise((r) => setImmediate(r));
+      const loopGc = gcPauses.ms - g0;
+      uncount();
+      if (count.n !== calls.length || JSON.stringify(frames) !== expected) throw new Error(`bench: round ${round + 1} differs from the recorded pass (${count.n} vs ${calls.length} runs)`);
+      // B: the same session.run calls, replayed back to back on the same sessions.
+      await collect();
+      const g1 = gcPauses.ms;
       const byRole = new Map<string, number>();
       const c1 = process.cpuUsage();
       const t1 = performance.now();
@@ -132,19 +188,24 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
       }
       const ortMs = performance.now() - t1;
       const ortCpu = cpuMs(process.cpuUsage(c1));
+      await new Promise((r) => setImmediate(r));
+      const ortGc = gcPauses.ms - g1;
       const n = frames.length;
       const per = (ms: number) => (ms / n).toFixed(1);
-      const busy = elu.active - stats.copyMs;
       ratios.push(loop / ortMs);
       cpuRatios.push(loopCpu / ortCpu);
       const roles = [...byRole].map(([r, ms]) => `${ROLE_NAMES[r] ?? r} ${per(ms)}`).join(", ");
       rows.push(
-        `    run ${rep + 1}: per frame loop ${per(loop)} ms, ort ${per(ortMs)} ms (${roles}) → ${(loop / ortMs).toFixed(3)} | ` +
-          `main thread busy ${per(busy)} (≈ ort + JS ${per(busy - ortMs)}), idle ${per(elu.idle)} | ` +
-          `process CPU (all threads) loop ${per(loopCpu)} ms, ort ${per(ortCpu)} ms → ${(loopCpu / ortCpu).toFixed(3)} | ${calls.length} runs | load ${load()}`,
+        `    round ${round + 1}: per frame loop ${per(loop)} ms, ort ${per(ortMs)} ms (${roles}) → ${(loop / ortMs).toFixed(3)} | ` +
+          `main thread busy ${per(elu.active)} (models ${per(count.ms)} + JS ${per(elu.active - count.ms)}), idle ${per(elu.idle)} | ` +
+          `GC pauses loop ${per(loopGc)}, ort ${per(ortGc)} | ` +
+          `process CPU loop ${per(loopCpu)} ms, ort ${per(ortCpu)} ms → ${(loopCpu / ortCpu).toFixed(3)} | ${calls.length} runs | load ${load()}`,
       );
     }
-    console.log(`  ${mode === "memory" ? "frames in memory" : "frames decoded from the video (ffmpeg → PNG, read ahead)"}: overhead loop / ort (median of ${REPEATS}) ${median(ratios).toFixed(3)}; process CPU ${median(cpuRatios).toFixed(3)}`);
+    console.log(
+      `  ${mode === "memory" ? "frames in memory" : "frames decoded from the video (ffmpeg → PNG, read ahead)"}: overhead loop / ort median ${median(ratios).toFixed(3)} ` +
+        `(spread ${spread(ratios)}, ${ROUNDS} ABAB rounds); process CPU median ${median(cpuRatios).toFixed(3)} (spread ${spread(cpuRatios)})`,
+    );
     for (const r of rows) console.log(r);
   }
   frameCache = undefined;
@@ -163,11 +224,11 @@ try {
   }, 5);
   const mid = Math.floor(FRAMES / 3);
   const prompts: MaskPrompt[] = groundTruth.objects.slice(0, OBJECTS).map((o) => ({ frame: mid, objectId: String(o.id), points: [[o.track[mid].x, o.track[mid].y, 1]] }));
-  console.log(`SAM2 loop overhead over raw onnxruntime-node (CPU), synthetic 320×240 video, clicks on frame ${mid}, forward then backward; load average ${load()}`);
-  if (SETS.includes("tiny")) await benchSet("tiny", TINY, work, { path: file, meta }, prompts, ["memory", "decoded"]);
-  if (SETS.includes("realistic-shapes")) await benchSet("realistic-shapes", REALISTIC, work, { path: file, meta }, prompts, ["memory", "decoded"]);
+  console.log(`SAM2 loop overhead over raw onnxruntime-node (CPU), synthetic 320×240 video, clicks on frame ${mid}, forward then backward; onnxruntime intra-op threads ${TUNING.intraOpThreads || "default"}, spinning ${TUNING.spinning ? "on" : "off"}; load average ${load()}`);
+  if (SETS.includes("tiny")) await benchSet("tiny", TINY, work, { path: file, meta }, prompts, MODES);
+  if (SETS.includes("realistic-shapes")) await benchSet("realistic-shapes", REALISTIC, work, { path: file, meta }, prompts, MODES);
   // The heavy set is measured on the real pipeline only (frames decoded from the file): its runs take seconds.
-  if (SETS.includes("heavy-encoder")) await benchSet("heavy-encoder", HEAVY_ENCODER, work, { path: file, meta }, prompts, ["decoded"]);
+  if (SETS.includes("heavy-encoder")) await benchSet("heavy-encoder", HEAVY_ENCODER, work, { path: file, meta }, prompts, MODES.filter((m) => m === "decoded"));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

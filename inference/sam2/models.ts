@@ -136,16 +136,40 @@ export function cudaProviderInstalled(): boolean {
   }
 }
 
-async function createSession(file: string, device: "cuda" | "cpu"): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(file, {
+/**
+ * onnxruntime CPU session settings for the loop. `session.run` is synchronous on the JS thread while the loop's
+ * own work (frame preprocessing on a worker, mask output) runs beside it, so the intra-op pool threads must not
+ * spin-wait between runs (ORT's default): on a 2-core machine a spinning thread takes the core the worker needs.
+ */
+export interface SessionTuning {
+  /** onnxruntime intra-op threads; 0 = its default (one per core). */
+  intraOpThreads: number;
+  /** `session.intra_op.allow_spinning`: pool threads busy-wait for work after a run. */
+  spinning: boolean;
+}
+
+export const DEFAULT_SESSION_TUNING: SessionTuning = { intraOpThreads: 0, spinning: false };
+
+/** The onnxruntime session options for `device` and `tuning` (the benchmark's replay uses the same sessions). */
+export function sessionOptions(device: "cuda" | "cpu", tuning: SessionTuning = DEFAULT_SESSION_TUNING): ort.InferenceSession.SessionOptions {
+  return {
     executionProviders: device === "cuda" ? ["cuda", "cpu"] : ["cpu"],
     graphOptimizationLevel: "all",
     logSeverityLevel: 4,
-  });
+    // One model runs at a time: no inter-op pool.
+    executionMode: "sequential",
+    interOpNumThreads: 1,
+    ...(tuning.intraOpThreads > 0 ? { intraOpNumThreads: tuning.intraOpThreads } : {}),
+    extra: { session: { intra_op: { allow_spinning: tuning.spinning ? "1" : "0" } } },
+  };
+}
+
+async function createSession(file: string, device: "cuda" | "cpu", tuning: SessionTuning): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(file, sessionOptions(device, tuning));
 }
 
 /** Loads one module file, validating that it is a readable ONNX model with the contract's tensor names. */
-export async function loadModule<R extends ModuleRole>(role: R, file: string, device: "cuda" | "cpu"): Promise<LoadedModule<R>> {
+export async function loadModule<R extends ModuleRole>(role: R, file: string, device: "cuda" | "cpu", tuning: SessionTuning = DEFAULT_SESSION_TUNING): Promise<LoadedModule<R>> {
   const shown = path.basename(file);
   let st;
   try {
@@ -156,7 +180,7 @@ export async function loadModule<R extends ModuleRole>(role: R, file: string, de
   if (!st.isFile() || st.size === 0) throw new RuntimeError("model_invalid", `${role}: model file '${file}' is ${st.isFile() ? "empty" : "not a file"}`);
   let session: ort.InferenceSession;
   try {
-    session = await createSession(file, device);
+    session = await createSession(file, device, tuning);
   } catch (e) {
     const why = (e as Error).message.replace(/\s+/g, " ").trim();
     const hint = /external data|\.data/i.test(why) ? ` (is its external weights file '${shown}.data' beside it and complete?)` : " (corrupt, truncated or not an ONNX model?)";
@@ -218,12 +242,18 @@ function variantOf(dir: string): string {
 }
 
 /** Loads a complete four-module set; `device` "auto" uses CUDA when onnxruntime-node has its provider installed. */
-export async function loadModelSet(dir: string, files: Record<ModuleRole, string>, device: "auto" | "cuda" | "cpu" = "auto", log: (msg: string) => void = () => {}): Promise<Sam2ModelSet> {
+export async function loadModelSet(
+  dir: string,
+  files: Record<ModuleRole, string>,
+  device: "auto" | "cuda" | "cpu" = "auto",
+  log: (msg: string) => void = () => {},
+  tuning: SessionTuning = DEFAULT_SESSION_TUNING,
+): Promise<Sam2ModelSet> {
   let dev: "cuda" | "cpu" = device === "auto" ? (cudaProviderInstalled() ? "cuda" : "cpu") : device;
   const loaded: Array<LoadedModule<ModuleRole>> = [];
   const load = async <R extends ModuleRole>(role: R): Promise<LoadedModule<R>> => {
     try {
-      const m = await loadModule(role, files[role], dev);
+      const m = await loadModule(role, files[role], dev, tuning);
       loaded.push(m);
       return m;
     } catch (e) {

@@ -14,6 +14,7 @@ import { RuntimeError } from "../runtime";
 import { FrameReader } from "./frames";
 import { fillHoles, upsampleMaskLogits, type RgbImage } from "./image";
 import { selectMemories, memoryHorizon, NUM_MASKMEM } from "./memory-bank";
+import { MemoryWindow } from "./memory-window";
 import { releaseModelSet, type Sam2ModelSet } from "./models";
 import { FramePreprocessor } from "./preprocessor";
 import { framesRange, groupPrompts, planPropagation, type PropagationPlan } from "./prompts";
@@ -65,6 +66,8 @@ interface ObjectTrack {
   objectId: string;
   cond: Map<number, { mask: DecodedMask; memory: MemoryEntry }>;
   nonCond: Map<number, MemoryEntry>;
+  /** This object's `memory_1` inputs (a sliding window over persistent slots; see memory-window.ts). */
+  window?: MemoryWindow;
 }
 
 /** Rounds float32 values to bfloat16 (round to nearest even), as `tensor.to(torch.bfloat16)`. */
@@ -252,7 +255,8 @@ export class Sam2Modules {
     if (!this.firstPos) this.firstPos = posEnc;
     // Byte equality (memcmp): identical bytes give identical sums with the temporal rows, so the cache is exact.
     const sharedPos = bytesOf(posEnc).equals(bytesOf(this.firstPos));
-    return { features: roundToBf16(data(feat, m.outputs.features)), featureDims: [...feat.dims], posEnc, sharedPos, objPtr: mask.objPtr };
+    // A shared encoding is kept once (the first), not once per stored memory.
+    return { features: roundToBf16(data(feat, m.outputs.features)), featureDims: [...feat.dims], posEnc: sharedPos ? this.firstPos : posEnc, sharedPos, objPtr: mask.objPtr };
   }
 
   /** `memory_pos_embed`: per picked memory, maskmem_pos_enc [hw, 1, memDim] + maskmem_tpos_enc[7 - t_pos - 1]. */
@@ -281,8 +285,11 @@ export class Sam2Modules {
     return pos;
   }
 
-  /** Memory attention for `frame` over the picked memories; returns the fused feature for the decoder. */
-  async attend(enc: EncodedFrame, picks: ReturnType<typeof selectMemories>, memory: (f: number) => MemoryEntry): Promise<ort.Tensor> {
+  /**
+   * Memory attention for `frame` over the picked memories; returns the fused feature for the decoder.
+   * @param window where `memory_1` is assembled (reused across frames; without one, a fresh concatenation)
+   */
+  async attend(enc: EncodedFrame, picks: ReturnType<typeof selectMemories>, memory: (f: number) => MemoryEntry, window?: MemoryWindow): Promise<ort.Tensor> {
     const a = this.models.attention;
     const tc = this.temporalCode;
     if (!tc) throw new RuntimeError("model_invalid", "memory attention called before any memory was encoded");
@@ -290,8 +297,13 @@ export class Sam2Modules {
     const [, memDim, mh, mw] = first.featureDims;
     const hw = mh * mw;
     const M = picks.spatial.length;
-    const feats = new Float32Array(M * memDim * hw);
-    for (let i = 0; i < M; i++) feats.set(memory(picks.spatial[i].frame).features, i * memDim * hw);
+    const picked = picks.spatial.map((p) => memory(p.frame).features);
+    let feats: Float32Array;
+    if (window && window.slotSize === memDim * hw) feats = window.assemble(picked);
+    else {
+      feats = new Float32Array(M * memDim * hw);
+      for (let i = 0; i < M; i++) feats.set(picked[i], i * memDim * hw);
+    }
     // When every memory has the shared position encoding, the assembled positions depend only on the temporal rows
     // (the same 7 rows on every steady-state frame): built once per row list and fed as is (inputs are read-only).
     const shared = picks.spatial.every((p) => memory(p.frame).sharedPos);
@@ -474,7 +486,9 @@ export class Sam2MaskEngine implements MaskEngine {
             else {
               const picks = selectMemories(f, pass.reverse, [...t.cond.keys()], (x) => t.nonCond.has(x), N);
               const memory = (x: number) => (t.cond.get(x)?.memory ?? t.nonCond.get(x)) as MemoryEntry;
-              const fused = await this.modules.attend(enc, picks, memory);
+              const slot = memory(picks.spatial[0].frame).features.length;
+              if (!t.window || t.window.slotSize !== slot) t.window = new MemoryWindow(slot);
+              const fused = await this.modules.attend(enc, picks, memory, t.window);
               mask = await this.modules.decode(enc, fused, [[0, 0, -1]], 0);
               t.nonCond.set(f, await this.modules.encodeMemory(enc, mask, false));
               // Keep only memories a later frame can still pick: near this frame, or near the start frame
