@@ -11,10 +11,13 @@ export const summary = "Query a model for point tracks of an expression in a vid
 
 const USAGE = `usage: groundtrack query --video FILE --expression TEXT [--runtime built-in|remote]
          [--endpoint URL --model NAME] [--model-dir DIR] [--max-frames N] [--sampling-fps F] [--timeout SECONDS]
+         [--video-form frames|file [--max-video-mb N]]
          [--masks [--sam2-dir DIR] [--masks-out FILE]] --out tracks.json
 
   --runtime     built-in (default; the project's MolmoPoint ONNX model) or remote (OpenAI-compatible Molmo2 server)
   --endpoint    remote: API base URL, e.g. http://127.0.0.1:8000/v1     --model  remote: served model name
+  --video-form  remote: frames (default; Molmo2's frames with their timestamps, vLLM with frame-list metadata) or
+                file (the video itself, sampled by the server's molmo2 loader; at most --max-video-mb, default 64)
   --out         TrackAny JSON example (keyframes at the frames the model saw; point ids = object ids)
   --masks       propagate each object's first point through the video with the mask engine (SAM2 ONNX when
                 --sam2-dir / $GROUNDTRACK_SAM2_DIR holds a model set, else the classical segmenter); masks go to
@@ -38,6 +41,8 @@ export async function run(argv: string[]): Promise<number> {
     "sampling-fps": { type: "string" },
     timeout: { type: "string" },
     retries: { type: "string" },
+    "video-form": { type: "string" },
+    "max-video-mb": { type: "string" },
     masks: { type: "boolean", default: false },
     "sam2-dir": { type: "string" },
     "masks-out": { type: "string" },
@@ -57,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!isRuntimeKind(kind)) throw new UserError(`--runtime must be built-in or remote, got '${kind}'`);
   if (kind === "remote" && (!v.endpoint || !v.model)) throw new UserError("--runtime remote needs --endpoint URL and --model NAME");
   if (kind !== "remote" && (v.endpoint || v.model)) throw new UserError("--endpoint/--model only apply to --runtime remote");
+  if (v["video-form"] !== undefined && v["video-form"] !== "frames" && v["video-form"] !== "file") throw new UserError(`--video-form must be frames or file, got '${v["video-form"]}'`);
 
   const { probeVideo, isVideoError } = await import("../../lib/video/index.ts");
   const { RuntimeError } = await import("../../inference/runtime.ts");
@@ -75,6 +81,8 @@ export async function run(argv: string[]): Promise<number> {
         ...(v["sampling-fps"] ? { samplingFps: numberOption("sampling-fps", v["sampling-fps"]) } : {}),
         ...(v.timeout ? { timeoutMs: Math.round(numberOption("timeout", v.timeout) * 1000) } : {}),
         ...(v.retries ? { retries: numberOption("retries", v.retries) } : {}),
+        ...(v["video-form"] ? { videoForm: v["video-form"] as "frames" | "file" } : {}),
+        ...(v["max-video-mb"] ? { maxVideoBytes: Math.round(numberOption("max-video-mb", v["max-video-mb"]) * 1048576) } : {}),
       }
     : undefined;
 

@@ -74,6 +74,11 @@ test("query: bad arguments, unreadable video and a down server are clear errors"
   await assert.rejects(run(["--video", file, "--out", "o.json"]), /--expression is required/);
   await assert.rejects(run(["--video", file, "--expression", "x", "--runtime", "cloud", "--out", "o.json"]), /--runtime must be built-in or remote/);
   await assert.rejects(run(["--video", file, "--expression", "x", "--runtime", "remote", "--out", "o.json"]), /needs --endpoint URL and --model/);
+  await assert.rejects(run(["--video", file, "--expression", "x", "--runtime", "remote", "--endpoint", stub.url, "--model", "m", "--video-form", "tape", "--out", "o.json"]), /--video-form must be frames or file, got 'tape'/);
+  // --video-form file reaches the runtime: a cap below the file's size refuses it before any request.
+  const n0 = stub.requests.length;
+  await assert.rejects(run(["--video", file, "--expression", "x", "--runtime", "remote", "--endpoint", stub.url, "--model", "m", "--video-form", "file", "--max-video-mb", "0.001", "--out", path.join(dir, "f.json")]), /shapes\.mp4' is .* MB, over the remote runtime's maxVideoBytes/);
+  assert.equal(stub.requests.length, n0);
   await assert.rejects(run(["--video", path.join(dir, "nope.mp4"), "--expression", "x", "--out", "o.json"]), /'.*nope\.mp4' does not exist/);
   const junk = path.join(dir, "junk.mp4");
   writeFileSync(junk, "not a video at all");
