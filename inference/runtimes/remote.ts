@@ -6,8 +6,9 @@
 // Molmo2 writes the same "0.0 … 0.5 …" timestamps before the frames as Molmo2's processor would (checked against
 // vLLM's code in test/fixtures/remote-vllm). The question is Molmo2's own tracking template (inference/prompts.ts);
 // the answer is parsed by lib/grounding/text `extractTracks` as Molmo2's evaluators parse it, and each answered time
-// goes back to the frame the model was shown at that timestamp. Answers stream (SSE), so tracks decoded so far
-// reach `onPartial` while the model is still talking.
+// goes back to the frame the model was shown at that timestamp. videoForm "file" sends the video file instead, for
+// servers without frame-list metadata (remote-video-file.ts). Answers stream (SSE), so tracks decoded so far reach
+// `onPartial` while the model is still talking.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -358,7 +359,9 @@ export class RemoteRuntime implements ModelRuntime {
     try {
       if (!res.ok) {
         const text = await res.text().catch(() => "");
-        const err = new RuntimeError(res.status >= 500 || res.status === 429 ? "server_unreachable" : "bad_answer", `Molmo2 server ${this.url} answered HTTP ${res.status}: ${snippet(text)}`);
+        // vLLM before PR #37301 gives a frame-list video no metadata, and Molmo2's processor fails on it.
+        const hint = this.opts.videoForm === "frames" && /VideoMetadata|total_num_frames/.test(text) ? ' (this server cannot take timed frame lists: use videoForm "file")' : "";
+        const err = new RuntimeError(res.status >= 500 || res.status === 429 ? "server_unreachable" : "bad_answer", `Molmo2 server ${this.url} answered HTTP ${res.status}: ${snippet(text)}${hint}`);
         if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetryableError(err);
         throw err;
       }

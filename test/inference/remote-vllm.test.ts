@@ -12,7 +12,7 @@ import { pythonFixed1, sampleMolmo2Frames } from "../../inference/frame-sampling
 import { vllmFrameListMetadata, vllmMolmo2Timestamps } from "../../inference/runtimes/remote-vllm";
 import { answerGrid, frameForTime, RemoteRuntime } from "../../inference/runtimes/remote";
 import { RuntimeError } from "../../inference/runtime";
-import { molmo2TrackAnswer } from "../helpers/molmo2-stub";
+import { molmo2TrackAnswer, startMolmo2Stub } from "../helpers/molmo2-stub";
 import { startVllmMolmo2Server, vllmLoadJpegFrames, vllmMolmo2FrameTimestamps, vllmMolmo2View, type VllmMolmo2View } from "./remote-vllm-server";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -164,4 +164,19 @@ test("without the timing metadata a vLLM server would put the frames at 1 fps (w
   const bare = vllmMolmo2View(body(s.times.length, {}));
   assert.notDeepEqual(bare.timestamps, s.timestamps);
   assert.deepEqual(bare.timestamps.slice(0, 3), ["0.0", "1.0", "2.0"]);
+});
+
+test("a server too old for frame-list metadata (Molmo2 fails on it) gets a hint to send the file", async () => {
+  const { file, meta } = await clip("old-server", 12, 10);
+  const stub = await startMolmo2Stub([{ kind: "status", status: 400, body: JSON.stringify({ error: { message: "VideoMetadata.__init__() missing 1 required positional argument: 'total_num_frames'" } }) }]);
+  try {
+    const rt = new RemoteRuntime({ endpoint: stub.url, model: "m", retries: 0 });
+    await assert.rejects(rt.query({ video: { id: "o", path: file, meta }, expression: "x", signal: new AbortController().signal }), (e: unknown) => {
+      assert.ok(e instanceof RuntimeError && e.code === "bad_answer");
+      assert.match(e.message, /HTTP 400: .*total_num_frames.*use videoForm "file"/);
+      return true;
+    });
+  } finally {
+    await stub.close();
+  }
 });
