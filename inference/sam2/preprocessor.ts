@@ -1,7 +1,11 @@
 // The encoder input of each frame (Pillow-exact S×S resize + normalisation, `image.ts`), computed on a worker
 // thread. onnxruntime-node runs `session.run` synchronously on the JS thread, so preprocessing there would add to
 // every frame's time; on a worker it overlaps the previous frame's model runs and the loop approaches the models'
-// own time. Output buffers (3·S² floats, 12 MB at 1024²) are pooled and handed back and forth, not reallocated.
+// own time. The worker writes into shared staging slots (SharedArrayBuffer, one per frame in flight) and this
+// thread copies each result into a pooled buffer of its own (onnxruntime-node refuses shared memory as input):
+// handing 12 MB ArrayBuffers back and forth instead would count as a fresh 12 MB external allocation on this
+// thread per frame and trigger extra garbage collections (measured: ~5 ms of GC pauses per frame at 1024²),
+// far more than the ~1 ms copy.
 //
 // The worker evaluates the source text of `pillowResample` itself (one implementation). If the worker cannot start
 // or dies, the same function runs on this thread: results are identical either way, only slower.
@@ -19,10 +23,10 @@ function workerSource(): string {
     "const luts = workerData.luts;",
     'parentPort.on("message", (m) => {',
     "  try {",
-    "    pillowResample(m.src, m.width, m.height, m.size, m.size, null, new Float32Array(m.out), luts);",
-    "    parentPort.postMessage({ id: m.id, out: m.out }, [m.out]);",
+    "    pillowResample(m.src, m.width, m.height, m.size, m.size, null, new Float32Array(m.slot), luts);",
+    "    parentPort.postMessage({ id: m.id });",
     "  } catch (e) {",
-    "    parentPort.postMessage({ id: m.id, out: m.out, error: String((e && e.stack) || e) }, [m.out]);",
+    "    parentPort.postMessage({ id: m.id, error: String((e && e.stack) || e) });",
     "  }",
     "});",
   ].join("\n");
@@ -30,6 +34,10 @@ function workerSource(): string {
 
 interface Pending {
   img: RgbImage;
+  /** This thread's buffer the result goes to. */
+  out: Float32Array;
+  /** The shared staging slot the worker writes. */
+  slot: Float32Array;
   resolve: (out: Float32Array) => void;
   reject: (e: Error) => void;
 }
@@ -39,7 +47,10 @@ export class FramePreprocessor {
   /** Set once the worker failed: from then on everything runs on this thread. */
   private inline: boolean;
   private readonly pending = new Map<number, Pending>();
+  /** Results handed out and given back (`release`), reused for later frames. */
   private readonly pool: Float32Array[] = [];
+  /** Shared staging slots not in use (one is created per frame in flight, then reused). */
+  private readonly slots: Float32Array[] = [];
   private nextId = 0;
 
   /** @param useWorker false: compute on the calling thread (same results; for tiny inputs or no worker support). */
@@ -49,21 +60,24 @@ export class FramePreprocessor {
 
   /** The encoder input `[1, 3, S, S]` for `img`; give it back with `release` once the encoder has run. */
   run(img: RgbImage): Promise<Float32Array> {
-    const out = this.pool.pop() ?? new Float32Array(3 * this.size * this.size);
+    const n = 3 * this.size * this.size;
+    const out = this.pool.pop() ?? new Float32Array(n);
     const worker = this.inline ? undefined : this.ensureWorker();
     if (!worker) return Promise.resolve(this.compute(img, out));
+    const slot = this.slots.pop() ?? new Float32Array(new SharedArrayBuffer(4 * n));
     const id = this.nextId++;
     return new Promise<Float32Array>((resolve, reject) => {
-      this.pending.set(id, { img, resolve, reject });
+      this.pending.set(id, { img, out, slot, resolve, reject });
       if (this.pending.size === 1) worker.ref(); // keep the process alive only while a frame is being prepared
-      // The source image is copied (structured clone), so a crashed worker's frames can be redone here.
-      worker.postMessage({ id, src: img.data, width: img.width, height: img.height, size: this.size, out: out.buffer as ArrayBuffer }, [out.buffer as ArrayBuffer]);
+      // The source image is copied (structured clone), so a crashed worker's frames can be redone here; the
+      // shared slot is not copied.
+      worker.postMessage({ id, src: img.data, width: img.width, height: img.height, size: this.size, slot: slot.buffer });
     });
   }
 
   /** Returns an encoder input to the pool (after `session.run` has resolved, the model no longer reads it). */
   release(buf: Float32Array): void {
-    if (buf.length === 3 * this.size * this.size && this.pool.length < 4) this.pool.push(buf);
+    if (buf.length === 3 * this.size * this.size && this.pool.length < 4 && !this.pool.includes(buf)) this.pool.push(buf);
   }
 
   async close(): Promise<void> {
@@ -84,19 +98,19 @@ export class FramePreprocessor {
     try {
       const w = new Worker(workerSource(), { eval: true, workerData: { luts: NORMALISE_LUTS } });
       w.unref();
-      w.on("message", (m: { id: number; out: ArrayBuffer; error?: string }) => {
+      w.on("message", (m: { id: number; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         if (this.pending.size === 0) w.unref();
-        const out = new Float32Array(m.out);
         // A failure inside the worker (e.g. a bundler that rewrote the kernel's text) is redone here, where it throws
         // with a proper stack if it is real; the worker is not used again.
         try {
-          p.resolve(m.error === undefined ? out : this.compute(p.img, out));
+          p.resolve(m.error === undefined ? (p.out.set(p.slot), p.out) : this.compute(p.img, p.out));
         } catch (e) {
           p.reject(e as Error);
         }
+        this.slots.push(p.slot);
         if (m.error !== undefined && this.worker === w) {
           this.worker = undefined;
           this.inline = true;
@@ -124,8 +138,9 @@ export class FramePreprocessor {
   private failPending(): void {
     for (const [id, p] of [...this.pending]) {
       this.pending.delete(id);
+      // The slot is not reused: a dying worker may still be writing it.
       try {
-        p.resolve(this.compute(p.img, new Float32Array(3 * this.size * this.size)));
+        p.resolve(this.compute(p.img, p.out));
       } catch (e) {
         p.reject(e as Error);
       }

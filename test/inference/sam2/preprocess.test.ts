@@ -74,9 +74,16 @@ test("worker preprocessing: the same values as on this thread, buffers pooled, f
     const first = outs[0];
     pre.release(first);
     const again = await pre.run(imgs[1]);
-    // The released buffer went to the worker (transferred, so detached here) instead of a new allocation.
-    assert.equal(first.length, 0, "a released buffer is reused");
-    sameValues(again, reference(imgs[1], 96), "reused buffer from the worker");
+    // The released buffer is reused (never transferred: it stays this thread's, the worker writes a shared slot).
+    assert.equal(again, first, "a released buffer is reused");
+    sameValues(again, reference(imgs[1], 96), "reused buffer, written by the worker");
+    // A second release of the same buffer does not hand it out twice.
+    pre.release(again);
+    pre.release(again);
+    const [x, y] = await Promise.all([pre.run(imgs[0]), pre.run(imgs[2])]);
+    assert.notEqual(x, y);
+    sameValues(x, reference(imgs[0], 96), "two frames in flight (1)");
+    sameValues(y, reference(imgs[2], 96), "two frames in flight (2)");
   } finally {
     await pre.close();
   }
