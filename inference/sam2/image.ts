@@ -215,6 +215,11 @@ export function preprocessFrame(img: RgbImage, size: number, out: Float32Array =
  * Bilinear upsampling of a `lh×lw` logit map to `outH×outW` with PyTorch's `align_corners=False` rule
  * (source = (dst + 0.5)·in/out − 0.5, clamped at 0), thresholded at `> 0`. Returns a row-major 0/1 mask (written
  * into `into` when given, e.g. a reused scratch buffer).
+ *
+ * Only pixels that can come out positive are interpolated: an output pixel is a convex combination (weights ≥ 0)
+ * of four source logits, so when all four are ≤ 0 it is ≤ 0 and stays 0. Per source row the columns holding a
+ * value that is not ≤ 0 (positive or NaN) are bounded, and each output row interpolates only the output columns
+ * reading those — exactly the pixels the full computation could set (masks are mostly background).
  */
 export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number, outH: number, outW: number, offset = 0, into?: Uint8Array): Uint8Array {
   const sy = Math.fround(lh / outH);
@@ -229,38 +234,77 @@ export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number,
     x1[x] = Math.min(i + 1, lw - 1);
     fx[x] = src - i;
   }
+  // First and last column of each source row whose value is not ≤ 0 (lo > hi: the row is all ≤ 0).
+  const lo = new Int32Array(lh);
+  const hi = new Int32Array(lh);
+  for (let r = 0; r < lh; r++) {
+    const base = offset + r * lw;
+    let a = 0;
+    while (a < lw && logits[base + a] <= 0) a++;
+    let b = lw - 1;
+    while (b > a && logits[base + b] <= 0) b--;
+    lo[r] = a;
+    hi[r] = a < lw ? b : -1;
+  }
   const out = into ? into.fill(0, 0, outH * outW).subarray(0, outH * outW) : new Uint8Array(outH * outW);
-  // Each source row is interpolated along x once (the same double arithmetic per pixel as interpolating in place),
-  // then output rows blend two of them.
+  // Each source row is interpolated along x once per needed column range (the same double arithmetic per pixel
+  // as interpolating in place), then output rows blend two of them.
   let rowA = new Float64Array(outW);
   let rowB = new Float64Array(outW);
   let haveA = -1;
   let haveB = -1;
-  const fill = (row: Float64Array, r: number) => {
+  let spanA0 = 0, spanA1 = -1, spanB0 = 0, spanB1 = -1;
+  const fill = (row: Float64Array, r: number, from: number, to: number) => {
     const base = offset + r * lw;
-    for (let x = 0; x < outW; x++) row[x] = logits[base + x0[x]] * (1 - fx[x]) + logits[base + x1[x]] * fx[x];
+    for (let x = from; x <= to; x++) row[x] = logits[base + x0[x]] * (1 - fx[x]) + logits[base + x1[x]] * fx[x];
   };
   for (let y = 0; y < outH; y++) {
     const src = Math.max(0, Math.fround(Math.fround((y + 0.5) * sy) - 0.5));
     const i = Math.floor(src);
     const ya = Math.min(i, lh - 1);
     const yb = Math.min(i + 1, lh - 1);
+    const cLo = Math.min(lo[ya], lo[yb]);
+    const cHi = Math.max(hi[ya], hi[yb]);
+    if (cLo > cHi) continue; // both source rows ≤ 0 everywhere
+    // Output columns reading a source column in [cLo, cHi] (x0, x1 are non-decreasing).
+    let xs = 0;
+    while (xs < outW && x1[xs] < cLo) xs++;
+    let xe = outW - 1;
+    while (xe >= xs && x0[xe] > cHi) xe--;
+    if (xs > xe) continue;
     const fy = Math.fround(src - i);
     if (haveA !== ya) {
       if (haveB === ya) {
         const t = rowA;
         rowA = rowB;
         rowB = t;
-        haveB = haveA;
-      } else fill(rowA, ya);
-      haveA = ya;
+        haveA = haveB;
+        spanA0 = spanB0;
+        spanA1 = spanB1;
+        haveB = -1;
+      } else {
+        haveA = ya;
+        spanA0 = 0;
+        spanA1 = -1;
+      }
+    }
+    if (spanA0 > xs || spanA1 < xe) {
+      fill(rowA, ya, xs, xe);
+      spanA0 = xs;
+      spanA1 = xe;
     }
     if (haveB !== yb) {
-      fill(rowB, yb);
       haveB = yb;
+      spanB0 = 0;
+      spanB1 = -1;
+    }
+    if (spanB0 > xs || spanB1 < xe) {
+      fill(rowB, yb, xs, xe);
+      spanB0 = xs;
+      spanB1 = xe;
     }
     const o = y * outW;
-    for (let x = 0; x < outW; x++) if (rowA[x] * (1 - fy) + rowB[x] * fy > 0) out[o + x] = 1;
+    for (let x = xs; x <= xe; x++) if (rowA[x] * (1 - fy) + rowB[x] * fy > 0) out[o + x] = 1;
   }
   return out;
 }

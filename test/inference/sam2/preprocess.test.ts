@@ -189,3 +189,33 @@ test("mask upsampling (row cache, reused output buffer) equals per-pixel bilinea
     assert.deepEqual(upsampleMaskLogits(l, lh, lw, oh, ow, 0, scratch), want, `${lh}×${lw} → ${oh}×${ow} into a reused buffer`);
   }
 });
+
+test("mask upsampling of sparse masks (blobs, edges, NaN, ±Infinity, all background) equals per-pixel bilinear interpolation", () => {
+  const rnd = seededRandom(23);
+  const scratch = new Uint8Array(300 * 300).fill(3);
+  for (let k = 0; k < 40; k++) {
+    const lh = 2 + Math.floor(rnd() * 40);
+    const lw = 2 + Math.floor(rnd() * 40);
+    const oh = 1 + Math.floor(rnd() * 120);
+    const ow = 1 + Math.floor(rnd() * 120);
+    const l = new Float32Array(lh * lw).fill(k % 5 === 0 ? -1024 : -3);
+    // A few positive blobs (some on the borders) and odd values.
+    for (let b = 0; b < (k % 5 === 0 ? 0 : 1 + (k % 3)); b++) {
+      const cy = Math.floor(rnd() * lh);
+      const cx = k % 4 === 1 ? lw - 1 : Math.floor(rnd() * lw);
+      const r = Math.floor(rnd() * 4);
+      for (let y = Math.max(0, cy - r); y <= Math.min(lh - 1, cy + r); y++) for (let x = Math.max(0, cx - r); x <= Math.min(lw - 1, cx + r); x++) l[y * lw + x] = 0.01 + rnd() * 5;
+    }
+    if (k % 7 === 3) l[Math.floor(rnd() * l.length)] = Number.NaN;
+    if (k % 7 === 4) l[Math.floor(rnd() * l.length)] = Number.POSITIVE_INFINITY;
+    if (k % 7 === 5) l[Math.floor(rnd() * l.length)] = Number.NEGATIVE_INFINITY;
+    if (k % 7 === 6) l[Math.floor(rnd() * l.length)] = 0;
+    const want = upsampleReference(l, lh, lw, oh, ow);
+    assert.deepEqual(upsampleMaskLogits(l, lh, lw, oh, ow), want, `case ${k}: ${lh}×${lw} → ${oh}×${ow}`);
+    assert.deepEqual(upsampleMaskLogits(l, lh, lw, oh, ow, 0, scratch), want, `case ${k} into a reused buffer`);
+    // With an offset into a larger array (the decoder's multi-mask output).
+    const padded = new Float32Array(lh * lw + 7).fill(9);
+    padded.set(l, 5);
+    assert.deepEqual(upsampleMaskLogits(padded, lh, lw, oh, ow, 5), want, `case ${k} at an offset`);
+  }
+});
