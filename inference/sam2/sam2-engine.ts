@@ -447,15 +447,34 @@ export class Sam2MaskEngine implements MaskEngine {
     const pipelineFor = (pass: PropagationPlan["passes"][number]) =>
       new EncoderPipeline(pass.frames.filter((f) => groups.some((g) => !g.frames.has(f))), pass.reverse, reader, this.modules, inflight);
     try {
-      // The first pass's frames are read and preprocessed while the prompted frames are being processed.
+      // The prompted frames are needed first: the first one goes to the preprocessing worker before anything
+      // else (queued behind prefetched frames it would wait for them), each next one while the previous one is
+      // processed. The first pass's frames are read and preprocessed while the prompted frames are processed.
+      const prepared = new Map<number, Promise<Float32Array>>();
+      const prepare = (k: number) => {
+        if (k < prompted.length && !prepared.has(k)) prepared.set(k, started(reader.read(prompted[k]).then((img) => this.modules.prepare(img))));
+      };
+      const started = <T>(p: Promise<T>): Promise<T> => {
+        inflight.add(p);
+        p.then(
+          () => inflight.delete(p),
+          () => inflight.delete(p),
+        );
+        return p;
+      };
+      prepare(0);
       const pipelines = plan.passes.slice(0, 1).map(pipelineFor);
       pipelines[0]?.prefetch();
       // Conditioning frames first (SAM2 `add_new_points_or_box` on untracked frames, then the preflight's
       // memory encoding), one encoder run per prompted frame shared by its objects.
       const tracks: ObjectTrack[] = groups.map((g) => ({ objectId: g.objectId, cond: new Map(), nonCond: new Map() }));
-      for (const f of prompted) {
+      for (const [k, f] of prompted.entries()) {
         check();
-        const enc = await this.modules.encode(await reader.read(f));
+        prepare(k);
+        const input = prepared.get(k) as Promise<Float32Array>;
+        prepared.delete(k);
+        prepare(k + 1);
+        const enc = await this.modules.encodeInput(await input);
         for (const [i, g] of groups.entries()) {
           const pts = g.frames.get(f);
           if (!pts) continue;
