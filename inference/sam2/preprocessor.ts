@@ -23,7 +23,8 @@ function workerSource(): string {
     "const luts = workerData.luts;",
     'parentPort.on("message", (m) => {',
     "  try {",
-    "    pillowResample(m.src, m.width, m.height, m.size, m.size, null, new Float32Array(m.slot), luts);",
+    "    const src = new Uint8Array(m.src, 0, m.width * m.height * 3);",
+    "    pillowResample(src, m.width, m.height, m.size, m.size, null, new Float32Array(m.slot), luts);",
     "    parentPort.postMessage({ id: m.id });",
     "  } catch (e) {",
     "    parentPort.postMessage({ id: m.id, error: String((e && e.stack) || e) });",
@@ -32,12 +33,17 @@ function workerSource(): string {
   ].join("\n");
 }
 
+/** Shared memory for one frame in flight: the source image the worker reads and the result it writes. */
+interface Slot {
+  src: Uint8Array;
+  out: Float32Array;
+}
+
 interface Pending {
   img: RgbImage;
   /** This thread's buffer the result goes to. */
   out: Float32Array;
-  /** The shared staging slot the worker writes. */
-  slot: Float32Array;
+  slot: Slot;
   resolve: (out: Float32Array) => void;
   reject: (e: Error) => void;
 }
@@ -50,7 +56,7 @@ export class FramePreprocessor {
   /** Results handed out and given back (`release`), reused for later frames. */
   private readonly pool: Float32Array[] = [];
   /** Shared staging slots not in use (one is created per frame in flight, then reused). */
-  private readonly slots: Float32Array[] = [];
+  private readonly slots: Slot[] = [];
   private nextId = 0;
 
   /** @param useWorker false: compute on the calling thread (same results; for tiny inputs or no worker support). */
@@ -64,14 +70,16 @@ export class FramePreprocessor {
     const out = this.pool.pop() ?? new Float32Array(n);
     const worker = this.inline ? undefined : this.ensureWorker();
     if (!worker) return Promise.resolve(this.compute(img, out));
-    const slot = this.slots.pop() ?? new Float32Array(new SharedArrayBuffer(4 * n));
+    let slot = this.slots.pop() ?? { src: new Uint8Array(0), out: new Float32Array(new SharedArrayBuffer(4 * n)) };
+    if (slot.src.length < img.data.length) slot = { src: new Uint8Array(new SharedArrayBuffer(img.data.length)), out: slot.out };
+    // The source goes through shared memory too (a copy, so the caller keeps its image and a crashed worker's
+    // frames can be redone here): a structured clone per frame would cost more.
+    slot.src.set(img.data);
     const id = this.nextId++;
     return new Promise<Float32Array>((resolve, reject) => {
       this.pending.set(id, { img, out, slot, resolve, reject });
       if (this.pending.size === 1) worker.ref(); // keep the process alive only while a frame is being prepared
-      // The source image is copied (structured clone), so a crashed worker's frames can be redone here; the
-      // shared slot is not copied.
-      worker.postMessage({ id, src: img.data, width: img.width, height: img.height, size: this.size, slot: slot.buffer });
+      worker.postMessage({ id, src: slot.src.buffer, width: img.width, height: img.height, size: this.size, slot: slot.out.buffer });
     });
   }
 
@@ -106,7 +114,7 @@ export class FramePreprocessor {
         // A failure inside the worker (e.g. a bundler that rewrote the kernel's text) is redone here, where it throws
         // with a proper stack if it is real; the worker is not used again.
         try {
-          p.resolve(m.error === undefined ? (p.out.set(p.slot), p.out) : this.compute(p.img, p.out));
+          p.resolve(m.error === undefined ? (p.out.set(p.slot.out), p.out) : this.compute(p.img, p.out));
         } catch (e) {
           p.reject(e as Error);
         }
