@@ -8,8 +8,8 @@
 
 export class MemoryWindow {
   private buffer: Float32Array;
-  /** The features array whose values each slot holds (identity: stored features are never modified). */
-  private held: Array<Float32Array | undefined>;
+  /** The id of the memory each slot holds (-1: none); ids, not the arrays, so dropped memories can be freed. */
+  private held: Int32Array;
   private start = 0;
   /** Slots written so far (for tests and profiling). */
   writes = 0;
@@ -17,7 +17,7 @@ export class MemoryWindow {
   /** @param slotSize floats per memory (memDim · h · w) */
   constructor(readonly slotSize: number, slots = 32) {
     this.buffer = new Float32Array(slotSize * slots);
-    this.held = new Array<Float32Array | undefined>(slots).fill(undefined);
+    this.held = new Int32Array(slots).fill(-1);
   }
 
   get capacity(): number {
@@ -25,12 +25,16 @@ export class MemoryWindow {
   }
 
   /**
-   * A view holding `features[0] ‖ features[1] ‖ …` (each `slotSize` floats). Valid until the next call: the
-   * caller feeds it to one model run and drops it. The features arrays must not be modified after being passed in.
+   * A view holding `memories[0].features ‖ memories[1].features ‖ …` (each `slotSize` floats). Valid until the
+   * next call: the caller feeds it to one model run and drops it. An id must always name the same values
+   * (ids ≥ 0, unique per memory; a memory's features are never modified).
    */
-  assemble(features: readonly Float32Array[]): Float32Array {
-    const M = features.length;
-    for (const f of features) if (f.length !== this.slotSize) throw new RangeError(`MemoryWindow: a memory holds ${f.length} values, expected ${this.slotSize}`);
+  assemble(memories: ReadonlyArray<{ id: number; features: Float32Array }>): Float32Array {
+    const M = memories.length;
+    for (const m of memories) {
+      if (m.features.length !== this.slotSize) throw new RangeError(`MemoryWindow: a memory holds ${m.features.length} values, expected ${this.slotSize}`);
+      if (!(Number.isInteger(m.id) && m.id >= 0 && m.id <= 0x7fffffff)) throw new RangeError(`MemoryWindow: memory id ${m.id} is not a non-negative int32`);
+    }
     if (2 * M > this.capacity) this.grow(2 * M + 8);
     // Where to put the window: here, one or two slots on (the usual slide), or back at the start when it would
     // run past the end; the candidate needing the fewest slot writes wins (ties: the lowest slot, so a window
@@ -40,7 +44,7 @@ export class MemoryWindow {
     for (const s of [this.start, this.start + 1, this.start + 2, 0]) {
       if (s + M > this.capacity) continue;
       let cost = 0;
-      for (let i = 0; i < M; i++) if (this.held[s + i] !== features[i]) cost++;
+      for (let i = 0; i < M; i++) if (this.held[s + i] !== memories[i].id) cost++;
       if (cost < bestCost || (cost === bestCost && s < best)) {
         best = s;
         bestCost = cost;
@@ -48,9 +52,9 @@ export class MemoryWindow {
     }
     for (let i = 0; i < M; i++) {
       const slot = best + i;
-      if (this.held[slot] === features[i]) continue;
-      this.buffer.set(features[i], slot * this.slotSize);
-      this.held[slot] = features[i];
+      if (this.held[slot] === memories[i].id) continue;
+      this.buffer.set(memories[i].features, slot * this.slotSize);
+      this.held[slot] = memories[i].id;
       this.writes++;
     }
     this.start = best;
@@ -59,7 +63,7 @@ export class MemoryWindow {
 
   private grow(slots: number): void {
     this.buffer = new Float32Array(this.slotSize * slots);
-    this.held = new Array<Float32Array | undefined>(slots).fill(undefined);
+    this.held = new Int32Array(slots).fill(-1);
     this.start = 0;
   }
 }

@@ -54,6 +54,8 @@ export interface DecodedMask {
 
 /** A memory bank entry (SAM2's per-frame `maskmem_features`, `maskmem_pos_enc`, `obj_ptr`). */
 interface MemoryEntry {
+  /** Unique per entry (the memory window recognises slots by it). */
+  id: number;
   features: Float32Array;
   featureDims: number[];
   posEnc: Float32Array;
@@ -146,6 +148,7 @@ export class Sam2Modules {
 
   /** Resize + normalisation on a worker thread (see preprocessor.ts). */
   readonly preprocessor: FramePreprocessor;
+  private nextMemoryId = 0;
 
   /** @param preprocessWorker false: preprocess on the calling thread (identical results, slower loop). */
   constructor(readonly models: Sam2ModelSet, preprocessWorker = true) {
@@ -256,7 +259,9 @@ export class Sam2Modules {
     // Byte equality (memcmp): identical bytes give identical sums with the temporal rows, so the cache is exact.
     const sharedPos = bytesOf(posEnc).equals(bytesOf(this.firstPos));
     // A shared encoding is kept once (the first), not once per stored memory.
-    return { features: roundToBf16(data(feat, m.outputs.features)), featureDims: [...feat.dims], posEnc: sharedPos ? this.firstPos : posEnc, sharedPos, objPtr: mask.objPtr };
+    const id = this.nextMemoryId++;
+    if (this.nextMemoryId > 0x7fffffff) this.nextMemoryId = 0; // windows live for one propagation, far shorter
+    return { id, features: roundToBf16(data(feat, m.outputs.features)), featureDims: [...feat.dims], posEnc: sharedPos ? this.firstPos : posEnc, sharedPos, objPtr: mask.objPtr };
   }
 
   /** `memory_pos_embed`: per picked memory, maskmem_pos_enc [hw, 1, memDim] + maskmem_tpos_enc[7 - t_pos - 1]. */
@@ -297,12 +302,12 @@ export class Sam2Modules {
     const [, memDim, mh, mw] = first.featureDims;
     const hw = mh * mw;
     const M = picks.spatial.length;
-    const picked = picks.spatial.map((p) => memory(p.frame).features);
+    const picked = picks.spatial.map((p) => memory(p.frame));
     let feats: Float32Array;
     if (window && window.slotSize === memDim * hw) feats = window.assemble(picked);
     else {
       feats = new Float32Array(M * memDim * hw);
-      for (let i = 0; i < M; i++) feats.set(picked[i], i * memDim * hw);
+      for (let i = 0; i < M; i++) feats.set(picked[i].features, i * memDim * hw);
     }
     // When every memory has the shared position encoding, the assembled positions depend only on the temporal rows
     // (the same 7 rows on every steady-state frame): built once per row list and fed as is (inputs are read-only).

@@ -1,5 +1,6 @@
-// The SAM2 loop's pipeline: the worker-thread preprocessing gives exactly the masks of on-thread preprocessing, and
-// frames whose objects all reuse their prompted output get no encoder run.
+// The SAM2 loop's pipeline: the worker-thread preprocessing gives exactly the masks of on-thread preprocessing,
+// frames whose objects all reuse their prompted output get no encoder run, and the reused memory-attention window
+// feeds the same bytes as fresh concatenations.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import type * as ort from "onnxruntime-node";
 import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../../lib/video";
 import type { RuntimeVideo } from "../../../inference/runtime";
 import { findModelFiles, loadModelSet, type Sam2ModelSet } from "../../../inference/sam2/models";
+import { MemoryWindow } from "../../../inference/sam2/memory-window";
 import { Sam2MaskEngine } from "../../../inference/sam2/sam2-engine";
 import { writeTinyModels } from "../../../inference/sam2/testing/tiny-models";
 import type { MaskPrompt } from "../../../inference/sam2/types";
@@ -85,5 +87,53 @@ test("objects prompted on different frames: a frame is encoded when any object s
     assert.equal(runs.runs, 2 + 7);
   } finally {
     await engine.close();
+  }
+});
+
+test("memory attention inputs assembled in the reused window are bit-identical to fresh concatenations", async () => {
+  type Capture = { copies: Float32Array[]; buffers: Set<ArrayBufferLike> };
+  const capture = (set: Sam2ModelSet): Capture => {
+    const c: Capture = { copies: [], buffers: new Set() };
+    const session = set.attention.session;
+    const name = set.attention.inputs.memory1;
+    const run = session.run.bind(session) as (f: Record<string, ort.Tensor>) => Promise<ort.InferenceSession.ReturnType>;
+    Object.defineProperty(session, "run", {
+      value: (f: Record<string, ort.Tensor>) => {
+        const d = f[name].data as Float32Array;
+        c.copies.push(d.slice());
+        c.buffers.add(d.buffer);
+        return run(f);
+      },
+    });
+    return c;
+  };
+  const req = { video, prompts: prompts(3), direction: "both" as const };
+  const a = await load();
+  const withWindow = capture(a);
+  const engineA = new Sam2MaskEngine(a);
+  const b = await load();
+  const fresh = capture(b);
+  const engineB = new Sam2MaskEngine(b);
+  const assemble = MemoryWindow.prototype.assemble;
+  try {
+    const x = await engineA.propagate(req);
+    // The fallback the window replaces: a new array per call.
+    MemoryWindow.prototype.assemble = function (memories) {
+      const out = new Float32Array(memories.length * this.slotSize);
+      memories.forEach((m, i) => out.set(m.features, i * this.slotSize));
+      return out;
+    };
+    const y = await engineB.propagate(req);
+    assert.deepEqual(x, y);
+    assert.equal(withWindow.copies.length, fresh.copies.length);
+    assert.ok(withWindow.copies.length >= 2 * (FRAMES - 1));
+    withWindow.copies.forEach((c, i) => assert.ok(Buffer.from(c.buffer).equals(Buffer.from(fresh.copies[i].buffer)), `attention call ${i}: memory_1 differs`));
+    // The window really is reused: one buffer per object, not one per call.
+    assert.equal(withWindow.buffers.size, 2);
+    assert.equal(fresh.buffers.size, fresh.copies.length);
+  } finally {
+    MemoryWindow.prototype.assemble = assemble;
+    await engineA.close();
+    await engineB.close();
   }
 });

@@ -6,17 +6,18 @@ import fc from "fast-check";
 import { MemoryWindow } from "../../../inference/sam2/memory-window";
 
 const SLOT = 5;
-const memory = (seed: number) => Float32Array.from({ length: SLOT }, (_, i) => seed * 10 + i + 0.5);
-const concat = (xs: Float32Array[]) => {
+const memory = (seed: number) => ({ id: seed, features: Float32Array.from({ length: SLOT }, (_, i) => seed * 10 + i + 0.5) });
+type Memory = ReturnType<typeof memory>;
+const concat = (xs: Memory[]) => {
   const out = new Float32Array(xs.length * SLOT);
-  xs.forEach((x, i) => out.set(x, i * SLOT));
+  xs.forEach((x, i) => out.set(x.features, i * SLOT));
   return out;
 };
 
 test("a SAM2-like propagation: every window equals the concatenation, the slide writes the cond slot and the newest frame", () => {
   const w = new MemoryWindow(SLOT, 16);
   const cond = memory(999);
-  const recent: Float32Array[] = [];
+  const recent: Memory[] = [];
   let lastWrites = 0;
   for (let f = 0; f < 40; f++) {
     const picks = [cond, ...recent.slice(-6)];
@@ -45,6 +46,7 @@ test("arbitrary pick sequences (reordering, repeats, growth past the capacity) g
   );
 });
 
-test("a memory of the wrong size is refused", () => {
-  assert.throws(() => new MemoryWindow(SLOT).assemble([new Float32Array(SLOT + 1)]), /holds 6 values, expected 5/);
+test("a memory of the wrong size or with a bad id is refused", () => {
+  assert.throws(() => new MemoryWindow(SLOT).assemble([{ id: 1, features: new Float32Array(SLOT + 1) }]), /holds 6 values, expected 5/);
+  assert.throws(() => new MemoryWindow(SLOT).assemble([{ id: -1, features: new Float32Array(SLOT) }]), /id -1/);
 });
