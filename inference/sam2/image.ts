@@ -24,10 +24,23 @@ const STD = [0.229, 0.224, 0.225].map(Math.fround);
  * Output: with `planes` (3 × outH·outW, NCHW) each byte v of channel c is written as `luts[c·256 + v]` straight from
  * the vertical pass (no intermediate image), else `bytes` (outH·outW·3, row-major RGB) gets the bytes.
  *
+ * With `wasm` (the SIMD kernel of resample-wasm.ts) the vertical pass of the `planes` output runs there when every
+ * output row has at most four non-zero taps: the same integer sums and tables, so the same floats.
+ *
  * Self-contained on purpose (no free variables, no helpers outside its body, plain loops only): the preprocessing
  * worker runs this very function from its source text (`String(pillowResample)`), so there is one implementation.
  */
-export function pillowResample(src: Uint8Array, inW: number, inH: number, outW: number, outH: number, bytes: Uint8Array | null, planes: Float32Array | null, luts: Float32Array | null): void {
+export function pillowResample(
+  src: Uint8Array,
+  inW: number,
+  inH: number,
+  outW: number,
+  outH: number,
+  bytes: Uint8Array | null,
+  planes: Float32Array | null,
+  luts: Float32Array | null,
+  wasm: ResampleKernel | null = null,
+): void {
   const PRECISION_BITS = 32 - 8 - 2;
   const HALF = 1 << (PRECISION_BITS - 1);
   /** [ksize, then (xmin, count) per output pixel, then ksize fixed-point weights per output pixel]. */
@@ -111,8 +124,53 @@ export function pillowResample(src: Uint8Array, inW: number, inH: number, outW: 
     return;
   }
   const c = coeffs(inH, outH);
+  if (wasm && planes && luts && !bytes) {
+    let fits = true;
+    for (let yy = 0; yy < outH && fits; yy++) {
+      let taps = 0;
+      for (let y = 0; y < c.bounds[yy * 2 + 1]; y++) if (c.kk[yy * c.ksize + y] !== 0) taps++;
+      if (taps > 4) fits = false;
+    }
+    if (fits) {
+      // Kernel memory: tables (768 floats), one byte row (padded to 8), the horizontally resized image (+8 bytes the
+      // last row's 8-byte loads may read past), then the three float planes.
+      const n8 = (rowLen + 7) & ~7;
+      const rowAt = 3072;
+      const imgAt = (rowAt + n8 + 15) & ~15;
+      const planesAt = (imgAt + inH * rowLen + 8 + 15) & ~15;
+      const need = planesAt + 3 * plane * 4;
+      const have = wasm.memory.buffer.byteLength;
+      if (need > have) wasm.memory.grow(Math.ceil((need - have) / 65536));
+      const heap = wasm.memory.buffer;
+      new Float32Array(heap, 0, 768).set(luts.subarray(0, 768));
+      new Uint8Array(heap, imgAt, inH * rowLen).set(cur.subarray(0, inH * rowLen));
+      const b = [0, 0, 0, 0];
+      const w = [0, 0, 0, 0];
+      for (let yy = 0; yy < outH; yy++) {
+        const ymin = c.bounds[yy * 2];
+        const n = c.bounds[yy * 2 + 1];
+        let t = 0;
+        for (let y = 0; y < n; y++) {
+          const wy = c.kk[yy * c.ksize + y];
+          if (wy === 0) continue;
+          b[t] = imgAt + (ymin + y) * rowLen;
+          w[t++] = wy;
+        }
+        // Padding taps read a valid row with weight 0 (adds exactly 0), as in the JS pass below.
+        for (; t < 4; t++) {
+          b[t] = imgAt + ymin * rowLen;
+          w[t] = 0;
+        }
+        wasm.vrow(b[0], b[1], b[2], b[3], w[0], w[1], w[2], w[3], n8, rowAt);
+        const o = planesAt + yy * outW * 4;
+        wasm.lut(rowAt, outW, o, o + plane * 4, o + 2 * plane * 4, 0);
+      }
+      planes.set(new Float32Array(heap, planesAt, 3 * plane));
+      return;
+    }
+  }
   // Row-at-a-time accumulation: the same fixed-point sums as Pillow's per-pixel loop, in a cache-friendly order.
-  // Up to four non-zero taps (every upscale, and downscales by less than 2×) are summed in registers in one pass.
+  // Up to four non-zero taps (upscales) are summed in registers in one pass.
   const acc = new Int32Array(rowLen);
   const bases = new Int32Array(4);
   const ws = new Int32Array(4);
@@ -182,6 +240,13 @@ export function pillowResample(src: Uint8Array, inW: number, inH: number, outW: 
         bytes[o] = v < 0 ? 0 : v > 255 ? 255 : v;
       }
   }
+}
+
+/** The exports of the SIMD vertical-pass kernel (resample-wasm.ts). */
+export interface ResampleKernel {
+  vrow(b0: number, b1: number, b2: number, b3: number, w0: number, w1: number, w2: number, w3: number, n: number, dst: number): void;
+  lut(src: number, pixels: number, dst0: number, dst1: number, dst2: number, table: number): void;
+  memory: WebAssembly.Memory;
 }
 
 /** `PIL.Image.resize((outW, outH))` on an RGB image (BICUBIC), byte-exact (see `pillowResample`). */

@@ -10,7 +10,8 @@
 // The worker evaluates the source text of `pillowResample` itself (one implementation). If the worker cannot start
 // or dies, the same function runs on this thread: results are identical either way, only slower.
 import { Worker } from "node:worker_threads";
-import { NORMALISE_LUTS, pillowResample, type RgbImage } from "./image";
+import { NORMALISE_LUTS, pillowResample, type ResampleKernel, type RgbImage } from "./image";
+import { createResampleKernel, resampleWasmBytes } from "./resample-wasm";
 
 /** Worker script: the kernel's own source plus a message loop (CommonJS, as `eval` workers are). */
 function workerSource(): string {
@@ -21,10 +22,13 @@ function workerSource(): string {
     "var __name = (f) => f;",
     `const pillowResample = ${String(pillowResample)};`,
     "const luts = workerData.luts;",
+    // The SIMD vertical pass (resample-wasm.ts); without WebAssembly SIMD the JS pass computes the same floats.
+    "let kernel = null;",
+    "try { kernel = new WebAssembly.Instance(new WebAssembly.Module(workerData.wasm)).exports; } catch (e) { kernel = null; }",
     'parentPort.on("message", (m) => {',
     "  try {",
     "    const src = new Uint8Array(m.src, 0, m.width * m.height * 3);",
-    "    pillowResample(src, m.width, m.height, m.size, m.size, null, new Float32Array(m.slot), luts);",
+    "    pillowResample(src, m.width, m.height, m.size, m.size, null, new Float32Array(m.slot), luts, kernel);",
     "    parentPort.postMessage({ id: m.id });",
     "  } catch (e) {",
     "    parentPort.postMessage({ id: m.id, error: String((e && e.stack) || e) });",
@@ -58,6 +62,8 @@ export class FramePreprocessor {
   /** Shared staging slots not in use (one is created per frame in flight, then reused). */
   private readonly slots: Slot[] = [];
   private nextId = 0;
+  /** The SIMD kernel on this thread (inline preprocessing), created on first use; null: unavailable. */
+  private kernel: ResampleKernel | null | undefined;
 
   /** @param useWorker false: compute on the calling thread (same results; for tiny inputs or no worker support). */
   constructor(readonly size: number, useWorker = true) {
@@ -97,14 +103,15 @@ export class FramePreprocessor {
   }
 
   private compute(img: RgbImage, out: Float32Array): Float32Array {
-    pillowResample(img.data, img.width, img.height, this.size, this.size, null, out, NORMALISE_LUTS);
+    if (this.kernel === undefined) this.kernel = createResampleKernel();
+    pillowResample(img.data, img.width, img.height, this.size, this.size, null, out, NORMALISE_LUTS, this.kernel);
     return out;
   }
 
   private ensureWorker(): Worker | undefined {
     if (this.worker) return this.worker;
     try {
-      const w = new Worker(workerSource(), { eval: true, workerData: { luts: NORMALISE_LUTS } });
+      const w = new Worker(workerSource(), { eval: true, workerData: { luts: NORMALISE_LUTS, wasm: resampleWasmBytes() } });
       w.unref();
       w.on("message", (m: { id: number; error?: string }) => {
         const p = this.pending.get(m.id);

@@ -1,0 +1,132 @@
+// The vertical pass of the Pillow-exact encoder-input resize (`pillowResample` in image.ts) as a WebAssembly SIMD
+// kernel: the pass is ~70 % of a frame's preprocessing (4 fixed-point taps per output byte over 3·S² bytes), the
+// part of the SAM2 loop's own CPU time that grows with the input size. Same integer arithmetic as the JS pass
+// (int32 sums of uint8 × int32 weights + 2^21, >> 22, clamped to 0..255) and the same normalisation tables, so the
+// floats are identical (tested against the JS pass).
+//
+// Two functions, hand-assembled here (a few dozen instructions; no toolchain):
+//   vrow(b0, b1, b2, b3, w0, w1, w2, w3, n, dst): for i < n (a multiple of 8) step 8:
+//       dst[i..i+8] = clamp((2^21 + Σ_k load8x8_u(b_k + i) · w_k) >> 22, 0, 255)
+//   lut(src, pixels, dst0, dst1, dst2, table): deinterleaves an RGB byte row through the per-channel float tables
+//       (table + 4·(c·256 + v)) into three float rows.
+// `resampleWasmBytes` is self-contained (no free variables): the preprocessing worker gets its bytes from this thread.
+import type { ResampleKernel } from "./image";
+
+/** The module's bytes (built on each call: a few hundred bytes, microseconds). */
+export function resampleWasmBytes(): Uint8Array<ArrayBuffer> {
+  const leb = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      let b = n & 0x7f;
+      n >>>= 7;
+      if (n !== 0) b |= 0x80;
+      out.push(b);
+    } while (n !== 0);
+    return out;
+  };
+  const sleb = (n: number): number[] => {
+    const out: number[] = [];
+    for (;;) {
+      const b = n & 0x7f;
+      n >>= 7;
+      if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+        out.push(b);
+        return out;
+      }
+      out.push(b | 0x80);
+    }
+  };
+  const I32 = 0x7f;
+  const V128 = 0x7b;
+  const get = (i: number) => [0x20, ...leb(i)];
+  const set = (i: number) => [0x21, ...leb(i)];
+  const i32c = (v: number) => [0x41, ...sleb(v)];
+  const simd = (op: number, ...imm: number[]) => [0xfd, ...leb(op), ...imm];
+  const ADD = 0x6a;
+  const MUL = 0x6c;
+  const GE_U = 0x4f;
+  const BLOCK = [0x02, 0x40];
+  const LOOP = [0x03, 0x40];
+  const END = 0x0b;
+  const brIf = (d: number) => [0x0d, d];
+  const br = (d: number) => [0x0c, d];
+  // SIMD opcodes (WebAssembly SIMD, prefix 0xfd).
+  const LOAD8X8_U = 0x02;
+  const I32X4_SPLAT = 0x11;
+  const EXT_LOW_U = 0xa9;
+  const EXT_HIGH_U = 0xaa;
+  const I32X4_SHR_S = 0xac;
+  const I32X4_ADD = 0xae;
+  const I32X4_MUL = 0xb5;
+  const I32X4_MIN_S = 0xb6;
+  const I32X4_MAX_S = 0xb8;
+  const I16X8_NARROW_S = 0x85;
+  const I8X16_NARROW_U = 0x66;
+  const STORE64_LANE = 0x5b;
+
+  // vrow: params 0-3 row addresses, 4-7 weights, 8 n, 9 dst; locals 10 i (i32), 11-14 splatted weights,
+  // 15 lo, 16 hi, 17 bytes (v128).
+  const vrow: number[] = [];
+  for (let k = 0; k < 4; k++) vrow.push(...get(4 + k), ...simd(I32X4_SPLAT), ...set(11 + k));
+  vrow.push(...i32c(0), ...set(10));
+  vrow.push(...BLOCK, ...LOOP);
+  vrow.push(...get(10), ...get(8), GE_U, ...brIf(1));
+  vrow.push(...i32c(1 << 21), ...simd(I32X4_SPLAT), ...set(15));
+  vrow.push(...i32c(1 << 21), ...simd(I32X4_SPLAT), ...set(16));
+  for (let k = 0; k < 4; k++) {
+    vrow.push(...get(k), ...get(10), ADD, ...simd(LOAD8X8_U, 0, 0), ...set(17));
+    vrow.push(...get(15), ...get(17), ...simd(EXT_LOW_U), ...get(11 + k), ...simd(I32X4_MUL), ...simd(I32X4_ADD), ...set(15));
+    vrow.push(...get(16), ...get(17), ...simd(EXT_HIGH_U), ...get(11 + k), ...simd(I32X4_MUL), ...simd(I32X4_ADD), ...set(16));
+  }
+  const clamp = (l: number) => [
+    ...get(l), ...i32c(22), ...simd(I32X4_SHR_S),
+    ...i32c(0), ...simd(I32X4_SPLAT), ...simd(I32X4_MAX_S),
+    ...i32c(255), ...simd(I32X4_SPLAT), ...simd(I32X4_MIN_S),
+  ];
+  vrow.push(...get(9), ...get(10), ADD);
+  vrow.push(...clamp(15), ...clamp(16), ...simd(I16X8_NARROW_S));
+  vrow.push(...get(17), ...simd(I8X16_NARROW_U)); // the high half (any bytes) is not stored
+  vrow.push(...simd(STORE64_LANE, 0, 0, 0));
+  vrow.push(...get(10), ...i32c(8), ADD, ...set(10), ...br(0), END, END, END);
+
+  // lut: params 0 src, 1 pixels, 2-4 dst rows, 5 table; locals 6 p (i32).
+  const lut: number[] = [...i32c(0), ...set(6), ...BLOCK, ...LOOP, ...get(6), ...get(1), GE_U, ...brIf(1)];
+  for (let c = 0; c < 3; c++) {
+    // dst_c + 4p  ←  f32 at table + 4·(c·256 + src[3p + c])
+    lut.push(...get(2 + c), ...get(6), ...i32c(4), MUL, ADD);
+    lut.push(...get(5), ...get(0), ...get(6), ...i32c(3), MUL, ADD, 0x2d, 0, c, ...i32c(4), MUL, ADD); // i32.load8_u offset=c
+    lut.push(0x2a, 2, ...leb(c * 1024)); // f32.load offset=c·1024
+    lut.push(0x38, 2, 0); // f32.store
+  }
+  lut.push(...get(6), ...i32c(1), ADD, ...set(6), ...br(0), END, END, END);
+
+  const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
+  const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
+  const str = (s: string) => [...leb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+  const body = (locals: Array<[number, number]>, code: number[]) => {
+    const b = [...vec(locals.map(([n, t]) => [...leb(n), t])), ...code];
+    return [...leb(b.length), ...b];
+  };
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([
+      [0x60, ...vec(Array.from({ length: 10 }, () => [I32])), 0x00],
+      [0x60, ...vec(Array.from({ length: 6 }, () => [I32])), 0x00],
+    ])),
+    ...section(3, vec([[0x00], [0x01]])),
+    ...section(5, vec([[0x00, 0x01]])), // one memory, 1 page to start (grown by the caller)
+    ...section(7, vec([[...str("vrow"), 0x00, 0x00], [...str("lut"), 0x00, 0x01], [...str("memory"), 0x02, 0x00]])),
+    ...section(10, vec([body([[1, I32], [7, V128]], vrow), body([[1, I32]], lut)])),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+/** The kernel on this thread, or null where WebAssembly SIMD is unavailable (the JS pass is used then). */
+export function createResampleKernel(bytes: Uint8Array<ArrayBuffer> = resampleWasmBytes()): ResampleKernel | null {
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+    return instance.exports as unknown as ResampleKernel;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,78 @@
+// The SIMD vertical pass of the encoder-input resize gives the same floats as the JS pass (and so as Pillow + the
+// reference normalisation), and is used exactly where every output row has at most four taps (vertical upscales,
+// the usual case: video frames are smaller than SAM2's 1024² input).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { NORMALISE_LUTS, pillowResample, type ResampleKernel } from "../../../inference/sam2/image";
+import { createResampleKernel, resampleWasmBytes } from "../../../inference/sam2/resample-wasm";
+import { seededRandom } from "../../../lib/random";
+
+function sameBits(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length, what);
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) diff++;
+  assert.equal(diff, 0, `${what}: ${diff} values differ`);
+}
+
+/** Counts the kernel's row calls. */
+function counting(k: ResampleKernel): { kernel: ResampleKernel; rows: number } {
+  const c = { rows: 0, kernel: k };
+  c.kernel = { memory: k.memory, lut: k.lut, vrow: (...a: Parameters<ResampleKernel["vrow"]>) => (c.rows++, k.vrow(...a)) };
+  return c;
+}
+
+test("the module validates; the kernel's floats equal the JS pass (upscale, mild downscale, odd sizes, every byte value)", () => {
+  assert.ok(WebAssembly.validate(resampleWasmBytes()));
+  const k = createResampleKernel();
+  assert.ok(k, "WebAssembly SIMD is available on Node 20");
+  const rnd = seededRandom(41);
+  const cases: Array<[number, number, number]> = [[320, 240, 1024], [37, 53, 64], [1, 1, 16], [3, 500, 96], [640, 480, 1024], [150, 90, 128], [7, 300, 160]];
+  for (const [w, h, S] of cases) {
+    const img = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i % 97 === 0 ? 255 : i % 89 === 0 ? 0 : Math.floor(rnd() * 256)));
+    const js = new Float32Array(3 * S * S);
+    const simd = new Float32Array(3 * S * S).fill(Number.NaN);
+    pillowResample(img, w, h, S, S, null, js, NORMALISE_LUTS);
+    const c = counting(k);
+    pillowResample(img, w, h, S, S, null, simd, NORMALISE_LUTS, c.kernel);
+    sameBits(simd, js, `${w}×${h} → ${S}²`);
+    // Vertical upscales have at most four taps per row: one kernel call per output row; downscales take the JS pass.
+    if (h < S) assert.equal(c.rows, S, `${w}×${h} → ${S}²: one kernel call per output row`);
+  }
+  // Every byte value in every channel, through a vertical upscale.
+  const ramp = Uint8Array.from({ length: 256 * 2 * 3 }, (_, i) => Math.floor(i / 3) % 256);
+  const a = new Float32Array(3 * 256 * 16);
+  const b = new Float32Array(3 * 256 * 16);
+  pillowResample(ramp, 256, 2, 256, 16, null, a, NORMALISE_LUTS);
+  pillowResample(ramp, 256, 2, 256, 16, null, b, NORMALISE_LUTS, k);
+  sameBits(b, a, "byte ramp");
+});
+
+test("rows with more than four taps (vertical downscales) and no vertical resize use the JS pass", () => {
+  const k = createResampleKernel();
+  assert.ok(k);
+  const rnd = seededRandom(3);
+  for (const [w, h, S] of [[400, 300, 96], [64, 64, 64]] as const) {
+    const img = Uint8Array.from({ length: w * h * 3 }, () => Math.floor(rnd() * 256));
+    const js = new Float32Array(3 * S * S);
+    const other = new Float32Array(3 * S * S);
+    pillowResample(img, w, h, S, S, null, js, NORMALISE_LUTS);
+    const c = counting(k);
+    pillowResample(img, w, h, S, S, null, other, NORMALISE_LUTS, c.kernel);
+    sameBits(other, js, `${w}×${h} → ${S}²`);
+    assert.equal(c.rows, 0);
+  }
+});
+
+test("the kernel's memory grows for a larger frame and stays correct for a smaller one after it", () => {
+  const k = createResampleKernel();
+  assert.ok(k);
+  const rnd = seededRandom(8);
+  for (const [w, h, S] of [[16, 12, 32], [320, 240, 512], [20, 10, 48]] as const) {
+    const img = Uint8Array.from({ length: w * h * 3 }, () => Math.floor(rnd() * 256));
+    const js = new Float32Array(3 * S * S);
+    const simd = new Float32Array(3 * S * S);
+    pillowResample(img, w, h, S, S, null, js, NORMALISE_LUTS);
+    pillowResample(img, w, h, S, S, null, simd, NORMALISE_LUTS, k);
+    sameBits(simd, js, `${w}×${h} → ${S}²`);
+  }
+});
