@@ -79,6 +79,77 @@ export function pillowResample(
     }
     return { ksize, bounds, kk };
   };
+  if (wasm && planes && luts && !bytes && outH !== inH) {
+    // The SIMD path: both passes as `vrow` over rows of bytes (the horizontal one over the columns of the
+    // transposed image), when every output pixel has at most four non-zero taps in each direction (upscales).
+    const ch = outW !== inW ? coeffs(inW, outW) : null;
+    const cv = coeffs(inH, outH);
+    const fits = (cc: { ksize: number; bounds: Int32Array; kk: Int32Array }, size: number) => {
+      for (let o = 0; o < size; o++) {
+        let taps = 0;
+        for (let t = 0; t < cc.bounds[o * 2 + 1]; t++) if (cc.kk[o * cc.ksize + t] !== 0) taps++;
+        if (taps > 4) return false;
+      }
+      return true;
+    };
+    if ((!ch || fits(ch, outW)) && fits(cv, outH)) {
+      const rowLen = outW * 3;
+      const plane = outW * outH;
+      const align = (n: number) => (n + 15) & ~15;
+      // Kernel memory: tables (768 floats), one byte row, the source, the transposed source and its horizontally
+      // resized columns (rows padded to a multiple of 8 bytes), the horizontally resized image, the float planes;
+      // 8-byte loads may read up to 8 bytes past a region's last row.
+      const n8 = (rowLen + 7) & ~7;
+      const n8T = (inH * 3 + 7) & ~7;
+      const rowAt = 3072;
+      const srcAt = align(rowAt + n8 + 8);
+      const srcTAt = align(srcAt + inW * inH * 3 + 8);
+      const hTAt = align(srcTAt + inW * n8T + 8);
+      const imgAt = align(hTAt + (ch ? outW * n8T : 0) + 8);
+      const planesAt = align(imgAt + inH * rowLen + 8);
+      const need = planesAt + 3 * plane * 4;
+      const have = wasm.memory.buffer.byteLength;
+      if (need > have) wasm.memory.grow(Math.ceil((need - have) / 65536));
+      const heap = wasm.memory.buffer;
+      new Float32Array(heap, 0, 768).set(luts.subarray(0, 768));
+      const b = [0, 0, 0, 0];
+      const w = [0, 0, 0, 0];
+      /** The (up to) four non-zero taps of output `o`, as addresses `base + (first + t)·stride` and weights. */
+      const taps = (cc: { ksize: number; bounds: Int32Array; kk: Int32Array }, o: number, base: number, stride: number) => {
+        const first = cc.bounds[o * 2];
+        const n = cc.bounds[o * 2 + 1];
+        let t = 0;
+        for (let k = 0; k < n; k++) {
+          const wk = cc.kk[o * cc.ksize + k];
+          if (wk === 0) continue;
+          b[t] = base + (first + k) * stride;
+          w[t++] = wk;
+        }
+        // Padding taps read a valid row with weight 0 (adds exactly 0).
+        for (; t < 4; t++) {
+          b[t] = base + first * stride;
+          w[t] = 0;
+        }
+      };
+      if (ch) {
+        new Uint8Array(heap, srcAt, inW * inH * 3).set(src.subarray(0, inW * inH * 3));
+        wasm.tr3(srcAt, inH, inW, inW * 3, srcTAt, n8T);
+        for (let xx = 0; xx < outW; xx++) {
+          taps(ch, xx, srcTAt, n8T);
+          wasm.vrow(b[0], b[1], b[2], b[3], w[0], w[1], w[2], w[3], n8T, hTAt + xx * n8T);
+        }
+        wasm.tr3(hTAt, outW, inH, n8T, imgAt, rowLen);
+      } else new Uint8Array(heap, imgAt, inH * rowLen).set(src.subarray(0, inH * rowLen));
+      for (let yy = 0; yy < outH; yy++) {
+        taps(cv, yy, imgAt, rowLen);
+        wasm.vrow(b[0], b[1], b[2], b[3], w[0], w[1], w[2], w[3], n8, rowAt);
+        const o = planesAt + yy * outW * 4;
+        wasm.lut(rowAt, outW, o, o + plane * 4, o + 2 * plane * 4, 0);
+      }
+      planes.set(new Float32Array(heap, planesAt, 3 * plane));
+      return;
+    }
+  }
   let cur = src;
   if (outW !== inW) {
     const c = coeffs(inW, outW);
@@ -124,51 +195,6 @@ export function pillowResample(
     return;
   }
   const c = coeffs(inH, outH);
-  if (wasm && planes && luts && !bytes) {
-    let fits = true;
-    for (let yy = 0; yy < outH && fits; yy++) {
-      let taps = 0;
-      for (let y = 0; y < c.bounds[yy * 2 + 1]; y++) if (c.kk[yy * c.ksize + y] !== 0) taps++;
-      if (taps > 4) fits = false;
-    }
-    if (fits) {
-      // Kernel memory: tables (768 floats), one byte row (padded to 8), the horizontally resized image (+8 bytes the
-      // last row's 8-byte loads may read past), then the three float planes.
-      const n8 = (rowLen + 7) & ~7;
-      const rowAt = 3072;
-      const imgAt = (rowAt + n8 + 15) & ~15;
-      const planesAt = (imgAt + inH * rowLen + 8 + 15) & ~15;
-      const need = planesAt + 3 * plane * 4;
-      const have = wasm.memory.buffer.byteLength;
-      if (need > have) wasm.memory.grow(Math.ceil((need - have) / 65536));
-      const heap = wasm.memory.buffer;
-      new Float32Array(heap, 0, 768).set(luts.subarray(0, 768));
-      new Uint8Array(heap, imgAt, inH * rowLen).set(cur.subarray(0, inH * rowLen));
-      const b = [0, 0, 0, 0];
-      const w = [0, 0, 0, 0];
-      for (let yy = 0; yy < outH; yy++) {
-        const ymin = c.bounds[yy * 2];
-        const n = c.bounds[yy * 2 + 1];
-        let t = 0;
-        for (let y = 0; y < n; y++) {
-          const wy = c.kk[yy * c.ksize + y];
-          if (wy === 0) continue;
-          b[t] = imgAt + (ymin + y) * rowLen;
-          w[t++] = wy;
-        }
-        // Padding taps read a valid row with weight 0 (adds exactly 0), as in the JS pass below.
-        for (; t < 4; t++) {
-          b[t] = imgAt + ymin * rowLen;
-          w[t] = 0;
-        }
-        wasm.vrow(b[0], b[1], b[2], b[3], w[0], w[1], w[2], w[3], n8, rowAt);
-        const o = planesAt + yy * outW * 4;
-        wasm.lut(rowAt, outW, o, o + plane * 4, o + 2 * plane * 4, 0);
-      }
-      planes.set(new Float32Array(heap, planesAt, 3 * plane));
-      return;
-    }
-  }
   // Row-at-a-time accumulation: the same fixed-point sums as Pillow's per-pixel loop, in a cache-friendly order.
   // Up to four non-zero taps (upscales) are summed in registers in one pass.
   const acc = new Int32Array(rowLen);
@@ -246,6 +272,7 @@ export function pillowResample(
 export interface ResampleKernel {
   vrow(b0: number, b1: number, b2: number, b3: number, w0: number, w1: number, w2: number, w3: number, n: number, dst: number): void;
   lut(src: number, pixels: number, dst0: number, dst1: number, dst2: number, table: number): void;
+  tr3(src: number, rows: number, cols: number, srcStride: number, dst: number, dstStride: number): void;
   memory: WebAssembly.Memory;
 }
 

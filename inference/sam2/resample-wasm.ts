@@ -9,6 +9,8 @@
 //       dst[i..i+8] = clamp((2^21 + Σ_k load8x8_u(b_k + i) · w_k) >> 22, 0, 255)
 //   lut(src, pixels, dst0, dst1, dst2, table): deinterleaves an RGB byte row through the per-channel float tables
 //       (table + 4·(c·256 + v)) into three float rows.
+//   tr3(src, rows, cols, srcStride, dst, dstStride): transposes an image of 3-byte pixels, so the horizontal pass
+//       can run as `vrow` over columns.
 // `resampleWasmBytes` is self-contained (no free variables): the preprocessing worker gets its bytes from this thread.
 import type { ResampleKernel } from "./image";
 
@@ -90,6 +92,16 @@ export function resampleWasmBytes(): Uint8Array<ArrayBuffer> {
   vrow.push(...get(10), ...i32c(8), ADD, ...set(10), ...br(0), END, END, END);
 
   // lut: params 0 src, 1 pixels, 2-4 dst rows, 5 table; locals 6 p (i32).
+  // tr3: params 0 src, 1 rows, 2 cols, 3 srcStride, 4 dst, 5 dstStride; locals 6 r, 7 c, 8 s, 9 d.
+  const tr3: number[] = [...i32c(0), ...set(6), ...BLOCK, ...LOOP, ...get(6), ...get(1), GE_U, ...brIf(1)];
+  tr3.push(...get(0), ...get(6), ...get(3), MUL, ADD, ...set(8)); // s = src + r·srcStride
+  tr3.push(...get(4), ...get(6), ...i32c(3), MUL, ADD, ...set(9)); // d = dst + 3r
+  tr3.push(...i32c(0), ...set(7), ...BLOCK, ...LOOP, ...get(7), ...get(2), GE_U, ...brIf(1));
+  for (let b = 0; b < 3; b++) tr3.push(...get(9), ...get(8), 0x2d, 0, b, 0x3a, 0, b); // d[b] = s[b] (load8_u / store8)
+  tr3.push(...get(8), ...i32c(3), ADD, ...set(8), ...get(9), ...get(5), ADD, ...set(9));
+  tr3.push(...get(7), ...i32c(1), ADD, ...set(7), ...br(0), END, END);
+  tr3.push(...get(6), ...i32c(1), ADD, ...set(6), ...br(0), END, END, END);
+
   const lut: number[] = [...i32c(0), ...set(6), ...BLOCK, ...LOOP, ...get(6), ...get(1), GE_U, ...brIf(1)];
   for (let c = 0; c < 3; c++) {
     // dst_c + 4p  ←  f32 at table + 4·(c·256 + src[3p + c])
@@ -113,10 +125,10 @@ export function resampleWasmBytes(): Uint8Array<ArrayBuffer> {
       [0x60, ...vec(Array.from({ length: 10 }, () => [I32])), 0x00],
       [0x60, ...vec(Array.from({ length: 6 }, () => [I32])), 0x00],
     ])),
-    ...section(3, vec([[0x00], [0x01]])),
+    ...section(3, vec([[0x00], [0x01], [0x01]])),
     ...section(5, vec([[0x00, 0x01]])), // one memory, 1 page to start (grown by the caller)
-    ...section(7, vec([[...str("vrow"), 0x00, 0x00], [...str("lut"), 0x00, 0x01], [...str("memory"), 0x02, 0x00]])),
-    ...section(10, vec([body([[1, I32], [7, V128]], vrow), body([[1, I32]], lut)])),
+    ...section(7, vec([[...str("vrow"), 0x00, 0x00], [...str("lut"), 0x00, 0x01], [...str("tr3"), 0x00, 0x02], [...str("memory"), 0x02, 0x00]])),
+    ...section(10, vec([body([[1, I32], [7, V128]], vrow), body([[1, I32]], lut), body([[4, I32]], tr3)])),
   ];
   return Uint8Array.from(bytes);
 }

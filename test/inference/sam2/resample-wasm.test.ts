@@ -17,7 +17,7 @@ function sameBits(a: Float32Array, b: Float32Array, what: string): void {
 /** Counts the kernel's row calls. */
 function counting(k: ResampleKernel): { kernel: ResampleKernel; rows: number } {
   const c = { rows: 0, kernel: k };
-  c.kernel = { memory: k.memory, lut: k.lut, vrow: (...a: Parameters<ResampleKernel["vrow"]>) => (c.rows++, k.vrow(...a)) };
+  c.kernel = { memory: k.memory, lut: k.lut, tr3: k.tr3, vrow: (...a: Parameters<ResampleKernel["vrow"]>) => (c.rows++, k.vrow(...a)) };
   return c;
 }
 
@@ -26,7 +26,7 @@ test("the module validates; the kernel's floats equal the JS pass (upscale, mild
   const k = createResampleKernel();
   assert.ok(k, "WebAssembly SIMD is available on Node 20");
   const rnd = seededRandom(41);
-  const cases: Array<[number, number, number]> = [[320, 240, 1024], [37, 53, 64], [1, 1, 16], [3, 500, 96], [640, 480, 1024], [150, 90, 128], [7, 300, 160]];
+  const cases: Array<[number, number, number]> = [[320, 240, 1024], [37, 53, 64], [1, 1, 16], [3, 500, 96], [640, 480, 1024], [150, 90, 128], [7, 300, 160], [96, 40, 96], [1023, 1, 1024]];
   for (const [w, h, S] of cases) {
     const img = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i % 97 === 0 ? 255 : i % 89 === 0 ? 0 : Math.floor(rnd() * 256)));
     const js = new Float32Array(3 * S * S);
@@ -35,16 +35,20 @@ test("the module validates; the kernel's floats equal the JS pass (upscale, mild
     const c = counting(k);
     pillowResample(img, w, h, S, S, null, simd, NORMALISE_LUTS, c.kernel);
     sameBits(simd, js, `${w}×${h} → ${S}²`);
-    // Vertical upscales have at most four taps per row: one kernel call per output row; downscales take the JS pass.
-    if (h < S) assert.equal(c.rows, S, `${w}×${h} → ${S}²: one kernel call per output row`);
+    // Upscales have at most four taps per output pixel: one kernel call per output column (horizontal pass) and
+    // per output row (vertical pass); a downscale in either direction takes the JS passes.
+    const expected = w <= S && h < S ? (w < S ? S : 0) + S : 0;
+    assert.equal(c.rows, expected, `${w}×${h} → ${S}²: kernel calls`);
   }
-  // Every byte value in every channel, through a vertical upscale.
+  // Every byte value in every channel, through a vertical upscale (no horizontal pass) and through both passes.
   const ramp = Uint8Array.from({ length: 256 * 2 * 3 }, (_, i) => Math.floor(i / 3) % 256);
-  const a = new Float32Array(3 * 256 * 16);
-  const b = new Float32Array(3 * 256 * 16);
-  pillowResample(ramp, 256, 2, 256, 16, null, a, NORMALISE_LUTS);
-  pillowResample(ramp, 256, 2, 256, 16, null, b, NORMALISE_LUTS, k);
-  sameBits(b, a, "byte ramp");
+  for (const W of [256, 300]) {
+    const a = new Float32Array(3 * W * 16);
+    const b = new Float32Array(3 * W * 16);
+    pillowResample(ramp, 256, 2, W, 16, null, a, NORMALISE_LUTS);
+    pillowResample(ramp, 256, 2, W, 16, null, b, NORMALISE_LUTS, k);
+    sameBits(b, a, `byte ramp → ${W}×16`);
+  }
 });
 
 test("rows with more than four taps (vertical downscales) and no vertical resize use the JS pass", () => {
