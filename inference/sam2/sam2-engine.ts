@@ -149,6 +149,19 @@ export class Sam2Modules {
   /** Resize + normalisation on a worker thread (see preprocessor.ts). */
   readonly preprocessor: FramePreprocessor;
   private nextMemoryId = 0;
+  /** Memory windows of finished propagations, reused (each holds slots of 1 MB at SAM2's sizes). */
+  private readonly windows: MemoryWindow[] = [];
+
+  /** A memory window for `slotSize`-float memories (from the pool when one is free). Memory ids never repeat, so a
+   * reused window's old slots are simply never matched. */
+  acquireWindow(slotSize: number): MemoryWindow {
+    const i = this.windows.findIndex((w) => w.slotSize === slotSize);
+    return i >= 0 ? this.windows.splice(i, 1)[0] : new MemoryWindow(slotSize, 16);
+  }
+
+  releaseWindow(w: MemoryWindow): void {
+    if (this.windows.length < 8) this.windows.push(w);
+  }
 
   /** @param preprocessWorker false: preprocess on the calling thread (identical results, slower loop). */
   constructor(readonly models: Sam2ModelSet, preprocessWorker = true) {
@@ -451,6 +464,7 @@ export class Sam2MaskEngine implements MaskEngine {
     // Frames where every object has its prompted (conditioning) output need no encoder run: SAM2 reuses that output.
     const pipelineFor = (pass: PropagationPlan["passes"][number]) =>
       new EncoderPipeline(pass.frames.filter((f) => groups.some((g) => !g.frames.has(f))), pass.reverse, reader, this.modules, inflight);
+    const tracks: ObjectTrack[] = groups.map((g) => ({ objectId: g.objectId, cond: new Map(), nonCond: new Map() }));
     try {
       // The prompted frames are needed first: the first one goes to the preprocessing worker before anything
       // else (queued behind prefetched frames it would wait for them), each next one while the previous one is
@@ -472,7 +486,6 @@ export class Sam2MaskEngine implements MaskEngine {
       pipelines[0]?.prefetch();
       // Conditioning frames first (SAM2 `add_new_points_or_box` on untracked frames, then the preflight's
       // memory encoding), one encoder run per prompted frame shared by its objects.
-      const tracks: ObjectTrack[] = groups.map((g) => ({ objectId: g.objectId, cond: new Map(), nonCond: new Map() }));
       for (const [k, f] of prompted.entries()) {
         check();
         prepare(k);
@@ -511,7 +524,10 @@ export class Sam2MaskEngine implements MaskEngine {
               const picks = selectMemories(f, pass.reverse, [...t.cond.keys()], (x) => t.nonCond.has(x), N);
               const memory = (x: number) => (t.cond.get(x)?.memory ?? t.nonCond.get(x)) as MemoryEntry;
               const slot = memory(picks.spatial[0].frame).features.length;
-              if (!t.window || t.window.slotSize !== slot) t.window = new MemoryWindow(slot);
+              if (!t.window || t.window.slotSize !== slot) {
+                if (t.window) this.modules.releaseWindow(t.window);
+                t.window = this.modules.acquireWindow(slot);
+              }
               const fused = await this.modules.attend(enc, picks, memory, t.window);
               mask = await this.modules.decode(enc, fused, [[0, 0, -1]], 0);
               t.nonCond.set(f, await this.modules.encodeMemory(enc, mask, false));
@@ -531,6 +547,7 @@ export class Sam2MaskEngine implements MaskEngine {
       // A frame still being encoded (after a cancel or an error) must finish before its frames are deleted.
       await Promise.allSettled(inflight);
       await reader.close();
+      for (const t of tracks) if (t.window) this.modules.releaseWindow(t.window);
     }
   }
 

@@ -117,6 +117,12 @@ test("memory attention inputs assembled in the reused window are bit-identical t
   const assemble = MemoryWindow.prototype.assemble;
   try {
     const x = await engineA.propagate(req);
+    // A second propagation takes the first one's windows from the pool (stale slots must never be matched).
+    const calls = withWindow.copies.length;
+    assert.deepEqual(await engineA.propagate(req), x);
+    const again = withWindow.copies.splice(calls);
+    assert.equal(again.length, calls);
+    again.forEach((c, i) => assert.ok(Buffer.from(c.buffer).equals(Buffer.from(withWindow.copies[i].buffer)), `second run, attention call ${i}`));
     // The fallback the window replaces: a new array per call.
     MemoryWindow.prototype.assemble = function (memories) {
       const out = new Float32Array(memories.length * this.slotSize);
@@ -128,7 +134,7 @@ test("memory attention inputs assembled in the reused window are bit-identical t
     assert.equal(withWindow.copies.length, fresh.copies.length);
     assert.ok(withWindow.copies.length >= 2 * (FRAMES - 1));
     withWindow.copies.forEach((c, i) => assert.ok(Buffer.from(c.buffer).equals(Buffer.from(fresh.copies[i].buffer)), `attention call ${i}: memory_1 differs`));
-    // The window really is reused: one buffer per object, not one per call.
+    // The window really is reused: one buffer per object, not one per call, and the same ones in the second run.
     assert.equal(withWindow.buffers.size, 2);
     assert.equal(fresh.buffers.size, fresh.copies.length);
   } finally {
