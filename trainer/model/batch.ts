@@ -49,9 +49,18 @@ export interface HostBatch {
  * Packs `examples` (all with `nFrames` frames; at most `maxPointsPerExample` points each) into a batch of exactly
  * `batchSize` rows (missing rows are all-padding and carry no targets).
  */
-export function packBatch(examples: readonly ModelExample[], c: TinyConfig, vocabSize: number, opts: { batchSize: number; nFrames: number; maxPointsPerExample: number }): HostBatch {
+export function packBatch(
+  examples: ReadonlyArray<ModelExample | undefined>,
+  c: TinyConfig,
+  vocabSize: number,
+  opts: { batchSize: number; nFrames: number; maxPointsPerExample: number; rowsPerVideo?: number },
+): HostBatch {
   const g = tinyGeometry(c);
   const { batchSize: B, nFrames: F } = opts;
+  // Rows u·R … u·R+R−1 share video u (their examples' frames must be the same array): the vision encoder then runs
+  // once per video and its outputs are repeated per row (forward.ts), instead of once per example.
+  const R = opts.rowsPerVideo ?? 1;
+  if (!Number.isInteger(R) || R < 1 || B % R !== 0) throw new RangeError(`rowsPerVideo ${R} must divide the batch size ${B}`);
   if (examples.length > B) throw new RangeError(`${examples.length} examples exceed the batch size ${B}`);
   const S = c.cropSize;
   const N = F * g.tokensPerFrame;
@@ -63,7 +72,7 @@ export function packBatch(examples: readonly ModelExample[], c: TinyConfig, voca
   const V = vocabSize;
   const frame = 3 * S * S;
   const a = {
-    frames: new Float32Array(B * F * frame),
+    frames: new Float32Array((B / R) * F * frame),
     tokens: new Float32Array(B * L * V),
     attnBias: new Float32Array(B * L * (N + L)),
     pointSel: new Float32Array(B * Pm * N),
@@ -89,7 +98,9 @@ export function packBatch(examples: readonly ModelExample[], c: TinyConfig, voca
       const n = ex.targets.length;
       if (n > opts.maxPointsPerExample) throw new RangeError(`example ${ex.id} has ${n} points, more than the batch's ${opts.maxPointsPerExample}`);
       if (ex.queryIds.length > Q || ex.queryIds.length < 1) throw new RangeError(`example ${ex.id}: ${ex.queryIds.length} query tokens (1…${Q} allowed)`);
-      a.frames.set(ex.frames, b * F * frame);
+      const first = examples.slice(b - (b % R), b).find((e) => e !== undefined);
+      if (first && first.frames !== ex.frames) throw new RangeError(`example ${ex.id} shares batch video ${Math.floor(b / R)} with ${first.id} but has other frames`);
+      if (!first) a.frames.set(ex.frames, Math.floor(b / R) * F * frame);
       const tok = (slot: number, id: number) => {
         if (!Number.isInteger(id) || id < 0 || id >= V) throw new RangeError(`example ${ex.id}: token id ${id} outside the vocabulary (${V})`);
         a.tokens[(b * L + slot) * V + id] = 1;
@@ -135,7 +146,7 @@ export function packBatch(examples: readonly ModelExample[], c: TinyConfig, voca
   }
   counts.forEach((v, i) => (a.counts[i] = Math.max(1, v)));
   const shapes = {
-    frames: [B, F, 3, S, S],
+    frames: [B / R, F, 3, S, S],
     tokens: [B, L, V],
     attnBias: [B, 1, L, N + L],
     pointSel: [B, Pm, N],

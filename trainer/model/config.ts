@@ -23,6 +23,11 @@ export const TinyConfigSchema = z
     decoderLayers: positiveInt.default(2),
     patchDim: positiveInt.refine((v) => v % 2 === 0, "patchDim must be even (rotary halves)").default(64),
     theta: z.number().positive().default(50000),
+    /**
+     * A learned per-layer vector added to the decoder keys of the image prefix (`dec.L{j}.imgk`): lets attention
+     * tell the many image rows from the few query-text rows (without it the text is diluted ~N/|query| at init).
+     */
+    prefixKeyBias: z.boolean().default(false),
     maxObjects: positiveInt.default(16),
     maxQueryTokens: positiveInt.default(12),
     maxPoints: positiveInt.default(512),

@@ -77,13 +77,27 @@ export function vision(params: Params, c: TinyConfig, frames: Tensor): VisionOut
   return { imageTokens, patchKeys, subpatchKeys, subpatchFeatures };
 }
 
+/** Each video's vision outputs repeated for the R = B / videos rows that share it (rows of a video are consecutive). */
+function repeatRows(v: VisionOut, B: number): VisionOut {
+  const V = v.imageTokens.shape[0];
+  if (V === B) return v;
+  if (B % V !== 0) throw new RangeError(`batch of ${B} rows cannot share ${V} videos evenly`);
+  const R = B / V;
+  const rep = (t: Tensor) => {
+    const [, ...rest] = t.shape;
+    return np.broadcastTo(t.reshape([V, 1, ...rest]), [V, R, ...rest]).reshape([B, ...rest]);
+  };
+  return { imageTokens: rep(v.imageTokens), patchKeys: rep(v.patchKeys), subpatchKeys: rep(v.subpatchKeys), subpatchFeatures: rep(v.subpatchFeatures) };
+}
+
 /** Per decoder layer, the K and V rows of the frozen image prefix: `ln1_j(image_tokens)·W + b`. */
 export function imagePrefixKV(params: Params, c: TinyConfig, imageTokens: Tensor): Array<{ k: Tensor; v: Tensor }> {
   const out: Array<{ k: Tensor; v: Tensor }> = [];
   for (let j = 0; j < c.decoderLayers; j++) {
     const p = `dec.L${j}`;
     const n = ln(params, `${p}.ln1`, imageTokens.ref);
-    out.push({ k: proj(params, p, "k", n.ref), v: proj(params, p, "v", n) });
+    const k = proj(params, p, "k", n.ref);
+    out.push({ k: c.prefixKeyBias ? k.add(param(params, `${p}.imgk`)) : k, v: proj(params, p, "v", n) });
   }
   imageTokens.dispose();
   return out;
@@ -125,7 +139,7 @@ export function heads(params: Params, x: Tensor, which: "pq" | "sq" | "loc" | "i
  * location; 4k+3 feeds <|vit_loc|> → object id.
  */
 export interface TrainBatch {
-  /** `[B, F, 3, S, S]` */
+  /** `[B / R, F, 3, S, S]`: video u serves rows u·R … u·R+R−1 (R = 1: one video per row). */
   frames: Tensor;
   /** `[B, Q + 4·Pm, V]` one-hot fed tokens (zero rows on padding). */
   tokens: Tensor;
@@ -161,8 +175,9 @@ export interface HeadLogits {
 
 /** Teacher-forced forward to the masked head logits (patch mask applied). Consumes the batch. */
 export function forwardLogits(params: Params, c: TinyConfig, batch: Omit<TrainBatch, "patchLabels" | "locLabels" | "idLabels" | "counts">): HeadLogits {
-  const vis = vision(params, c, batch.frames);
-  const [B, N] = vis.imageTokens.shape;
+  const B = batch.tokens.shape[0];
+  const vis = repeatRows(vision(params, c, batch.frames), B);
+  const N = vis.imageTokens.shape[1];
   const g = tinyGeometry(c);
   const C = g.cells;
   const d = c.dModel;

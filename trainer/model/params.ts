@@ -45,7 +45,10 @@ export function paramShapes(c: TinyConfig, vocabSize: number): ParamShapes {
   lin("subk", c.dVit, c.patchDim);
   lin("subemb", c.dVit, d);
   m.set("dec.emb", [vocabSize, d]);
-  for (let j = 0; j < c.decoderLayers; j++) block(`dec.L${j}`);
+  for (let j = 0; j < c.decoderLayers; j++) {
+    block(`dec.L${j}`);
+    if (c.prefixKeyBias) m.set(`dec.L${j}.imgk`, [d]);
+  }
   ln("dec.lnf", d);
   lin("head.pq", d, c.patchDim);
   lin("head.sq", d, c.patchDim);
@@ -56,7 +59,7 @@ export function paramShapes(c: TinyConfig, vocabSize: number): ParamShapes {
 
 /** How a parameter starts: LN gains 1, biases / LN shifts / the no-more-points key 0, everything else N(0, 0.02). */
 function initKind(name: string): "one" | "zero" | "normal" {
-  if (name === "nomore") return "zero";
+  if (name === "nomore" || name.endsWith(".imgk")) return "zero";
   const last = name.slice(name.lastIndexOf(".") + 1);
   const isLn = /\.(ln1|ln2|lnf)\.[gb]$/.test(name);
   if (isLn) return last === "g" ? "one" : "zero";

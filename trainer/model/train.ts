@@ -52,6 +52,17 @@ export interface TrainOptions {
   adam?: Partial<AdamOptions>;
   /** Points per example the batch shape holds (default: the most in `examples`). */
   maxPointsPerExample?: number;
+  /**
+   * Batch-shape buckets by point count (ascending caps; the last is raised to `maxPointsPerExample`): each batch
+   * holds examples of one bucket and is padded only to its cap, so short examples do not pay for the longest
+   * (one jit trace per bucket). Default: one bucket.
+   */
+  pointBuckets?: readonly number[];
+  /**
+   * Rows per video (R > 1): a batch holds B/R videos with up to R of each one's queries, so the vision encoder runs
+   * once per video (examples of one video must share their frames array, as loadExamples gives them). Default 1.
+   */
+  queriesPerVideo?: number;
   checkpointDir: string;
   /** Write a checkpoint every this many steps (0 = only at the end). */
   checkpointEvery: number;
@@ -86,7 +97,7 @@ export function learningRate(t: number, o: { lr: number; steps: number; warmupSt
  * The batches of one epoch: per frame count, examples shuffled and chunked into batches of ≤ batchSize, then the
  * batches shuffled — a pure function of (seed, epoch).
  */
-export function epochBatches(examples: readonly ModelExample[], batchSize: number, seed: number, epoch: number): number[][] {
+export function epochBatches(examples: readonly ModelExample[], batchSize: number, seed: number, epoch: number, bucketOf: (e: ModelExample) => number = () => 0): number[][] {
   const rnd = seededRandom((seed * 1000003 + epoch * 7919 + 17) >>> 0);
   const shuffle = <T>(xs: T[]): T[] => {
     for (let i = xs.length - 1; i > 0; i--) {
@@ -95,12 +106,64 @@ export function epochBatches(examples: readonly ModelExample[], batchSize: numbe
     }
     return xs;
   };
+  // Group key: frame count, then bucket (a batch has one shape).
   const groups = new Map<number, number[]>();
-  examples.forEach((e, i) => groups.set(e.nFrames, [...(groups.get(e.nFrames) ?? []), i]));
+  examples.forEach((e, i) => {
+    const key = e.nFrames * 1024 + bucketOf(e);
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  });
   const batches: number[][] = [];
   for (const f of [...groups.keys()].sort((a, b) => a - b)) {
     const idx = shuffle(groups.get(f) as number[]);
     for (let i = 0; i < idx.length; i += batchSize) batches.push(idx.slice(i, i + batchSize));
+  }
+  return shuffle(batches);
+}
+
+/**
+ * Like `epochBatches`, for batches whose rows share videos (`rowsPerVideo` R > 1): each video's examples (examples
+ * of one video share their frames array) are shuffled and cut into units of ≤ R; units are grouped by frame count
+ * and bucket (of their longest example), shuffled and packed B/R to a batch. Row u·R + i of a batch is example i of
+ * unit u, or −1 (padding) — a pure function of (seed, epoch).
+ */
+export function videoEpochBatches(examples: readonly ModelExample[], batchSize: number, rowsPerVideo: number, seed: number, epoch: number, bucketOf: (e: ModelExample) => number = () => 0): number[][] {
+  const R = rowsPerVideo;
+  if (!Number.isInteger(R) || R < 1 || batchSize % R !== 0) throw new TrainingError("bad_input", `queriesPerVideo ${R} must divide the batch size ${batchSize}`);
+  const rnd = seededRandom((seed * 1000003 + epoch * 7919 + 17) >>> 0);
+  const shuffle = <T>(xs: T[]): T[] => {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  };
+  const byVideo = new Map<Float32Array, number[]>();
+  examples.forEach((e, i) => {
+    const v = byVideo.get(e.frames);
+    if (v) v.push(i);
+    else byVideo.set(e.frames, [i]);
+  });
+  const groups = new Map<number, number[][]>();
+  for (const idx of byVideo.values()) {
+    shuffle(idx);
+    for (let i = 0; i < idx.length; i += R) {
+      const unit = idx.slice(i, i + R);
+      const key = examples[unit[0]].nFrames * 1024 + Math.max(...unit.map((k) => bucketOf(examples[k])));
+      const g = groups.get(key);
+      if (g) g.push(unit);
+      else groups.set(key, [unit]);
+    }
+  }
+  const perBatch = batchSize / R;
+  const batches: number[][] = [];
+  for (const key of [...groups.keys()].sort((a, b) => a - b)) {
+    const units = shuffle(groups.get(key) as number[][]);
+    for (let i = 0; i < units.length; i += perBatch) {
+      const rows = units.slice(i, i + perBatch).flatMap((u) => [...u, ...Array<number>(R - u.length).fill(-1)]);
+      batches.push([...rows, ...Array<number>(batchSize - rows.length).fill(-1)]);
+    }
   }
   return shuffle(batches);
 }
@@ -151,12 +214,16 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
   const maxPoints = o.maxPointsPerExample ?? Math.max(1, ...o.examples.map((e) => e.targets.length));
   const tooMany = o.examples.find((e) => e.targets.length > maxPoints);
   if (tooMany) throw new TrainingError("bad_input", `example ${tooMany.id} has ${tooMany.targets.length} points, more than maxPointsPerExample ${maxPoints}`);
+  const caps = [...(o.pointBuckets ?? []).filter((b) => b < maxPoints), maxPoints].sort((a, b) => a - b);
+  if (caps.some((b) => !Number.isInteger(b) || b < 1)) throw new TrainingError("bad_input", `pointBuckets must be positive integers, got ${JSON.stringify(o.pointBuckets)}`);
+  const R = o.queriesPerVideo ?? 1;
+  const bucketOf = (e: ModelExample) => caps.findIndex((cap) => e.targets.length <= cap);
   const names = [...paramShapes(c, V).keys()];
   const outDir = o.outDir ?? o.checkpointDir;
   await mkdir(o.checkpointDir, { recursive: true });
   await mkdir(outDir, { recursive: true });
   const ckptFile = path.join(o.checkpointDir, CHECKPOINT_FILE);
-  const identity = JSON.stringify({ config: c, vocab: vocab.tokens, seed: o.seed, batchSize: o.batchSize, lr: o.lr, steps: o.steps, warmupSteps, minLrRatio, adam: adamOpts, maxPoints, examples: examplesDigest(o.examples) });
+  const identity = JSON.stringify({ config: c, vocab: vocab.tokens, seed: o.seed, batchSize: o.batchSize, lr: o.lr, steps: o.steps, warmupSteps, minLrRatio, adam: adamOpts, maxPoints, ...(caps.length > 1 ? { caps } : {}), ...(R > 1 ? { queriesPerVideo: R } : {}), examples: examplesDigest(o.examples) });
 
   let params: TensorTree;
   let m: TensorTree;
@@ -201,7 +268,8 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
     return [l, parts, up.params, up.m, up.v] as [Tensor, Tensor, TensorTree, TensorTree, TensorTree];
   });
 
-  const perEpoch = epochBatches(o.examples, o.batchSize, o.seed, 0).length;
+  const schedule = (epoch: number) => (R > 1 ? videoEpochBatches(o.examples, o.batchSize, R, o.seed, epoch, bucketOf) : epochBatches(o.examples, o.batchSize, o.seed, epoch, bucketOf));
+  const perEpoch = schedule(0).length;
   let epochCache: { epoch: number; batches: number[][] } | null = null;
   const t0 = performance.now();
   let tAfterFirst = 0;
@@ -213,10 +281,12 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
         throw new TrainingError("cancelled", `training cancelled at step ${s}; checkpoint written to ${ckptFile}`);
       }
       const epoch = Math.floor(s / perEpoch);
-      if (!epochCache || epochCache.epoch !== epoch) epochCache = { epoch, batches: epochBatches(o.examples, o.batchSize, o.seed, epoch) };
+      if (!epochCache || epochCache.epoch !== epoch) epochCache = { epoch, batches: schedule(epoch) };
       const idx = epochCache.batches[s % perEpoch];
-      const exs = idx.map((i) => o.examples[i]);
-      const host = packBatch(exs, c, V, { batchSize: o.batchSize, nFrames: exs[0].nFrames, maxPointsPerExample: maxPoints });
+      const rows = idx.map((i) => (i < 0 ? undefined : o.examples[i]));
+      const exs = rows.filter((e): e is ModelExample => e !== undefined);
+      const cap = caps[Math.max(...exs.map(bucketOf))];
+      const host = packBatch(rows, c, V, { batchSize: o.batchSize, nFrames: exs[0].nFrames, maxPointsPerExample: cap, rowsPerVideo: R });
       const lr = learningRate(s + 1, { lr: o.lr, steps: o.steps, warmupSteps, minLrRatio });
       const [l, lp, p1, m1, v1] = step(params, m, v, toDevice(host), np.array(adamStepSize(lr, s + 1, adamOpts)));
       // The step consumed the previous trees: hold the new ones (disposed in `finally`) before any check.

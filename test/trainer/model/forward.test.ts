@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { buildVideoGrid, rotate, rotaryInvFreq } from "../../../lib/grounding";
 import { BuiltinConfigSchema, checkVocab, TOKEN, objectToken, tokenizeQuery } from "../../../inference/builtin/contract";
+import { seededRandom } from "../../../lib/random";
 import { initJax } from "../../../trainer/ml/runtime";
 import { buildVocab, parseTinyConfig, tinyGeometry, toBuiltinConfig } from "../../../trainer/model/config";
 import { forwardLogits } from "../../../trainer/model/forward";
@@ -164,4 +165,57 @@ test("jaxBuiltinModel runs inference/builtin's real encode + decode loop on jax 
   assert.equal(r.truncated, r.points.length === c.maxPoints);
   for (let i = 1; i < r.points.length; i++) assert.ok(r.points[i].target.patch >= r.points[i - 1].target.patch);
   disposeParams(params);
+});
+
+test("rows sharing a video (rowsPerVideo) give the same logits as one video per row; mismatched frames are refused", async () => {
+  const c = TINY;
+  const params = uploadParams(tinyParams(4));
+  const F = 2;
+  const [a, b, e] = tinyExamples(F);
+  // b and e are other queries of a's video: same frames array.
+  const rows = [a, { ...b, frames: a.frames }, { ...e, frames: a.frames }, undefined];
+  const V = TINY_VOCAB.tokens.length;
+  const opts = { batchSize: 4, nFrames: F, maxPointsPerExample: 3 };
+  const shared = packBatch(rows, c, V, { ...opts, rowsPerVideo: 2 });
+  assert.deepEqual(shared.shapes.frames, [2, F, 3, c.cropSize, c.cropSize]);
+  const one = packBatch(rows, c, V, opts);
+  const got = forwardLogits(params, c, toDevice(shared));
+  const want = forwardLogits(params, c, toDevice(one));
+  for (const k of ["patch", "subpatch", "location", "id"] as const) {
+    const x = (await got[k].data()) as Float32Array;
+    const y = (await want[k].data()) as Float32Array;
+    // Padding rows differ (zero video vs none): compare the three real rows.
+    const n = (x.length / 4) * 3;
+    let m = 0;
+    for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
+    assert.ok(m < 1e-5, `${k}: max |shared − per-row| = ${m}`);
+  }
+  assert.throws(() => packBatch([a, b], c, V, { ...opts, batchSize: 2, rowsPerVideo: 2 }), /shares batch video 0 with a but has other frames/);
+  assert.throws(() => packBatch([a], c, V, { ...opts, batchSize: 3, rowsPerVideo: 2 }), /must divide the batch size 3/);
+  disposeParams(params);
+});
+
+test("prefixKeyBias: dec.L{j}.imgk (init 0) is added to the image prefix keys only", async () => {
+  const c = parseTinyConfig({ ...TINY, prefixKeyBias: true });
+  const V = TINY_VOCAB.tokens.length;
+  const host = initParams(c, V, 3);
+  assert.deepEqual(host.get("dec.L0.imgk")?.shape, [c.dModel]);
+  assert.ok(host.get("dec.L1.imgk")?.data.every((v) => v === 0));
+  assert.equal(paramShapes(TINY, V).has("dec.L0.imgk"), false);
+  // Perturb every weight (as tinyParams does) so attention is not uniform at the 0.02 init scale.
+  const rnd = seededRandom(8);
+  for (const [name, t] of host) if (!name.endsWith(".imgk")) for (let i = 0; i < t.data.length; i++) t.data[i] += 0.3 * (2 * rnd() - 1);
+  const ex = tinyExamples(2)[0];
+  const logits = async (bias: number) => {
+    const p = new Map(host);
+    p.set("dec.L0.imgk", { shape: [c.dModel], data: new Float32Array(c.dModel).fill(bias) });
+    const params = uploadParams(p);
+    const lg = forwardLogits(params, c, toDevice(packBatch([ex], c, V, { batchSize: 1, nFrames: 2, maxPointsPerExample: 3 })));
+    const out = (await lg.patch.data()) as Float32Array;
+    disposeParams(params);
+    return out;
+  };
+  const zero = await logits(0);
+  const shifted = await logits(0.5);
+  assert.ok(zero.some((v, i) => Math.abs(v - shifted[i]) > 1e-4), "a key bias on the image prefix must change the decoder's attention");
 });

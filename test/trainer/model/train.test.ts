@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import { initJax } from "../../../trainer/ml/runtime";
 import { readSafetensors } from "../../../trainer/ml/safetensors";
 import { parseTinyConfig } from "../../../trainer/model/config";
-import { CHECKPOINT_FILE, epochBatches, trainTiny, TrainingError, WEIGHTS_FILE } from "../../../trainer/model/train";
+import { CHECKPOINT_FILE, epochBatches, trainTiny, TrainingError, videoEpochBatches, WEIGHTS_FILE } from "../../../trainer/model/train";
 import { TINY, TINY_VOCAB, tinyExamples } from "./tiny";
 
 const dir = mkdtempSync(path.join(tmpdir(), "gt-train-"));
@@ -25,6 +25,28 @@ test("epoch batches: every example once per epoch, a pure function of (seed, epo
   assert.deepEqual(b.flat().sort(), examples.map((_, i) => i));
   assert.deepEqual(epochBatches(examples, 4, 3, 0), b);
   assert.notDeepEqual(epochBatches(examples, 4, 3, 1).flat(), b.flat());
+});
+
+test("point buckets and shared-video batches: every example once per epoch, one bucket and video unit per batch", () => {
+  // Three queries on video A, two on video B (examples of a video share the frames array).
+  const [a, b, c] = tinyExamples(2, 7);
+  const [d, e] = tinyExamples(2, 8);
+  const exs = [a, { ...b, frames: a.frames }, { ...c, frames: a.frames }, d, { ...e, frames: d.frames }];
+  const bucketOf = (x: (typeof exs)[number]) => (x.targets.length <= 2 ? 0 : 1);
+  const byBucket = epochBatches(exs, 4, 1, 0, bucketOf);
+  assert.deepEqual(byBucket.flat().sort(), [0, 1, 2, 3, 4]);
+  for (const batch of byBucket) assert.equal(new Set(batch.map((i) => bucketOf(exs[i]))).size, 1);
+  const vb = videoEpochBatches(exs, 4, 2, 1, 0);
+  assert.deepEqual(vb.flat().filter((i) => i >= 0).sort(), [0, 1, 2, 3, 4]);
+  for (const batch of vb) {
+    assert.equal(batch.length, 4);
+    for (let u = 0; u < 2; u++) {
+      const unit = batch.slice(2 * u, 2 * u + 2).filter((i) => i >= 0);
+      assert.ok(unit.every((i) => exs[i].frames === exs[unit[0]].frames), `unit ${unit} mixes videos`);
+    }
+  }
+  assert.deepEqual(videoEpochBatches(exs, 4, 2, 1, 0), vb);
+  assert.throws(() => videoEpochBatches(exs, 4, 3, 1, 0), /must divide the batch size/);
 });
 
 test("training lowers the loss and writes safetensors + config.json + vocab.json", async () => {
@@ -45,6 +67,18 @@ test("training lowers the loss and writes safetensors + config.json + vocab.json
   assert.deepEqual(w.tensors.get("nomore")?.shape, [1, TINY.patchDim]);
   assert.deepEqual(parseTinyConfig(JSON.parse(readFileSync(path.join(out, "config.json"), "utf8"))), TINY);
   assert.deepEqual(JSON.parse(readFileSync(path.join(out, "vocab.json"), "utf8")), TINY_VOCAB);
+});
+
+test("training with shared-video batches and point buckets runs each bucket's shape and lowers the loss", async () => {
+  const [a, b, c] = tinyExamples(2, 9);
+  const [d, e] = tinyExamples(2, 10);
+  const exs = [a, { ...b, id: "b9", frames: a.frames }, { ...c, id: "c9", frames: a.frames }, { ...d, id: "d10" }, { ...e, id: "e10", frames: d.frames }];
+  const r = await trainTiny({ ...base, examples: exs, steps: 12, batchSize: 4, queriesPerVideo: 2, pointBuckets: [2], checkpointDir: path.join(dir, "shared"), resume: false });
+  assert.equal(r.losses.length, 12);
+  assert.ok(r.losses.every(Number.isFinite));
+  const first = (r.losses[0] + r.losses[1] + r.losses[2]) / 3;
+  const last = (r.losses[9] + r.losses[10] + r.losses[11]) / 3;
+  assert.ok(last < first, `loss ${first} → ${last}`);
 });
 
 test("a run killed mid-way resumes from its checkpoint to the same weights as an uninterrupted run", async () => {

@@ -12,7 +12,7 @@ export const EXPORT_OPSET = 20;
 const LN_EPS = 1e-5;
 
 /** The TinyConfig sizes the graphs need (everything else, e.g. the vocabulary size, comes from the tensor shapes). */
-export type GraphDims = Pick<TinyConfig, "cropSize" | "patchSize" | "pool" | "maxFrames" | "dVit" | "dModel" | "heads" | "visionLayers" | "decoderLayers" | "patchDim" | "maxObjects">;
+export type GraphDims = Pick<TinyConfig, "cropSize" | "patchSize" | "pool" | "maxFrames" | "dVit" | "dModel" | "heads" | "visionLayers" | "decoderLayers" | "patchDim" | "maxObjects"> & Partial<Pick<TinyConfig, "prefixKeyBias">>;
 
 /** A parameter by its ARCHITECTURE.md name (row-major values and shape, as in the safetensors checkpoint). */
 export type ParamLookup = (name: string) => HostTensor;
@@ -149,7 +149,8 @@ export function queryGraph(d: GraphDims, p: ParamLookup): Uint8Array {
   const queryRows: string[] = [];
   for (let j = 0; j < d.decoderLayers; j++) {
     const pre = `dec.L${j}`;
-    const [kImg, vImg] = keyValue(t, t.layerNorm(image, `${pre}.ln1`), j);
+    const [kImg0, vImg] = keyValue(t, t.layerNorm(image, `${pre}.ln1`), j);
+    const kImg = d.prefixKeyBias ? b.add(kImg0, t.param(`${pre}.imgk`)) : kImg0;
     const xn = t.layerNorm(x, `${pre}.ln1`);
     const [k, v] = keyValue(t, xn, j);
     imageRows.push(kImg, vImg);
