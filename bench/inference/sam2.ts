@@ -13,7 +13,8 @@
 //   each loop round is paired with the replay that follows it, and the report gives the median of the per-pair
 //   ratios and their spread (min–max), next to the process CPU ratio (every thread: onnxruntime's, the workers').
 // Reported per frame:
-//   loop      wall time of engine.propagate (frame decoding from the video file included unless "frames in memory")
+//   loop      wall time of engine.propagate (ffmpeg and frame files included unless "frames in memory", where the
+//             frames' PNG files are in memory; their decoding is always in)
 //   ort       the replayed session.run time for the same calls
 //   main thread: busy (event-loop utilisation) ≈ the models' time (onnxruntime-node runs session.run synchronously on
 //   the JS thread) + the loop's JS work; idle = waiting for a worker or the frame decoder.
@@ -29,7 +30,6 @@ import { runInNewContext } from "node:vm";
 import * as ort from "onnxruntime-node";
 import { generateSyntheticVideo } from "../../lib/video";
 import { FrameReader } from "../../inference/sam2/frames";
-import type { RgbImage } from "../../inference/sam2/image";
 import { DEFAULT_SESSION_TUNING, findModelFiles, loadModelSet, type Sam2ModelSet, type SessionTuning } from "../../inference/sam2/models";
 import { Sam2MaskEngine } from "../../inference/sam2/sam2-engine";
 import { HEAVY_ENCODER, REALISTIC, TINY, writeTinyModels, type TinyModelSpec } from "../../inference/sam2/testing/tiny-models";
@@ -108,19 +108,20 @@ function instrument(set: Sam2ModelSet, calls: Call[] | null, count: { n: number;
   };
 }
 
-/** When set, frames come from memory: the loop is measured without ffmpeg/PNG decoding. */
-let frameCache: Map<number, RgbImage> | undefined;
-const read = FrameReader.prototype.read;
-FrameReader.prototype.read = async function (this: FrameReader, frame: number, ahead?: 1 | -1) {
-  return frameCache?.get(frame) ?? read.call(this, frame, ahead);
+/** When set, frame files come from memory: the loop is measured without ffmpeg and disk reads (the PNG decoding,
+ * on the preprocessing worker, stays in). */
+let frameCache: Map<number, Uint8Array> | undefined;
+const readPng = FrameReader.prototype.readPng;
+FrameReader.prototype.readPng = async function (this: FrameReader, frame: number, ahead?: 1 | -1) {
+  return frameCache?.get(frame) ?? readPng.call(this, frame, ahead);
 };
 
 type Meta = Awaited<ReturnType<typeof generateSyntheticVideo>>["meta"];
 
-async function decodeAll(video: { id: string; path: string; meta: Meta }): Promise<Map<number, RgbImage>> {
+async function decodeAll(video: { id: string; path: string; meta: Meta }): Promise<Map<number, Uint8Array>> {
   const reader = new FrameReader(video);
-  const out = new Map<number, RgbImage>();
-  for (let f = 0; f < video.meta.frameCount; f++) out.set(f, await reader.read(f));
+  const out = new Map<number, Uint8Array>();
+  for (let f = 0; f < video.meta.frameCount; f++) out.set(f, await reader.readPng(f));
   await reader.close();
   return out;
 }
@@ -203,7 +204,7 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
       );
     }
     console.log(
-      `  ${mode === "memory" ? "frames in memory" : "frames decoded from the video (ffmpeg → PNG, read ahead)"}: overhead loop / ort median ${median(ratios).toFixed(3)} ` +
+      `  ${mode === "memory" ? "frame PNGs in memory" : "frames decoded from the video (ffmpeg → PNG, read ahead)"}: overhead loop / ort median ${median(ratios).toFixed(3)} ` +
         `(spread ${spread(ratios)}, ${ROUNDS} ABAB rounds); process CPU median ${median(cpuRatios).toFixed(3)} (spread ${spread(cpuRatios)})`,
     );
     for (const r of rows) console.log(r);

@@ -8,9 +8,17 @@ import path from "node:path";
 import { PNG } from "pngjs";
 import { FrameStore, isVideoError, type FrameChunk } from "../../lib/video";
 import { RuntimeError, type RuntimeVideo } from "../runtime";
-import type { RgbImage } from "./image";
+import { rgbFromRgba, type RgbImage } from "./image";
 
 const CHUNK = 16;
+
+/** A frame PNG (as the frame store writes them) as 8-bit RGB. */
+export function decodePng(png: Uint8Array): RgbImage {
+  const img = PNG.sync.read(Buffer.from(png.buffer, png.byteOffset, png.byteLength));
+  const rgb = new Uint8Array(img.width * img.height * 3);
+  rgbFromRgba(img.data, rgb);
+  return { width: img.width, height: img.height, data: rgb };
+}
 
 export class FrameReader {
   private readonly store: FrameStore;
@@ -32,6 +40,11 @@ export class FrameReader {
 
   /** Frame `frame` as RGB; `ahead` (+1 / -1) decodes the neighbouring chunk in that direction in the background. */
   async read(frame: number, ahead: 1 | -1 = 1): Promise<RgbImage> {
+    return decodePng(await this.readPng(frame, ahead));
+  }
+
+  /** The PNG file of frame `frame` (exact RGB once decoded, `decodePng`), e.g. for decoding on a worker thread. */
+  async readPng(frame: number, ahead: 1 | -1 = 1): Promise<Uint8Array> {
     let buf: Buffer;
     try {
       if (!Number.isInteger(frame) || frame < 0 || frame >= this.frameCount) throw new RuntimeError("video_unreadable", `Frame ${frame} does not exist: '${this.video.path}' has frames 0-${this.frameCount - 1}`);
@@ -51,16 +64,8 @@ export class FrameReader {
       if (isVideoError(e)) throw new RuntimeError("video_unreadable", `Cannot decode frame ${frame} of '${this.video.path}': ${e.message}`);
       throw new RuntimeError("video_unreadable", `Cannot read frame ${frame} of '${this.video.path}': ${(e as Error).message}`);
     }
-    const png = PNG.sync.read(buf);
-    const rgb = new Uint8Array(png.width * png.height * 3);
-    const src = png.data;
-    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-      rgb[i] = src[j];
-      rgb[i + 1] = src[j + 1];
-      rgb[i + 2] = src[j + 2];
-    }
     this.dropFarChunks(this.store.chunkForFrame(frame));
-    return { width: png.width, height: png.height, data: rgb };
+    return buf;
   }
 
   /** Deletes decoded chunks more than one chunk away from the current one (bounded disk use on long videos). */

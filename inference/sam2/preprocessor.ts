@@ -7,11 +7,25 @@
 // thread per frame and trigger extra garbage collections (measured: ~5 ms of GC pauses per frame at 1024²),
 // far more than the ~1 ms copy.
 //
+// Frames read from the video come as PNG files (frames.ts); the worker decodes them too (pngjs, ~4 ms per 320×240
+// frame that would otherwise be spent on this thread).
+//
 // The worker evaluates the source text of `pillowResample` itself (one implementation). If the worker cannot start
 // or dies, the same function runs on this thread: results are identical either way, only slower.
+import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import { NORMALISE_LUTS, pillowResample, type ResampleKernel, type RgbImage } from "./image";
+import { decodePng } from "./frames";
+import { NORMALISE_LUTS, pillowResample, rgbFromRgba, type ResampleKernel, type RgbImage } from "./image";
 import { createResampleKernel, resampleWasmBytes } from "./resample-wasm";
+
+/** pngjs's entry file for the worker (an `eval` worker resolves modules from the working directory, not from here). */
+function pngjsPath(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve("pngjs");
+  } catch {
+    return undefined;
+  }
+}
 
 /** Worker script: the kernel's own source plus a message loop (CommonJS, as `eval` workers are). */
 function workerSource(): string {
@@ -21,14 +35,29 @@ function workerSource(): string {
     // Bundlers that keep function names (esbuild keepNames) may call this helper inside the function text.
     "var __name = (f) => f;",
     `const pillowResample = ${String(pillowResample)};`,
+    `const rgbFromRgba = ${String(rgbFromRgba)};`,
     "const luts = workerData.luts;",
+    "let PNG = null;",
+    "try { PNG = require(workerData.pngjs).PNG; } catch (e) { PNG = null; }",
     // The SIMD vertical pass (resample-wasm.ts); without WebAssembly SIMD the JS pass computes the same floats.
     "let kernel = null;",
     "try { kernel = new WebAssembly.Instance(new WebAssembly.Module(workerData.wasm)).exports; } catch (e) { kernel = null; }",
     'parentPort.on("message", (m) => {',
     "  try {",
-    "    const src = new Uint8Array(m.src, 0, m.width * m.height * 3);",
-    "    pillowResample(src, m.width, m.height, m.size, m.size, null, new Float32Array(m.slot), luts, kernel);",
+    "    let src = new Uint8Array(m.src, 0, m.length);",
+    "    let width = m.width;",
+    "    let height = m.height;",
+    "    if (m.png) {",
+    // A PNG that does not decode is the caller's error, not the worker's: it is decoded again (and fails) there.
+    '      if (!PNG) return parentPort.postMessage({ id: m.id, decodeError: "pngjs is not available to the worker" });',
+    "      let img;",
+    "      try { img = PNG.sync.read(Buffer.from(src)); } catch (e) { return parentPort.postMessage({ id: m.id, decodeError: String(e) }); }",
+    "      width = img.width;",
+    "      height = img.height;",
+    "      src = new Uint8Array(width * height * 3);",
+    "      rgbFromRgba(img.data, src);",
+    "    }",
+    "    pillowResample(src, width, height, m.size, m.size, null, new Float32Array(m.slot), luts, kernel);",
     "    parentPort.postMessage({ id: m.id });",
     "  } catch (e) {",
     "    parentPort.postMessage({ id: m.id, error: String((e && e.stack) || e) });",
@@ -44,7 +73,8 @@ interface Slot {
 }
 
 interface Pending {
-  img: RgbImage;
+  /** The frame: an RGB image, or a PNG file's bytes. */
+  source: RgbImage | Uint8Array;
   /** This thread's buffer the result goes to. */
   out: Float32Array;
   slot: Slot;
@@ -62,6 +92,9 @@ export class FramePreprocessor {
   /** Shared staging slots not in use (one is created per frame in flight, then reused). */
   private readonly slots: Slot[] = [];
   private nextId = 0;
+  /** Where pngjs is for the worker; PNG frames are decoded on this thread when it is not there. */
+  private readonly pngjs = pngjsPath();
+  private pngInWorker = this.pngjs !== undefined;
   /** The SIMD kernel on this thread (inline preprocessing), created on first use; null: unavailable. */
   private kernel: ResampleKernel | null | undefined;
 
@@ -72,20 +105,47 @@ export class FramePreprocessor {
 
   /** The encoder input `[1, 3, S, S]` for `img`; give it back with `release` once the encoder has run. */
   run(img: RgbImage): Promise<Float32Array> {
+    return this.submit(img);
+  }
+
+  /** The encoder input for a frame PNG (`FrameReader.readPng`), decoded on the worker. A PNG that does not decode
+   * rejects with pngjs's error. */
+  runPng(png: Uint8Array): Promise<Float32Array> {
+    return this.submit(png);
+  }
+
+  private submit(source: RgbImage | Uint8Array): Promise<Float32Array> {
     const n = 3 * this.size * this.size;
     const out = this.pool.pop() ?? new Float32Array(n);
-    const worker = this.inline ? undefined : this.ensureWorker();
-    if (!worker) return Promise.resolve(this.compute(img, out));
+    const isPng = source instanceof Uint8Array;
+    const worker = this.inline || (isPng && !this.pngInWorker) ? undefined : this.ensureWorker();
+    if (!worker) {
+      try {
+        return Promise.resolve(this.compute(source, out));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
+    const bytes = isPng ? source : source.data;
     let slot = this.slots.pop() ?? { src: new Uint8Array(0), out: new Float32Array(new SharedArrayBuffer(4 * n)) };
-    if (slot.src.length < img.data.length) slot = { src: new Uint8Array(new SharedArrayBuffer(img.data.length)), out: slot.out };
+    if (slot.src.length < bytes.length) slot = { src: new Uint8Array(new SharedArrayBuffer(bytes.length)), out: slot.out };
     // The source goes through shared memory too (a copy, so the caller keeps its image and a crashed worker's
     // frames can be redone here): a structured clone per frame would cost more.
-    slot.src.set(img.data);
+    slot.src.set(bytes);
     const id = this.nextId++;
     return new Promise<Float32Array>((resolve, reject) => {
-      this.pending.set(id, { img, out, slot, resolve, reject });
+      this.pending.set(id, { source, out, slot, resolve, reject });
       if (this.pending.size === 1) worker.ref(); // keep the process alive only while a frame is being prepared
-      worker.postMessage({ id, src: slot.src.buffer, width: img.width, height: img.height, size: this.size, slot: slot.out.buffer });
+      worker.postMessage({
+        id,
+        png: isPng,
+        src: slot.src.buffer,
+        length: bytes.length,
+        width: isPng ? 0 : source.width,
+        height: isPng ? 0 : source.height,
+        size: this.size,
+        slot: slot.out.buffer,
+      });
     });
   }
 
@@ -102,7 +162,8 @@ export class FramePreprocessor {
     this.failPending();
   }
 
-  private compute(img: RgbImage, out: Float32Array): Float32Array {
+  private compute(source: RgbImage | Uint8Array, out: Float32Array): Float32Array {
+    const img = source instanceof Uint8Array ? decodePng(source) : source;
     if (this.kernel === undefined) this.kernel = createResampleKernel();
     pillowResample(img.data, img.width, img.height, this.size, this.size, null, out, NORMALISE_LUTS, this.kernel);
     return out;
@@ -111,17 +172,28 @@ export class FramePreprocessor {
   private ensureWorker(): Worker | undefined {
     if (this.worker) return this.worker;
     try {
-      const w = new Worker(workerSource(), { eval: true, workerData: { luts: NORMALISE_LUTS, wasm: resampleWasmBytes() } });
+      const w = new Worker(workerSource(), { eval: true, workerData: { luts: NORMALISE_LUTS, wasm: resampleWasmBytes(), pngjs: this.pngjs } });
       w.unref();
-      w.on("message", (m: { id: number; error?: string }) => {
+      w.on("message", (m: { id: number; error?: string; decodeError?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         if (this.pending.size === 0) w.unref();
+        if (m.decodeError !== undefined) {
+          // Decoded again here: a corrupt frame rejects with its real error; the worker stays in use.
+          if (/not available/.test(m.decodeError)) this.pngInWorker = false;
+          try {
+            p.resolve(this.compute(p.source, p.out));
+          } catch (e) {
+            p.reject(e as Error);
+          }
+          this.slots.push(p.slot);
+          return;
+        }
         // A failure inside the worker (e.g. a bundler that rewrote the kernel's text) is redone here, where it throws
         // with a proper stack if it is real; the worker is not used again.
         try {
-          p.resolve(m.error === undefined ? (p.out.set(p.slot.out), p.out) : this.compute(p.img, p.out));
+          p.resolve(m.error === undefined ? (p.out.set(p.slot.out), p.out) : this.compute(p.source, p.out));
         } catch (e) {
           p.reject(e as Error);
         }
@@ -155,7 +227,7 @@ export class FramePreprocessor {
       this.pending.delete(id);
       // The slot is not reused: a dying worker may still be writing it.
       try {
-        p.resolve(this.compute(p.img, p.out));
+        p.resolve(this.compute(p.source, p.out));
       } catch (e) {
         p.reject(e as Error);
       }

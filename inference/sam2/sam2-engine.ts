@@ -173,6 +173,11 @@ export class Sam2Modules {
     return this.preprocessor.run(img);
   }
 
+  /** The encoder input of a frame PNG (decoded, resized and normalised on the preprocessing worker). */
+  preparePng(png: Uint8Array): Promise<Float32Array> {
+    return this.preprocessor.runPng(png);
+  }
+
   /** Image encoder on a prepared input; the input buffer goes back to the pool once the model has read it. */
   async encodeInput(input: Float32Array): Promise<EncodedFrame> {
     const S = this.models.imageSize;
@@ -427,7 +432,7 @@ class EncoderPipeline {
   private prepare(k: number): void {
     while (this.preparedTo < Math.min(k, this.todo.length - 1)) {
       const j = ++this.preparedTo;
-      this.inputs.set(j, this.started(this.reader.read(this.todo[j], this.reverse ? -1 : 1).then((img) => this.modules.prepare(img))));
+      this.inputs.set(j, this.started(this.reader.readPng(this.todo[j], this.reverse ? -1 : 1).then((png) => this.modules.preparePng(png))));
     }
   }
 
@@ -471,7 +476,7 @@ export class Sam2MaskEngine implements MaskEngine {
       // processed. The first pass's frames are read and preprocessed while the prompted frames are processed.
       const prepared = new Map<number, Promise<Float32Array>>();
       const prepare = (k: number) => {
-        if (k < prompted.length && !prepared.has(k)) prepared.set(k, started(reader.read(prompted[k]).then((img) => this.modules.prepare(img))));
+        if (k < prompted.length && !prepared.has(k)) prepared.set(k, started(reader.readPng(prompted[k]).then((png) => this.modules.preparePng(png))));
       };
       const started = <T>(p: Promise<T>): Promise<T> => {
         inflight.add(p);
