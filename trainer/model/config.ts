@@ -28,6 +28,12 @@ export const TinyConfigSchema = z
      * tell the many image rows from the few query-text rows (without it the text is diluted ~N/|query| at init).
      */
     prefixKeyBias: z.boolean().default(false),
+    /**
+     * Weight initialisation: "normal-0.02" (GPT-2's N(0, 0.02) for every weight) or "fan-in" (matrices
+     * N(0, 1/fan_in), embedding tables N(0, 0.02)). At dModel 64, 0.02 is ~6× below fan-in scale: products of two
+     * such matrices (Wq·Wk, head.pq·patchk) start near zero and text↔image matching learns very slowly.
+     */
+    init: z.enum(["normal-0.02", "fan-in"]).default("normal-0.02"),
     maxObjects: positiveInt.default(16),
     maxQueryTokens: positiveInt.default(12),
     maxPoints: positiveInt.default(512),

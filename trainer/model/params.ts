@@ -89,7 +89,12 @@ export function initParams(c: TinyConfig, vocabSize: number, seed: number): Host
     const data = new Float32Array(n);
     const kind = initKind(name);
     if (kind === "one") data.fill(1);
-    else if (kind === "normal") for (let i = 0; i < n; i++) data[i] = 0.02 * normal();
+    else if (kind === "normal") {
+      // fan-in: a matrix [in, out] (or [in·…, out]) draws N(0, 1/in); embedding / position tables stay at 0.02.
+      const table = /^(dec\.emb|vis\.frame|vis\.tok|vit\.pos)$/.test(name);
+      const std = c.init === "fan-in" && !table && shape.length === 2 ? 1 / Math.sqrt(shape[0]) : 0.02;
+      for (let i = 0; i < n; i++) data[i] = std * normal();
+    }
     out.set(name, { shape, data });
   }
   return out;

@@ -28,7 +28,7 @@ export function textBaselineParamShapes(c: TinyConfig, queryVocabSize: number): 
 /**
  * Initial parameters for `seed`: the shared ones are exactly MolmoPoint-Tiny's `initParams(c, V, seed)` (same
  * values, so both models of the ablation start from the same encoder and decoder); the text embedding and LM head
- * are N(0, 0.02) (bias 0) from a stream derived from the seed.
+ * are N(0, 0.02) — the head N(0, 1/dModel) under `init: "fan-in"` — (bias 0) from a stream derived from the seed.
  */
 export function initTextBaselineParams(c: TinyConfig, queryVocabSize: number, seed: number): HostParams {
   const shared = initParams(c, queryVocabSize, seed);
@@ -42,7 +42,9 @@ export function initTextBaselineParams(c: TinyConfig, queryVocabSize: number, se
       continue;
     }
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (name !== "txt.head.b") for (let i = 0; i < data.length; i++) data[i] = 0.02 * normal();
+    // Same rule as initParams: under "fan-in", matrices draw N(0, 1/fan_in), embedding tables N(0, 0.02).
+    const std = c.init === "fan-in" && name.endsWith(".W") && shape.length === 2 ? 1 / Math.sqrt(shape[0]) : 0.02;
+    if (name !== "txt.head.b") for (let i = 0; i < data.length; i++) data[i] = std * normal();
     out.set(name, { shape, data });
   }
   return out;

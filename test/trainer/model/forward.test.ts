@@ -43,6 +43,13 @@ test("parameters: spec names and shapes, N(0, 0.02) weights, zero biases, LN one
   assert.ok(Math.abs(mean) < 0.005 && Math.abs(sd - 0.02) < 0.004, `mean ${mean}, sd ${sd}`);
   assert.deepEqual(initParams(TINY, V, 3).get("vit.pos")!.data, p.get("vit.pos")!.data);
   assert.notDeepEqual(initParams(TINY, V, 4).get("vit.pos")!.data, p.get("vit.pos")!.data);
+  // init "fan-in": matrices N(0, 1/fan_in), tables still N(0, 0.02), biases / LN / no-more key unchanged.
+  const f = initParams(parseTinyConfig({ ...TINY, init: "fan-in" }), V, 3);
+  const sdOf = (x: Float32Array) => Math.sqrt(x.reduce((a, b) => a + b * b, 0) / x.length);
+  const pq = f.get("vit.patch.W")!;
+  assert.ok(Math.abs(sdOf(pq.data) - 1 / Math.sqrt(pq.shape[0])) < 0.15 / Math.sqrt(pq.shape[0]), `vit.patch.W sd ${sdOf(pq.data)}`);
+  assert.ok(Math.abs(sdOf(f.get("dec.emb")!.data) - 0.02) < 0.004);
+  assert.ok(f.get("head.pq.b")!.data.every((v) => v === 0) && f.get("nomore")!.data.every((v) => v === 0));
 });
 
 test("config: contract config.json (stateDim = 2·layers·dModel), vocab passes the contract, synth queries tokenize without <unk>", () => {
