@@ -104,6 +104,8 @@ export interface Sam2ModelSet {
   memoryEncoder: LoadedModule<"memory_encoder">;
   /** Side length of the square encoder input (1024 for real SAM2). */
   imageSize: number;
+  /** The session settings every module was loaded with (a second encoder session, encoder-worker.ts, uses them too). */
+  tuning: SessionTuning;
 }
 
 function resolveNames<T extends Record<string, TensorSpec>>(file: string, kind: "input" | "output", have: readonly string[], specs: T): Resolved<T> {
@@ -276,7 +278,7 @@ export async function loadModelSet(
       const shape = encoder.inputShapes[encoder.inputs.image] ?? [];
       const side = typeof shape[3] === "number" ? shape[3] : typeof shape[2] === "number" ? shape[2] : 1024;
       log(`sam2: loaded ${MODULE_ROLES.map((r) => path.basename(files[r])).join(", ")} from ${dir} on ${dev.toUpperCase()}`);
-      return { dir, variant: variantOf(dir), device: dev, encoder, decoder, attention, memoryEncoder, imageSize: side };
+      return { dir, variant: variantOf(dir), device: dev, encoder, decoder, attention, memoryEncoder, imageSize: side, tuning };
     } catch (e) {
       if (e instanceof RetryOnCpu) continue;
       for (const m of loaded.splice(0)) await m.session.release();
@@ -286,6 +288,19 @@ export async function loadModelSet(
 }
 
 class RetryOnCpu extends Error {}
+
+/** Bytes of a module on disk: its .onnx file plus its external weights (`<file>.data`) when there are any. */
+export function moduleBytes(file: string): number {
+  let n = 0;
+  for (const f of [file, `${file}.data`]) {
+    try {
+      n += statSync(f).size;
+    } catch {
+      // no external weights file
+    }
+  }
+  return n;
+}
 
 export async function releaseModelSet(set: Sam2ModelSet): Promise<void> {
   for (const m of [set.encoder, set.decoder, set.attention, set.memoryEncoder]) await m.session.release();

@@ -19,7 +19,7 @@ import { NORMALISE_LUTS, pillowResample, rgbFromRgba, type ResampleKernel, type 
 import { createResampleKernel, resampleWasmBytes } from "./resample-wasm";
 
 /** pngjs's entry file for the worker (an `eval` worker resolves modules from the working directory, not from here). */
-function pngjsPath(): string | undefined {
+export function pngjsPath(): string | undefined {
   try {
     return createRequire(import.meta.url).resolve("pngjs");
   } catch {
@@ -27,8 +27,18 @@ function pngjsPath(): string | undefined {
   }
 }
 
-/** Worker script: the kernel's own source plus a message loop (CommonJS, as `eval` workers are). */
-function workerSource(): string {
+/** What a preprocessing worker needs in its `workerData` (`preprocessingPrelude`). */
+export function preprocessingWorkerData(): { luts: typeof NORMALISE_LUTS; wasm: Uint8Array; pngjs: string | undefined } {
+  return { luts: NORMALISE_LUTS, wasm: resampleWasmBytes(), pngjs: pngjsPath() };
+}
+
+/**
+ * The start of a preprocessing worker's script (CommonJS, as `eval` workers are): the kernel's own source,
+ * pngjs and the SIMD kernel from `workerData` (`preprocessingWorkerData`), and
+ * `decodeSource(m)` → `{ src, width, height }` or `{ decodeError }` for a message `{ png, src, width, height }`.
+ * Shared by this file's worker and the encoder worker (encoder-worker.ts): one implementation of the frame input.
+ */
+export function preprocessingPrelude(): string[] {
   return [
     '"use strict";',
     'const { parentPort, workerData } = require("node:worker_threads");',
@@ -42,22 +52,28 @@ function workerSource(): string {
     // The SIMD vertical pass (resample-wasm.ts); without WebAssembly SIMD the JS pass computes the same floats.
     "let kernel = null;",
     "try { kernel = new WebAssembly.Instance(new WebAssembly.Module(workerData.wasm)).exports; } catch (e) { kernel = null; }",
+    // A PNG that does not decode is the caller's error, not the worker's: it is decoded again (and fails) there.
+    "function decodeSource(m, src) {",
+    "  if (!m.png) return { src, width: m.width, height: m.height };",
+    '  if (!PNG) return { decodeError: "pngjs is not available to the worker" };',
+    "  let img;",
+    "  try { img = PNG.sync.read(Buffer.from(src.buffer, src.byteOffset, src.byteLength)); } catch (e) { return { decodeError: String(e) }; }",
+    "  const rgb = new Uint8Array(img.width * img.height * 3);",
+    "  rgbFromRgba(img.data, rgb);",
+    "  return { src: rgb, width: img.width, height: img.height };",
+    "}",
+  ];
+}
+
+/** Worker script: the shared prelude plus a message loop writing the encoder input into the frame's shared slot. */
+function workerSource(): string {
+  return [
+    ...preprocessingPrelude(),
     'parentPort.on("message", (m) => {',
     "  try {",
-    "    let src = new Uint8Array(m.src, 0, m.length);",
-    "    let width = m.width;",
-    "    let height = m.height;",
-    "    if (m.png) {",
-    // A PNG that does not decode is the caller's error, not the worker's: it is decoded again (and fails) there.
-    '      if (!PNG) return parentPort.postMessage({ id: m.id, decodeError: "pngjs is not available to the worker" });',
-    "      let img;",
-    "      try { img = PNG.sync.read(Buffer.from(src)); } catch (e) { return parentPort.postMessage({ id: m.id, decodeError: String(e) }); }",
-    "      width = img.width;",
-    "      height = img.height;",
-    "      src = new Uint8Array(width * height * 3);",
-    "      rgbFromRgba(img.data, src);",
-    "    }",
-    "    pillowResample(src, width, height, m.size, m.size, null, new Float32Array(m.slot), luts, kernel);",
+    "    const d = decodeSource(m, new Uint8Array(m.src, 0, m.length));",
+    "    if (d.decodeError !== undefined) return parentPort.postMessage({ id: m.id, decodeError: d.decodeError });",
+    "    pillowResample(d.src, d.width, d.height, m.size, m.size, null, new Float32Array(m.slot), luts, kernel);",
     "    parentPort.postMessage({ id: m.id });",
     "  } catch (e) {",
     "    parentPort.postMessage({ id: m.id, error: String((e && e.stack) || e) });",
@@ -172,7 +188,7 @@ export class FramePreprocessor {
   private ensureWorker(): Worker | undefined {
     if (this.worker) return this.worker;
     try {
-      const w = new Worker(workerSource(), { eval: true, workerData: { luts: NORMALISE_LUTS, wasm: resampleWasmBytes(), pngjs: this.pngjs } });
+      const w = new Worker(workerSource(), { eval: true, workerData: { ...preprocessingWorkerData(), pngjs: this.pngjs } });
       w.unref();
       w.on("message", (m: { id: number; error?: string; decodeError?: string }) => {
         const p = this.pending.get(m.id);

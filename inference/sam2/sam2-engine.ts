@@ -16,6 +16,7 @@ import { fillHoles, upsampleMaskLogits, type RgbImage } from "./image";
 import { selectMemories, memoryHorizon, NUM_MASKMEM } from "./memory-bank";
 import { MemoryWindow } from "./memory-window";
 import { releaseModelSet, type Sam2ModelSet } from "./models";
+import { EncoderWorker, pipelineByDefault, type EncodedFrame, type EncoderSource } from "./encoder-worker";
 import { FramePreprocessor } from "./preprocessor";
 import { framesRange, groupPrompts, planPropagation, type PropagationPlan } from "./prompts";
 import type { FrameMasks, MaskEngine, ObjectMask, PropagateRequest } from "./types";
@@ -30,13 +31,11 @@ const PREFETCH = 2;
 /** `fill_hole_area` set by `build_sam2_video_predictor`. */
 const FILL_HOLE_AREA = 8;
 
-export interface EncodedFrame {
-  pixFeat: ort.Tensor;
-  highRes0: ort.Tensor;
-  highRes1: ort.Tensor;
-  visionFeats: ort.Tensor;
-  visionPos: ort.Tensor;
-}
+export type { EncodedFrame } from "./encoder-worker";
+
+/** A frame ready for `Sam2Modules.encodeFrame`: the encoder input (preprocessed here) or, when the encoder runs on
+ * its worker, the frame PNG (preprocessed there). */
+export type PreparedFrame = { input: Float32Array } | { png: Uint8Array };
 
 /** One decoded mask for one object on one frame. */
 export interface DecodedMask {
@@ -163,9 +162,41 @@ export class Sam2Modules {
     if (this.windows.length < 8) this.windows.push(w);
   }
 
-  /** @param preprocessWorker false: preprocess on the calling thread (identical results, slower loop). */
-  constructor(readonly models: Sam2ModelSet, preprocessWorker = true) {
+  /** The image encoder on its own worker (encoder-worker.ts), when the loop is pipelined. */
+  readonly encoderWorker: EncoderWorker | undefined;
+
+  /**
+   * @param preprocessWorker false: preprocess on the calling thread (identical results, slower loop).
+   * @param pipeline encode frames on a worker with a second encoder session, one frame ahead of the loop
+   *   (identical results; default: `pipelineByDefault`).
+   */
+  constructor(readonly models: Sam2ModelSet, preprocessWorker = true, pipeline = preprocessWorker && pipelineByDefault(models)) {
     this.preprocessor = new FramePreprocessor(models.imageSize, preprocessWorker);
+    if (pipeline) {
+      this.encoderWorker = new EncoderWorker(models, (source) => this.encodeHere(source));
+      this.encoderWorker.start();
+    }
+  }
+
+  /** Encoder input preparation for the frame PNG `png`: preprocessing here, or nothing when the worker encodes. */
+  async prepareFrame(png: Uint8Array): Promise<PreparedFrame> {
+    return this.encoderWorker ? { png } : { input: await this.preparePng(png) };
+  }
+
+  /** The encoder outputs of a prepared frame (on the encoder worker when there is one). */
+  encodeFrame(frame: PreparedFrame): Promise<EncodedFrame> {
+    if ("input" in frame) return this.encodeInput(frame.input);
+    return this.encoderWorker ? this.encoderWorker.encode(frame.png) : this.encodeHere(frame.png);
+  }
+
+  /** Preprocessing and encoder on this thread's session (the encoder worker's fallback). */
+  private async encodeHere(source: EncoderSource): Promise<EncodedFrame> {
+    return this.encodeInput(await (source instanceof Uint8Array ? this.preparePng(source) : this.prepare(source)));
+  }
+
+  async close(): Promise<void> {
+    await this.encoderWorker?.close();
+    await this.preprocessor.close();
   }
 
   /** The encoder input of `img` (resized and normalised on the preprocessing worker). */
@@ -193,7 +224,7 @@ export class Sam2Modules {
   }
 
   async encode(img: RgbImage): Promise<EncodedFrame> {
-    return this.encodeInput(await this.prepare(img));
+    return this.encoderWorker ? this.encoderWorker.encode(img) : this.encodeHere(img);
   }
 
   /** Decoder on `imageEmbed` with points already in model-input pixels (labels 1/0, or -1 padding). */
@@ -386,7 +417,7 @@ function toObjectMask(objectId: string, m: DecodedMask, height: number, width: n
  * Promises are dropped once consumed, so only the frames in the pipeline stay in memory.
  */
 class EncoderPipeline {
-  private readonly inputs = new Map<number, Promise<Float32Array>>();
+  private readonly inputs = new Map<number, Promise<PreparedFrame>>();
   private readonly encoded = new Map<number, Promise<EncodedFrame>>();
   private preparedTo = -1;
   private encodedTo = -1;
@@ -401,9 +432,11 @@ class EncoderPipeline {
     private readonly inflight: Set<Promise<unknown>>,
   ) {}
 
-  /** Starts reading and preprocessing the first frames (before the pass begins). */
+  /** Starts reading and preprocessing the first frames (before the pass begins); with the encoder on its worker,
+   * the first frame's encoder run too (the worker would otherwise be idle until the pass reaches it). */
   prefetch(): void {
     this.prepare(PREFETCH);
+    if (this.modules.encoderWorker) this.encode(0);
   }
 
   /** The encoder output of `frame` when it is the next frame needing one, else undefined. */
@@ -432,7 +465,7 @@ class EncoderPipeline {
   private prepare(k: number): void {
     while (this.preparedTo < Math.min(k, this.todo.length - 1)) {
       const j = ++this.preparedTo;
-      this.inputs.set(j, this.started(this.reader.readPng(this.todo[j], this.reverse ? -1 : 1).then((png) => this.modules.preparePng(png))));
+      this.inputs.set(j, this.started(this.reader.readPng(this.todo[j], this.reverse ? -1 : 1).then((png) => this.modules.prepareFrame(png))));
     }
   }
 
@@ -440,9 +473,9 @@ class EncoderPipeline {
     if (k >= this.todo.length || k <= this.encodedTo) return;
     this.prepare(k);
     this.encodedTo = k;
-    const input = this.inputs.get(k) as Promise<Float32Array>;
+    const input = this.inputs.get(k) as Promise<PreparedFrame>;
     this.inputs.delete(k);
-    this.encoded.set(k, this.started(input.then((x) => this.modules.encodeInput(x))));
+    this.encoded.set(k, this.started(input.then((x) => this.modules.encodeFrame(x))));
   }
 }
 
@@ -450,9 +483,21 @@ export class Sam2MaskEngine implements MaskEngine {
   readonly engine: string;
   private readonly modules: Sam2Modules;
 
-  constructor(private readonly models: Sam2ModelSet, opts: { preprocessWorker?: boolean } = {}) {
+  /**
+   * @param opts.preprocessWorker false: frames preprocessed on this thread (and no encoder worker)
+   * @param opts.pipeline false: the image encoder runs on this thread's session, not one frame ahead on a worker
+   *   (default: pipelined on the CPU with two cores or more when the encoder is at most PIPELINE_MAX_ENCODER_BYTES)
+   */
+  constructor(private readonly models: Sam2ModelSet, opts: { preprocessWorker?: boolean; pipeline?: boolean } = {}) {
     this.engine = `sam2:${models.variant}@${models.device}`;
-    this.modules = new Sam2Modules(models, opts.preprocessWorker ?? true);
+    const preprocessWorker = opts.preprocessWorker ?? true;
+    this.modules = new Sam2Modules(models, preprocessWorker, opts.pipeline ?? (preprocessWorker && pipelineByDefault(models)));
+  }
+
+  /** Whether the image encoder runs one frame ahead on its worker (and why it stopped, if it did). */
+  get pipeline(): { enabled: boolean; workerRuns: number; failure: string | undefined } {
+    const w = this.modules.encoderWorker;
+    return { enabled: w !== undefined, workerRuns: w?.runs ?? 0, failure: w?.failure };
   }
 
   async propagate(req: PropagateRequest): Promise<FrameMasks[]> {
@@ -474,9 +519,9 @@ export class Sam2MaskEngine implements MaskEngine {
       // The prompted frames are needed first: the first one goes to the preprocessing worker before anything
       // else (queued behind prefetched frames it would wait for them), each next one while the previous one is
       // processed. The first pass's frames are read and preprocessed while the prompted frames are processed.
-      const prepared = new Map<number, Promise<Float32Array>>();
+      const prepared = new Map<number, Promise<PreparedFrame>>();
       const prepare = (k: number) => {
-        if (k < prompted.length && !prepared.has(k)) prepared.set(k, started(reader.readPng(prompted[k]).then((png) => this.modules.preparePng(png))));
+        if (k < prompted.length && !prepared.has(k)) prepared.set(k, started(reader.readPng(prompted[k]).then((png) => this.modules.prepareFrame(png))));
       };
       const started = <T>(p: Promise<T>): Promise<T> => {
         inflight.add(p);
@@ -494,10 +539,10 @@ export class Sam2MaskEngine implements MaskEngine {
       for (const [k, f] of prompted.entries()) {
         check();
         prepare(k);
-        const input = prepared.get(k) as Promise<Float32Array>;
+        const input = prepared.get(k) as Promise<PreparedFrame>;
         prepared.delete(k);
         prepare(k + 1);
-        const enc = await this.modules.encodeInput(await input);
+        const enc = await this.modules.encodeFrame(await input);
         for (const [i, g] of groups.entries()) {
           const pts = g.frames.get(f);
           if (!pts) continue;
@@ -557,7 +602,7 @@ export class Sam2MaskEngine implements MaskEngine {
   }
 
   async close(): Promise<void> {
-    await this.modules.preprocessor.close();
+    await this.modules.close();
     await releaseModelSet(this.models);
   }
 }

@@ -1,0 +1,211 @@
+// The image encoder one frame ahead, on a worker thread with its own onnxruntime session of the same file and
+// session options. onnxruntime-node's `session.run` is synchronous on the JS thread that calls it, so with one
+// thread the encoder of frame t+1 cannot overlap memory attention / decoder / memory encoder of frame t; here
+// it does (the SAM2 video demo prefetches image features the same way). The worker also decodes and
+// preprocesses the frame (the same prelude as preprocessor.ts), so the 12 MB encoder input never exists on the
+// loop's thread; the five outputs come back as transferred buffers (no copy: the encoder's own output buffers,
+// which the loop would otherwise receive from its own session just the same).
+//
+// Same file, same options, same input bytes: the same floats as the loop's own session (tested). Anything the
+// worker cannot do is done on the loop's thread by `fallback` (its preprocessor and encoder session), so errors
+// surface exactly as without the worker: a frame that does not decode is decoded again there (and rejects with
+// pngjs's error; the worker stays), a worker that dies, fails to load the model or throws is retired and its
+// frames — and all later ones — are encoded there.
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import * as ort from "onnxruntime-node";
+import type { RgbImage } from "./image";
+import { moduleBytes, sessionOptions, type Sam2ModelSet } from "./models";
+import { preprocessingPrelude, preprocessingWorkerData } from "./preprocessor";
+
+/** The image encoder's outputs for one frame. */
+export interface EncodedFrame {
+  pixFeat: ort.Tensor;
+  highRes0: ort.Tensor;
+  highRes1: ort.Tensor;
+  visionFeats: ort.Tensor;
+  visionPos: ort.Tensor;
+}
+
+/** A frame to encode: an RGB image or a frame PNG (`FrameReader.readPng`). */
+export type EncoderSource = RgbImage | Uint8Array;
+
+const SLOTS = ["pixFeat", "highRes0", "highRes1", "visionFeats", "visionPos"] as const;
+
+/**
+ * Largest encoder (file + external weights) pipelined by default: a second session holds a second copy of the
+ * weights. SAM2.1 tiny, small and base+ encoders are below it (≈130, 160, 330 MB); large (≈850 MB) is not.
+ */
+export const PIPELINE_MAX_ENCODER_BYTES = 400 * 2 ** 20;
+
+/** Whether the loop pipelines its encoder by default: on the CPU, with a second core, for an encoder that is not huge. */
+export function pipelineByDefault(models: Sam2ModelSet): boolean {
+  return models.device === "cpu" && availableParallelism() >= 2 && moduleBytes(models.encoder.file) <= PIPELINE_MAX_ENCODER_BYTES;
+}
+
+function ortPath(): string {
+  return createRequire(import.meta.url).resolve("onnxruntime-node");
+}
+
+/** Worker script: the preprocessing prelude, then one frame at a time through the encoder session. */
+function workerSource(): string {
+  return [
+    ...preprocessingPrelude(),
+    "const ort = require(workerData.ort);",
+    "const S = workerData.size;",
+    // Reused for every frame: frames are handled one at a time (session.run reads its input after a setImmediate).
+    "const input = new Float32Array(3 * S * S);",
+    "const ready = ort.InferenceSession.create(workerData.file, workerData.options);",
+    "ready.catch(() => {});",
+    "let queue = Promise.resolve();",
+    'parentPort.on("message", (m) => { queue = queue.then(() => handle(m)); });',
+    "async function handle(m) {",
+    "  let session;",
+    "  try { session = await ready; } catch (e) {",
+    '    return parentPort.postMessage({ id: m.id, fatal: "cannot load " + workerData.file + " on the encoder worker: " + String((e && e.message) || e) });',
+    "  }",
+    "  try {",
+    "    const d = decodeSource(m, new Uint8Array(m.src));",
+    "    if (d.decodeError !== undefined) return parentPort.postMessage({ id: m.id, decodeError: d.decodeError });",
+    "    pillowResample(d.src, d.width, d.height, S, S, null, input, luts, kernel);",
+    '    const out = await session.run({ [workerData.inputName]: new ort.Tensor("float32", input, [1, 3, S, S]) });',
+    "    const outputs = [];",
+    "    const transfer = [];",
+    "    for (const name of workerData.outputNames) {",
+    "      const t = out[name];",
+    // Not what the loop expects: its own thread runs the frame and reports it the usual way.
+    '      if (!t || t.type !== "float32") return parentPort.postMessage({ id: m.id, unsupported: name });',
+    "      let v = t.data;",
+    // Whole buffers move without a copy; a view into a larger or already listed buffer is copied first.
+    "      if (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength || transfer.includes(v.buffer)) v = v.slice();",
+    "      outputs.push({ dims: t.dims, data: v });",
+    "      transfer.push(v.buffer);",
+    "    }",
+    "    parentPort.postMessage({ id: m.id, outputs }, transfer);",
+    "  } catch (e) {",
+    "    parentPort.postMessage({ id: m.id, error: String((e && e.stack) || e) });",
+    "  }",
+    "}",
+  ].join("\n");
+}
+
+interface Pending {
+  source: EncoderSource;
+  resolve: (e: EncodedFrame) => void;
+  reject: (e: Error) => void;
+}
+
+type WorkerReply =
+  | { id: number; outputs: Array<{ dims: number[]; data: Float32Array }> }
+  | { id: number; decodeError: string }
+  | { id: number; unsupported: string }
+  | { id: number; error: string }
+  | { id: number; fatal: string };
+
+export class EncoderWorker {
+  private worker: Worker | undefined;
+  /** Set once the worker is retired (or closed): everything goes to `fallback` from then on. */
+  private retired = false;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  /** Frames the worker encoded (the benchmark checks the loop made exactly the recorded calls). */
+  runs = 0;
+  /** Why the worker was retired, if it was. */
+  failure: string | undefined;
+
+  /** @param fallback encodes a frame on the loop's thread (its preprocessor and encoder session) */
+  constructor(private readonly models: Sam2ModelSet, private readonly fallback: (source: EncoderSource) => Promise<EncodedFrame>) {}
+
+  /** Starts the worker and its session load now (the first frame need not wait for it). */
+  start(): void {
+    if (!this.retired) this.ensureWorker();
+  }
+
+  /** The encoder outputs of `source` (the caller's bytes are not modified or kept). */
+  encode(source: EncoderSource): Promise<EncodedFrame> {
+    const w = this.retired ? undefined : this.ensureWorker();
+    if (!w) return this.fallback(source);
+    const isPng = source instanceof Uint8Array;
+    // A copy goes to the worker (transferred): the caller's bytes stay here for the fallback.
+    const copy = new Uint8Array(isPng ? source : source.data);
+    const id = this.nextId++;
+    return new Promise<EncodedFrame>((resolve, reject) => {
+      this.pending.set(id, { source, resolve, reject });
+      if (this.pending.size === 1) w.ref(); // keep the process alive only while a frame is being encoded
+      w.postMessage({ id, png: isPng, src: copy.buffer, width: isPng ? 0 : source.width, height: isPng ? 0 : source.height }, [copy.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    this.retired = true;
+    if (w) await w.terminate();
+    for (const [id, p] of [...this.pending]) {
+      this.pending.delete(id);
+      p.reject(new Error("SAM2 encoder worker closed while a frame was being encoded"));
+    }
+  }
+
+  private ensureWorker(): Worker | undefined {
+    if (this.worker) return this.worker;
+    const e = this.models.encoder;
+    try {
+      const w = new Worker(workerSource(), {
+        eval: true,
+        workerData: {
+          ...preprocessingWorkerData(),
+          ort: ortPath(),
+          file: e.file,
+          options: sessionOptions(this.models.device, this.models.tuning),
+          size: this.models.imageSize,
+          inputName: e.inputs.image,
+          outputNames: SLOTS.map((s) => e.outputs[s]),
+        },
+      });
+      w.unref();
+      w.on("message", (m: WorkerReply) => this.onReply(w, m));
+      const fail = (err?: Error) => this.retire(w, err ? `encoder worker failed: ${err.message}` : "encoder worker exited");
+      w.on("error", fail);
+      w.on("exit", () => fail());
+      this.worker = w;
+      return w;
+    } catch (err) {
+      this.retired = true;
+      this.failure = `encoder worker could not start: ${(err as Error).message}`;
+      return undefined;
+    }
+  }
+
+  private onReply(w: Worker, m: WorkerReply): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (this.pending.size === 0) w.unref();
+    if ("outputs" in m) {
+      this.runs++;
+      const t = m.outputs.map((o) => new ort.Tensor("float32", o.data, o.dims));
+      p.resolve({ pixFeat: t[0], highRes0: t[1], highRes1: t[2], visionFeats: t[3], visionPos: t[4] });
+      return;
+    }
+    // This frame is done on the loop's thread: a corrupt frame rejects there with its own error, an unexpected
+    // output type fails there as it would without the worker.
+    this.fallback(p.source).then(p.resolve, p.reject);
+    if ("error" in m) this.retire(w, `encoder worker error: ${m.error.split("\n")[0]}`);
+    else if ("fatal" in m) this.retire(w, m.fatal);
+  }
+
+  /** The worker is not used again; frames it had are encoded on the loop's thread. */
+  private retire(w: Worker, why: string): void {
+    if (this.worker !== w) return;
+    this.worker = undefined;
+    this.retired = true;
+    this.failure = why;
+    void w.terminate();
+    for (const [id, p] of [...this.pending]) {
+      this.pending.delete(id);
+      this.fallback(p.source).then(p.resolve, p.reject);
+    }
+  }
+}

@@ -1,0 +1,198 @@
+// The pipelined loop (image encoder one frame ahead on a worker with its own session, encoder-worker.ts) gives
+// exactly the sequential loop's masks and scores, forward and backward, for several objects; a worker that dies
+// mid-propagation, cannot load its model, or gets a corrupt frame falls back to this thread with the same results
+// and errors; a cancelled propagation leaves the worker usable.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import type { Worker } from "node:worker_threads";
+import type * as ort from "onnxruntime-node";
+import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../../lib/video";
+import type { RuntimeVideo } from "../../../inference/runtime";
+import { FrameReader } from "../../../inference/sam2/frames";
+import { findModelFiles, loadModelSet, releaseModelSet, type Sam2ModelSet } from "../../../inference/sam2/models";
+import { Sam2MaskEngine, Sam2Modules, type EncodedFrame } from "../../../inference/sam2/sam2-engine";
+import { writeTinyModels } from "../../../inference/sam2/testing/tiny-models";
+import type { MaskPrompt, PropagateRequest } from "../../../inference/sam2/types";
+
+const FRAMES = 10;
+let dir: string;
+let video: RuntimeVideo;
+let gt: SyntheticGroundTruth;
+
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "gt-sam2-pipeline-"));
+  const file = path.join(dir, "v.mp4");
+  const r = await generateSyntheticVideo(file, {
+    width: 96, height: 72, frames: FRAMES, fps: 10,
+    objects: [
+      { id: 1, category: "square", colour: "red", size: 10, path: [{ frame: 0, x: 18, y: 18 }, { frame: FRAMES - 1, x: 72, y: 52 }] },
+      { id: 2, category: "circle", colour: "blue", size: 10, path: [{ frame: 0, x: 78, y: 18 }, { frame: FRAMES - 1, x: 24, y: 56 }] },
+      { id: 3, category: "square", colour: "green", size: 9, path: [{ frame: 0, x: 48, y: 60 }, { frame: FRAMES - 1, x: 50, y: 14 }] },
+    ],
+  }, 3);
+  gt = r.groundTruth;
+  video = { id: "v", path: file, meta: r.meta as VideoMeta };
+  writeTinyModels(path.join(dir, "aimol"));
+  writeTinyModels(path.join(dir, "pagarcia"), { naming: "pagarcia", occlusion: false });
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function load(sub = "aimol"): Promise<Sam2ModelSet> {
+  const found = findModelFiles(path.join(dir, sub));
+  assert.ok("files" in found);
+  return loadModelSet(path.join(dir, sub), found.files, "cpu");
+}
+
+/** Counts the runs of this thread's encoder session. */
+function countEncoderRuns(set: Sam2ModelSet): { runs: number } {
+  const c = { runs: 0 };
+  const session = set.encoder.session;
+  const run = session.run.bind(session) as (f: Record<string, ort.Tensor>) => Promise<ort.InferenceSession.ReturnType>;
+  Object.defineProperty(session, "run", { value: (f: Record<string, ort.Tensor>) => (c.runs++, run(f)) });
+  return c;
+}
+
+const click = (id: number, frame: number): MaskPrompt => {
+  const p = gt.objects.find((o) => o.id === id)!.track[frame];
+  return { frame, objectId: String(id), points: [[p.x, p.y, 1]] };
+};
+
+/** Three objects, clicked on two frames (object 3 on a later one), tracked forward then backward. */
+const request = (): PropagateRequest => ({ video, prompts: [click(1, 4), click(2, 4), click(3, 6)], direction: "both" });
+
+function workerOf(engine: Sam2MaskEngine): Worker | undefined {
+  return (engine as unknown as { modules: { encoderWorker?: { worker?: Worker } } }).modules.encoderWorker?.worker;
+}
+
+test("pipelined = sequential loop, bit for bit (masks, scores), forward and backward, three objects, both export namings", async () => {
+  for (const sub of ["aimol", "pagarcia"]) {
+    const a = await load(sub);
+    const mainRuns = countEncoderRuns(a);
+    const pipelined = new Sam2MaskEngine(a, { pipeline: true });
+    const sequential = new Sam2MaskEngine(await load(sub), { pipeline: false });
+    try {
+      assert.equal(pipelined.pipeline.enabled, true);
+      assert.equal(sequential.pipeline.enabled, false);
+      const x = await pipelined.propagate(request());
+      const y = await sequential.propagate(request());
+      assert.equal(x.length, FRAMES);
+      assert.deepEqual(x, y, sub);
+      // A comparison of real masks: every object is found on every frame.
+      for (const f of x) for (const m of f.masks) assert.ok(m.area > 0, `${sub} frame ${f.frame} object ${m.objectId}: empty mask`);
+      // Every encoder run happened on the worker: prompted frames 4 and 6, and every frame some object tracks.
+      assert.equal(mainRuns.runs, 0);
+      assert.equal(pipelined.pipeline.workerRuns, 2 + FRAMES);
+      assert.equal(pipelined.pipeline.failure, undefined);
+      // Forward only and backward only from a later start, on the same worker.
+      for (const direction of ["forward", "backward"] as const) {
+        const req: PropagateRequest = { video, prompts: [click(1, 5), click(3, 5)], direction };
+        assert.deepEqual(await pipelined.propagate(req), await sequential.propagate(req), `${sub} ${direction}`);
+      }
+    } finally {
+      await pipelined.close();
+      await sequential.close();
+    }
+  }
+});
+
+test("the worker's encoder outputs are the bytes of this thread's session; a corrupt frame rejects with pngjs's error and the worker stays", async () => {
+  const set = await load();
+  const onWorker = new Sam2Modules(set, true, true);
+  const here = new Sam2Modules(set, true, false);
+  const reader = new FrameReader(video);
+  const bytes = (t: ort.Tensor) => Buffer.from((t.data as Float32Array).buffer, (t.data as Float32Array).byteOffset, (t.data as Float32Array).byteLength);
+  const same = (a: EncodedFrame, b: EncodedFrame, what: string) => {
+    for (const k of ["pixFeat", "highRes0", "highRes1", "visionFeats", "visionPos"] as const) {
+      assert.deepEqual(a[k].dims, b[k].dims, `${what} ${k} dims`);
+      assert.ok(bytes(a[k]).equals(bytes(b[k])), `${what} ${k} bytes`);
+    }
+  };
+  try {
+    for (const f of [0, 7]) {
+      const png = await reader.readPng(f);
+      same(await onWorker.encodeFrame(await onWorker.prepareFrame(png)), await here.encodeFrame(await here.prepareFrame(png)), `frame ${f}`);
+    }
+    const img = await reader.read(3);
+    same(await onWorker.encode(img), await here.encode(img), "RGB frame");
+    const corrupt = Uint8Array.from(await reader.readPng(2));
+    corrupt.fill(7, 40, 400);
+    await assert.rejects(onWorker.encodeFrame({ png: corrupt }), (e: Error) => !/worker/i.test(e.message) && /./.test(e.message));
+    const runs = onWorker.encoderWorker!.runs;
+    const png = await reader.readPng(5);
+    same(await onWorker.encodeFrame({ png }), await here.encodeFrame(await here.prepareFrame(png)), "after the corrupt frame");
+    assert.equal(onWorker.encoderWorker!.runs, runs + 1, "the worker is still used");
+    assert.equal(onWorker.encoderWorker!.failure, undefined);
+  } finally {
+    await reader.close();
+    await onWorker.close();
+    await here.close();
+    await releaseModelSet(set);
+  }
+});
+
+test("a worker killed mid-propagation: its frames and all later ones are encoded on this thread, same masks", async () => {
+  const a = await load();
+  const mainRuns = countEncoderRuns(a);
+  const pipelined = new Sam2MaskEngine(a, { pipeline: true });
+  const sequential = new Sam2MaskEngine(await load(), { pipeline: false });
+  try {
+    const expected = await sequential.propagate(request());
+    let killed = false;
+    const got = await pipelined.propagate({
+      ...request(),
+      onFrame: (fm) => {
+        if (fm.frame === 6 && !killed) {
+          killed = true;
+          void workerOf(pipelined)?.terminate();
+        }
+      },
+    });
+    assert.ok(killed);
+    assert.deepEqual(got, expected);
+    assert.match(pipelined.pipeline.failure ?? "", /exited/);
+    assert.ok(mainRuns.runs > 0 && pipelined.pipeline.workerRuns > 0, `worker ${pipelined.pipeline.workerRuns}, here ${mainRuns.runs}`);
+    assert.equal(mainRuns.runs + pipelined.pipeline.workerRuns, 2 + FRAMES);
+    // The next propagation runs on this thread from the start.
+    assert.deepEqual(await pipelined.propagate(request()), expected);
+  } finally {
+    await pipelined.close();
+    await sequential.close();
+  }
+});
+
+test("an encoder the worker cannot load: every frame is encoded on this thread, and the reason is kept", async () => {
+  const set = await load();
+  const broken: Sam2ModelSet = { ...set, encoder: { ...set.encoder, file: path.join(dir, "aimol", "no-such-encoder.onnx") } };
+  const pipelined = new Sam2MaskEngine(broken, { pipeline: true });
+  const sequential = new Sam2MaskEngine(await load(), { pipeline: false });
+  try {
+    assert.deepEqual(await pipelined.propagate(request()), await sequential.propagate(request()));
+    assert.equal(pipelined.pipeline.workerRuns, 0);
+    assert.match(pipelined.pipeline.failure ?? "", /no-such-encoder\.onnx/);
+  } finally {
+    await pipelined.close();
+    await sequential.close();
+  }
+});
+
+test("a cancelled pipelined propagation rejects as cancelled and leaves the worker usable", async () => {
+  const pipelined = new Sam2MaskEngine(await load(), { pipeline: true });
+  const sequential = new Sam2MaskEngine(await load(), { pipeline: false });
+  try {
+    const ac = new AbortController();
+    await assert.rejects(
+      pipelined.propagate({ ...request(), signal: ac.signal, onFrame: (fm) => fm.frame === 5 && ac.abort() }),
+      (e: Error) => e.name === "RuntimeError" && (e as Error & { code: string }).code === "cancelled",
+    );
+    const runs = pipelined.pipeline.workerRuns;
+    assert.deepEqual(await pipelined.propagate(request()), await sequential.propagate(request()));
+    assert.equal(pipelined.pipeline.workerRuns, runs + 2 + FRAMES);
+    assert.equal(pipelined.pipeline.failure, undefined);
+  } finally {
+    await pipelined.close();
+    await sequential.close();
+  }
+});
