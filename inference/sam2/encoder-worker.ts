@@ -39,8 +39,16 @@ const SLOTS = ["pixFeat", "highRes0", "highRes1", "visionFeats", "visionPos"] as
  */
 export const PIPELINE_MAX_ENCODER_BYTES = 400 * 2 ** 20;
 
-/** Whether the loop pipelines its encoder by default: on the CPU, with a second core, for an encoder that is not huge. */
-export function pipelineByDefault(models: Sam2ModelSet): boolean {
+/**
+ * An encoder run shorter than this is not worth a worker ("auto" mode): the message round trip, the second
+ * session's threads and the output transfer cost more than the overlap gains (tiny test models: loop 10–13 ms per
+ * frame pipelined, 7–8 ms sequential; 25 ms encoder at SAM2's shapes: about even; 160 ms encoder: pipelined wins).
+ */
+export const PIPELINE_MIN_ENCODER_MS = 20;
+
+/** Whether the loop may pipeline its encoder by default: on the CPU, with a second core, for an encoder that is not
+ * huge (the loop then decides on the first encoder run's time, PIPELINE_MIN_ENCODER_MS). */
+export function pipelineCandidate(models: Sam2ModelSet): boolean {
   return models.device === "cpu" && availableParallelism() >= 2 && moduleBytes(models.encoder.file) <= PIPELINE_MAX_ENCODER_BYTES;
 }
 

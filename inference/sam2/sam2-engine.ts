@@ -16,7 +16,7 @@ import { fillHoles, upsampleMaskLogits, type RgbImage } from "./image";
 import { selectMemories, memoryHorizon, NUM_MASKMEM } from "./memory-bank";
 import { MemoryWindow } from "./memory-window";
 import { releaseModelSet, type Sam2ModelSet } from "./models";
-import { EncoderWorker, pipelineByDefault, type EncodedFrame, type EncoderSource } from "./encoder-worker";
+import { EncoderWorker, pipelineCandidate, PIPELINE_MIN_ENCODER_MS, type EncodedFrame, type EncoderSource } from "./encoder-worker";
 import { FramePreprocessor } from "./preprocessor";
 import { framesRange, groupPrompts, planPropagation, type PropagationPlan } from "./prompts";
 import type { FrameMasks, MaskEngine, ObjectMask, PropagateRequest } from "./types";
@@ -162,20 +162,35 @@ export class Sam2Modules {
     if (this.windows.length < 8) this.windows.push(w);
   }
 
-  /** The image encoder on its own worker (encoder-worker.ts), when the loop is pipelined. */
-  readonly encoderWorker: EncoderWorker | undefined;
+  /** The image encoder on its own worker (encoder-worker.ts), when the loop is (or may become) pipelined. */
+  encoderWorker: EncoderWorker | undefined;
+  /** "auto" mode before its decision: frames are encoded here (timed) and the worker waits, loaded. */
+  private undecided: boolean;
 
   /**
    * @param preprocessWorker false: preprocess on the calling thread (identical results, slower loop).
-   * @param pipeline encode frames on a worker with a second encoder session, one frame ahead of the loop
-   *   (identical results; default: `pipelineByDefault`).
+   * @param pipeline true: encode frames on a worker with a second encoder session, one frame ahead of the loop
+   *   (identical results); false: on this thread; "auto" (default, when `pipelineCandidate`): the first frame is
+   *   encoded here and the worker is kept only if that run took at least `minEncoderMs` (below, the message round
+   *   trip and the second session's threads cost more than the overlap gains).
    */
-  constructor(readonly models: Sam2ModelSet, preprocessWorker = true, pipeline = preprocessWorker && pipelineByDefault(models)) {
+  constructor(
+    readonly models: Sam2ModelSet,
+    preprocessWorker = true,
+    pipeline: boolean | "auto" = preprocessWorker && pipelineCandidate(models) ? "auto" : false,
+    private readonly minEncoderMs = PIPELINE_MIN_ENCODER_MS,
+  ) {
     this.preprocessor = new FramePreprocessor(models.imageSize, preprocessWorker);
+    this.undecided = pipeline === "auto";
     if (pipeline) {
       this.encoderWorker = new EncoderWorker(models, (source) => this.encodeHere(source));
       this.encoderWorker.start();
     }
+  }
+
+  /** Whether frames are encoded on the worker (decided). */
+  get pipelined(): boolean {
+    return this.encoderWorker !== undefined && !this.undecided;
   }
 
   /** Encoder input preparation for the frame PNG `png`: preprocessing here, or nothing when the worker encodes. */
@@ -186,7 +201,25 @@ export class Sam2Modules {
   /** The encoder outputs of a prepared frame (on the encoder worker when there is one). */
   encodeFrame(frame: PreparedFrame): Promise<EncodedFrame> {
     if ("input" in frame) return this.encodeInput(frame.input);
+    if (this.undecided) return this.encodeAndDecide(frame.png);
     return this.encoderWorker ? this.encoderWorker.encode(frame.png) : this.encodeHere(frame.png);
+  }
+
+  /** "auto": encodes here, timing the encoder run, and keeps the worker only for an encoder worth overlapping. */
+  private async encodeAndDecide(source: EncoderSource): Promise<EncodedFrame> {
+    const input = await (source instanceof Uint8Array ? this.preparePng(source) : this.prepare(source));
+    const t0 = performance.now();
+    const enc = await this.encodeInput(input);
+    const ms = performance.now() - t0;
+    if (this.undecided) {
+      this.undecided = false;
+      if (ms < this.minEncoderMs) {
+        const w = this.encoderWorker;
+        this.encoderWorker = undefined;
+        void w?.close();
+      }
+    }
+    return enc;
   }
 
   /** Preprocessing and encoder on this thread's session (the encoder worker's fallback). */
@@ -224,6 +257,7 @@ export class Sam2Modules {
   }
 
   async encode(img: RgbImage): Promise<EncodedFrame> {
+    if (this.undecided) return this.encodeAndDecide(img);
     return this.encoderWorker ? this.encoderWorker.encode(img) : this.encodeHere(img);
   }
 
@@ -436,7 +470,7 @@ class EncoderPipeline {
    * the first frame's encoder run too (the worker would otherwise be idle until the pass reaches it). */
   prefetch(): void {
     this.prepare(PREFETCH);
-    if (this.modules.encoderWorker) this.encode(0);
+    if (this.modules.pipelined) this.encode(0);
   }
 
   /** The encoder output of `frame` when it is the next frame needing one, else undefined. */
@@ -485,19 +519,23 @@ export class Sam2MaskEngine implements MaskEngine {
 
   /**
    * @param opts.preprocessWorker false: frames preprocessed on this thread (and no encoder worker)
-   * @param opts.pipeline false: the image encoder runs on this thread's session, not one frame ahead on a worker
-   *   (default: pipelined on the CPU with two cores or more when the encoder is at most PIPELINE_MAX_ENCODER_BYTES)
+   * @param opts.pipeline true: the image encoder runs one frame ahead on a worker (second session); false: on this
+   *   thread's session. Default "auto" on the CPU with two cores or more and an encoder of at most
+   *   PIPELINE_MAX_ENCODER_BYTES: pipelined if the first encoder run takes at least `pipelineMinEncoderMs`
+   *   (default PIPELINE_MIN_ENCODER_MS), else sequential. Masks are identical in every mode.
    */
-  constructor(private readonly models: Sam2ModelSet, opts: { preprocessWorker?: boolean; pipeline?: boolean } = {}) {
+  constructor(private readonly models: Sam2ModelSet, opts: { preprocessWorker?: boolean; pipeline?: boolean; pipelineMinEncoderMs?: number } = {}) {
     this.engine = `sam2:${models.variant}@${models.device}`;
     const preprocessWorker = opts.preprocessWorker ?? true;
-    this.modules = new Sam2Modules(models, preprocessWorker, opts.pipeline ?? (preprocessWorker && pipelineByDefault(models)));
+    const pipeline = opts.pipeline ?? (preprocessWorker && pipelineCandidate(models) ? "auto" : false);
+    this.modules = new Sam2Modules(models, preprocessWorker, pipeline, opts.pipelineMinEncoderMs);
   }
 
-  /** Whether the image encoder runs one frame ahead on its worker (and why it stopped, if it did). */
+  /** Whether the image encoder runs one frame ahead on its worker (false until "auto" has decided), how many
+   * frames it encoded, and why it stopped, if it did. */
   get pipeline(): { enabled: boolean; workerRuns: number; failure: string | undefined } {
     const w = this.modules.encoderWorker;
-    return { enabled: w !== undefined, workerRuns: w?.runs ?? 0, failure: w?.failure };
+    return { enabled: this.modules.pipelined, workerRuns: w?.runs ?? 0, failure: w?.failure };
   }
 
   async propagate(req: PropagateRequest): Promise<FrameMasks[]> {
@@ -599,6 +637,12 @@ export class Sam2MaskEngine implements MaskEngine {
       await reader.close();
       for (const t of tracks) if (t.window) this.modules.releaseWindow(t.window);
     }
+  }
+
+  /** Stops the engine's worker threads but keeps the models loaded (for an engine sharing its model set with
+   * another, which releases them). */
+  async closeWorkers(): Promise<void> {
+    await this.modules.close();
   }
 
   async close(): Promise<void> {

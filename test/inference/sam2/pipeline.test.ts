@@ -196,3 +196,31 @@ test("a cancelled pipelined propagation rejects as cancelled and leaves the work
     await sequential.close();
   }
 });
+
+test("auto mode (the default): the first encoder run decides; a tiny encoder stays on this thread, a slow enough one goes to the worker", async () => {
+  const a = await load();
+  const mainA = countEncoderRuns(a);
+  const byDefault = new Sam2MaskEngine(a);
+  const b = await load();
+  const mainB = countEncoderRuns(b);
+  // Every encoder run is "slow enough" with a threshold of 0 ms.
+  const eager = new Sam2MaskEngine(b, { pipelineMinEncoderMs: 0 });
+  const sequential = new Sam2MaskEngine(await load(), { pipeline: false });
+  try {
+    const expected = await sequential.propagate(request());
+    assert.equal(byDefault.pipeline.enabled, false, "undecided before the first frame");
+    assert.deepEqual(await byDefault.propagate(request()), expected);
+    assert.deepEqual(await eager.propagate(request()), expected);
+    // The tiny encoder runs in well under a millisecond: everything stayed here.
+    assert.deepEqual([byDefault.pipeline.enabled, byDefault.pipeline.workerRuns, mainA.runs], [false, 0, 2 + FRAMES]);
+    // Threshold 0: the first run (here) decided for the worker, which encoded the rest.
+    assert.equal(eager.pipeline.enabled, true);
+    assert.ok(mainB.runs >= 1 && eager.pipeline.workerRuns >= 1, `here ${mainB.runs}, worker ${eager.pipeline.workerRuns}`);
+    assert.equal(mainB.runs + eager.pipeline.workerRuns, 2 + FRAMES);
+    assert.deepEqual(await eager.propagate(request()), expected);
+  } finally {
+    await byDefault.close();
+    await eager.close();
+    await sequential.close();
+  }
+});
