@@ -18,6 +18,7 @@ import { buildVocab, parseTinyConfig, type TinyConfig } from "../../trainer/mode
 import { loss as molmoPointLoss, type TrainBatch } from "../../trainer/model/forward";
 import { countParams, initParams, type HostParams } from "../../trainer/model/params";
 import { epochBatches, learningRate } from "../../trainer/model/train";
+import { DEFAULT_TINY } from "../../trainer/model/default-run";
 import { initTextBaselineParams, isPointingOnly, packTextBatch, textBatchToDevice, textLoss, unusedVisionWeights, type TextBatch, type TextExample } from "../../trainer/model/text-baseline";
 import { createTrainer, type Trainer } from "../../trainer/model/text-baseline-train";
 import { encodeAnswer, trackAnswerText } from "../../trainer/model/text-baseline-vocab";
@@ -185,7 +186,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   await mkdir(o.out, { recursive: true });
   const { threads } = await initJax({ quiet: true });
-  const c: TinyConfig = parseTinyConfig({});
+  // The default recipe's model (trainer/model/default-run.ts), so the ablation compares what train:default ships.
+  const c: TinyConfig = parseTinyConfig(DEFAULT_TINY);
   const vocab = buildVocab(c);
   const VQ = vocab.tokens.length;
   const dir = await dataset(o);

@@ -321,6 +321,7 @@ async function defaultCmd(argv: string[]): Promise<number> {
     ...given,
     batchSize: given.batchSize ?? t0.batchSize, lr: given.lr ?? t0.lr, seed: given.seed ?? t0.seed,
     warmupSteps: t0.warmupSteps, minLrRatio: t0.minLrRatio,
+    ...(t0.pointBuckets ? { pointBuckets: t0.pointBuckets } : {}), ...(t0.frameMix ? { frameMix: true } : {}),
   };
   const { createTrainingRun, executeRun } = await import("../../trainer/service/train.ts");
   const d = await db();

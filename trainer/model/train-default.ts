@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { progressBar } from "../../cli/progress";
 import { generateDataset } from "../synth/dataset";
 import { listSynthExamples, loadExamples, type ExampleRef } from "../data/examples";
+import { singleFrameExamples } from "../data/frame-examples";
 import { initJax } from "../ml/runtime";
 import { encodeSafetensors } from "../ml/safetensors";
 import { exportBuiltinModel } from "./export-onnx";
@@ -74,8 +75,9 @@ async function main(): Promise<number> {
   const tTrain = performance.now();
   let lastLog = 0;
   let exPerSec = 0;
+  const trainSet = DEFAULT_TRAIN.frameMix ? [...train, ...singleFrameExamples(train, config)] : train;
   const result = await trainTiny({
-    examples: train, config, vocab, steps, batchSize: DEFAULT_TRAIN.batchSize, lr: DEFAULT_TRAIN.lr, seed: DEFAULT_TRAIN.seed,
+    examples: trainSet, config, vocab, steps, ...(DEFAULT_TRAIN.pointBuckets ? { pointBuckets: DEFAULT_TRAIN.pointBuckets } : {}), batchSize: DEFAULT_TRAIN.batchSize, lr: DEFAULT_TRAIN.lr, seed: DEFAULT_TRAIN.seed,
     warmupSteps: DEFAULT_TRAIN.warmupSteps, minLrRatio: DEFAULT_TRAIN.minLrRatio,
     checkpointDir: path.join(work, "default-run"), checkpointEvery: evalEvery > 0 ? evalEvery : 250, resume: values.resume, outDir,
     onProgress: (p) => {
@@ -109,7 +111,7 @@ async function main(): Promise<number> {
     command: "npm run train:default",
     dataset: DEFAULT_DATASET,
     config,
-    train: { ...DEFAULT_TRAIN, steps, examples: train.length, parameters: countParams((await import("./params")).initParams(config, vocab.tokens.length, 0)) },
+    train: { ...DEFAULT_TRAIN, steps, examples: trainSet.length, videoExamples: train.length, parameters: countParams((await import("./params")).initParams(config, vocab.tokens.length, 0)) },
     machine: { cpus: cpus().length, jaxThreads: info.threads, loadAverage1m: Number(loadavg()[0].toFixed(2)) },
     trainSeconds: Number(trainSec.toFixed(1)),
     stepsPerSecond: Number((result.steps / trainSec).toFixed(3)),

@@ -18,6 +18,7 @@ import { exportBuiltinModel, ExportError } from "../model/export-onnx";
 import { trainTiny, TrainingError, type TrainProgress } from "../model/train";
 import { comparePromote, RegistryError, type PromotionDecision } from "../registry";
 import { EvalError } from "../eval/evaluate";
+import { singleFrameExamples } from "../data/frame-examples";
 import { BENCHMARK_SPLIT, openSnapshot, SnapshotError, snapshotRefs } from "../snapshot";
 import { claimRun, finishRun, heartbeat, HEARTBEAT_EVERY_MS, markDeadRuns, recordMetrics, RunStateError } from "./runs";
 
@@ -33,6 +34,11 @@ export const TrainingParamsSchema = z
     /** Learning-rate schedule (trainTiny defaults when omitted): linear warm-up, cosine decay to lr·minLrRatio. */
     warmupSteps: z.number().int().min(0).optional(),
     minLrRatio: z.number().min(0).max(1).optional(),
+    /** Batch shapes by point count (trainTiny `pointBuckets`); rows per video of shared-video batches. */
+    pointBuckets: z.array(z.number().int().positive()).max(16).optional(),
+    queriesPerVideo: z.number().int().positive().optional(),
+    /** Also train on every sampled frame as a one-frame pointing example (trainer/data/frame-examples). */
+    frameMix: z.boolean().default(false),
     /** Version name of the candidate (default tiny-run<id>). */
     version: versionName.optional(),
     /** Splits trained on (default train). */
@@ -172,9 +178,11 @@ export async function executeRun(db: Db, runId: number, mode: "start" | "resume"
     await setStage(mode === "resume" ? "training (resumed)" : "training");
     const weightsDir = path.join(runDir(runId), "weights");
     const result = await trainTiny({
-      examples, config: tiny, vocab, steps: params.steps, batchSize: params.batchSize, lr: params.lr, seed: params.seed,
+      examples: params.frameMix ? [...examples, ...singleFrameExamples(examples, tiny)] : examples, config: tiny, vocab, steps: params.steps, batchSize: params.batchSize, lr: params.lr, seed: params.seed,
       ...(params.warmupSteps === undefined ? {} : { warmupSteps: params.warmupSteps }),
       ...(params.minLrRatio === undefined ? {} : { minLrRatio: params.minLrRatio }),
+      ...(params.pointBuckets === undefined ? {} : { pointBuckets: params.pointBuckets }),
+      ...(params.queriesPerVideo === undefined ? {} : { queriesPerVideo: params.queriesPerVideo }),
       checkpointDir: runDir(runId), checkpointEvery: params.checkpointEvery, resume: mode === "resume", outDir: weightsDir, signal,
       onProgress: (p: TrainProgress) => {
         step = p.step;
