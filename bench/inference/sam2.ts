@@ -14,7 +14,8 @@
 //   to back on the same sessions (same session options: the fair reference), then the loop again, … (ABAB);
 //   each loop round is paired with the replay that follows it, and the report gives the median of the per-pair
 //   ratios and their spread (min–max), next to the process CPU ratio (every thread: onnxruntime's, the workers').
-// - "pipelined" (the default loop: image encoder one frame ahead on a worker) and "sequential" (pipeline: false)
+// - "pipelined" (pipeline: true, image encoder one frame ahead on a worker; the default for encoders of 20 ms or
+//   more) and "sequential" (pipeline: false)
 //   are measured against the same replay. The replay runs every call back to back on ONE thread, so a pipelined
 //   loop can finish in less wall time than its replay (ratio < 1): it hides the other models behind the encoder
 //   on the second core, the models themselves are no faster — the process CPU ratio (every thread) says what the

@@ -41,8 +41,9 @@ export const PIPELINE_MAX_ENCODER_BYTES = 400 * 2 ** 20;
 
 /**
  * An encoder run shorter than this is not worth a worker ("auto" mode): the message round trip, the second
- * session's threads and the output transfer cost more than the overlap gains (tiny test models: loop 10–13 ms per
- * frame pipelined, 7–8 ms sequential; 25 ms encoder at SAM2's shapes: about even; 160 ms encoder: pipelined wins).
+ * session's threads and the output transfer cost more than the overlap gains. Measured (bench:sam2, 2 cores at
+ * load ~4.4, wall loop / replay): tiny test models (0.3 ms encoder) 5.8 pipelined vs 3.3 sequential; SAM2's shapes
+ * with a 25 ms encoder 1.48 vs 1.53; with a 160 ms encoder 1.13–1.36 vs 1.39–1.43.
  */
 export const PIPELINE_MIN_ENCODER_MS = 20;
 
