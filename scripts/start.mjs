@@ -47,14 +47,21 @@ if (!process.env.GROUNDTRACK_SAMPLES) {
   }
 }
 
-// 2b. The built-in MolmoPoint model: when none is installed, generate the small demo model (colour matcher with the
-// real ONNX contract, inference/builtin/CONTRACT.md). A trained model copied into the directory is never overwritten.
+// 2b. The built-in MolmoPoint model: when none is installed, export the committed MolmoPoint-Tiny weights
+// (trainer/weights/default, `npm run train:default`; it beats the demo model on the held-out split) to the ONNX
+// contract (inference/builtin/CONTRACT.md); if that fails, generate the small demo model (a hand-weighted colour
+// matcher with the same contract). A model copied into the directory is never overwritten.
 {
   const builtinDir = path.resolve(process.env.GROUNDTRACK_BUILTIN_MODEL_DIR ?? path.join(root, "models", "builtin"));
   if (!existsSync(path.join(builtinDir, "config.json"))) {
-    step(`generating the demo built-in model into ${builtinDir}`);
-    const gen = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "inference", "builtin", "generate-model.ts"), builtinDir], { stdio: "inherit" });
-    if (gen.status !== 0) console.warn("[start] could not generate the built-in model; built-in queries will report model_missing");
+    const weights = path.join(root, "trainer", "weights", "default");
+    step(`installing the trained MolmoPoint-Tiny (${path.relative(root, weights)}) as the built-in model in ${builtinDir}`);
+    const exp = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "trainer", "model", "export-onnx.ts"), weights, builtinDir], { stdio: "inherit" });
+    if (exp.status !== 0) {
+      step(`generating the demo built-in model into ${builtinDir} instead`);
+      const gen = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "inference", "builtin", "generate-model.ts"), builtinDir], { stdio: "inherit" });
+      if (gen.status !== 0) console.warn("[start] could not generate the built-in model; built-in queries will report model_missing");
+    }
   }
 }
 

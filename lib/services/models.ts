@@ -149,7 +149,7 @@ export async function getModelVersion(db: Db, version: string): Promise<ModelVer
   return toView(r);
 }
 
-/** The version the inference service uses by default, or null (then the demo model in models/builtin serves). */
+/** The version the inference service uses by default, or null (then the model installed in models/builtin serves). */
 export async function promotedVersion(db: Db): Promise<ModelVersionView | null> {
   const r = await db.modelVersion.findFirst({ where: { status: "promoted" }, include: withRun, orderBy: { promotedAt: "desc" } });
   return r ? toView(r) : null;
@@ -256,7 +256,7 @@ export async function rejectVersion(db: Db, version: string, comparison: Record<
 
 /**
  * Retires a version. Retiring the promoted one leaves nothing promoted: the inference service falls back to the
- * demo model (or $GROUNDTRACK_BUILTIN_MODEL_DIR) until another version is promoted.
+ * model installed in models/builtin (or $GROUNDTRACK_BUILTIN_MODEL_DIR) until another version is promoted.
  */
 export async function retireVersion(db: Db, actor: Actor | null, version: string): Promise<ModelVersionView> {
   requireAdmin(actor, "retire model versions");

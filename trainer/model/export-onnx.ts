@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import * as ort from "onnxruntime-node";
 import { BuiltinVocabSchema, GRAPH_NAMES, MODEL_FILES, TOKEN, checkVocab, geometry, validateSession, type BuiltinConfig, type BuiltinVocab, type GraphName } from "../../inference/builtin/contract";
 import { decodeSafetensors, type HostTensor } from "../ml/safetensors";
@@ -264,4 +265,21 @@ export async function exportBuiltinModel(weightsDir: string, outDir: string, opt
   for (const t of tensors.values()) parameters += t.data.length;
   log(`export: wrote ${resolved} (${Object.values(bytes).reduce((a, b) => a + b, 0)} bytes, ${parameters} parameters)`);
   return { outDir: resolved, config, vocabSize: vocab.tokens.length, parameters, bytes };
+}
+
+// `node --import tsx trainer/model/export-onnx.ts WEIGHTS_DIR OUT_DIR` (npm start installs the committed default
+// weights as the built-in model this way).
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const [weights, out] = process.argv.slice(2);
+  if (!weights || !out) {
+    console.error("usage: node --import tsx trainer/model/export-onnx.ts WEIGHTS_DIR OUT_DIR");
+    process.exit(2);
+  }
+  exportBuiltinModel(weights, out, { log: (m) => console.log(`[builtin] ${m}`) }).then(
+    (r) => console.log(`[builtin] installed MolmoPoint-Tiny ${r.config.version} (${r.parameters} parameters) into ${r.outDir}`),
+    (e: unknown) => {
+      console.error(`[builtin] cannot export ${weights}: ${(e as Error).message}`);
+      process.exit(1);
+    },
+  );
 }

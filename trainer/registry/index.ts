@@ -115,7 +115,7 @@ export async function comparePromote(
     km = metricsOn(current, benchmarkHash) ?? (await evaluateVersion(db, current.version, refs, benchmarkHash, hooks));
     currentName = current.version;
   } else {
-    // Nothing promoted: the model serving now is the unregistered fallback (demo model / $GROUNDTRACK_BUILTIN_MODEL_DIR).
+    // Nothing promoted: the model serving now is the unregistered fallback (models/builtin — the committed default weights or the demo model — or $GROUNDTRACK_BUILTIN_MODEL_DIR).
     const fallback = opts.fallbackModelDir === undefined ? defaultFallbackDir() : opts.fallbackModelDir;
     if (!fallback || !existsSync(path.join(fallback, "config.json"))) {
       const comparison = { primary: PRIMARY_METRIC, benchmarkHash, candidate: brief(candidateVersion, cm), current: null, decision: "promoted", reason: "no version was promoted and no fallback model is installed", decidedAt };
