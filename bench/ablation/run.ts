@@ -13,7 +13,7 @@ import { importTrackAny } from "../../lib/formats/trackany";
 import type { VideoMeta } from "../../lib/video";
 import { listSynthExamples, loadExamples, type LoadedExample } from "../../trainer/data/examples";
 import { initJax, JAX_THREADS } from "../../trainer/ml/runtime";
-import { packBatch, toDevice } from "../../trainer/model/batch";
+import { packBatch, toDevice, type ModelExample } from "../../trainer/model/batch";
 import { buildVocab, parseTinyConfig, type TinyConfig } from "../../trainer/model/config";
 import { loss as molmoPointLoss, type TrainBatch } from "../../trainer/model/forward";
 import { countParams, initParams, type HostParams } from "../../trainer/model/params";
@@ -146,10 +146,11 @@ async function trainRun<B>(
   o: Options,
   meta: { fraction: string; trainVideos: number; atStep0: Curve },
   onEval: (partial: RunResult) => Promise<void>,
+  bucketOf: (e: ModelExample) => number,
 ): Promise<RunResult> {
   const evalAt = new Set(Array.from({ length: o.evals }, (_, k) => Math.round(((k + 1) * o.steps) / o.evals)));
   const warmupSteps = Math.min(100, Math.floor(o.steps / 10));
-  const perEpoch = epochBatches(train, o.batch, o.seed, 0).length;
+  const perEpoch = epochBatches(train, o.batch, o.seed, 0, bucketOf).length;
   let epoch = -1;
   let batches: number[][] = [];
   const losses: number[] = [];
@@ -160,7 +161,7 @@ async function trainRun<B>(
     const e = Math.floor(s / perEpoch);
     if (e !== epoch) {
       epoch = e;
-      batches = epochBatches(train, o.batch, o.seed, e);
+      batches = epochBatches(train, o.batch, o.seed, e, bucketOf);
     }
     const t0 = performance.now();
     const value = await trainer.step(makeBatch(batches[s % perEpoch]), learningRate(s + 1, { lr: o.lr, steps: o.steps, warmupSteps, minLrRatio: 0.1 }));
@@ -215,6 +216,12 @@ async function main(): Promise<void> {
   const trainVideos = manifest.videos.filter((v) => v.split === "train").map((v) => v.name);
   const maxPoints = Math.max(...all.map((e) => e.targets.length));
   const maxAnswer = Math.max(...[...textOf.values()].map((t) => t.answer.length));
+  // Batch shapes bucketed by point count, as train:default does (same batches for both models): each batch is padded
+  // to its bucket's most points / longest answer instead of the dataset's.
+  const caps = [...[8, 12, 16].filter((cap) => cap < maxPoints), maxPoints];
+  const bucketOf = (e: ModelExample) => caps.findIndex((cap) => e.targets.length <= cap);
+  const answerCaps = caps.map((_, b) => Math.max(1, ...all.filter((e) => bucketOf(e) === b).map((e) => textOf.get(e.id)!.answer.length)));
+  const batchBucket = (train: readonly LoadedExample[], idx: number[]) => Math.max(...idx.map((i) => bucketOf(train[i])));
   const nFrames = all[0].nFrames;
   if (all.some((e) => e.nFrames !== nFrames)) throw new Error("every example must have the same number of sampled frames");
 
@@ -291,9 +298,9 @@ async function main(): Promise<void> {
       runs.push(
         await trainRun(
           "grounding", mp, train,
-          (idx) => toDevice(packBatch(idx.map((i) => train[i]), c, VQ, { batchSize: o.batch, nFrames, maxPointsPerExample: maxPoints })),
+          (idx) => toDevice(packBatch(idx.map((i) => train[i]), c, VQ, { batchSize: o.batch, nFrames, maxPointsPerExample: caps[batchBucket(train, idx)] })),
           async () => evaluateMolmoPoint(await mp.hostParams(), c, vocab, held, { workDir: path.join(o.out, "export"), maxPoints: capPoints, metas }),
-          o, { fraction: f.label, trainVideos: nv, atStep0: mp0 }, partial,
+          o, { fraction: f.label, trainVideos: nv, atStep0: mp0 }, partial, bucketOf,
         ),
       );
       mp.dispose();
@@ -305,9 +312,9 @@ async function main(): Promise<void> {
     runs.push(
       await trainRun(
         "text", tb, train,
-        (idx) => textBatchToDevice(packTextBatch(idx.map((i) => textOf.get(train[i].id)!), c, VQ, { batchSize: o.batch, nFrames, maxAnswer })),
+        (idx) => textBatchToDevice(packTextBatch(idx.map((i) => textOf.get(train[i].id)!), c, VQ, { batchSize: o.batch, nFrames, maxAnswer: answerCaps[batchBucket(train, idx)] })),
         () => evaluateTextBaseline(tb.params, c, VQ, held, { maxTokens: capTokens, batchSize: Math.min(32, held.length) }),
-        o, { fraction: f.label, trainVideos: nv, atStep0: text0 }, partial,
+        o, { fraction: f.label, trainVideos: nv, atStep0: text0 }, partial, bucketOf,
       ),
     );
     tb.dispose();

@@ -12,31 +12,20 @@
 //   tr3(src, rows, cols, srcStride, dst, dstStride): transposes an image of 3-byte pixels, so the horizontal pass
 //       can run as `vrow` over columns.
 // `resampleWasmBytes` is self-contained (no free variables): the preprocessing worker gets its bytes from this thread.
+import { sleb as slebInto, uleb } from "../../lib/wasm/leb128";
 import type { ResampleKernel } from "./image";
 
 /** The module's bytes (built on each call: a few hundred bytes, microseconds). */
 export function resampleWasmBytes(): Uint8Array<ArrayBuffer> {
   const leb = (n: number): number[] => {
     const out: number[] = [];
-    do {
-      let b = n & 0x7f;
-      n >>>= 7;
-      if (n !== 0) b |= 0x80;
-      out.push(b);
-    } while (n !== 0);
+    uleb(n, out);
     return out;
   };
   const sleb = (n: number): number[] => {
     const out: number[] = [];
-    for (;;) {
-      const b = n & 0x7f;
-      n >>= 7;
-      if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-        out.push(b);
-        return out;
-      }
-      out.push(b | 0x80);
-    }
+    slebInto(n, out);
+    return out;
   };
   const I32 = 0x7f;
   const V128 = 0x7b;

@@ -93,19 +93,24 @@ export function learningRate(t: number, o: { lr: number; steps: number; warmupSt
   return o.lr * (o.minLrRatio + (1 - o.minLrRatio) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, p))));
 }
 
-/**
- * The batches of one epoch: per frame count, examples shuffled and chunked into batches of ≤ batchSize, then the
- * batches shuffled — a pure function of (seed, epoch).
- */
-export function epochBatches(examples: readonly ModelExample[], batchSize: number, seed: number, epoch: number, bucketOf: (e: ModelExample) => number = () => 0): number[][] {
+/** An in-place Fisher–Yates shuffle drawing from the (seed, epoch) stream: the batch schedule is a pure function of both. */
+function epochShuffle(seed: number, epoch: number): <T>(xs: T[]) => T[] {
   const rnd = seededRandom((seed * 1000003 + epoch * 7919 + 17) >>> 0);
-  const shuffle = <T>(xs: T[]): T[] => {
+  return <T>(xs: T[]): T[] => {
     for (let i = xs.length - 1; i > 0; i--) {
       const j = Math.floor(rnd() * (i + 1));
       [xs[i], xs[j]] = [xs[j], xs[i]];
     }
     return xs;
   };
+}
+
+/**
+ * The batches of one epoch: per frame count, examples shuffled and chunked into batches of ≤ batchSize, then the
+ * batches shuffled — a pure function of (seed, epoch).
+ */
+export function epochBatches(examples: readonly ModelExample[], batchSize: number, seed: number, epoch: number, bucketOf: (e: ModelExample) => number = () => 0): number[][] {
+  const shuffle = epochShuffle(seed, epoch);
   // Group key: frame count, then bucket (a batch has one shape).
   const groups = new Map<number, number[]>();
   examples.forEach((e, i) => {
@@ -131,14 +136,7 @@ export function epochBatches(examples: readonly ModelExample[], batchSize: numbe
 export function videoEpochBatches(examples: readonly ModelExample[], batchSize: number, rowsPerVideo: number, seed: number, epoch: number, bucketOf: (e: ModelExample) => number = () => 0): number[][] {
   const R = rowsPerVideo;
   if (!Number.isInteger(R) || R < 1 || batchSize % R !== 0) throw new TrainingError("bad_input", `queriesPerVideo ${R} must divide the batch size ${batchSize}`);
-  const rnd = seededRandom((seed * 1000003 + epoch * 7919 + 17) >>> 0);
-  const shuffle = <T>(xs: T[]): T[] => {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(rnd() * (i + 1));
-      [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-    return xs;
-  };
+  const shuffle = epochShuffle(seed, epoch);
   const byVideo = new Map<Float32Array, number[]>();
   examples.forEach((e, i) => {
     const v = byVideo.get(e.frames);

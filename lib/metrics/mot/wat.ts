@@ -6,6 +6,7 @@
 // Supported: one exported memory; functions with i32/i64/f64 params, locals and at most one result; flat (non-folded)
 // instructions, one per token group, `;;` comments; `$name`d locals, functions and block/loop/if labels; `block`,
 // `loop` and `if` may declare a result type (`if f64 ... else ... end`); loads/stores take an optional `offset=N`.
+import { sleb, uleb } from "../../wasm/leb128";
 
 export type WatType = "i32" | "i64" | "f64";
 
@@ -102,27 +103,6 @@ const OPS: Record<string, [number[], Immediate]> = {
   "f64.convert_i32_u": [[0xb8], "none"],
   "f64.convert_i64_s": [[0xb9], "none"],
 };
-
-function uleb(n: number, out: number[]): void {
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-}
-
-function sleb(n: number, out: number[]): void {
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return;
-    }
-    out.push(b | 0x80);
-  }
-}
 
 function name(s: string, out: number[]): void {
   uleb(s.length, out);
