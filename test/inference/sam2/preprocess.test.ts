@@ -93,8 +93,11 @@ test("worker preprocessing: the same values as on this thread, buffers pooled, f
   sameValues(await pre.run(noise(20, 20, 9)), reference(noise(20, 20, 9), 96), "after close");
 });
 
-test("a worker that dies mid-frame: its frames are finished on this thread, later ones too", async () => {
+test("a worker that dies mid-frame: its frames are finished on this thread, later ones too", { timeout: 30_000 }, async () => {
   const pre = new FramePreprocessor(384);
+  // The preprocessor unrefs its idle worker, so the notice of the killed worker's exit can arrive after the event loop
+  // looks empty (seen once under load in CI: the test was cancelled, not failed): keep the loop alive meanwhile.
+  const keepAlive = setInterval(() => {}, 1000);
   try {
     sameValues(await pre.run(noise(30, 20, 1)), reference(noise(30, 20, 1), 384), "before");
     const worker = (pre as unknown as { worker?: { terminate(): Promise<number> } }).worker;
@@ -105,6 +108,7 @@ test("a worker that dies mid-frame: its frames are finished on this thread, late
     sameValues(await pre.run(noise(40, 40, 3)), reference(noise(40, 40, 3), 384), "after");
   } finally {
     await pre.close();
+    clearInterval(keepAlive);
   }
 });
 
