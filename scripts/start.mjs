@@ -3,7 +3,7 @@
 // on first start and the demo logins are printed (kept in data/demo-logins.txt).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,7 +56,18 @@ if (!process.env.GROUNDTRACK_SAMPLES) {
   if (!existsSync(path.join(builtinDir, "config.json"))) {
     const weights = path.join(root, "trainer", "weights", "default");
     step(`installing the trained MolmoPoint-Tiny (${path.relative(root, weights)}) as the built-in model in ${builtinDir}`);
-    const exp = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "trainer", "model", "export-onnx.ts"), weights, builtinDir], { stdio: "inherit" });
+    // The exporter only writes a new or empty directory (models/builtin keeps its README): export beside it, then
+    // move the model files in.
+    const tmp = `${builtinDir}.export-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    const exp = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "trainer", "model", "export-onnx.ts"), weights, tmp], { stdio: "inherit" });
+    if (exp.status === 0) {
+      mkdirSync(builtinDir, { recursive: true });
+      // config.json last: its presence is what marks the directory as an installed model.
+      const files = readdirSync(tmp).sort((a, b) => (a === "config.json") - (b === "config.json"));
+      for (const f of files) renameSync(path.join(tmp, f), path.join(builtinDir, f));
+    }
+    rmSync(tmp, { recursive: true, force: true });
     if (exp.status !== 0) {
       step(`generating the demo built-in model into ${builtinDir} instead`);
       const gen = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "inference", "builtin", "generate-model.ts"), builtinDir], { stdio: "inherit" });
