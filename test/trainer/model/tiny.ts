@@ -12,8 +12,8 @@ export const TINY: TinyConfig = parseTinyConfig({
 export const TINY_VOCAB = buildVocab(TINY);
 
 /** initParams, then every tensor perturbed by U(−a, a) so biases, LN and the no-more key are not at 0/1. */
-export function tinyParams(seed = 1, a = 0.3): HostParams {
-  const p = initParams(TINY, TINY_VOCAB.tokens.length, seed);
+export function tinyParams(seed = 1, a = 0.3, config: TinyConfig = TINY): HostParams {
+  const p = initParams(config, TINY_VOCAB.tokens.length, seed);
   const rnd = seededRandom(seed + 99);
   for (const t of p.values()) for (let i = 0; i < t.data.length; i++) t.data[i] += a * (2 * rnd() - 1);
   return p;
