@@ -1,14 +1,19 @@
 // Rendering ground truth: largest-component points, occlusion and exit/re-entry states, RLE masks.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeRle, encodeRle, rleArea } from "../../lib/masks/rle";
+import { decodeRle, encodeRle, parseRle, rleArea } from "../../lib/masks/rle";
+import { isPointInMask } from "../../lib/metrics/points/hit-test";
+import { pyRoundHalfEven } from "../../lib/metrics/points/py-round";
 import { largestComponentCentre } from "../../trainer/synth/components";
 import { FrameRenderer } from "../../trainer/synth/render";
 import { sampleScene, type Scene, type SceneObject } from "../../trainer/synth/scene";
 import { insideCategory, SYNTH_CATEGORIES } from "../../trainer/synth/shapes";
 import { renderVideo } from "../../trainer/synth/video";
 
-/** Independent reference: 4-connected components by flood fill, largest first-found, centroid or nearest pixel. */
+/**
+ * Independent reference: 4-connected components by flood fill, largest first-found, centroid or nearest pixel, in
+ * the evaluators' pixel-centred convention (pixel i ↔ coordinate i; a point is in pixel Python-round(x)).
+ */
 function referenceCentre(mask: Uint8Array, w: number, h: number): { x: number; y: number } | null {
   const seen = new Uint8Array(w * h);
   let best: number[] = [];
@@ -32,18 +37,18 @@ function referenceCentre(mask: Uint8Array, w: number, h: number): { x: number; y
   }
   if (!best.length) return null;
   const r = (v: number) => Math.round(v * 100) / 100;
-  const cx = r(best.reduce((a, p) => a + (p % w), 0) / best.length + 0.5);
-  const cy = r(best.reduce((a, p) => a + Math.floor(p / w), 0) / best.length + 0.5);
+  const cx = r(best.reduce((a, p) => a + (p % w), 0) / best.length);
+  const cy = r(best.reduce((a, p) => a + Math.floor(p / w), 0) / best.length);
   const inBest = new Set(best);
-  if (inBest.has(Math.floor(cy) * w + Math.floor(cx))) return { x: cx, y: cy };
+  if (inBest.has(pyRoundHalfEven(cy) * w + pyRoundHalfEven(cx))) return { x: cx, y: cy };
   const sorted = [...best].sort((a, b) => a - b);
   let pick = sorted[0];
   let d = Infinity;
   for (const p of sorted) {
-    const dd = ((p % w) + 0.5 - cx) ** 2 + (Math.floor(p / w) + 0.5 - cy) ** 2;
+    const dd = ((p % w) - cx) ** 2 + (Math.floor(p / w) - cy) ** 2;
     if (dd < d) (d = dd), (pick = p);
   }
-  return { x: (pick % w) + 0.5, y: Math.floor(pick / w) + 0.5 };
+  return { x: pick % w, y: Math.floor(pick / w) };
 }
 
 const flat = { kind: "checker" as const, colours: [[30, 30, 30], [40, 40, 40]] as [[number, number, number], [number, number, number]], scale: 8, angle: 0, seed: 1, jitter: 0 };
@@ -57,12 +62,12 @@ test("largest component: picks the bigger blob, and a ring's point lies on the r
   const m = new Uint8Array(w * h);
   for (let y = 1; y < 3; y++) for (let x = 1; x < 3; x++) m[y * w + x] = 1; // 4 px
   for (let y = 4; y < 9; y++) for (let x = 10; x < 16; x++) m[y * w + x] = 1; // 30 px
-  assert.deepEqual(largestComponentCentre(m, w, h), { x: 13, y: 6.5, area: 30 });
+  assert.deepEqual(largestComponentCentre(m, w, h), { x: 12.5, y: 6, area: 30 });
   const ring = new Uint8Array(40 * 40);
   for (let y = 0; y < 40; y++) for (let x = 0; x < 40; x++) ring[y * 40 + x] = insideCategory("ring", 15, 20, 20, x + 0.5, y + 0.5) ? 1 : 0;
   const c = largestComponentCentre(ring, 40, 40);
   assert.ok(c);
-  assert.equal(ring[Math.floor(c.y) * 40 + Math.floor(c.x)], 1, "ring point must be on the ring");
+  assert.equal(ring[pyRoundHalfEven(c.y) * 40 + pyRoundHalfEven(c.x)], 1, "ring point must be on the ring");
   assert.deepEqual({ x: c.x, y: c.y }, referenceCentre(ring, 40, 40));
   assert.equal(largestComponentCentre(new Uint8Array(12), 4, 3), null);
 });
@@ -92,7 +97,9 @@ test("track points are the largest-component centre of the decoded visible mask 
         assert.equal(rleArea(video.masks[k][f]), o.visibleArea);
         if (o.state !== "visible") return;
         visible++;
-        assert.equal(mask[Math.floor(o.y) * 64 + Math.floor(o.x)], 1, `seed ${seed} object ${k} frame ${f}: point outside mask`);
+        // The evaluator's own hit test (Molmo2 is_point_in_region: Python-rounded pixel of the point).
+        assert.ok(isPointInMask(o.x, o.y, parseRle(video.masks[k][f])), `seed ${seed} object ${k} frame ${f}: point outside mask`);
+        assert.equal(mask[pyRoundHalfEven(o.y) * 64 + pyRoundHalfEven(o.x)], 1);
         assert.deepEqual({ x: o.x, y: o.y }, referenceCentre(mask, 64, 48));
       });
     });
@@ -126,7 +133,8 @@ test("occlusion by z-order: behind a bigger object the point is occluded (amodal
   assert.equal(states[0], "visible");
   assert.equal(states[10], "occluded"); // centre at x=40: fully behind the square
   assert.equal(track[10].visibleArea, 0);
-  assert.deepEqual({ x: track[10].x, y: track[10].y }, { x: 40, y: 20 });
+  // Scene coordinates put pixel corners at integers; points are pixel-centred (components.ts): 0.5 less.
+  assert.deepEqual({ x: track[10].x, y: track[10].y }, { x: 39.5, y: 19.5 });
   assert.equal(states[20], "visible");
   for (const o of track) {
     if (o.visibleArea >= 0.25 * o.amodalArea) assert.equal(o.state, "visible");
@@ -161,7 +169,7 @@ test("camera pan shifts background and objects together", async () => {
   };
   const v = await renderVideo(scene);
   const o = v.observations[0];
-  assert.deepEqual([o[0].x, o[0].y, o[10].x, o[10].y], [40, 16, 20, 20], "a still object moves against the camera");
+  assert.deepEqual([o[0].x, o[0].y, o[10].x, o[10].y], [39.5, 15.5, 19.5, 19.5], "a still object moves against the camera (pixel-centred points: scene position − 0.5)");
   const r = new FrameRenderer(scene);
   r.render(0);
   const first = r.rgb.slice();

@@ -1,8 +1,13 @@
 // The point of an instance in a frame: the centre of the largest connected component of its mask (as the
 // MolmoPoint paper derives TrackSyn points), computed from rendered pixels rather than the analytic centre.
+import { pyRoundHalfEven } from "../../lib/metrics/points/py-round";
 
 export interface ComponentCentre {
-  /** Pixel coordinates (pixel (i, j) spans [i, i+1) × [j, j+1)), rounded to 0.01. Always inside the component. */
+  /**
+   * Point coordinates in the evaluators' convention: pixel (i, j) is centred on (i, j), and a point belongs to
+   * pixel (round(x), round(y)) with Python's round (Molmo2 `is_point_in_region`). Rounded to 0.01. Always on the
+   * component under that rule, so a GT point always hits its own mask.
+   */
   x: number;
   y: number;
   /** Pixels in the largest component. */
@@ -16,6 +21,8 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
  * row-major order) and its centre: the centroid of its pixel centres when that point falls on a pixel of the
  * component, otherwise the centre of the component pixel nearest to the centroid (first in row-major order on
  * ties) — so a ring's point lies on the ring, not in its hole. Null for an empty mask.
+ * "Falls on" uses the evaluators' rounding (half to even): with pixel corners at integers and a floor test instead,
+ * a centroid like (72.5, 55.5) on a 3-px ring belongs to one pixel here and to its neighbour in the evaluator.
  * `scratch` (two Int32Arrays ≥ width·height) avoids allocations per call; `box` [x0, y0, x1, y1] (inclusive)
  * limits the work to a region that holds every on pixel.
  */
@@ -67,18 +74,18 @@ export function largestComponentCentre(
     }
   }
   if (!best) return null;
-  const cx = round2(bestSx / bestArea + 0.5);
-  const cy = round2(bestSy / bestArea + 0.5);
-  const fx = Math.floor(cx);
-  const fy = Math.floor(cy);
+  const cx = round2(bestSx / bestArea);
+  const cy = round2(bestSy / bestArea);
+  const fx = pyRoundHalfEven(cx);
+  const fy = pyRoundHalfEven(cy);
   if (fx >= bx0 && fy >= by0 && fx <= bx1 && fy <= by1 && label[fy * width + fx] === best) return { x: cx, y: cy, area: bestArea };
   let bestD = Infinity;
   let bx = 0;
   let by = 0;
   for (let y = by0; y <= by1; y++) for (let x = bx0; x <= bx1; x++) {
     if (label[y * width + x] !== best) continue;
-    const d = (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2;
+    const d = (x - cx) ** 2 + (y - cy) ** 2;
     if (d < bestD) (bestD = d), (bx = x), (by = y);
   }
-  return { x: bx + 0.5, y: by + 0.5, area: bestArea };
+  return { x: bx, y: by, area: bestArea };
 }

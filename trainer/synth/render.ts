@@ -117,7 +117,9 @@ export class FrameRenderer {
     }
     if (amodalArea === 0) {
       const c = imagePosition(this.scene, this.scene.objects[k], f);
-      return { state: "outside", x: Math.round(c.x * 100) / 100, y: Math.round(c.y * 100) / 100, visibleArea: 0, amodalArea: 0 };
+      // Analytic positions have pixel corners at integers (the renderer samples pixel (i, j) at (i + 0.5, j + 0.5));
+      // points use the evaluators' pixel-centred convention (components.ts).
+      return { state: "outside", x: Math.round((c.x - 0.5) * 100) / 100, y: Math.round((c.y - 0.5) * 100) / 100, visibleArea: 0, amodalArea: 0 };
     }
     const occluded = visibleArea < this.options.occludedBelow * amodalArea;
     const centre = largestComponentCentre(occluded ? am : this.visibleMask(k), w, h, this.scratch, box ?? undefined);
