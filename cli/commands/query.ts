@@ -7,15 +7,19 @@ import path from "node:path";
 import { parseCommandArgs, numberOption, UserError } from "../args.ts";
 import { progressBar, type Progress } from "../progress.ts";
 
-export const summary = "Query a model for point tracks of an expression in a video (built-in or remote Molmo2), optional SAM2 masks";
+export const summary = "Query a model for point tracks of an expression in a video (built-in, remote Molmo2 or a registered version), optional SAM2 masks";
 
-const USAGE = `usage: groundtrack query --video FILE --expression TEXT [--runtime built-in|remote]
-         [--endpoint URL --model NAME] [--model-dir DIR] [--max-frames N] [--sampling-fps F] [--timeout SECONDS]
-         [--video-form frames|file [--max-video-mb N]]
+const USAGE = `usage: groundtrack query --video FILE --expression TEXT
+         [--runtime built-in|remote] [--endpoint URL --model NAME] [--model-dir DIR] | [--model-version V]
+         [--max-frames N] [--sampling-fps F] [--timeout SECONDS] [--video-form frames|file [--max-video-mb N]]
          [--masks [--sam2-dir DIR] [--masks-out FILE]] --out tracks.json
 
   --runtime     built-in (default; the project's MolmoPoint ONNX model) or remote (OpenAI-compatible Molmo2 server)
   --endpoint    remote: API base URL, e.g. http://127.0.0.1:8000/v1     --model  remote: served model name
+  --model-version  a registered model version (groundtrack models list): a built-in version runs its own model
+                dir, an external one the remote runtime on its endpoint/model (the remote tuning options apply);
+                looked up in the database ($DATABASE_URL, default data/groundtrack.db); not with --runtime,
+                --endpoint, --model or --model-dir
   --video-form  remote: frames (default; Molmo2's frames with their timestamps, vLLM with frame-list metadata) or
                 file (the video itself, sampled by the server's molmo2 loader; at most --max-video-mb, default 64)
   --out         TrackAny JSON example (keyframes at the frames the model saw; point ids = object ids)
@@ -33,7 +37,8 @@ export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseCommandArgs(argv, {
     video: { type: "string" },
     expression: { type: "string" },
-    runtime: { type: "string", default: "built-in" },
+    runtime: { type: "string" },
+    "model-version": { type: "string" },
     endpoint: { type: "string" },
     model: { type: "string" },
     "model-dir": { type: "string" },
@@ -57,12 +62,20 @@ export async function run(argv: string[]): Promise<number> {
   if (!v.expression?.trim()) throw new UserError("--expression is required (e.g. --expression 'the red squares')");
   if (!v.out) throw new UserError("--out is required (the TrackAny JSON file to write)");
   if (!existsSync(v.video)) throw new UserError(`--video: '${v.video}' does not exist`);
-  const { isRuntimeKind, createRuntime } = await import("../../inference/runtimes/index.ts");
+  const { isRuntimeKind, createRuntime, createVersionRuntime, versionLocation } = await import("../../inference/runtimes/index.ts");
+  const modelVersion = v["model-version"];
+  if (modelVersion !== undefined) {
+    const clash = (["runtime", "endpoint", "model", "model-dir"] as const).filter((k) => v[k] !== undefined);
+    if (clash.length) throw new UserError(`--model-version brings its own runtime and model; drop ${clash.map((k) => `--${k}`).join(", ")}`);
+  }
   const kind = v.runtime ?? "built-in";
   if (!isRuntimeKind(kind)) throw new UserError(`--runtime must be built-in or remote, got '${kind}'`);
   if (kind === "remote" && (!v.endpoint || !v.model)) throw new UserError("--runtime remote needs --endpoint URL and --model NAME");
   if (kind !== "remote" && (v.endpoint || v.model)) throw new UserError("--endpoint/--model only apply to --runtime remote");
   if (v["video-form"] !== undefined && v["video-form"] !== "frames" && v["video-form"] !== "file") throw new UserError(`--video-form must be frames or file, got '${v["video-form"]}'`);
+  const version = modelVersion === undefined ? null : await resolveVersion(modelVersion);
+  const remoteTuning = (["max-frames", "sampling-fps", "timeout", "retries", "video-form", "max-video-mb"] as const).filter((k) => v[k] !== undefined);
+  if (version?.kind === "built-in" && remoteTuning.length) throw new UserError(`${remoteTuning.map((k) => `--${k}`).join(", ")} only apply to remote models; model version '${version.version}' is built-in`);
 
   const { probeVideo, isVideoError } = await import("../../lib/video/index.ts");
   const { RuntimeError } = await import("../../inference/runtime.ts");
@@ -74,17 +87,15 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UserError(`--video '${v.video}': ${isVideoError(e) ? e.message : (e as Error).message}`);
   }
-  const remote = kind === "remote"
-    ? {
-        endpoint: v.endpoint!, model: v.model!,
-        ...(v["max-frames"] ? { maxFrames: numberOption("max-frames", v["max-frames"]) } : {}),
-        ...(v["sampling-fps"] ? { samplingFps: numberOption("sampling-fps", v["sampling-fps"]) } : {}),
-        ...(v.timeout ? { timeoutMs: Math.round(numberOption("timeout", v.timeout) * 1000) } : {}),
-        ...(v.retries ? { retries: numberOption("retries", v.retries) } : {}),
-        ...(v["video-form"] ? { videoForm: v["video-form"] as "frames" | "file" } : {}),
-        ...(v["max-video-mb"] ? { maxVideoBytes: Math.round(numberOption("max-video-mb", v["max-video-mb"]) * 1048576) } : {}),
-      }
-    : undefined;
+  const tuning = {
+    ...(v["max-frames"] ? { maxFrames: numberOption("max-frames", v["max-frames"]) } : {}),
+    ...(v["sampling-fps"] ? { samplingFps: numberOption("sampling-fps", v["sampling-fps"]) } : {}),
+    ...(v.timeout ? { timeoutMs: Math.round(numberOption("timeout", v.timeout) * 1000) } : {}),
+    ...(v.retries ? { retries: numberOption("retries", v.retries) } : {}),
+    ...(v["video-form"] ? { videoForm: v["video-form"] as "frames" | "file" } : {}),
+    ...(v["max-video-mb"] ? { maxVideoBytes: Math.round(numberOption("max-video-mb", v["max-video-mb"]) * 1048576) } : {}),
+  };
+  const remote = kind === "remote" ? { endpoint: v.endpoint!, model: v.model!, ...tuning } : undefined;
 
   const video = { id: await fileId(v.video), path: path.resolve(v.video), meta };
   const ac = new AbortController();
@@ -105,7 +116,11 @@ export async function run(argv: string[]): Promise<number> {
     }
   };
   try {
-    const runtime = await createRuntime(kind, { ...(remote ? { remote } : {}), ...(v["model-dir"] ? { modelDir: v["model-dir"] } : {}), log: (m) => console.error(m) });
+    const log = (m: string) => console.error(m);
+    const runtime = version
+      ? await createVersionRuntime(version, { remote: tuning, log })
+      : await createRuntime(kind, { ...(remote ? { remote } : {}), ...(v["model-dir"] ? { modelDir: v["model-dir"] } : {}), log });
+    if (version) console.error(`model version ${version.version} (${version.kind}, ${versionLocation(version)})`);
     let result;
     try {
       result = await runtime.query({ video, expression: v.expression, signal: ac.signal, onProgress });
@@ -117,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
     const set = { ...result.tracks, video: { ...result.tracks.video, name } };
     await mkdir(path.dirname(path.resolve(v.out)), { recursive: true });
     await writeFile(v.out, exportTrackAny(set, result.sampledFrames.length ? { frames: result.sampledFrames } : {}) + "\n");
-    console.error(`${result.engine}: ${set.objects.length} object(s) for '${v.expression}' on ${result.sampledFrames.length} sampled frames → ${v.out}`);
+    console.error(`${version ? `${version.version} = ` : ""}${result.engine}: ${set.objects.length} object(s) for '${v.expression}' on ${result.sampledFrames.length} sampled frames → ${v.out}`);
 
     if (v.masks) {
       const { createMaskEngine } = await import("../../inference/sam2/index.ts");
@@ -142,9 +157,27 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof RuntimeError) throw new UserError(`${e.code}: ${e.message}`);
+    if (e instanceof RuntimeError) {
+      const named = !version || e.message.includes(`model version '${version.version}'`);
+      throw new UserError(`${e.code}: ${named ? "" : `model version '${version.version}' (${version.kind}, ${versionLocation(version)}): `}${e.message}`);
+    }
     throw e;
   } finally {
     process.off("SIGINT", onSig);
+  }
+}
+
+/** The registered version named by --model-version, if it may be queried (candidate or promoted). */
+async function resolveVersion(name: string) {
+  const { getDb } = await import("../../lib/db/index.ts");
+  const { queryableVersion } = await import("../../lib/services/models.ts");
+  const db = getDb();
+  try {
+    return await queryableVersion(db, name);
+  } catch (e) {
+    if ((e as Error)?.name === "ServiceError") throw new UserError(`--model-version: ${(e as Error).message.replace(/^modelVersion: /, "")}`);
+    throw e;
+  } finally {
+    await db.$disconnect();
   }
 }

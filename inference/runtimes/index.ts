@@ -18,6 +18,55 @@ export interface RuntimeOptions {
   log?: (msg: string) => void;
 }
 
+/** A registered model version as far as running it goes (a ModelVersion row or its view). */
+export interface RegisteredVersion {
+  version: string;
+  kind: string;
+  dir: string | null;
+  endpoint: string | null;
+  remoteModel: string | null;
+}
+
+/**
+ * The runtime that serves a registered version — built-in → the built-in runtime on the version's contract dir,
+ * external → the remote runtime with its endpoint and served model name. The one mapping used by query jobs, the
+ * query CLI and the trainer's evaluation. `remote` adds tuning (timeouts, frames, video form) for external versions.
+ */
+export function versionRuntimeOptions(v: RegisteredVersion, extra: { remote?: Partial<RemoteRuntimeOptions>; log?: (msg: string) => void } = {}): { kind: RuntimeKind; options: RuntimeOptions } {
+  const log = extra.log ? { log: extra.log } : {};
+  if (v.kind === "built-in") {
+    if (!v.dir) throw new RuntimeError("model_invalid", `model version '${v.version}' has no model directory`);
+    return { kind: "built-in", options: { modelDir: v.dir, ...log } };
+  }
+  if (v.kind === "external") {
+    if (!v.endpoint || !v.remoteModel) throw new RuntimeError("model_invalid", `external model version '${v.version}' has no endpoint/model`);
+    return { kind: "remote", options: { remote: { ...extra.remote, endpoint: v.endpoint, model: v.remoteModel }, ...log } };
+  }
+  throw new RuntimeError("model_invalid", `model version '${v.version}' has unknown kind '${v.kind}' (expected built-in or external)`);
+}
+
+/** Where a version lives, for messages: its dir, or `<model> @ <endpoint>`. */
+export function versionLocation(v: RegisteredVersion): string {
+  return v.kind === "external" ? `${v.remoteModel ?? "?"} @ ${v.endpoint ?? "?"}` : (v.dir ?? "no directory");
+}
+
+/**
+ * Builds the runtime of a registered version. A built-in version whose files are gone is `model_missing` naming the
+ * version and the missing file (checked here so the message says which version, not only which path).
+ */
+export async function createVersionRuntime(v: RegisteredVersion, extra: { remote?: Partial<RemoteRuntimeOptions>; log?: (msg: string) => void } = {}): Promise<ModelRuntime> {
+  const { kind, options } = versionRuntimeOptions(v, extra);
+  if (kind === "built-in") assertVersionFiles(v);
+  return createRuntime(kind, options);
+}
+
+/** Throws `model_missing` when a built-in version's contract dir has no config.json any more. */
+export function assertVersionFiles(v: RegisteredVersion): void {
+  if (v.kind !== "built-in" || !v.dir) return;
+  const config = path.join(v.dir, "config.json");
+  if (!existsSync(config)) throw new RuntimeError("model_missing", `model version '${v.version}': its model files are gone (${config} is missing)`);
+}
+
 export function isRuntimeKind(s: string): s is RuntimeKind {
   return (RUNTIME_KINDS as readonly string[]).includes(s);
 }

@@ -23,7 +23,7 @@ export interface RunnerDeps {
 export type JobOutcome = { status: "done" } | { status: "failed"; error: string } | { status: "cancelled" };
 
 /** Errors that doom every video of the job (vs. per-video problems such as an unreadable file). */
-const JOB_LEVEL: ReadonlySet<RuntimeError["code"]> = new Set(["model_missing", "model_invalid", "server_unreachable", "timeout"]);
+export const JOB_LEVEL: ReadonlySet<RuntimeError["code"]> = new Set(["model_missing", "model_invalid", "server_unreachable", "timeout"]);
 
 export async function emitEvent(db: Db, jobId: number, type: EventType, payload: unknown): Promise<void> {
   await db.inferenceJobEvent.create({ data: { jobId, type, payload: JSON.stringify(payload) } });
@@ -122,7 +122,7 @@ export async function runQueryJob(deps: RunnerDeps, job: ClaimedJob, signal: Abo
         });
       }
       checkCancel();
-      await storeVideoResult(db, job, row.id, row.videoId, params.expression, result, frameMasks, maskEngineName);
+      await storeVideoResult(db, job, row.id, row.videoId, params, result, frameMasks, maskEngineName);
       okVideos++;
       await emitEvent(db, job.id, "partial", { videoId: row.videoId, status: "done", objectCount: result.tracks.objects.length, engine: result.engine, maskEngine: maskEngineName });
       await setProgress((i + 1) / total, `video ${i + 1}/${total} done`);
@@ -141,7 +141,8 @@ export async function runQueryJob(deps: RunnerDeps, job: ClaimedJob, signal: Abo
 }
 
 /** One video's tracks (+ masks) in one transaction, keyed by (set, expression, objectKey): idempotent on retry. */
-async function storeVideoResult(db: Db, job: ClaimedJob, jobVideoId: number, videoId: number, expressionText: string, result: QueryResult, frames: FrameMasks[], maskEngine: string): Promise<void> {
+async function storeVideoResult(db: Db, job: ClaimedJob, jobVideoId: number, videoId: number, params: QueryJobParams, result: QueryResult, frames: FrameMasks[], maskEngine: string): Promise<void> {
+  const expressionText = params.expression;
   const setId = job.predictionSetId;
   if (setId === null) throw new Error(`job ${job.id} has no prediction set`);
   const byObject = new Map<string, Record<string, { size: [number, number]; counts: string }>>();
@@ -152,7 +153,8 @@ async function storeVideoResult(db: Db, job: ClaimedJob, jobVideoId: number, vid
       rec[String(f.frame)] = m.rle;
     }
   }
-  const source = result.tracks.objects.flatMap((o) => o.keyframes.map((k) => k.source))[0];
+  // A job naming a registered version keeps the set's `model:<version>` source; otherwise the runtime's own wins.
+  const source = params.modelVersion === null ? result.tracks.objects.flatMap((o) => o.keyframes.map((k) => k.source))[0] : undefined;
   await db.$transaction(async (tx) => {
     // The query's expression on this video: reuse an existing one with the same text (so /reports can compare the
     // prediction with human tracks), else create it (without objects: those come with "accept").

@@ -7,11 +7,11 @@ import os from "node:os";
 import path from "node:path";
 import type { Db } from "../../lib/db";
 import type { QueryJobParams } from "../../lib/services/inference-jobs";
-import type { ModelRuntime } from "../runtime";
-import { createRuntime } from "../runtimes";
+import { RuntimeError, type ModelRuntime, type QueryRequest, type QueryResult } from "../runtime";
+import { assertVersionFiles, createRuntime, createVersionRuntime, versionLocation, type RegisteredVersion } from "../runtimes";
 import type { MaskEngine } from "../sam2/types";
 import { claimJob, finishJob, releaseJob, renewLease } from "./queue";
-import { emitEvent, runQueryJob, type RunnerDeps } from "./runner";
+import { emitEvent, JOB_LEVEL, runQueryJob, type RunnerDeps } from "./runner";
 
 export interface WorkerOptions {
   db: Db;
@@ -66,6 +66,7 @@ export class QueryWorker {
 
   /** Runtimes are cached per configuration: the built-in one keeps encoded videos across queries. */
   private runtimeFor(p: QueryJobParams): Promise<ModelRuntime> {
+    if (p.modelVersion !== null) return this.versionRuntimeFor(p.modelVersion);
     const key = JSON.stringify([p.runtime, p.remote]);
     let r = this.runtimes.get(key);
     if (!r) {
@@ -75,6 +76,34 @@ export class QueryWorker {
         log: this.log,
       });
       // A failed creation (missing model, bad options) is not cached: the next job tries again.
+      r.catch(() => this.runtimes.delete(key));
+      this.runtimes.set(key, r);
+    }
+    return r;
+  }
+
+  /**
+   * A registered model version, resolved from its row when the job runs and cached per version (and location).
+   * A version whose row or files are gone fails the job with `model_missing` (its cached runtime is dropped); job-level
+   * errors of its runtime (server down, timeout, bad model) name the version, so the job error says which model failed.
+   */
+  private async versionRuntimeFor(name: string): Promise<ModelRuntime> {
+    const row = await this.db.modelVersion.findUnique({ where: { version: name }, select: { version: true, kind: true, dir: true, endpoint: true, remoteModel: true } });
+    if (!row) throw new RuntimeError("model_missing", `model version '${name}' is no longer registered`);
+    const key = JSON.stringify(["version", row.version, row.kind, row.dir, row.endpoint, row.remoteModel]);
+    try {
+      assertVersionFiles(row);
+    } catch (e) {
+      const stale = this.runtimes.get(key);
+      this.runtimes.delete(key);
+      await stale?.then((x) => x.close()).catch(() => {});
+      throw e;
+    }
+    let r = this.runtimes.get(key);
+    if (!r) {
+      r = createVersionRuntime(row, { log: this.log }).then((rt) => namedAfterVersion(rt, row), (e: unknown) => {
+        throw relabel(e, row);
+      });
       r.catch(() => this.runtimes.delete(key));
       this.runtimes.set(key, r);
     }
@@ -184,4 +213,28 @@ export class QueryWorker {
       }
     }
   }
+}
+
+/** A job-level runtime error with the version it came from in front of its message (same code). */
+function relabel(e: unknown, v: RegisteredVersion): unknown {
+  if (!(e instanceof RuntimeError) || !JOB_LEVEL.has(e.code) || e.message.includes(`model version '${v.version}'`)) return e;
+  return new RuntimeError(e.code, `model version '${v.version}' (${v.kind}, ${versionLocation(v)}): ${e.message}`);
+}
+
+/** The version's runtime with its job-level errors relabelled (see relabel). */
+function namedAfterVersion(rt: ModelRuntime, v: RegisteredVersion): ModelRuntime {
+  return {
+    kind: rt.kind,
+    get engine() {
+      return rt.engine;
+    },
+    async query(req: QueryRequest): Promise<QueryResult> {
+      try {
+        return await rt.query(req);
+      } catch (e) {
+        throw relabel(e, v);
+      }
+    },
+    close: () => rt.close(),
+  };
 }

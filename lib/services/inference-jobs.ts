@@ -8,6 +8,7 @@ import { exportMolmo2, exportTrackAny } from "../formats";
 import type { Keyframe, KeyframeSource, PointState, TrackSet } from "../tracks";
 import { audit } from "./audit";
 import { badRequest, conflict, notFound, ServiceError } from "./errors";
+import { queryableVersion } from "./models";
 import { createTask, type TaskSummary } from "./tasks";
 
 /** Analysts: who may run model queries and see their results. */
@@ -31,11 +32,15 @@ export const createQueryBody = z.object({
   expression: z.string().trim().min(1).max(500),
   videoIds: z.array(z.number().int().positive()).min(1).max(500).optional(),
   projectId: z.number().int().positive().optional(),
-  runtime: z.enum(["built-in", "remote"]).default("built-in"),
+  /** Omitted: built-in, or the runtime the named model version runs on. */
+  runtime: z.enum(["built-in", "remote"]).optional(),
   remote: remoteParams.optional(),
+  /** A registered model version (built-in or external); the runtime and its model come from the registry. */
+  modelVersion: z.string().trim().min(1).max(64).optional(),
   masks: z.boolean().default(false),
 }).strict().refine((b) => (b.videoIds === undefined) !== (b.projectId === undefined), { message: "give either videoIds or projectId", path: ["videoIds"] })
-  .refine((b) => b.runtime !== "remote" || b.remote !== undefined, { message: "the remote runtime needs remote.endpoint and remote.model", path: ["remote"] });
+  .refine((b) => b.modelVersion === undefined || b.remote === undefined, { message: "give either modelVersion or remote, not both (a registered version brings its own endpoint and model)", path: ["modelVersion"] })
+  .refine((b) => b.modelVersion !== undefined || b.runtime !== "remote" || b.remote !== undefined, { message: "the remote runtime needs remote.endpoint and remote.model", path: ["remote"] });
 export type CreateQueryBody = z.input<typeof createQueryBody>;
 
 /** Stored job parameters (InferenceJob.params). */
@@ -45,6 +50,8 @@ export const queryJobParams = z.object({
   projectId: z.number().int().nullable(),
   runtime: z.enum(["built-in", "remote"]),
   remote: remoteParams.nullable(),
+  /** Registered model version the worker resolves at run time (null: runtime + remote as given). */
+  modelVersion: z.string().nullable().default(null),
   masks: z.boolean(),
 });
 export type QueryJobParams = z.infer<typeof queryJobParams>;
@@ -64,6 +71,8 @@ export interface JobView {
   kind: string;
   status: JobStatus;
   runtime: string;
+  /** The registered model version the job runs, or null (the runtime's default model / raw remote params). */
+  modelVersion: string | null;
   expression: string;
   masks: boolean;
   progress: number;
@@ -99,16 +108,25 @@ export async function createQueryJob(db: Db, actor: Actor, input: CreateQueryBod
     const notReady = found.filter((v) => v.status !== "ready");
     if (notReady.length) throw badRequest(`videoIds: video ${notReady.map((v) => v.id).join(", ")} is not ready`);
   }
-  const params: QueryJobParams = { expression: b.expression, videoIds, projectId: b.projectId ?? null, runtime: b.runtime, remote: b.remote ?? null, masks: b.masks };
+  let runtime = b.runtime ?? "built-in";
+  let source = runtime === "remote" ? `model:${b.remote!.model}` : "model:built-in";
+  if (b.modelVersion !== undefined) {
+    const v = await queryableVersion(db, b.modelVersion);
+    const kind = v.kind === "external" ? "remote" : "built-in";
+    if (b.runtime !== undefined && b.runtime !== kind) throw badRequest(`runtime: model version '${v.version}' is ${v.kind} and runs on the ${kind} runtime, not ${b.runtime} (leave runtime out)`);
+    runtime = kind;
+    source = `model:${v.version}`;
+  }
+  const params: QueryJobParams = { expression: b.expression, videoIds, projectId: b.projectId ?? null, runtime, remote: b.remote ?? null, modelVersion: b.modelVersion ?? null, masks: b.masks };
   const job = await db.$transaction(async (tx) => {
     const set = await tx.predictionSet.create({
-      data: { name: `query: ${b.expression}`, source: b.runtime === "remote" ? `model:${b.remote!.model}` : "model:built-in", engine: b.runtime, createdById: actor.id },
+      data: { name: `query: ${b.expression}`, source, engine: runtime, createdById: actor.id },
     });
     const j = await tx.inferenceJob.create({
-      data: { kind: "query", runtime: b.runtime, params: JSON.stringify(params), predictionSetId: set.id, createdById: actor.id, videos: { create: videoIds.map((videoId, ordinal) => ({ videoId, ordinal })) } },
+      data: { kind: "query", runtime, params: JSON.stringify(params), predictionSetId: set.id, createdById: actor.id, videos: { create: videoIds.map((videoId, ordinal) => ({ videoId, ordinal })) } },
     });
     await tx.predictionSet.update({ where: { id: set.id }, data: { name: `query #${j.id}: ${b.expression}` } });
-    await audit(tx, actor.id, "job.create", "inferenceJob", j.id, { expression: b.expression, videos: videoIds.length, runtime: b.runtime });
+    await audit(tx, actor.id, "job.create", "inferenceJob", j.id, { expression: b.expression, videos: videoIds.length, runtime, ...(params.modelVersion ? { modelVersion: params.modelVersion } : {}) });
     return j;
   });
   return getJob(db, job.id);
@@ -119,7 +137,7 @@ export async function getJob(db: Db, id: number): Promise<JobView> {
   if (!j) throw notFound(`job ${id}`);
   const p = parseJobParams(j.params, j.id);
   return {
-    id: j.id, kind: j.kind, status: j.status as JobStatus, runtime: j.runtime, expression: p.expression, masks: p.masks, progress: j.progress, stage: j.stage,
+    id: j.id, kind: j.kind, status: j.status as JobStatus, runtime: j.runtime, modelVersion: p.modelVersion, expression: p.expression, masks: p.masks, progress: j.progress, stage: j.stage,
     attempts: j.attempts, error: j.error, predictionSetId: j.predictionSetId, createdBy: j.createdBy?.username ?? null, createdAt: j.createdAt.toISOString(),
     finishedAt: j.finishedAt?.toISOString() ?? null,
     videos: j.videos.map((v) => ({ videoId: v.videoId, name: v.video.name, status: v.status, error: v.error, objectCount: v.objectCount, engine: v.engine, maskEngine: v.maskEngine })),

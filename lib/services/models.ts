@@ -155,6 +155,31 @@ export async function promotedVersion(db: Db): Promise<ModelVersionView | null> 
   return r ? toView(r) : null;
 }
 
+/** Statuses a query may name: candidates (to try them) and the promoted version; retired/rejected ones are not served. */
+export const QUERYABLE_STATUSES: readonly ModelStatus[] = ["candidate", "promoted"];
+
+/**
+ * The version a query names, checked for use: unknown → 400 listing the usable ones, retired/rejected → 400 saying
+ * its status (a 400, not a 404: the version is a field of the request, not the resource asked for).
+ */
+export async function queryableVersion(db: Db, version: string): Promise<ModelVersionView> {
+  const r = await db.modelVersion.findUnique({ where: { version }, include: withRun });
+  if (!r) {
+    const usable = (await listQueryableVersions(db)).map((v) => v.version);
+    throw badRequest(`modelVersion: model version '${version}' is not registered${usable.length ? ` (usable: ${usable.join(", ")})` : " (no versions are registered)"}`);
+  }
+  const v = toView(r);
+  if (!QUERYABLE_STATUSES.includes(v.status)) throw badRequest(`modelVersion: model version '${version}' is ${v.status}; only candidate or promoted versions can be queried`);
+  return v;
+}
+
+/** Versions a query may name, the promoted one first, then the newest candidates. */
+export async function listQueryableVersions(db: Db): Promise<ModelVersionView[]> {
+  const all = await listModelVersions(db);
+  const usable = all.filter((v) => QUERYABLE_STATUSES.includes(v.status));
+  return [...usable.filter((v) => v.status === "promoted"), ...usable.filter((v) => v.status !== "promoted")];
+}
+
 function requireAdmin(actor: Actor | null, what: string): void {
   if (actor && !hasRole(actor, ["admin"])) throw forbidden(`only admins ${what}`);
 }

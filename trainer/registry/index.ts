@@ -11,7 +11,7 @@ import {
   type ExternalModelBody, type ModelVersionView,
 } from "../../lib/services/models";
 import type { ModelRuntime } from "../../inference/runtime";
-import { createRuntime } from "../../inference/runtimes";
+import { createVersionRuntime } from "../../inference/runtimes";
 import { evaluateModel, type EvalExample, type EvalReport, type ExampleScore } from "../eval/evaluate";
 
 /** Metric that decides promotion, and the margin a candidate must beat the current version by (float noise). */
@@ -45,14 +45,10 @@ export function defaultFallbackDir(): string {
   return path.resolve(process.env.GROUNDTRACK_BUILTIN_MODEL_DIR ?? path.join("models", "builtin"));
 }
 
-/** The runtime that serves a registered version: built-in → its contract dir; external → the remote runtime. */
+/** The runtime that serves a registered version: built-in → its contract dir; external → the remote runtime (the
+ * mapping lives in inference/runtimes, shared with query jobs and the query CLI). */
 export async function runtimeForVersion(v: ModelVersionView): Promise<ModelRuntime> {
-  if (v.kind === "built-in") {
-    if (!v.dir) throw new RegistryError(`model version '${v.version}' has no model directory`);
-    return createRuntime("built-in", { modelDir: v.dir, log: () => {} });
-  }
-  if (!v.endpoint || !v.remoteModel) throw new RegistryError(`external model version '${v.version}' has no endpoint/model`);
-  return createRuntime("remote", { remote: { endpoint: v.endpoint, model: v.remoteModel } });
+  return createVersionRuntime(v, { log: () => {} });
 }
 
 export interface EvalHooks {
