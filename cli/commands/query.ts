@@ -75,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
   if (v["video-form"] !== undefined && v["video-form"] !== "frames" && v["video-form"] !== "file") throw new UserError(`--video-form must be frames or file, got '${v["video-form"]}'`);
   const version = modelVersion === undefined ? null : await resolveVersion(modelVersion);
   const remoteTuning = (["max-frames", "sampling-fps", "timeout", "retries", "video-form", "max-video-mb"] as const).filter((k) => v[k] !== undefined);
-  if (version?.kind === "built-in" && remoteTuning.length) throw new UserError(`${remoteTuning.map((k) => `--${k}`).join(", ")} only apply to remote models; model version '${version.version}' is built-in`);
+  if (version?.kind === "built-in" && remoteTuning.length) throw new UserError(`${remoteTuning.map((k) => `--${k}`).join(", ")} ${remoteTuning.length === 1 ? "applies" : "apply"} only to remote models; model version '${version.version}' is built-in`);
 
   const { probeVideo, isVideoError } = await import("../../lib/video/index.ts");
   const { RuntimeError } = await import("../../inference/runtime.ts");
