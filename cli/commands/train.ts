@@ -294,7 +294,7 @@ async function evalCmd(argv: string[]): Promise<number> {
     const r = await userErrors(() => evaluateModel({ ...(runtime ? { runtime } : { modelDir: values["model-dir"] as string }), refs, onProgress: () => bar.tick() }));
     bar.stop();
     const o = r.overall;
-    console.log(`${r.engine} on ${o.examples} ${split} examples (${path.basename(path.resolve(snap.dir))}): point F1 ${o.f1.toFixed(4)} (P ${o.precision.toFixed(4)} R ${o.recall.toFixed(4)}), point HOTA ${o.HOTA.toFixed(4)}, count accuracy ${o.countAccuracy.toFixed(4)}, close accuracy ${o.closeAccuracy.toFixed(4)}; ${(r.seconds / o.examples).toFixed(3)} s per example`);
+    console.log(`${r.engine} on ${o.examples} ${split} examples (${path.basename(path.resolve(snap.dir))}): point F1 ${o.f1.toFixed(4)} (P ${o.precision.toFixed(4)} R ${o.recall.toFixed(4)}; ceiling ${o.ceilingF1.toFixed(4)} = the ground truth's own F1; own-object masks ${o.f1PerObject.toFixed(4)}), point HOTA ${o.HOTA.toFixed(4)}, count accuracy ${o.countAccuracy.toFixed(4)}, close accuracy ${o.closeAccuracy.toFixed(4)}; ${(r.seconds / o.examples).toFixed(3)} s per example`);
     for (const [src, s] of Object.entries(r.bySource)) if (Object.keys(r.bySource).length > 1) console.log(`  ${src}: ${s.examples} examples, F1 ${s.f1.toFixed(4)}, HOTA ${s.HOTA.toFixed(4)}`);
     if (values.out) writeFileSync(values.out, JSON.stringify({ ...r, split, snapshot: snap.manifest.contentHash, benchmarkHash: snap.manifest.benchmark.hash }, null, 1) + "\n");
     return 0;

@@ -22,7 +22,7 @@ export type HeadlineKey = (typeof HEADLINE_METRICS)[number]["key"];
 
 /** Display names of the other numbers an evaluation report stores. */
 const METRIC_LABELS: Record<string, string> = {
-  f1: "Point F1", HOTA: "Point HOTA", countAccuracy: "Counting acc", closeAccuracy: "Close acc", precision: "Precision", recall: "Recall",
+  f1: "Point F1", f1PerObject: "Point F1, own-object masks", ceilingF1: "Point F1 ceiling (ground truth's own score)", HOTA: "Point HOTA", countAccuracy: "Counting acc", closeAccuracy: "Close acc", precision: "Precision", recall: "Recall",
   examples: "Examples", seconds: "Evaluation time (s)",
 };
 

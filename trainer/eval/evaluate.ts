@@ -4,9 +4,14 @@
 // F1 and point HOTA (mask judge when the example carries GT masks, else a distance judge) and video counting
 // (correct / close). Predictions are brought onto the GT's sampling grid with the shared interpolation: the model's
 // keyframes at the frames it saw, an object it did not point at on a seen frame being outside there.
+// Beside Molmo2's F1 the report gives two numbers that say how to read it: `f1PerObject`, the same F1 with each GT
+// point judged against its own object's mask (Molmo2 judges the j-th point of a frame against the j-th object of the
+// video, so a frame where an earlier object is absent scores against the wrong masks), and `ceilingF1`, Molmo2's F1 of
+// the ground truth itself — what a perfect prediction scores on these examples (below 1 whenever objects exit; the
+// mis-pairing can in rare frames reward a wrong point, so it is not a strict bound).
 import { readFile } from "node:fs/promises";
 import {
-  evaluateVideoTracking, gtVideoFromRecord, MOLMO2_JUDGE, scoreVideoCount, summarizeCounts, TrackInputError,
+  evaluateTrackF1, evaluateVideoTracking, gtVideoFromRecord, MOLMO2_JUDGE, scoreVideoCount, summarizeCounts, TrackInputError,
   type PointJudge, type TrackFrame, type TrackPoint, type VideoTrackingScores,
 } from "../../lib/metrics/points";
 import { interpolateTrack, type Keyframe } from "../../lib/tracks";
@@ -41,7 +46,12 @@ export interface ExampleScore {
   source: string;
   expression: string;
   judge: "mask" | "distance";
+  /** Molmo2's point F1 (the promotion metric). */
   f1: number;
+  /** Point F1 with each GT point judged against its own object's mask (= f1 for the distance judge). */
+  f1PerObject: number;
+  /** Molmo2's point F1 of the ground truth itself: what a perfect prediction scores on this example. */
+  ceilingF1: number;
   precision: number;
   recall: number;
   HOTA: number;
@@ -57,6 +67,8 @@ export interface ExampleScore {
 export interface EvalSummary {
   examples: number;
   f1: number;
+  f1PerObject: number;
+  ceilingF1: number;
   precision: number;
   recall: number;
   HOTA: number;
@@ -86,7 +98,7 @@ function summarize(scores: readonly ExampleScore[]): EvalSummary {
   const mean = (f: (s: ExampleScore) => number) => (n === 0 ? NaN : scores.reduce((a, s) => a + f(s), 0) / n);
   const counts = summarizeCounts(scores.map((s) => ({ gt: s.gtCount, score: { valid: true, correct: s.countCorrect, close: s.countClose } })));
   return {
-    examples: n, f1: mean((s) => s.f1), precision: mean((s) => s.precision), recall: mean((s) => s.recall),
+    examples: n, f1: mean((s) => s.f1), f1PerObject: mean((s) => s.f1PerObject), ceilingF1: mean((s) => s.ceilingF1), precision: mean((s) => s.precision), recall: mean((s) => s.recall),
     HOTA: mean((s) => s.HOTA), DetA: mean((s) => s.DetA), AssA: mean((s) => s.AssA),
     countAccuracy: counts.correct, closeAccuracy: counts.close,
   };
@@ -171,11 +183,13 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
       const pred = predictionOnFrames(result.tracks.objects, result.sampledFrames, grid, { frameCount: meta.frameCount, shotBoundaries: meta.shotBoundaries });
       const judge: PointJudge = gt.gt.masks ? MOLMO2_JUDGE : { kind: "distance", radius: (opts.distanceRadius ?? ((w, h) => 0.05 * Math.hypot(w, h)))(gt.gt.width, gt.gt.height), soft: false };
       const s: VideoTrackingScores = evaluateVideoTracking(pred, gt.gt, judge);
+      const f1PerObject = judge.kind === "mask" ? evaluateTrackF1(pred, gt.gt, { kind: "mask", molmo2Compat: false }).f1 : s.f1;
+      const ceilingF1 = evaluateTrackF1(gt.gt.frames, gt.gt, judge).f1;
       const predCount = new Set(pred.flatMap((f) => f.points.map((p) => p.id))).size;
       const count = scoreVideoCount(gt.objectCount, predCount);
       const score: ExampleScore = {
         id: ref.id, source: ref.source ?? "", expression, judge: judge.kind,
-        f1: s.f1, precision: s.precision, recall: s.recall, HOTA: s.HOTA, DetA: s.DetA, AssA: s.AssA,
+        f1: s.f1, f1PerObject, ceilingF1, precision: s.precision, recall: s.recall, HOTA: s.HOTA, DetA: s.DetA, AssA: s.AssA,
         gtCount: gt.objectCount, predCount, countCorrect: count.correct, countClose: count.close,
         seconds: (performance.now() - t0) / 1000,
       };

@@ -127,6 +127,7 @@ async function main(): Promise<number> {
     summary.test = test.overall;
     summary.testExamplesHash = test.examplesHash;
     console.error(`[train:default] point F1 val ${val.overall.f1.toFixed(4)} (${val.overall.examples}), test ${test.overall.f1.toFixed(4)} (${test.overall.examples} held-out examples) via ${test.engine}`);
+    console.error(`[train:default] test: ceiling ${test.overall.ceilingF1.toFixed(4)} (Molmo2's F1 of the ground truth itself), F1 with own-object masks ${test.overall.f1PerObject.toFixed(4)} (ceiling 1)`);
   }
   await writeFile(path.join(outDir, "TRAINING.json"), JSON.stringify(summary, null, 1) + "\n");
   return 0;

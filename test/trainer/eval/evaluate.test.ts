@@ -2,10 +2,12 @@
 // synthetic benchmark split, scored by lib/metrics/points.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { generateBuiltinModel } from "../../../inference/builtin/generate-model";
+import type { ModelRuntime } from "../../../inference/runtime";
+import { importTrackAny } from "../../../lib/formats/trackany";
 import { evaluateModel, EvalError, predictionOnFrames } from "../../../trainer/eval/evaluate";
 import { readManifest } from "../../../trainer/synth/dataset";
 import { tinySynth } from "../snapshot/world";
@@ -43,6 +45,38 @@ describe("evaluateModel", () => {
     assert.equal(good.examplesHash, worse.examplesHash);
     assert.deepEqual(Object.keys(good.bySource), ["synth"]);
     assert.ok(good.overall.closeAccuracy >= good.overall.countAccuracy);
+  });
+
+  it("the ground truth answered back scores the ceiling: Molmo2's F1 below 1 where objects exit, 1 with own-object masks", async () => {
+    // A runtime that answers each query with the example's own TrackAny ground truth (the best possible model).
+    const answerKey = new Map(refs.map((r) => [`file:${r.video}`, r]));
+    let current = "";
+    const oracle: ModelRuntime = {
+      kind: "answer-key",
+      engine: "answer-key",
+      async query(req) {
+        const ref = answerKey.get(req.video.id);
+        assert.ok(ref);
+        const text = readFileSync(current, "utf8");
+        const r = importTrackAny(text);
+        assert.ok(r.ok);
+        const frames = (JSON.parse(text) as { frame_trajectories: Array<{ frame: number }> }).frame_trajectories.map((f) => f.frame);
+        return { tracks: r.value, engine: "answer-key", sampledFrames: frames, rawOutput: "" };
+      },
+      async close() {},
+    };
+    const scores = [];
+    for (const ref of refs) {
+      current = ref.annotation;
+      scores.push(...(await evaluateModel({ runtime: oracle, refs: [ref] })).perExample);
+    }
+    for (const e of scores) {
+      assert.ok(Math.abs(e.f1 - e.ceilingF1) < 1e-12, `${e.id}: F1 ${e.f1} vs ceiling ${e.ceilingF1}`);
+      assert.ok(e.f1PerObject > 1 - 1e-9, `${e.id}: own-object F1 ${e.f1PerObject}`);
+    }
+    assert.ok(scores.some((e) => e.ceilingF1 < 0.999), "some example has an exit, where Molmo2's judge pairs points with the wrong masks");
+    const demo = await evaluateModel({ modelDir: path.join(dir, "demo"), refs });
+    assert.ok(Math.abs(demo.overall.ceilingF1 - scores.reduce((a, e) => a + e.ceilingF1, 0) / scores.length) < 1e-12);
   });
 
   it("names an unreadable annotation", async () => {
