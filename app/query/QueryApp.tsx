@@ -1,11 +1,13 @@
 "use client";
-// The /query page: pick videos (or a whole project), type an expression, choose a runtime; the job's progress,
+// The /query page: pick videos (or a whole project), type an expression, choose the model (a registered version —
+// the promoted one preselected —, the built-in default or a custom remote server); the job's progress,
 // partial tracks and masks stream over socket.io (/jobs namespace) onto the Konva player. A collection query ranks
 // videos by how many objects matched. Results can be accepted into annotation tasks (admins) or exported.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { io, type Socket } from "socket.io-client";
 import type { JobResults, JobView, VideoResult } from "../../lib/services/inference-jobs";
 import type { TrackSet } from "../../lib/tracks";
+import { findChoice, modelChoices, type ChoiceValue, type ListedVersion } from "./model-choices";
 import { colourFor, Player, type MaskMap } from "./Player";
 import css from "./query.module.css";
 
@@ -29,7 +31,9 @@ export default function QueryApp({ projects, videos, canAccept }: QueryAppProps)
   const [scope, setScope] = useState<"videos" | "project">("videos");
   const [picked, setPicked] = useState<number[]>(() => (videos[0] ? [videos[0].id] : []));
   const [expression, setExpression] = useState("");
-  const [runtime, setRuntime] = useState<"built-in" | "remote">("built-in");
+  const [listed, setListed] = useState<ListedVersion[]>([]);
+  const [choice, setChoice] = useState<ChoiceValue>("built-in");
+  const choiceTouched = useRef(false);
   const [endpoint, setEndpoint] = useState("http://127.0.0.1:8000/v1");
   const [model, setModel] = useState("allenai/Molmo2-8B");
   const [withMasks, setWithMasks] = useState(true);
@@ -42,6 +46,18 @@ export default function QueryApp({ projects, videos, canAccept }: QueryAppProps)
   const [recent, setRecent] = useState<JobView[]>([]);
   const socket = useRef<Socket | null>(null);
   const jobId = job?.id ?? null;
+
+  // The registry (GET /api/models): usable versions for the selector; the promoted one is preselected.
+  useEffect(() => {
+    void api<{ versions: ListedVersion[] }>("/api/models")
+      .then((r) => {
+        setListed(r.versions);
+        if (!choiceTouched.current) setChoice(modelChoices(r.versions).initial);
+      })
+      .catch((err: unknown) => setMessage({ kind: "error", text: `model versions unavailable: ${(err as Error).message}` }));
+  }, []);
+  const choices = modelChoices(listed);
+  const chosen = findChoice(choices, choice) ?? choices.builtinDefault;
 
   const loadRecent = useCallback(() => void api<{ jobs: JobView[] }>("/api/jobs?limit=10").then((r) => setRecent(r.jobs)).catch(() => {}), []);
   useEffect(loadRecent, [loadRecent]);
@@ -129,10 +145,10 @@ export default function QueryApp({ projects, videos, canAccept }: QueryAppProps)
     try {
       const body = {
         expression,
-        runtime,
+        ...chosen.request,
         masks: withMasks,
         ...(scope === "project" ? { projectId } : { videoIds: picked }),
-        ...(runtime === "remote" ? { remote: { endpoint, model } } : {}),
+        ...(chosen.value === "remote" ? { remote: { endpoint, model } } : {}),
       };
       const r = await api<{ job: JobView }>("/api/query", { method: "POST", body: JSON.stringify(body) });
       setJob(r.job);
@@ -207,13 +223,21 @@ export default function QueryApp({ projects, videos, canAccept }: QueryAppProps)
           <input type="text" value={expression} onChange={(e) => setExpression(e.target.value)} placeholder="e.g. the red squares" required />
         </label>
         <label>
-          Runtime
-          <select value={runtime} onChange={(e) => setRuntime(e.target.value as "built-in" | "remote")}>
-            <option value="built-in">built-in (MolmoPoint ONNX)</option>
-            <option value="remote">remote Molmo2 (OpenAI-compatible)</option>
+          Runtime / version
+          <select value={chosen.value} onChange={(e) => { choiceTouched.current = true; setChoice(e.target.value as ChoiceValue); }}>
+            {choices.versions.length > 0 && (
+              <optgroup label="Registered versions">
+                {choices.versions.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+              </optgroup>
+            )}
+            <optgroup label={choices.versions.length ? "Other" : "No versions registered"}>
+              <option value={choices.builtinDefault.value}>{choices.builtinDefault.label}</option>
+              <option value={choices.customRemote.value}>{choices.customRemote.label}</option>
+            </optgroup>
           </select>
         </label>
-        {runtime === "remote" && (
+        <span className="muted" data-testid="model-detail">{chosen.detail}</span>
+        {chosen.value === "remote" && (
           <>
             <label>Endpoint <input type="url" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} required /></label>
             <label>Model <input type="text" value={model} onChange={(e) => setModel(e.target.value)} required /></label>
@@ -230,7 +254,7 @@ export default function QueryApp({ projects, videos, canAccept }: QueryAppProps)
               {recent.map((j) => (
                 <tr key={j.id}>
                   <td><a href="#" onClick={(e) => { e.preventDefault(); setLive({}); setSelected(null); setMessage(null); void loadResults(j.id); }}>#{j.id}</a></td>
-                  <td>{j.expression}</td>
+                  <td>{j.expression}{j.modelVersion ? <span className="muted"> · {j.modelVersion}</span> : null}</td>
                   <td><span className={`badge badge-${j.status}`}>{j.status}</span></td>
                 </tr>
               ))}
@@ -245,7 +269,7 @@ export default function QueryApp({ projects, videos, canAccept }: QueryAppProps)
           <div className="card">
             <div className={css.row}>
               <strong>Job #{job.id}</strong> <span>&ldquo;{job.expression}&rdquo;</span> <span className={`badge badge-${job.status}`}>{job.status}</span>
-              <span className="muted">{job.runtime} · {progress.stage || job.stage}</span>
+              <span className="muted">{job.modelVersion ? `model ${job.modelVersion} (${job.runtime})` : job.runtime} · {progress.stage || job.stage}</span>
             </div>
             <div className={css.progress} aria-label="progress"><div style={{ width: `${Math.round((progress.value || job.progress) * 100)}%` }} /></div>
             <table className={css.ranking}>
