@@ -236,7 +236,7 @@ export default function QueryApp({ projects, videos, canAccept }: QueryAppProps)
             </optgroup>
           </select>
         </label>
-        <span className="muted" data-testid="model-detail">{chosen.detail}</span>
+        <span className={`muted ${css.detail}`} data-testid="model-detail">{chosen.detail}</span>
         {chosen.value === "remote" && (
           <>
             <label>Endpoint <input type="url" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} required /></label>

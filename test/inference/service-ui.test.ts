@@ -1,6 +1,7 @@
 // /query in real Chromium against the real server (server.ts: Next + socket.io + in-process query worker) and the
 // Molmo2 stub: run a remote query on the demo video, watch the streamed result reach the page (object count,
-// player), screenshot it; an annotator is refused; a down server shows a clear error on the page.
+// player), screenshot it; an annotator is refused; a down server shows a clear error on the page; a registered
+// external version is offered in the model selector and a job runs with it.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
@@ -69,4 +70,32 @@ test("/query: a remote query streams tracks onto the player; errors are shown; a
   await ann.page.goto("/query");
   await ann.page.getByRole("alert").filter({ hasText: /reviewer \/ admin/ }).waitFor();
   await ann.context.close();
+});
+
+test("/query: a registered external version is offered in the model selector and the job runs with it", async () => {
+  const cookie = await apiLogin(server.url, "admin", server.passwords.admin!);
+  const reg = await fetch(`${server.url}/api/models/external`, {
+    method: "POST", headers: { cookie, "content-type": "application/json" },
+    body: JSON.stringify({ version: "stub-ext", endpoint: stub.url, model: "allenai/Molmo2-4B" }),
+  });
+  assert.equal(reg.status, 201);
+  stub.setReplies([{ kind: "text", text: answer() }]);
+  const { context, page } = await loggedIn(browser, server.url, "admin", server.passwords.admin!);
+  await page.goto("/query");
+  await page.locator('option[value="version:stub-ext"]').waitFor({ state: "attached" });
+  assert.equal(await page.locator('option[value="version:stub-ext"]').textContent(), `stub-ext — external: allenai/Molmo2-4B @ ${stub.url}`);
+  await page.getByLabel("Runtime / version").selectOption("version:stub-ext");
+  await page.getByTestId("model-detail").filter({ hasText: "external candidate" }).waitFor();
+  await page.getByLabel("Expression").fill("the shapes");
+  await page.getByLabel(/SAM2 masks/).uncheck();
+  await page.getByRole("button", { name: "Run query" }).click();
+  await page.getByText(/Job #\d+ finished/).waitFor({ timeout: 60_000 });
+  await page.getByText("model stub-ext (remote)").waitFor();
+  await page.getByText("2 object(s)").waitFor({ timeout: 10_000 });
+  assert.equal(stub.requests.at(-1)!.model, "allenai/Molmo2-4B");
+  const jobs = (await (await fetch(`${server.url}/api/jobs?limit=1`, { headers: { cookie } })).json()) as { jobs: Array<{ modelVersion: string | null; status: string }> };
+  assert.equal(jobs.jobs[0]!.modelVersion, "stub-ext");
+  assert.equal(jobs.jobs[0]!.status, "done");
+  await shot(page, "query-model-version");
+  await context.close();
 });

@@ -1,4 +1,6 @@
 // POST /api/query — start a model query job ("where are <expression> in these videos / this project?"); analysts.
+// The model: `modelVersion` (a registered candidate/promoted version, built-in or external; 400 if unknown, retired or
+// rejected), or `runtime` "built-in" (default) / "remote" with `remote` {endpoint, model}.
 // GET /api/query — recent query jobs.
 import { ANALYST_ROLES, createQueryBody, createQueryJob, listJobs } from "../../../lib/services/inference-jobs";
 import { body, json, route } from "../../_server/route";
