@@ -34,6 +34,14 @@ export const TinyConfigSchema = z
      * such matrices (Wq·Wk, head.pq·patchk) start near zero and text↔image matching learns very slowly.
      */
     init: z.enum(["normal-0.02", "fan-in"]).default("normal-0.02"),
+    /**
+     * Weight of a training-only auxiliary loss (0 = the paper's loss alone): at every <PATCH> slot a separate
+     * projection of the decoder state (`aux.bind`) scores every image-token key, and a sigmoid cross-entropy asks it
+     * to mark the tokens holding any GT point of the query in the whole video. Every matching token is a positive,
+     * so query↔key binding gets dense supervision instead of one softmax target per step. Not exported: the ONNX
+     * graphs and the inference contract are unchanged.
+     */
+    bindAux: z.number().min(0).default(0),
     maxObjects: positiveInt.default(16),
     maxQueryTokens: positiveInt.default(12),
     maxPoints: positiveInt.default(512),

@@ -3,7 +3,7 @@
 // causal NoPE decoder whose every layer also attends to the frozen image prefix, the four heads, rotary patch
 // logits with the no-more-points class, and the masked cross-entropies. One fixed padded batch shape per jit.
 import { attention, crossEntropySum, gelu, layerNorm, linear, rotary } from "../ml/layers";
-import { np, type Tensor } from "../ml/runtime";
+import { nn, np, type Tensor } from "../ml/runtime";
 import { tinyGeometry, type TinyConfig } from "./config";
 
 /** Parameters as jax arrays (ARCHITECTURE.md names). Model functions never consume them. */
@@ -171,6 +171,8 @@ export interface HeadLogits {
   subpatch: Tensor;
   location: Tensor;
   id: Tensor;
+  /** `[B, Pm, N]` training-only binding logits (config `bindAux` > 0), else null. */
+  bind: Tensor | null;
 }
 
 /** Teacher-forced forward to the masked head logits (patch mask applied). Consumes the batch. */
@@ -204,6 +206,10 @@ export function forwardLogits(params: Params, c: TinyConfig, batch: Omit<TrainBa
   const [x0, x1, x2, x3] = np.split(xt, 4, 2).map((t) => t.reshape([B, Pm, d]));
   const norm = 1 / Math.sqrt(D);
   // <PATCH>: rot(q, m_prev)·rot(k_n, n)/sqrt(D), then the unrotated no-more-points key as class N.
+  // Training-only binding scores (config bindAux): aux.bind(x)·patch_key_n/sqrt(D) + c, unrotated.
+  const bind = c.bindAux > 0
+    ? np.matmul(linear(x0.ref, param(params, "aux.bind.W"), param(params, "aux.bind.b")), vis.patchKeys.ref.transpose([0, 2, 1])).mul(norm).add(param(params, "aux.bind.c"))
+    : null;
   const qr = rotary(heads(params, x0, "pq"), batch.qCos, batch.qSin);
   const kr = rotary(vis.patchKeys, batch.kCos, batch.kSin);
   const toks = np.matmul(qr.ref, kr.transpose([0, 2, 1]));
@@ -214,13 +220,19 @@ export function forwardLogits(params: Params, c: TinyConfig, batch: Omit<TrainBa
   const sk = np.matmul(batch.pointSel, vis.subpatchKeys.reshape([B, N, C * D])).reshape([B, Pm, C, D]);
   const subpatch = sk.mul(qs).sum(3).mul(norm);
   batch.cellSel.dispose();
-  return { patch, subpatch, location: heads(params, x2, "loc"), id: heads(params, x3, "id") };
+  return { patch, subpatch, location: heads(params, x2, "loc"), id: heads(params, x3, "id"), bind };
 }
 
-/** The paper's loss: per head, the mean cross-entropy over its targets in the batch; summed over the 4 heads. */
+/**
+ * The paper's loss: per head, the mean cross-entropy over its targets in the batch (4 values, summed by `loss`).
+ * With `bindAux` > 0 a 5th value: bindAux × the binding loss (sigmoid cross-entropy per image token, mean over
+ * tokens and <PATCH> slots; positives = tokens holding any point of the example).
+ */
 export function lossParts(params: Params, c: TinyConfig, batch: TrainBatch): Tensor {
   const { patchLabels, locLabels, idLabels, counts } = batch;
   const subLabels = batch.cellSel.ref;
+  const member = c.bindAux > 0 ? np.clip(batch.pointSel.ref.sum(1, { keepdims: true }), 0, 1) : null;
+  const slots = c.bindAux > 0 ? patchLabels.ref.sum(2, { keepdims: true }) : null;
   const logits = forwardLogits(params, c, batch);
   const parts = [
     crossEntropySum(logits.patch, patchLabels),
@@ -228,7 +240,13 @@ export function lossParts(params: Params, c: TinyConfig, batch: TrainBatch): Ten
     crossEntropySum(logits.location, locLabels),
     crossEntropySum(logits.id, idLabels),
   ];
-  return np.stack(parts).div(counts);
+  const main = np.stack(parts).div(counts);
+  if (!logits.bind || !member || !slots) return main;
+  const N = logits.bind.shape[2];
+  // softplus(s) − y·s = −[y·log σ(s) + (1−y)·log(1−σ(s))], on valid <PATCH> slots only.
+  const bce = nn.softplus(logits.bind.ref).sub(logits.bind.mul(member)).mul(slots.ref).sum();
+  const aux = bce.div(slots.sum().mul(N)).mul(c.bindAux).reshape([1]);
+  return np.concatenate([main, aux], 0);
 }
 
 /** Scalar training loss. */

@@ -54,12 +54,16 @@ export function paramShapes(c: TinyConfig, vocabSize: number): ParamShapes {
   lin("head.sq", d, c.patchDim);
   lin("head.loc", d, 9);
   lin("head.id", d, c.maxObjects);
+  if (c.bindAux > 0) {
+    lin("aux.bind", d, c.patchDim);
+    m.set("aux.bind.c", [1]);
+  }
   return m;
 }
 
 /** How a parameter starts: LN gains 1, biases / LN shifts / the no-more-points key 0, everything else N(0, 0.02). */
 function initKind(name: string): "one" | "zero" | "normal" {
-  if (name === "nomore" || name.endsWith(".imgk")) return "zero";
+  if (name === "nomore" || name.endsWith(".imgk") || name === "aux.bind.c") return "zero";
   const last = name.slice(name.lastIndexOf(".") + 1);
   const isLn = /\.(ln1|ln2|lnf)\.[gb]$/.test(name);
   if (isLn) return last === "g" ? "one" : "zero";

@@ -31,7 +31,8 @@ export interface TrainProgress {
   steps: number;
   loss: number;
   /** The four heads' mean cross-entropies of this step (they sum to `loss`). */
-  lossParts: { patch: number; subpatch: number; location: number; id: number };
+  /** `bind`: the weighted training-only binding loss (config bindAux > 0). */
+  lossParts: { patch: number; subpatch: number; location: number; id: number; bind?: number };
   lr: number;
   /** Training examples per second over the steps of this run so far (compilation excluded after step 1). */
   examplesPerSec: number;
@@ -300,7 +301,7 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
       if (s === start) tAfterFirst = performance.now();
       else examplesSeen += exs.length;
       const now = performance.now();
-      o.onProgress?.({ step: s + 1, steps: o.steps, loss: value, lossParts: { patch: pv[0], subpatch: pv[1], location: pv[2], id: pv[3] }, lr, examplesPerSec: examplesSeen > 0 ? examplesSeen / ((now - tAfterFirst) / 1000) : 0, elapsedSec: (now - t0) / 1000 });
+      o.onProgress?.({ step: s + 1, steps: o.steps, loss: value, lossParts: { patch: pv[0], subpatch: pv[1], location: pv[2], id: pv[3], ...(pv.length > 4 ? { bind: pv[4] } : {}) }, lr, examplesPerSec: examplesSeen > 0 ? examplesSeen / ((now - tAfterFirst) / 1000) : 0, elapsedSec: (now - t0) / 1000 });
       if (o.checkpointEvery > 0 && (s + 1) % o.checkpointEvery === 0 && s + 1 < o.steps) {
         await writeCheckpoint(s + 1);
         if (o.onCheckpoint) await o.onCheckpoint(s + 1, await toHost(params, names));

@@ -6,6 +6,7 @@ import { gradCheck } from "../../../trainer/ml/gradcheck";
 import { initJax, jax, np, type Tensor } from "../../../trainer/ml/runtime";
 import { loss } from "../../../trainer/model/forward";
 import { packBatch, toDevice } from "../../../trainer/model/batch";
+import { parseTinyConfig } from "../../../trainer/model/config";
 import { TINY, TINY_VOCAB, tinyExamples, tinyParams } from "../model/tiny";
 
 before(async () => {
@@ -25,6 +26,16 @@ test("analytic gradients of the full loss match central differences for every pa
   const sizeable = r.entries.filter((e) => Math.abs(e.analytic) > 1e-2).length;
   assert.ok(sizeable > r.entries.length / 2, `${sizeable} of ${r.entries.length} gradients exceed 1e-2`);
   console.log(`gradcheck: ${r.entries.length} entries over ${r.worst.size} tensors, max relative error ${r.maxRelError.toExponential(2)}`);
+});
+
+test("with the training-only binding loss (bindAux) the gradients still match, aux.bind included", async () => {
+  const c = parseTinyConfig({ ...TINY, bindAux: 0.5 });
+  const params = tinyParams(2, 0.3, c);
+  const r = await gradCheck((p) => loss(p, c, toDevice(packBatch(tinyExamples(), c, TINY_VOCAB.tokens.length, { batchSize: 3, nFrames: 2, maxPointsPerExample: 3 }))), params, OPTS);
+  assert.equal(r.worst.size, params.size);
+  assert.ok(r.worst.has("aux.bind.W") && r.worst.has("aux.bind.c"));
+  const bad = [...r.worst.values()].filter((e) => e.relError > 2e-2);
+  assert.deepEqual(bad, [], `entries with relative error > 2e-2: ${JSON.stringify(bad)}`);
 });
 
 test("the checker flags a wrong gradient (value of the loss, gradient of half of it)", async () => {

@@ -6,7 +6,7 @@ import { buildVideoGrid, rotate, rotaryInvFreq } from "../../../lib/grounding";
 import { BuiltinConfigSchema, checkVocab, TOKEN, objectToken, tokenizeQuery } from "../../../inference/builtin/contract";
 import { initJax } from "../../../trainer/ml/runtime";
 import { buildVocab, parseTinyConfig, tinyGeometry, toBuiltinConfig } from "../../../trainer/model/config";
-import { forwardLogits } from "../../../trainer/model/forward";
+import { forwardLogits, lossParts } from "../../../trainer/model/forward";
 import { packBatch, toDevice } from "../../../trainer/model/batch";
 import { initParams, paramShapes } from "../../../trainer/model/params";
 import { disposeParams, jaxBuiltinModel, queryState, stepOutputs, uploadParams, visionOutputs } from "../../../trainer/model/steps";
@@ -223,4 +223,48 @@ test("prefixKeyBias: dec.L{j}.imgk (init 0) is added to the image prefix keys on
   const zero = await logits(0);
   const shifted = await logits(0.5);
   assert.ok(zero.some((v, i) => Math.abs(v - shifted[i]) > 1e-4), "a key bias on the image prefix must change the decoder's attention");
+});
+
+test("bindAux: a 5th loss part = weighted sigmoid cross-entropy of aux.bind scores vs 'token holds a point'; heads unchanged", async () => {
+  const V = TINY_VOCAB.tokens.length;
+  const w = 0.7;
+  const c = parseTinyConfig({ ...TINY, bindAux: w });
+  assert.deepEqual(paramShapes(c, V).get("aux.bind.W"), [c.dModel, c.patchDim]);
+  assert.ok(initParams(c, V, 1).get("aux.bind.c")?.data.every((v) => v === 0));
+  const withAux = tinyParams(4, 0.3, c);
+  const without = new Map([...withAux].filter(([k]) => !k.startsWith("aux.")));
+  const exs = tinyExamples(2);
+  const pack = () => toDevice(packBatch(exs, c, V, { batchSize: 3, nFrames: 2, maxPointsPerExample: 3 }));
+  const pa = uploadParams(withAux);
+  const pb = uploadParams(without);
+  const partsA = (await lossParts(pa, c, pack()).data()) as Float32Array;
+  const partsB = (await lossParts(pb, TINY, pack()).data()) as Float32Array;
+  assert.equal(partsA.length, 5);
+  assert.equal(partsB.length, 4);
+  for (let i = 0; i < 4; i++) assert.ok(Math.abs(partsA[i] - partsB[i]) < 1e-5, `head ${i}: the paper's loss is unchanged`);
+  // The 5th part recomputed on the host from the binding logits.
+  const lg = forwardLogits(pa, c, pack());
+  const bind = (await lg.bind!.data()) as Float32Array;
+  for (const t of [lg.patch, lg.subpatch, lg.location, lg.id]) t.dispose();
+  const g = tinyGeometry(c);
+  const N = 2 * g.tokensPerFrame;
+  const Pm = 4; // 3 points + the terminator slot
+  let sum = 0;
+  let slots = 0;
+  exs.forEach((ex, b) => {
+    const member = new Set(ex.targets.map((t) => t.patch));
+    for (let k = 0; k <= ex.targets.length; k++) {
+      slots++;
+      for (let n = 0; n < N; n++) {
+        const s = bind[(b * Pm + k) * N + n];
+        const y = member.has(n) ? 1 : 0;
+        sum += Math.log1p(Math.exp(s)) - y * s;
+      }
+    }
+  });
+  const want = (w * sum) / (slots * N);
+  assert.ok(Math.abs(partsA[4] - want) < 1e-5, `bind part ${partsA[4]} vs host ${want}`);
+  assert.ok(want > 0.05);
+  disposeParams(pa);
+  disposeParams(pb);
 });
