@@ -10,7 +10,12 @@
 //       stretch with the a-best rule (one more keyframe where interpolation stops being right) and propagates
 //       again from there — both tools the annotator page offers;
 //   (c) SAM2 mask-centroid propagation, the same loop, when SAM2 weights are installed (models/sam2 or
-//       $GROUNDTRACK_SAM2_DIR; the classical fallback engine is not a tracker and is not counted).
+//       $GROUNDTRACK_SAM2_DIR; the classical fallback engine is not a tracker and is not counted);
+//   (c') the built-in MolmoPoint model (the committed default weights, exported to the ONNX contract and run through
+//       the built-in runtime): "model proposes, human corrects" — the annotator asks "the <colour> <category>s", takes
+//       the proposed track nearest the seed (its keyframes on the frames the model saw, outside where it saw the
+//       frame but did not point), and corrects the first wrong frame with a keyframe until the track is right
+//       everywhere. The model takes no point prompt, so corrections do not change its proposal.
 // A frame is correct when: truth visible → track visible and within the tolerance; truth occluded → track
 // occluded and within the tolerance; truth outside → no track point or `outside`.
 // Videos: lib/video generateSyntheticVideo, one moving shape per motion type, plus the default five-object scene
@@ -24,8 +29,10 @@ import { generateSyntheticVideo, type GroundTruthPoint, type SyntheticObjectSpec
 import { interpolateTrack, type Keyframe, type TrackPoint } from "../../lib/tracks";
 import { propagatePoint, type MaskPropagator } from "../../lib/tracking/propagate";
 import { seededRandom } from "../../lib/random";
+import type { ModelRuntime } from "../../inference/runtime";
+import type { ColourName, ShapeCategory } from "../../lib/video";
 
-const { values } = parseArgs({ options: { frames: { type: "string" }, verbose: { type: "boolean" } } });
+const { values } = parseArgs({ options: { frames: { type: "string" }, verbose: { type: "boolean" }, "no-model": { type: "boolean" } } });
 const N = Number(values.frames ?? 90);
 const W = 320, H = 240;
 const TOL = 0.02 * Math.hypot(W, H);
@@ -151,6 +158,50 @@ async function withPropagation(video: { id: string; path: string; meta: VideoMet
   return { n, propagations, ms: performance.now() - t0 };
 }
 
+/** The proposal of the built-in model for `spec`'s colour and category: the proposed track nearest the seed. */
+async function modelKeyframes(runtime: ModelRuntime, video: { id: string; path: string; meta: VideoMeta }, spec: { colour: ColourName; category: ShapeCategory }, g: GroundTruthPoint[]): Promise<Keyframe[]> {
+  const expression = `the ${spec.colour} ${spec.category}s`;
+  const r = await runtime.query({ video, expression, signal: new AbortController().signal });
+  let best: Keyframe[] = [];
+  let bestD = Infinity;
+  for (const o of r.tracks.objects) {
+    const at = new Set(o.keyframes.map((k) => k.frame));
+    const first = o.keyframes[0];
+    if (!first) continue;
+    // A frame the model saw without pointing at the object: the object is not there (as trainer/eval reads tracks).
+    const absent: Keyframe[] = r.sampledFrames.filter((f) => !at.has(f)).map((f) => ({ frame: f, x: first.x, y: first.y, state: "outside" as const, source: "model:built-in" as const }));
+    const kfs = [...o.keyframes.map((k) => ({ ...k, source: "model:built-in" as const })), ...absent].sort((a, b) => a.frame - b.frame);
+    const p = interpolateTrack(kfs, { frameCount: N })[0];
+    const d = p && p.state === "visible" ? Math.hypot(p.x - g[0].x, p.y - g[0].y) : Infinity;
+    if (d < bestD) (bestD = d), (best = kfs);
+  }
+  return best;
+}
+
+/** (c'): the model's proposal, corrected frame by frame (first wrong frame → a truth keyframe there). */
+async function withModel(runtime: ModelRuntime, video: { id: string; path: string; meta: VideoMeta }, spec: { colour: ColourName; category: ShapeCategory }, g: GroundTruthPoint[]): Promise<{ n: number; proposed: number }> {
+  const proposal = (await modelKeyframes(runtime, video, spec, g)).filter((k) => k.frame > 0);
+  let kfs: Keyframe[] = [truthKeyframe(g, 0), ...proposal];
+  let n = 0;
+  for (let f = firstWrong(kfs, g, 0); f >= 0; f = firstWrong(kfs, g, f)) {
+    kfs = [...kfs.filter((k) => k.frame !== f), truthKeyframe(g, f)].sort((a, b) => a.frame - b.frame);
+    n++;
+  }
+  return { n, proposed: proposal.length };
+}
+
+/** The committed default weights exported to the built-in contract in `dir` (npm start does the same). */
+async function builtinModel(dir: string): Promise<ModelRuntime | undefined> {
+  if (values["no-model"]) return undefined;
+  const weights = path.resolve(import.meta.dirname, "..", "..", "trainer", "weights", "default");
+  if (!existsSync(path.join(weights, "model.safetensors"))) return undefined;
+  const { exportBuiltinModel } = await import("../../trainer/model/export-onnx");
+  const modelDir = path.join(dir, "builtin-model");
+  await exportBuiltinModel(weights, modelDir);
+  const { createRuntime } = await import("../../inference/runtimes");
+  return createRuntime("built-in", { modelDir, log: () => {} });
+}
+
 async function sam2Engine(): Promise<MaskPropagator | undefined> {
   const dir = process.env.GROUNDTRACK_SAM2_DIR ?? path.resolve(import.meta.dirname, "..", "..", "models", "sam2");
   if (!existsSync(dir) || !readdirSync(dir).some((f) => f.endsWith(".onnx"))) return undefined;
@@ -162,10 +213,12 @@ async function sam2Engine(): Promise<MaskPropagator | undefined> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "gt-bench-annotation-"));
   const sam2 = await sam2Engine();
+  const model = await builtinModel(dir);
   console.log(`${N} frames, ${W}x${H}; tolerance 2% of the diagonal = ${TOL.toFixed(1)} px; corrections beyond the seed keyframe`);
   console.log(sam2 ? `(c) SAM2 engine: ${sam2.engine}` : "(c) SAM2: no weights installed (models/sam2 or $GROUNDTRACK_SAM2_DIR) — column n/a");
+  console.log(model ? `(c') built-in model: ${model.engine} (trainer/weights/default)` : "(c') built-in model: off (--no-model or no trainer/weights/default)");
   const rows: string[][] = [];
-  const totals = { greedy: 0, best: 0, lk: 0, sam2: 0 };
+  const totals = { greedy: 0, best: 0, lk: 0, sam2: 0, model: 0 };
   try {
     for (const [i, s] of scenarios().entries()) {
       const file = path.join(dir, `s${i}.mp4`);
@@ -175,6 +228,7 @@ async function main(): Promise<void> {
       let greedy = 0, best = 0;
       const lk = { n: 0, propagations: 0, ms: 0 };
       let sm: { n: number } | null = sam2 ? { n: 0 } : null;
+      const md = { n: 0, proposed: 0 };
       for (const o of tracked) {
         const g = o.track;
         if (g[0].state !== "visible") continue; // the seed must be a visible point
@@ -185,18 +239,24 @@ async function main(): Promise<void> {
         lk.propagations += r.propagations;
         lk.ms += r.ms;
         if (sm && sam2) sm = { n: sm.n + (await withPropagation(video, g, sam2)).n };
+        if (model) {
+          const r = await withModel(model, video, o, g);
+          md.n += r.n;
+          md.proposed += r.proposed;
+        }
       }
       totals.greedy += greedy;
       totals.best += best;
       totals.lk += lk.n;
       totals.sam2 += sm?.n ?? 0;
+      totals.model += md.n;
       const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? "1.0" : "∞") : (a / b).toFixed(1));
-      rows.push([s.name, String(greedy), String(best), String(lk.n), sm ? String(sm.n) : "n/a", ratio(best, lk.n), ratio(greedy, lk.n), sm ? ratio(best, sm.n) : "n/a", `${lk.propagations} runs, ${(lk.ms / 1000).toFixed(1)} s`]);
+      rows.push([s.name, String(greedy), String(best), String(lk.n), sm ? String(sm.n) : "n/a", model ? `${md.n} (${md.proposed} kf)` : "n/a", ratio(best, lk.n), ratio(greedy, lk.n), sm ? ratio(best, sm.n) : "n/a", model ? ratio(greedy, md.n) : "n/a", `${lk.propagations} runs, ${(lk.ms / 1000).toFixed(1)} s`]);
       process.stderr.write(`done: ${s.name}\n`);
     }
     const ratio = (a: number, b: number) => (b === 0 ? "∞" : (a / b).toFixed(1));
-    rows.push(["TOTAL", String(totals.greedy), String(totals.best), String(totals.lk), sam2 ? String(totals.sam2) : "n/a", ratio(totals.best, totals.lk), ratio(totals.greedy, totals.lk), sam2 ? ratio(totals.best, totals.sam2) : "n/a", ""]);
-    const head = ["motion", "(a) greedy", "(a) best", "(b) LK", "(c) SAM2", "a-best/LK", "a-greedy/LK", "a-best/SAM2", "LK work"];
+    rows.push(["TOTAL", String(totals.greedy), String(totals.best), String(totals.lk), sam2 ? String(totals.sam2) : "n/a", model ? String(totals.model) : "n/a", ratio(totals.best, totals.lk), ratio(totals.greedy, totals.lk), sam2 ? ratio(totals.best, totals.sam2) : "n/a", model ? ratio(totals.greedy, totals.model) : "n/a", ""]);
+    const head = ["motion", "(a) greedy", "(a) best", "(b) LK", "(c) SAM2", "(c') model", "a-best/LK", "a-greedy/LK", "a-best/SAM2", "a-greedy/model", "LK work"];
     const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
     const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join("  ");
     console.log("");
@@ -208,8 +268,10 @@ async function main(): Promise<void> {
     console.log(`  LK vs a-greedy (same correction rule for both): ${verdict(goal(totals.greedy, totals.lk))}`);
     console.log(`  LK vs a-best (interpolation placed with hindsight): ${verdict(goal(totals.best, totals.lk))}`);
     if (sam2) console.log(`  SAM2 vs a-best: ${verdict(goal(totals.best, totals.sam2))}`);
+    if (model) console.log(`  built-in model vs a-greedy (same correction rule): ${verdict(goal(totals.greedy, totals.model))}; vs a-best: ${verdict(goal(totals.best, totals.model))}`);
   } finally {
     await (sam2 as { close?: () => Promise<void> } | undefined)?.close?.();
+    await model?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
