@@ -10,13 +10,14 @@ import { after, before, test } from "node:test";
 import { createQueryJob, getJob, getJobResults, parseJobParams } from "../../lib/services/inference-jobs";
 import { listQueryableVersions, promoteVersion, registerBuiltinVersion, registerExternalVersion, rejectVersion, retireVersion, versionDir } from "../../lib/services/models";
 import { ServiceError } from "../../lib/services/errors";
-import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../lib/video";
+import type { SyntheticGroundTruth, VideoMeta } from "../../lib/video";
 import { answerGrid } from "../../inference/runtimes/remote";
 import { QueryWorker } from "../../inference/service";
 import { generateBuiltinModel } from "../../inference/builtin/generate-model";
 import * as query from "../../app/api/query/route";
 import { call, loginCookie, seedWorld, type World } from "../helpers/app";
 import { createTestDb, type TestDb } from "../helpers/db";
+import { twoRedSquaresVideo } from "../helpers/scenes";
 import { molmo2TrackAnswer, startMolmo2Stub, type Molmo2Stub } from "../helpers/molmo2-stub";
 
 const W = 160;
@@ -38,13 +39,7 @@ before(async () => {
   process.env.DATABASE_URL = t.url;
   w = await seedWorld(t.db);
   const file = path.join(dir, "shapes.mp4");
-  const r = await generateSyntheticVideo(file, {
-    width: W, height: H, frames: 20, fps: 10,
-    objects: [
-      { id: 1, category: "square", colour: "red", size: 12, path: [{ frame: 0, x: 30, y: 40 }, { frame: 19, x: 120, y: 80 }] },
-      { id: 2, category: "square", colour: "red", size: 12, path: [{ frame: 0, x: 120, y: 30 }, { frame: 19, x: 40, y: 90 }] },
-    ],
-  }, 5);
+  const r = await twoRedSquaresVideo(file);
   gt = r.groundTruth;
   meta = r.meta as VideoMeta;
   const v = await t.db.video.create({

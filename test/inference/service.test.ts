@@ -16,12 +16,13 @@ import { acceptJobResults, ANALYST_ROLES, cancelJob, createQueryJob, exportJobVi
 import { login } from "../../lib/auth/sessions";
 import { authorize } from "../../app/_server/auth";
 import type { Actor } from "../../lib/auth/roles";
-import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../lib/video";
+import type { SyntheticGroundTruth, VideoMeta } from "../../lib/video";
 import { answerGrid } from "../../inference/runtimes/remote";
 import { attachJobRelay, claimJob, QueryWorker } from "../../inference/service";
 import { decodeRle } from "../../lib/masks/rle";
 import { generateBuiltinModel } from "../../inference/builtin/generate-model";
 import { createTestDb, type TestDb } from "../helpers/db";
+import { twoRedSquaresVideo } from "../helpers/scenes";
 import { molmo2TrackAnswer, startMolmo2Stub, type Molmo2Stub } from "../helpers/molmo2-stub";
 
 const W = 160;
@@ -42,13 +43,7 @@ before(async () => {
   t = await createTestDb();
   dir = mkdtempSync(path.join(tmpdir(), "gt-service-"));
   file = path.join(dir, "shapes.mp4");
-  const r = await generateSyntheticVideo(file, {
-    width: W, height: H, frames: 20, fps: 10,
-    objects: [
-      { id: 1, category: "square", colour: "red", size: 12, path: [{ frame: 0, x: 30, y: 40 }, { frame: 19, x: 120, y: 80 }] },
-      { id: 2, category: "square", colour: "red", size: 12, path: [{ frame: 0, x: 120, y: 30 }, { frame: 19, x: 40, y: 90 }] },
-    ],
-  }, 5);
+  const r = await twoRedSquaresVideo(file);
   gt = r.groundTruth;
   meta = r.meta as VideoMeta;
   stub = await startMolmo2Stub();
