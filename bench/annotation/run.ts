@@ -30,6 +30,7 @@ import { interpolateTrack, type Keyframe, type TrackPoint } from "../../lib/trac
 import { propagatePoint, type MaskPropagator } from "../../lib/tracking/propagate";
 import { seededRandom } from "../../lib/random";
 import type { ModelRuntime } from "../../inference/runtime";
+import { withAbsences } from "../../trainer/eval/evaluate";
 import type { ColourName, ShapeCategory } from "../../lib/video";
 
 const { values } = parseArgs({ options: { frames: { type: "string" }, verbose: { type: "boolean" }, "no-model": { type: "boolean" } } });
@@ -165,12 +166,9 @@ async function modelKeyframes(runtime: ModelRuntime, video: { id: string; path: 
   let best: Keyframe[] = [];
   let bestD = Infinity;
   for (const o of r.tracks.objects) {
-    const at = new Set(o.keyframes.map((k) => k.frame));
-    const first = o.keyframes[0];
-    if (!first) continue;
-    // A frame the model saw without pointing at the object: the object is not there (as trainer/eval reads tracks).
-    const absent: Keyframe[] = r.sampledFrames.filter((f) => !at.has(f)).map((f) => ({ frame: f, x: first.x, y: first.y, state: "outside" as const, source: "model:built-in" as const }));
-    const kfs = [...o.keyframes.map((k) => ({ ...k, source: "model:built-in" as const })), ...absent].sort((a, b) => a.frame - b.frame);
+    // Read as trainer/eval reads answers: outside on the frames the model saw without pointing at the object.
+    const kfs = withAbsences(o.keyframes, r.sampledFrames);
+    if (!kfs.length) continue;
     const p = interpolateTrack(kfs, { frameCount: N })[0];
     const d = p && p.state === "visible" ? Math.hypot(p.x - g[0].x, p.y - g[0].y) : Infinity;
     if (d < bestD) (bestD = d), (best = kfs);

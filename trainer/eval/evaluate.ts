@@ -104,6 +104,18 @@ function summarize(scores: readonly ExampleScore[]): EvalSummary {
   };
 }
 
+/**
+ * An answered object's keyframes plus `outside` ones on every frame the model saw without pointing at it (the object
+ * is not there), sorted by frame: how a model answer reads as a track.
+ */
+export function withAbsences(keyframes: readonly Keyframe[], seenFrames: readonly number[]): Keyframe[] {
+  const first = keyframes[0];
+  if (!first) return [];
+  const at = new Set(keyframes.map((k) => k.frame));
+  const absent: Keyframe[] = seenFrames.filter((f) => !at.has(f)).map((f) => ({ frame: f, x: first.x, y: first.y, state: "outside", source: first.source }));
+  return [...keyframes, ...absent].sort((a, b) => a.frame - b.frame);
+}
+
 /** The model's tracks on the GT grid frames: visible interpolated points, ordered by object id. */
 export function predictionOnFrames(
   objects: ReadonlyArray<{ objectId: string; keyframes: readonly Keyframe[] }>,
@@ -112,14 +124,7 @@ export function predictionOnFrames(
   video: { frameCount: number; shotBoundaries?: readonly number[] },
 ): TrackFrame[] {
   const sorted = [...objects].sort((a, b) => Number(a.objectId) - Number(b.objectId));
-  const dense = sorted.map((o) => {
-    const at = new Set(o.keyframes.map((k) => k.frame));
-    const first = o.keyframes[0];
-    // A frame the model saw without pointing at the object: the object is not there (outside).
-    const absent: Keyframe[] = first ? seenFrames.filter((f) => !at.has(f)).map((f) => ({ frame: f, x: first.x, y: first.y, state: "outside", source: first.source })) : [];
-    const kfs = [...o.keyframes, ...absent].sort((a, b) => a.frame - b.frame);
-    return interpolateTrack(kfs, { frameCount: video.frameCount, shotBoundaries: video.shotBoundaries ?? [] });
-  });
+  const dense = sorted.map((o) => interpolateTrack(withAbsences(o.keyframes, seenFrames), { frameCount: video.frameCount, shotBoundaries: video.shotBoundaries ?? [] }));
   return gridFrames.map((frame) => {
     const points: TrackPoint[] = [];
     sorted.forEach((o, i) => {
