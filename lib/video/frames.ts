@@ -14,9 +14,11 @@ import { VideoError } from "./errors";
 import { decodeInputArgs, errorLines, parseShowinfoLine, probeStreams, type ShowinfoFrame, type VideoMeta } from "./probe";
 import { runBinary } from "./run";
 
-export type FrameFormat = "jpeg" | "webp" | "png";
-const EXT: Record<FrameFormat, string> = { jpeg: "jpg", webp: "webp", png: "png" };
-const MIME: Record<FrameFormat, string> = { jpeg: "image/jpeg", webp: "image/webp", png: "image/png" };
+/** "rgb": headerless 8-bit RGB, width·height·3 bytes per file — the exact pixels of "png" without compressing
+ * and decompressing them (for pixel consumers such as SAM2 preprocessing, not for browsers). */
+export type FrameFormat = "jpeg" | "webp" | "png" | "rgb";
+const EXT: Record<FrameFormat, string> = { jpeg: "jpg", webp: "webp", png: "png", rgb: "rgb" };
+const MIME: Record<FrameFormat, string> = { jpeg: "image/jpeg", webp: "image/webp", png: "image/png", rgb: "application/octet-stream" };
 
 /** A video the store can serve: a stable id (cache key; [A-Za-z0-9_-]), its file and its probed meta. */
 export interface VideoSource {
@@ -32,7 +34,7 @@ export interface FrameStoreOptions {
   chunkSize?: number;
   /** Image format of cached frames (default jpeg). */
   format?: FrameFormat;
-  /** 1-100, higher is better (jpeg/webp; ignored for png). Default 85. */
+  /** 1-100, higher is better (jpeg/webp; ignored for the lossless png and rgb). Default 85. */
   quality?: number;
   /** Max ffmpeg processes decoding at once (default 2). */
   maxConcurrentDecodes?: number;
@@ -128,7 +130,7 @@ export class FrameStore {
   private variantDir(video: VideoSource, size: FrameSize): string {
     if (!ID_RE.test(video.id)) throw new VideoError("bad_name", `Video id ${JSON.stringify(video.id)} may only contain letters, digits, '_' and '-'`);
     const w = size.width === undefined ? "native" : `w${size.width}`;
-    const q = this.format === "png" ? "" : `-q${this.quality}`;
+    const q = this.format === "png" || this.format === "rgb" ? "" : `-q${this.quality}`;
     return path.join(this.cacheDir, video.id, `${w}-n${this.chunkSize}-${this.format}${q}`);
   }
 
@@ -234,6 +236,7 @@ export class FrameStore {
   private encoderArgs(): string[] {
     if (this.format === "jpeg") return ["-c:v", "mjpeg", "-q:v", String(Math.round(31 - (this.quality / 100) * 29)), "-pix_fmt", "yuvj420p"];
     if (this.format === "webp") return ["-c:v", "libwebp", "-quality", String(this.quality)];
+    if (this.format === "rgb") return ["-c:v", "rawvideo", "-pix_fmt", "rgb24"];
     return ["-c:v", "png", "-pix_fmt", "rgb24"];
   }
 

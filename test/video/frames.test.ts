@@ -62,6 +62,11 @@ test("a seek that restarts decoding at a non-key frame (AVI, packed B-frames) is
   const fb = meta.width * meta.height * 3;
   for (let i = 0; i < 12; i++) assert.ok(pngToRgb(await store.readFrame(video, i)).equals(full.subarray(i * fb, (i + 1) * fb)), `frame ${i}`);
   assert.ok(store.fullDecodeFallbacks >= 1, "the bad seek was redone from the start");
+  // Raw RGB frames (SAM2's frame source): the same pixels, with no image header, through the same seek checks.
+  const raw = new FrameStore({ cacheDir: path.join(dir, "cache"), chunkSize: 2, format: "rgb", seekPrerollSec: 0 });
+  for (let i = 0; i < 12; i++) assert.ok((await raw.readFrame(video, i)).equals(full.subarray(i * fb, (i + 1) * fb)), `raw frame ${i}`);
+  assert.ok(raw.fullDecodeFallbacks >= 1);
+  assert.equal((await raw.getFrame(video, 3)).mime, "application/octet-stream");
 });
 
 test("frame i via a chunk equals frame i of a full decode: real vtest.avi (scaled to 192 px)", async () => {
