@@ -7,8 +7,9 @@
 //
 // Method (robust on a shared machine):
 // - one untimed recording pass of the sequential loop (pipeline: false, every model on this thread) wraps every
-//   session.run to keep a copy of its feeds (the loop reuses its input buffers, so copies are needed) — the
-//   copying and its garbage never fall inside a timed round; the pipelined loop makes the same calls (its encoder
+//   session.run to write a copy of its feeds to a file (the loop reuses its input buffers, so copies are needed;
+//   on disk, because gigabytes held in memory would slow the loop's ffmpeg spawns) — the copying and its garbage
+//   never fall inside a timed round; the replay loads them before its timed section; the pipelined loop makes the same calls (its encoder
 //   runs on a worker session of the same file and options) and must give the same masks, bit for bit;
 // - then rounds alternate: the loop (engine.propagate, sessions unwrapped), then the recorded calls replayed back
 //   to back on the same sessions (same session options: the fair reference), then the loop again, … (ABAB);
@@ -22,14 +23,14 @@
 //   loop costs on top of the models.
 // Reported per frame:
 //   loop      wall time of engine.propagate (ffmpeg and frame files included unless "frames in memory", where the
-//             frames' PNG files are in memory; their decoding is always in)
+//             decoded frames are in memory, as after SAM2's init_state; preprocessing is always in)
 //   ort       the replayed session.run time for the same calls
 //   main thread: busy (event-loop utilisation) ≈ the models' time on it (onnxruntime-node runs session.run
 //   synchronously on the JS thread; pipelined: all but the encoder) + the loop's JS work; idle = waiting for a
 //   worker or the frame decoder.
 // Usage: npm run bench:sam2 [-- --frames N --objects K --rounds R --sets tiny,realistic-shapes,heavy-encoder
 //                              --modes memory,decoded --pipeline on,off --threads N (0 = onnxruntime's default) --spin 0|1]
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { PerformanceObserver, performance } from "node:perf_hooks";
@@ -42,6 +43,7 @@ import { FrameReader } from "../../inference/sam2/frames";
 import { DEFAULT_SESSION_TUNING, findModelFiles, loadModelSet, type Sam2ModelSet, type SessionTuning } from "../../inference/sam2/models";
 import { Sam2MaskEngine } from "../../inference/sam2/sam2-engine";
 import { HEAVY_ENCODER, REALISTIC, TINY, writeTinyModels, type TinyModelSpec } from "../../inference/sam2/testing/tiny-models";
+import type { RgbImage } from "../../inference/sam2/image";
 import type { MaskPrompt } from "../../inference/sam2/types";
 
 const { values } = parseArgs({
@@ -79,24 +81,61 @@ async function collect(): Promise<void> {
   gcPauses.forced = false;
 }
 
+/** A recorded feed, kept in the feed file (see FeedFile). */
+interface StoredTensor {
+  name: string;
+  type: "float32" | "int64" | "int32";
+  dims: readonly number[];
+  offset: number;
+  bytes: number;
+}
+
 interface Call {
   role: string;
   session: ort.InferenceSession;
-  feeds: Record<string, ort.Tensor>;
+  feeds: StoredTensor[];
 }
 
-function cloneTensor(t: ort.Tensor): ort.Tensor {
-  const d = t.data;
-  if (d instanceof Float32Array) return new ort.Tensor("float32", d.slice(), t.dims);
-  if (d instanceof BigInt64Array) return new ort.Tensor("int64", d.slice(), t.dims);
-  if (d instanceof Int32Array) return new ort.Tensor("int32", d.slice(), t.dims);
-  throw new Error(`bench: cannot copy a ${t.type} tensor`);
+/**
+ * The recorded feeds, on disk rather than in memory: at 48 frames they are ~5 GB, and a process that large pays
+ * for every ffmpeg spawn of the loop (fork copies its page tables: ~20 ms per GB held, measured here), a cost of
+ * the benchmark, not of the loop. The replay loads them back before its timed section.
+ */
+class FeedFile {
+  private readonly fd: number;
+  private size = 0;
+  constructor(readonly file: string) {
+    this.fd = openSync(file, "w+");
+  }
+
+  put(name: string, t: ort.Tensor): StoredTensor {
+    const d = t.data;
+    const type = d instanceof Float32Array ? "float32" : d instanceof BigInt64Array ? "int64" : d instanceof Int32Array ? "int32" : undefined;
+    if (!type || !ArrayBuffer.isView(d)) throw new Error(`bench: cannot record a ${t.type} tensor`);
+    const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+    writeSync(this.fd, bytes, 0, bytes.length, this.size);
+    const stored = { name, type, dims: [...t.dims], offset: this.size, bytes: bytes.length } as const;
+    this.size += bytes.length;
+    return stored;
+  }
+
+  load(s: StoredTensor): ort.Tensor {
+    const buf = new ArrayBuffer(s.bytes);
+    if (readSync(this.fd, new Uint8Array(buf), 0, s.bytes, s.offset) !== s.bytes) throw new Error(`bench: short read of ${this.file}`);
+    const data = s.type === "float32" ? new Float32Array(buf) : s.type === "int64" ? new BigInt64Array(buf) : new Int32Array(buf);
+    return new ort.Tensor(s.type, data, s.dims);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+    rmSync(this.file, { force: true });
+  }
 }
 
 const modulesOf = (set: Sam2ModelSet) => [set.encoder, set.decoder, set.attention, set.memoryEncoder];
 
-/** Wraps every session's run: `record` keeps a copy of the feeds, otherwise calls are only counted. */
-function instrument(set: Sam2ModelSet, calls: Call[] | null, count: { n: number; ms: number }): () => void {
+/** Wraps every session's run: with `record`, the feeds are written to its feed file, otherwise calls are only counted. */
+function instrument(set: Sam2ModelSet, record: { calls: Call[]; file: FeedFile } | null, count: { n: number; ms: number }): () => void {
   const modules = modulesOf(set);
   for (const m of modules) {
     const session = m.session;
@@ -105,7 +144,7 @@ function instrument(set: Sam2ModelSet, calls: Call[] | null, count: { n: number;
       configurable: true,
       value: (feeds: Record<string, ort.Tensor>) => {
         count.n++;
-        if (calls) calls.push({ role: m.role, session, feeds: Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, cloneTensor(v)])) });
+        if (record) record.calls.push({ role: m.role, session, feeds: Object.entries(feeds).map(([k, v]) => record.file.put(k, v)) });
         // onnxruntime-node runs the model synchronously in a setImmediate callback; an immediate queued just before
         // it marks the start, the first reaction to its promise the end (the model's time on the main thread).
         let start = 0;
@@ -121,20 +160,19 @@ function instrument(set: Sam2ModelSet, calls: Call[] | null, count: { n: number;
   };
 }
 
-/** When set, frame files come from memory: the loop is measured without ffmpeg and disk reads (the PNG decoding,
- * on the preprocessing worker, stays in). */
-let frameCache: Map<number, Uint8Array> | undefined;
-const readPng = FrameReader.prototype.readPng;
-FrameReader.prototype.readPng = async function (this: FrameReader, frame: number, ahead?: 1 | -1) {
-  return frameCache?.get(frame) ?? readPng.call(this, frame, ahead);
+/** When set, frames come from memory: the loop is measured without ffmpeg and disk reads. */
+let frameCache: Map<number, RgbImage> | undefined;
+const readFrame = FrameReader.prototype.read;
+FrameReader.prototype.read = async function (this: FrameReader, frame: number, ahead?: 1 | -1) {
+  return frameCache?.get(frame) ?? readFrame.call(this, frame, ahead);
 };
 
 type Meta = Awaited<ReturnType<typeof generateSyntheticVideo>>["meta"];
 
-async function decodeAll(video: { id: string; path: string; meta: Meta }): Promise<Map<number, Uint8Array>> {
+async function decodeAll(video: { id: string; path: string; meta: Meta }): Promise<Map<number, RgbImage>> {
   const reader = new FrameReader(video);
-  const out = new Map<number, Uint8Array>();
-  for (let f = 0; f < video.meta.frameCount; f++) out.set(f, await reader.readPng(f));
+  const out = new Map<number, RgbImage>();
+  for (let f = 0; f < video.meta.frameCount; f++) out.set(f, await reader.read(f));
   await reader.close();
   return out;
 }
@@ -171,7 +209,8 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
     // Untimed recording pass: the calls the replay repeats.
     const calls: Call[] = [];
     const recorded = { n: 0, ms: 0 };
-    const unwrap = instrument(set, calls, recorded);
+    const file = new FeedFile(path.join(work, `${name}-${mode}.feeds`));
+    const unwrap = instrument(set, { calls, file }, recorded);
     const expected = JSON.stringify(await recorder.propagate(req));
     unwrap();
     for (const [pipelined, engine] of engines) {
@@ -197,19 +236,21 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
       uncount();
       const runs = count.n + engine.pipeline.workerRuns - workerRuns0;
       if (runs !== calls.length || JSON.stringify(frames) !== expected) throw new Error(`bench: round ${round + 1} differs from the recorded pass (${runs} vs ${calls.length} runs)`);
-      // B: the same session.run calls, replayed back to back on the same sessions.
+      // B: the same session.run calls, replayed back to back on the same sessions (feeds loaded beforehand).
+      let feeds: Array<Record<string, ort.Tensor>> | null = calls.map((c) => Object.fromEntries(c.feeds.map((f) => [f.name, file.load(f)])));
       await collect();
       const g1 = gcPauses.ms;
       const byRole = new Map<string, number>();
       const c1 = process.cpuUsage();
       const t1 = performance.now();
-      for (const c of calls) {
+      for (const [i, c] of calls.entries()) {
         const t = performance.now();
-        await c.session.run(c.feeds);
+        await c.session.run(feeds[i]);
         byRole.set(c.role, (byRole.get(c.role) ?? 0) + performance.now() - t);
       }
       const ortMs = performance.now() - t1;
       const ortCpu = cpuMs(process.cpuUsage(c1));
+      feeds = null;
       await new Promise((r) => setImmediate(r));
       const ortGc = gcPauses.ms - g1;
       const n = frames.length;
@@ -226,12 +267,13 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
     }
     const wall = median(ratios);
     console.log(
-      `  ${pipelined ? "pipelined" : "sequential"}, ${mode === "memory" ? "frame PNGs in memory" : "frames decoded from the video (ffmpeg → PNG, read ahead)"}: wall loop / ort median ${wall.toFixed(3)} ` +
+      `  ${pipelined ? "pipelined" : "sequential"}, ${mode === "memory" ? "frames in memory" : "frames decoded from the video (ffmpeg → raw RGB files, read ahead)"}: wall loop / ort median ${wall.toFixed(3)} ` +
         `(spread ${spread(ratios)}, ${ROUNDS} ABAB rounds); process CPU loop / ort median ${median(cpuRatios).toFixed(3)} (spread ${spread(cpuRatios)})` +
         (wall < 1 ? " — wall < 1: the loop hides the other models behind the encoder on the second core, it does not make them faster; the CPU ratio is its cost" : ""),
     );
     for (const r of rows) console.log(r);
     }
+    file.close();
   }
   frameCache = undefined;
   for (const engine of engines.values()) if (engine !== recorder) await engine.closeWorkers();

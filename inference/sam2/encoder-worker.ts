@@ -1,15 +1,14 @@
 // The image encoder one frame ahead, on a worker thread with its own onnxruntime session of the same file and
 // session options. onnxruntime-node's `session.run` is synchronous on the JS thread that calls it, so with one
 // thread the encoder of frame t+1 cannot overlap memory attention / decoder / memory encoder of frame t; here
-// it does (the SAM2 video demo prefetches image features the same way). The worker also decodes and
-// preprocesses the frame (the same prelude as preprocessor.ts), so the 12 MB encoder input never exists on the
+// it does (the SAM2 video demo prefetches image features the same way). The worker also preprocesses the frame
+// (the same prelude as preprocessor.ts), so the 12 MB encoder input never exists on the
 // loop's thread; the five outputs come back as transferred buffers (no copy: the encoder's own output buffers,
 // which the loop would otherwise receive from its own session just the same).
 //
 // Same file, same options, same input bytes: the same floats as the loop's own session (tested). Anything the
 // worker cannot do is done on the loop's thread by `fallback` (its preprocessor and encoder session), so errors
-// surface exactly as without the worker: a frame that does not decode is decoded again there (and rejects with
-// pngjs's error; the worker stays), a worker that dies, fails to load the model or throws is retired and its
+// surface exactly as without the worker: a worker that dies, fails to load the model or throws is retired and its
 // frames — and all later ones — are encoded there.
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
@@ -28,8 +27,8 @@ export interface EncodedFrame {
   visionPos: ort.Tensor;
 }
 
-/** A frame to encode: an RGB image or a frame PNG (`FrameReader.readPng`). */
-export type EncoderSource = RgbImage | Uint8Array;
+/** A frame to encode. */
+export type EncoderSource = RgbImage;
 
 const SLOTS = ["pixFeat", "highRes0", "highRes1", "visionFeats", "visionPos"] as const;
 
@@ -75,9 +74,7 @@ function workerSource(): string {
     '    return parentPort.postMessage({ id: m.id, fatal: "cannot load " + workerData.file + " on the encoder worker: " + String((e && e.message) || e) });',
     "  }",
     "  try {",
-    "    const d = decodeSource(m, new Uint8Array(m.src));",
-    "    if (d.decodeError !== undefined) return parentPort.postMessage({ id: m.id, decodeError: d.decodeError });",
-    "    pillowResample(d.src, d.width, d.height, S, S, null, input, luts, kernel);",
+    "    pillowResample(new Uint8Array(m.src), m.width, m.height, S, S, null, input, luts, kernel);",
     '    const out = await session.run({ [workerData.inputName]: new ort.Tensor("float32", input, [1, 3, S, S]) });',
     "    const outputs = [];",
     "    const transfer = [];",
@@ -107,7 +104,6 @@ interface Pending {
 
 type WorkerReply =
   | { id: number; outputs: Array<{ dims: number[]; data: Float32Array }> }
-  | { id: number; decodeError: string }
   | { id: number; unsupported: string }
   | { id: number; error: string }
   | { id: number; fatal: string };
@@ -135,14 +131,13 @@ export class EncoderWorker {
   encode(source: EncoderSource): Promise<EncodedFrame> {
     const w = this.retired ? undefined : this.ensureWorker();
     if (!w) return this.fallback(source);
-    const isPng = source instanceof Uint8Array;
     // A copy goes to the worker (transferred): the caller's bytes stay here for the fallback.
-    const copy = new Uint8Array(isPng ? source : source.data);
+    const copy = new Uint8Array(source.data);
     const id = this.nextId++;
     return new Promise<EncodedFrame>((resolve, reject) => {
       this.pending.set(id, { source, resolve, reject });
       if (this.pending.size === 1) w.ref(); // keep the process alive only while a frame is being encoded
-      w.postMessage({ id, png: isPng, src: copy.buffer, width: isPng ? 0 : source.width, height: isPng ? 0 : source.height }, [copy.buffer]);
+      w.postMessage({ id, src: copy.buffer, width: source.width, height: source.height }, [copy.buffer]);
     });
   }
 
@@ -198,8 +193,7 @@ export class EncoderWorker {
       p.resolve({ pixFeat: t[0], highRes0: t[1], highRes1: t[2], visionFeats: t[3], visionPos: t[4] });
       return;
     }
-    // This frame is done on the loop's thread: a corrupt frame rejects there with its own error, an unexpected
-    // output type fails there as it would without the worker.
+    // This frame is done on the loop's thread: an unexpected output type fails there as it would without the worker.
     this.fallback(p.source).then(p.resolve, p.reject);
     if ("error" in m) this.retire(w, `encoder worker error: ${m.error.split("\n")[0]}`);
     else if ("fatal" in m) this.retire(w, m.fatal);

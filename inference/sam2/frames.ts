@@ -1,24 +1,16 @@
-// Exact RGB frames for mask propagation, decoded through lib/video's FrameStore (frame-exact index, lossless PNG
-// chunks) into a private temporary cache. Memory stays bounded: only the current chunk's PNG files are on disk
-// per direction, one decoded frame is held, and the next chunk in the walking direction is decoded ahead.
+// Exact RGB frames for mask propagation, decoded through lib/video's FrameStore (frame-exact index, chunks of raw
+// RGB files: the pixels a PNG would hold, without ffmpeg compressing them and a worker decompressing them) into a
+// private temporary cache. Disk and memory stay bounded: only the current chunk's files are on disk per direction,
+// and the next chunk in the walking direction is decoded ahead.
 import { mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PNG } from "pngjs";
 import { FrameStore, isVideoError, type FrameChunk } from "../../lib/video";
 import { RuntimeError, type RuntimeVideo } from "../runtime";
-import { rgbFromRgba, type RgbImage } from "./image";
+import type { RgbImage } from "./image";
 
 const CHUNK = 16;
-
-/** A frame PNG (as the frame store writes them) as 8-bit RGB. */
-export function decodePng(png: Uint8Array): RgbImage {
-  const img = PNG.sync.read(Buffer.from(png.buffer, png.byteOffset, png.byteLength));
-  const rgb = new Uint8Array(img.width * img.height * 3);
-  rgbFromRgba(img.data, rgb);
-  return { width: img.width, height: img.height, data: rgb };
-}
 
 export class FrameReader {
   private readonly store: FrameStore;
@@ -29,7 +21,7 @@ export class FrameReader {
   /** `range`: the frames the run will read (inclusive); read-ahead never decodes chunks outside it. */
   constructor(private readonly video: RuntimeVideo, private readonly range: [number, number] = [0, video.meta.frameCount - 1]) {
     this.dir = mkdtempSync(path.join(tmpdir(), "gt-sam2-frames-"));
-    this.store = new FrameStore({ cacheDir: this.dir, chunkSize: CHUNK, format: "png", maxConcurrentDecodes: 1 });
+    this.store = new FrameStore({ cacheDir: this.dir, chunkSize: CHUNK, format: "rgb", maxConcurrentDecodes: 1 });
     // FrameStore ids are path components: keep the caller's id when it is one, else a safe stand-in.
     this.source = { id: /^[A-Za-z0-9_-]{1,128}$/.test(video.id) ? video.id : "video", path: video.path, meta: video.meta };
   }
@@ -40,11 +32,7 @@ export class FrameReader {
 
   /** Frame `frame` as RGB; `ahead` (+1 / -1) decodes the neighbouring chunk in that direction in the background. */
   async read(frame: number, ahead: 1 | -1 = 1): Promise<RgbImage> {
-    return decodePng(await this.readPng(frame, ahead));
-  }
-
-  /** The PNG file of frame `frame` (exact RGB once decoded, `decodePng`), e.g. for decoding on a worker thread. */
-  async readPng(frame: number, ahead: 1 | -1 = 1): Promise<Uint8Array> {
+    const { width, height } = this.video.meta;
     let buf: Buffer;
     try {
       if (!Number.isInteger(frame) || frame < 0 || frame >= this.frameCount) throw new RuntimeError("video_unreadable", `Frame ${frame} does not exist: '${this.video.path}' has frames 0-${this.frameCount - 1}`);
@@ -65,7 +53,11 @@ export class FrameReader {
       throw new RuntimeError("video_unreadable", `Cannot read frame ${frame} of '${this.video.path}': ${(e as Error).message}`);
     }
     this.dropFarChunks(this.store.chunkForFrame(frame));
-    return buf;
+    // A raw frame carries no size: one that does not fill exactly width·height·3 bytes is not this video's frame.
+    if (buf.length !== width * height * 3) {
+      throw new RuntimeError("video_unreadable", `Frame ${frame} of '${this.video.path}' decoded to ${buf.length} bytes, not the ${width}×${height} RGB frame (${width * height * 3} bytes) the video's index promises; re-ingest the video`);
+    }
+    return { width, height, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
   }
 
   /** Deletes decoded chunks more than one chunk away from the current one (bounded disk use on long videos). */

@@ -11,15 +11,6 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-/** RGBA bytes (pngjs's decoded layout) to RGB, `out.length / 3` pixels. Self-contained (the worker runs its text). */
-export function rgbFromRgba(src: Uint8Array, out: Uint8Array): void {
-  for (let i = 0, j = 0; i < out.length; i += 3, j += 4) {
-    out[i] = src[j];
-    out[i + 1] = src[j + 1];
-    out[i + 2] = src[j + 2];
-  }
-}
-
 /** ImageNet statistics used by SAM2 (`img_mean`, `img_std` in sam2_video_predictor / misc.py). */
 const MEAN = [0.485, 0.456, 0.406].map(Math.fround);
 const STD = [0.229, 0.224, 0.225].map(Math.fround);

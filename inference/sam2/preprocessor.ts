@@ -7,36 +7,21 @@
 // thread per frame and trigger extra garbage collections (measured: ~5 ms of GC pauses per frame at 1024²),
 // far more than the ~1 ms copy.
 //
-// Frames read from the video come as PNG files (frames.ts); the worker decodes them too (pngjs, ~4 ms per 320×240
-// frame that would otherwise be spent on this thread).
-//
 // The worker evaluates the source text of `pillowResample` itself (one implementation). If the worker cannot start
 // or dies, the same function runs on this thread: results are identical either way, only slower.
-import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import { decodePng } from "./frames";
-import { NORMALISE_LUTS, pillowResample, rgbFromRgba, type ResampleKernel, type RgbImage } from "./image";
+import { NORMALISE_LUTS, pillowResample, type ResampleKernel, type RgbImage } from "./image";
 import { createResampleKernel, resampleWasmBytes } from "./resample-wasm";
 
-/** pngjs's entry file for the worker (an `eval` worker resolves modules from the working directory, not from here). */
-export function pngjsPath(): string | undefined {
-  try {
-    return createRequire(import.meta.url).resolve("pngjs");
-  } catch {
-    return undefined;
-  }
-}
-
 /** What a preprocessing worker needs in its `workerData` (`preprocessingPrelude`). */
-export function preprocessingWorkerData(): { luts: typeof NORMALISE_LUTS; wasm: Uint8Array; pngjs: string | undefined } {
-  return { luts: NORMALISE_LUTS, wasm: resampleWasmBytes(), pngjs: pngjsPath() };
+export function preprocessingWorkerData(): { luts: typeof NORMALISE_LUTS; wasm: Uint8Array } {
+  return { luts: NORMALISE_LUTS, wasm: resampleWasmBytes() };
 }
 
 /**
- * The start of a preprocessing worker's script (CommonJS, as `eval` workers are): the kernel's own source,
- * pngjs and the SIMD kernel from `workerData` (`preprocessingWorkerData`), and
- * `decodeSource(m)` → `{ src, width, height }` or `{ decodeError }` for a message `{ png, src, width, height }`.
- * Shared by this file's worker and the encoder worker (encoder-worker.ts): one implementation of the frame input.
+ * The start of a preprocessing worker's script (CommonJS, as `eval` workers are): the kernel's own source and the
+ * SIMD kernel from `workerData` (`preprocessingWorkerData`). Shared by this file's worker and the encoder worker
+ * (encoder-worker.ts): one implementation of the frame input.
  */
 export function preprocessingPrelude(): string[] {
   return [
@@ -45,23 +30,10 @@ export function preprocessingPrelude(): string[] {
     // Bundlers that keep function names (esbuild keepNames) may call this helper inside the function text.
     "var __name = (f) => f;",
     `const pillowResample = ${String(pillowResample)};`,
-    `const rgbFromRgba = ${String(rgbFromRgba)};`,
     "const luts = workerData.luts;",
-    "let PNG = null;",
-    "try { PNG = require(workerData.pngjs).PNG; } catch (e) { PNG = null; }",
     // The SIMD vertical pass (resample-wasm.ts); without WebAssembly SIMD the JS pass computes the same floats.
     "let kernel = null;",
     "try { kernel = new WebAssembly.Instance(new WebAssembly.Module(workerData.wasm)).exports; } catch (e) { kernel = null; }",
-    // A PNG that does not decode is the caller's error, not the worker's: it is decoded again (and fails) there.
-    "function decodeSource(m, src) {",
-    "  if (!m.png) return { src, width: m.width, height: m.height };",
-    '  if (!PNG) return { decodeError: "pngjs is not available to the worker" };',
-    "  let img;",
-    "  try { img = PNG.sync.read(Buffer.from(src.buffer, src.byteOffset, src.byteLength)); } catch (e) { return { decodeError: String(e) }; }",
-    "  const rgb = new Uint8Array(img.width * img.height * 3);",
-    "  rgbFromRgba(img.data, rgb);",
-    "  return { src: rgb, width: img.width, height: img.height };",
-    "}",
   ];
 }
 
@@ -71,9 +43,7 @@ function workerSource(): string {
     ...preprocessingPrelude(),
     'parentPort.on("message", (m) => {',
     "  try {",
-    "    const d = decodeSource(m, new Uint8Array(m.src, 0, m.length));",
-    "    if (d.decodeError !== undefined) return parentPort.postMessage({ id: m.id, decodeError: d.decodeError });",
-    "    pillowResample(d.src, d.width, d.height, m.size, m.size, null, new Float32Array(m.slot), luts, kernel);",
+    "    pillowResample(new Uint8Array(m.src, 0, m.length), m.width, m.height, m.size, m.size, null, new Float32Array(m.slot), luts, kernel);",
     "    parentPort.postMessage({ id: m.id });",
     "  } catch (e) {",
     "    parentPort.postMessage({ id: m.id, error: String((e && e.stack) || e) });",
@@ -89,8 +59,7 @@ interface Slot {
 }
 
 interface Pending {
-  /** The frame: an RGB image, or a PNG file's bytes. */
-  source: RgbImage | Uint8Array;
+  source: RgbImage;
   /** This thread's buffer the result goes to. */
   out: Float32Array;
   slot: Slot;
@@ -108,9 +77,6 @@ export class FramePreprocessor {
   /** Shared staging slots not in use (one is created per frame in flight, then reused). */
   private readonly slots: Slot[] = [];
   private nextId = 0;
-  /** Where pngjs is for the worker; PNG frames are decoded on this thread when it is not there. */
-  private readonly pngjs = pngjsPath();
-  private pngInWorker = this.pngjs !== undefined;
   /** The SIMD kernel on this thread (inline preprocessing), created on first use; null: unavailable. */
   private kernel: ResampleKernel | null | undefined;
 
@@ -124,17 +90,10 @@ export class FramePreprocessor {
     return this.submit(img);
   }
 
-  /** The encoder input for a frame PNG (`FrameReader.readPng`), decoded on the worker. A PNG that does not decode
-   * rejects with pngjs's error. */
-  runPng(png: Uint8Array): Promise<Float32Array> {
-    return this.submit(png);
-  }
-
-  private submit(source: RgbImage | Uint8Array): Promise<Float32Array> {
+  private submit(source: RgbImage): Promise<Float32Array> {
     const n = 3 * this.size * this.size;
     const out = this.pool.pop() ?? new Float32Array(n);
-    const isPng = source instanceof Uint8Array;
-    const worker = this.inline || (isPng && !this.pngInWorker) ? undefined : this.ensureWorker();
+    const worker = this.inline ? undefined : this.ensureWorker();
     if (!worker) {
       try {
         return Promise.resolve(this.compute(source, out));
@@ -142,7 +101,7 @@ export class FramePreprocessor {
         return Promise.reject(e as Error);
       }
     }
-    const bytes = isPng ? source : source.data;
+    const bytes = source.data;
     let slot = this.slots.pop() ?? { src: new Uint8Array(0), out: new Float32Array(new SharedArrayBuffer(4 * n)) };
     if (slot.src.length < bytes.length) slot = { src: new Uint8Array(new SharedArrayBuffer(bytes.length)), out: slot.out };
     // The source goes through shared memory too (a copy, so the caller keeps its image and a crashed worker's
@@ -154,11 +113,10 @@ export class FramePreprocessor {
       if (this.pending.size === 1) worker.ref(); // keep the process alive only while a frame is being prepared
       worker.postMessage({
         id,
-        png: isPng,
         src: slot.src.buffer,
         length: bytes.length,
-        width: isPng ? 0 : source.width,
-        height: isPng ? 0 : source.height,
+        width: source.width,
+        height: source.height,
         size: this.size,
         slot: slot.out.buffer,
       });
@@ -178,8 +136,7 @@ export class FramePreprocessor {
     this.failPending();
   }
 
-  private compute(source: RgbImage | Uint8Array, out: Float32Array): Float32Array {
-    const img = source instanceof Uint8Array ? decodePng(source) : source;
+  private compute(img: RgbImage, out: Float32Array): Float32Array {
     if (this.kernel === undefined) this.kernel = createResampleKernel();
     pillowResample(img.data, img.width, img.height, this.size, this.size, null, out, NORMALISE_LUTS, this.kernel);
     return out;
@@ -188,24 +145,13 @@ export class FramePreprocessor {
   private ensureWorker(): Worker | undefined {
     if (this.worker) return this.worker;
     try {
-      const w = new Worker(workerSource(), { eval: true, workerData: { ...preprocessingWorkerData(), pngjs: this.pngjs } });
+      const w = new Worker(workerSource(), { eval: true, workerData: preprocessingWorkerData() });
       w.unref();
-      w.on("message", (m: { id: number; error?: string; decodeError?: string }) => {
+      w.on("message", (m: { id: number; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         if (this.pending.size === 0) w.unref();
-        if (m.decodeError !== undefined) {
-          // Decoded again here: a corrupt frame rejects with its real error; the worker stays in use.
-          if (/not available/.test(m.decodeError)) this.pngInWorker = false;
-          try {
-            p.resolve(this.compute(p.source, p.out));
-          } catch (e) {
-            p.reject(e as Error);
-          }
-          this.slots.push(p.slot);
-          return;
-        }
         // A failure inside the worker (e.g. a bundler that rewrote the kernel's text) is redone here, where it throws
         // with a proper stack if it is real; the worker is not used again.
         try {

@@ -34,8 +34,8 @@ const FILL_HOLE_AREA = 8;
 export type { EncodedFrame } from "./encoder-worker";
 
 /** A frame ready for `Sam2Modules.encodeFrame`: the encoder input (preprocessed here) or, when the encoder runs on
- * its worker, the frame PNG (preprocessed there). */
-export type PreparedFrame = { input: Float32Array } | { png: Uint8Array };
+ * its worker, the frame itself (preprocessed there). */
+export type PreparedFrame = { input: Float32Array } | { image: RgbImage };
 
 /** One decoded mask for one object on one frame. */
 export interface DecodedMask {
@@ -193,21 +193,21 @@ export class Sam2Modules {
     return this.encoderWorker !== undefined && !this.undecided;
   }
 
-  /** Encoder input preparation for the frame PNG `png`: preprocessing here, or nothing when the worker encodes. */
-  async prepareFrame(png: Uint8Array): Promise<PreparedFrame> {
-    return this.encoderWorker ? { png } : { input: await this.preparePng(png) };
+  /** Encoder input preparation for the frame `image`: preprocessing here, or nothing when the worker encodes. */
+  async prepareFrame(image: RgbImage): Promise<PreparedFrame> {
+    return this.encoderWorker ? { image } : { input: await this.prepare(image) };
   }
 
   /** The encoder outputs of a prepared frame (on the encoder worker when there is one). */
   encodeFrame(frame: PreparedFrame): Promise<EncodedFrame> {
     if ("input" in frame) return this.encodeInput(frame.input);
-    if (this.undecided) return this.encodeAndDecide(frame.png);
-    return this.encoderWorker ? this.encoderWorker.encode(frame.png) : this.encodeHere(frame.png);
+    if (this.undecided) return this.encodeAndDecide(frame.image);
+    return this.encoderWorker ? this.encoderWorker.encode(frame.image) : this.encodeHere(frame.image);
   }
 
   /** "auto": encodes here, timing the encoder run, and keeps the worker only for an encoder worth overlapping. */
   private async encodeAndDecide(source: EncoderSource): Promise<EncodedFrame> {
-    const input = await (source instanceof Uint8Array ? this.preparePng(source) : this.prepare(source));
+    const input = await this.prepare(source);
     const t0 = performance.now();
     const enc = await this.encodeInput(input);
     const ms = performance.now() - t0;
@@ -224,7 +224,7 @@ export class Sam2Modules {
 
   /** Preprocessing and encoder on this thread's session (the encoder worker's fallback). */
   private async encodeHere(source: EncoderSource): Promise<EncodedFrame> {
-    return this.encodeInput(await (source instanceof Uint8Array ? this.preparePng(source) : this.prepare(source)));
+    return this.encodeInput(await this.prepare(source));
   }
 
   async close(): Promise<void> {
@@ -235,11 +235,6 @@ export class Sam2Modules {
   /** The encoder input of `img` (resized and normalised on the preprocessing worker). */
   prepare(img: RgbImage): Promise<Float32Array> {
     return this.preprocessor.run(img);
-  }
-
-  /** The encoder input of a frame PNG (decoded, resized and normalised on the preprocessing worker). */
-  preparePng(png: Uint8Array): Promise<Float32Array> {
-    return this.preprocessor.runPng(png);
   }
 
   /** Image encoder on a prepared input; the input buffer goes back to the pool once the model has read it. */
@@ -499,7 +494,7 @@ class EncoderPipeline {
   private prepare(k: number): void {
     while (this.preparedTo < Math.min(k, this.todo.length - 1)) {
       const j = ++this.preparedTo;
-      this.inputs.set(j, this.started(this.reader.readPng(this.todo[j], this.reverse ? -1 : 1).then((png) => this.modules.prepareFrame(png))));
+      this.inputs.set(j, this.started(this.reader.read(this.todo[j], this.reverse ? -1 : 1).then((img) => this.modules.prepareFrame(img))));
     }
   }
 
@@ -559,7 +554,7 @@ export class Sam2MaskEngine implements MaskEngine {
       // processed. The first pass's frames are read and preprocessed while the prompted frames are processed.
       const prepared = new Map<number, Promise<PreparedFrame>>();
       const prepare = (k: number) => {
-        if (k < prompted.length && !prepared.has(k)) prepared.set(k, started(reader.readPng(prompted[k]).then((png) => this.modules.prepareFrame(png))));
+        if (k < prompted.length && !prepared.has(k)) prepared.set(k, started(reader.read(prompted[k]).then((img) => this.modules.prepareFrame(img))));
       };
       const started = <T>(p: Promise<T>): Promise<T> => {
         inflight.add(p);

@@ -1,7 +1,7 @@
 // The pipelined loop (image encoder one frame ahead on a worker with its own session, encoder-worker.ts) gives
 // exactly the sequential loop's masks and scores, forward and backward, for several objects; a worker that dies
-// mid-propagation, cannot load its model, or gets a corrupt frame falls back to this thread with the same results
-// and errors; a cancelled propagation leaves the worker usable.
+// mid-propagation or cannot load its model falls back to this thread with the same results; a cancelled
+// propagation leaves the worker usable. Frames come from the video as raw RGB, the exact pixels of lossless PNGs.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,8 +9,9 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Worker } from "node:worker_threads";
 import type * as ort from "onnxruntime-node";
-import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../../lib/video";
-import type { RuntimeVideo } from "../../../inference/runtime";
+import { PNG } from "pngjs";
+import { FrameStore, generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../../lib/video";
+import { RuntimeError, type RuntimeVideo } from "../../../inference/runtime";
 import { FrameReader } from "../../../inference/sam2/frames";
 import { findModelFiles, loadModelSet, releaseModelSet, type Sam2ModelSet } from "../../../inference/sam2/models";
 import { Sam2MaskEngine, Sam2Modules, type EncodedFrame } from "../../../inference/sam2/sam2-engine";
@@ -98,7 +99,7 @@ test("pipelined = sequential loop, bit for bit (masks, scores), forward and back
   }
 });
 
-test("the worker's encoder outputs are the bytes of this thread's session; a corrupt frame rejects with pngjs's error and the worker stays", async () => {
+test("the worker's encoder outputs are the bytes of this thread's session, frame after frame", async () => {
   const set = await load();
   const onWorker = new Sam2Modules(set, true, true);
   const here = new Sam2Modules(set, true, false);
@@ -111,25 +112,46 @@ test("the worker's encoder outputs are the bytes of this thread's session; a cor
     }
   };
   try {
-    for (const f of [0, 7]) {
-      const png = await reader.readPng(f);
-      same(await onWorker.encodeFrame(await onWorker.prepareFrame(png)), await here.encodeFrame(await here.prepareFrame(png)), `frame ${f}`);
+    for (const f of [0, 7, 3]) {
+      const img = await reader.read(f);
+      const copy = img.data.slice();
+      same(await onWorker.encodeFrame(await onWorker.prepareFrame(img)), await here.encodeFrame(await here.prepareFrame(img)), `frame ${f}`);
+      assert.deepEqual(img.data, copy, "the caller's frame is untouched");
     }
-    const img = await reader.read(3);
-    same(await onWorker.encode(img), await here.encode(img), "RGB frame");
-    const corrupt = Uint8Array.from(await reader.readPng(2));
-    corrupt.fill(7, 40, 400);
-    await assert.rejects(onWorker.encodeFrame({ png: corrupt }), (e: Error) => !/worker/i.test(e.message) && /./.test(e.message));
-    const runs = onWorker.encoderWorker!.runs;
-    const png = await reader.readPng(5);
-    same(await onWorker.encodeFrame({ png }), await here.encodeFrame(await here.prepareFrame(png)), "after the corrupt frame");
-    assert.equal(onWorker.encoderWorker!.runs, runs + 1, "the worker is still used");
+    assert.equal(onWorker.encoderWorker!.runs, 3, "every frame went to the worker");
     assert.equal(onWorker.encoderWorker!.failure, undefined);
   } finally {
     await reader.close();
     await onWorker.close();
     await here.close();
     await releaseModelSet(set);
+  }
+});
+
+test("frames read for the loop are the exact pixels of the lossless PNG frames; a frame of the wrong size is a clear error", async () => {
+  const reader = new FrameReader(video);
+  const cache = mkdtempSync(path.join(dir, "png-"));
+  const store = new FrameStore({ cacheDir: cache, chunkSize: 4, format: "png" });
+  try {
+    for (const f of [0, 5, FRAMES - 1]) {
+      const png = PNG.sync.read(await store.readFrame(video, f));
+      const img = await reader.read(f);
+      assert.equal(img.width, png.width);
+      assert.equal(img.height, png.height);
+      const rgb = new Uint8Array(png.width * png.height * 3);
+      for (let i = 0; i < png.width * png.height; i++) rgb.set(png.data.subarray(i * 4, i * 4 + 3), i * 3);
+      assert.ok(Buffer.from(img.data).equals(Buffer.from(rgb)), `frame ${f}: same bytes`);
+    }
+  } finally {
+    await reader.close();
+    rmSync(cache, { recursive: true, force: true });
+  }
+  // An index that promises another size (a re-encoded file behind the same id): the raw frame does not fit.
+  const wrong = new FrameReader({ ...video, meta: { ...video.meta, width: video.meta.width + 2 } });
+  try {
+    await assert.rejects(wrong.read(1), (e: Error) => e instanceof RuntimeError && e.code === "video_unreadable" && /98×72 RGB frame/.test(e.message) && /re-ingest/.test(e.message));
+  } finally {
+    await wrong.close();
   }
 });
 

@@ -6,8 +6,6 @@ import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { fillHoles, NORMALISE_LUTS, preprocessFrame, resizeBicubicPil, upsampleMaskLogits, type RgbImage } from "../../../inference/sam2/image";
-import { PNG } from "pngjs";
-import { decodePng } from "../../../inference/sam2/frames";
 import { FramePreprocessor } from "../../../inference/sam2/preprocessor";
 import { seededRandom } from "../../../lib/random";
 
@@ -223,39 +221,5 @@ test("mask upsampling of sparse masks (blobs, edges, NaN, ±Infinity, all backgr
     const padded = new Float32Array(lh * lw + 7).fill(9);
     padded.set(l, 5);
     assert.deepEqual(upsampleMaskLogits(padded, lh, lw, oh, ow, 5), want, `case ${k} at an offset`);
-  }
-});
-
-test("frame PNGs: decoded on the worker to the same values; a corrupt PNG rejects with pngjs's error and the worker stays", async () => {
-  const img = noise(120, 90, 4);
-  const png = new PNG({ width: img.width, height: img.height });
-  for (let i = 0; i < img.width * img.height; i++) {
-    png.data[i * 4] = img.data[i * 3];
-    png.data[i * 4 + 1] = img.data[i * 3 + 1];
-    png.data[i * 4 + 2] = img.data[i * 3 + 2];
-    png.data[i * 4 + 3] = 255;
-  }
-  const bytes = new Uint8Array(PNG.sync.write(png, { colorType: 2 }));
-  const copy = bytes.slice();
-  assert.deepEqual(decodePng(bytes), { width: img.width, height: img.height, data: img.data });
-  const pre = new FramePreprocessor(160);
-  const inline = new FramePreprocessor(160, false);
-  try {
-    const want = reference(img, 160);
-    sameValues(await pre.runPng(bytes), want, "worker");
-    sameValues(await inline.runPng(bytes), want, "inline");
-    assert.deepEqual(bytes, copy, "the caller's bytes are untouched");
-    const worker = (pre as unknown as { worker?: unknown }).worker;
-    assert.ok(worker);
-    const corrupt = bytes.slice(0, 60);
-    await assert.rejects(pre.runPng(corrupt), (e: Error) => !/worker/i.test(e.message));
-    await assert.rejects(inline.runPng(corrupt));
-    assert.equal((pre as unknown as { worker?: unknown }).worker, worker, "a bad frame does not retire the worker");
-    sameValues(await pre.runPng(bytes), want, "worker after a bad frame");
-    // pngjs loaded in the worker (a worker without it would make this thread decode, silently slower).
-    assert.equal((pre as unknown as { pngInWorker: boolean }).pngInWorker, true);
-  } finally {
-    await pre.close();
-    await inline.close();
   }
 });
