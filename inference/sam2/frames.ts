@@ -10,7 +10,14 @@ import { FrameStore, isVideoError, type FrameChunk } from "../../lib/video";
 import { RuntimeError, type RuntimeVideo } from "../runtime";
 import type { RgbImage } from "./image";
 
+/** Frames per decoded chunk, fewer for large frames: raw frames are big (6 MB at 1080p, 25 MB at 4K) and up to
+ * three chunks are on disk at once. */
 const CHUNK = 16;
+const CHUNK_BYTES = 128 * 2 ** 20;
+
+export function chunkFramesFor(width: number, height: number): number {
+  return Math.max(2, Math.min(CHUNK, Math.floor(CHUNK_BYTES / (width * height * 3))));
+}
 
 export class FrameReader {
   private readonly store: FrameStore;
@@ -21,7 +28,7 @@ export class FrameReader {
   /** `range`: the frames the run will read (inclusive); read-ahead never decodes chunks outside it. */
   constructor(private readonly video: RuntimeVideo, private readonly range: [number, number] = [0, video.meta.frameCount - 1]) {
     this.dir = mkdtempSync(path.join(tmpdir(), "gt-sam2-frames-"));
-    this.store = new FrameStore({ cacheDir: this.dir, chunkSize: CHUNK, format: "rgb", maxConcurrentDecodes: 1 });
+    this.store = new FrameStore({ cacheDir: this.dir, chunkSize: chunkFramesFor(video.meta.width, video.meta.height), format: "rgb", maxConcurrentDecodes: 1 });
     // FrameStore ids are path components: keep the caller's id when it is one, else a safe stand-in.
     this.source = { id: /^[A-Za-z0-9_-]{1,128}$/.test(video.id) ? video.id : "video", path: video.path, meta: video.meta };
   }

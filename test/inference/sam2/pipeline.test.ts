@@ -12,7 +12,7 @@ import type * as ort from "onnxruntime-node";
 import { PNG } from "pngjs";
 import { FrameStore, generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../../lib/video";
 import { RuntimeError, type RuntimeVideo } from "../../../inference/runtime";
-import { FrameReader } from "../../../inference/sam2/frames";
+import { chunkFramesFor, FrameReader } from "../../../inference/sam2/frames";
 import { findModelFiles, loadModelSet, releaseModelSet, type Sam2ModelSet } from "../../../inference/sam2/models";
 import { Sam2MaskEngine, Sam2Modules, type EncodedFrame } from "../../../inference/sam2/sam2-engine";
 import { writeTinyModels } from "../../../inference/sam2/testing/tiny-models";
@@ -146,6 +146,8 @@ test("frames read for the loop are the exact pixels of the lossless PNG frames; 
     await reader.close();
     rmSync(cache, { recursive: true, force: true });
   }
+  // Raw chunks shrink for large frames (at most ~128 MB a chunk, three on disk at once).
+  assert.deepEqual([chunkFramesFor(320, 240), chunkFramesFor(1920, 1080), chunkFramesFor(3840, 2160), chunkFramesFor(7680, 4320)], [16, 16, 5, 2]);
   // An index that promises another size (a re-encoded file behind the same id): the raw frame does not fit.
   const wrong = new FrameReader({ ...video, meta: { ...video.meta, width: video.meta.width + 2 } });
   try {
