@@ -102,7 +102,7 @@ function taskSelection(text: string | undefined): number[] | "all-accepted" | "n
 
 type SnapshotValues = { [K in keyof typeof SNAPSHOT_OPTIONS]?: (typeof SNAPSHOT_OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
 
-async function buildSnapshotFrom(values: SnapshotValues, defaults: { videos?: number; seed?: number } = {}): Promise<{ id: number | null; dir: string; contentHash: string; counts: Record<string, Record<string, number>>; benchmark: string }> {
+async function buildSnapshotFrom(values: SnapshotValues, defaults: { videos?: number; seed?: number; testVideos?: number; valVideos?: number } = {}): Promise<{ id: number | null; dir: string; contentHash: string; counts: Record<string, Record<string, number>>; benchmark: string }> {
   if (!values.out) throw new UserError(`--out is required\n${USAGE}`);
   let synth: { from: string } | { generate: import("../../trainer/synth/dataset.ts").SynthOptions } | null = null;
   if (values["synth-from"]) {
@@ -115,7 +115,7 @@ async function buildSnapshotFrom(values: SnapshotValues, defaults: { videos?: nu
       if (seed === undefined) throw new UserError("--seed is required with --videos");
       const gen = {
         videos, seed, frames: int("frames", values.frames), width: int("width", values.width), height: int("height", values.height), fps: int("fps", values.fps),
-        testVideos: int("test-videos", values["test-videos"]), valVideos: int("val-videos", values["val-videos"]), pan: values.pan ?? false,
+        testVideos: int("test-videos", values["test-videos"], defaults.testVideos), valVideos: int("val-videos", values["val-videos"], defaults.valVideos), pan: values.pan ?? false,
       };
       const { SynthOptionsSchema } = await import("../../trainer/synth/dataset.ts");
       const p = SynthOptionsSchema.safeParse(gen);
@@ -312,7 +312,7 @@ async function defaultCmd(argv: string[]): Promise<number> {
   const { DEFAULT_DATASET: d0, DEFAULT_TINY, DEFAULT_TRAIN: t0 } = await import("../../trainer/model/default-run.ts");
   const s = await buildSnapshotFrom(
     { ...values, "no-register": false, frames: values.frames ?? String(d0.frames), width: values.width ?? String(d0.width), height: values.height ?? String(d0.height), fps: values.fps ?? String(d0.fps) },
-    { videos: d0.videos, seed: d0.seed },
+    { videos: d0.videos, seed: d0.seed, testVideos: d0.testVideos, valVideos: d0.valVideos },
   );
   console.error(`snapshot #${s.id}: ${describeCounts(s.counts)}`);
   const given = runParams(values, { steps: t0.steps });

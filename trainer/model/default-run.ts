@@ -3,8 +3,13 @@
 import type { SynthOptions } from "../synth/dataset";
 import type { TinyConfigInput } from "./config";
 
-/** The default dataset: 128×128 px, 2 s at 10 fps (4 sampled frames at 2 fps), 600 videos (60 test, 60 val). */
-export const DEFAULT_DATASET: SynthOptions = { videos: 600, seed: 20260, frames: 20, width: 128, height: 128, fps: 10, samplingFps: 2 };
+/**
+ * The default dataset: 128×128 px, 2 s at 10 fps (4 sampled frames at 2 fps), 2400 videos: the first 60 seeds are
+ * the frozen test split and the next 60 val (the splits of the earlier 600-video default, byte-identical), the other
+ * 2280 train. Four times the videos at an equal step count scored val F1 0.436 against 0.403; twice the steps on the
+ * 600 videos scored 0.397 (it memorised them).
+ */
+export const DEFAULT_DATASET: SynthOptions = { videos: 2400, testVideos: 60, valVideos: 60, seed: 20260, frames: 20, width: 128, height: 128, fps: 10, samplingFps: 2 };
 /**
  * Tuned for the 2-core budget: narrower than the spec's defaults (dModel 64, MLP ×2), two vision layers, fan-in
  * initialisation and the image-prefix key bias (both shortened the time before the patch head starts using the
@@ -14,7 +19,7 @@ export const DEFAULT_TINY: TinyConfigInput = {
   version: "tiny-default-2", dModel: 64, heads: 4, mlpRatio: 2, dVit: 48, patchDim: 64, visionLayers: 2, maxQueryTokens: 8,
   prefixKeyBias: true, init: "fan-in",
 };
-export const DEFAULT_TRAIN: DefaultTrain = { steps: 1800, batchSize: 16, lr: 3e-3, seed: 1, warmupSteps: 100, minLrRatio: 0.05, pointBuckets: [8, 12, 16] };
+export const DEFAULT_TRAIN: DefaultTrain = { steps: 1200, batchSize: 16, lr: 3e-3, seed: 1, warmupSteps: 100, minLrRatio: 0.05, pointBuckets: [8, 12, 16] };
 
 export interface DefaultTrain {
   steps: number;
