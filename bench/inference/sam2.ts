@@ -35,7 +35,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { PerformanceObserver, performance } from "node:perf_hooks";
+import { PerformanceObserver, constants, performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -70,9 +70,13 @@ const TUNING: SessionTuning = {
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 /** Garbage-collection pause time (ms) on the main thread since start-up, excluding the forced collections. */
-const gcPauses = { ms: 0, forced: false };
+const gcPauses = { ms: 0, major: 0, forced: false };
 new PerformanceObserver((list) => {
-  if (!gcPauses.forced) for (const e of list.getEntries()) gcPauses.ms += e.duration;
+  if (gcPauses.forced) return;
+  for (const e of list.getEntries()) {
+    gcPauses.ms += e.duration;
+    if (((e as unknown as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcPauses.major++;
+  }
 }).observe({ entryTypes: ["gc"] });
 /** A full collection outside the measurements (observer entries arrive asynchronously, hence the wait). */
 async function collect(): Promise<void> {
@@ -229,6 +233,7 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
       const workerRuns0 = engine.pipeline.workerRuns;
       await collect();
       const g0 = gcPauses.ms;
+      const m0 = gcPauses.major;
       const elu0 = performance.eventLoopUtilization();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
@@ -238,6 +243,7 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
       const elu = performance.eventLoopUtilization(elu0);
       await new Promise((r) => setImmediate(r));
       const loopGc = gcPauses.ms - g0;
+      const loopMajor = gcPauses.major - m0;
       uncount();
       const runs = count.n + engine.pipeline.workerRuns - workerRuns0;
       if (runs !== calls.length || JSON.stringify(frames) !== expected) throw new Error(`bench: round ${round + 1} differs from the recorded pass (${runs} vs ${calls.length} runs)`);
@@ -246,6 +252,7 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
       // own): wall and CPU are summed over the runs themselves.
       await collect();
       const g1 = gcPauses.ms;
+      const m1 = gcPauses.major;
       const byRole = new Map<string, number>();
       let ortMs = 0;
       let ortCpu = 0;
@@ -262,6 +269,7 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
       }
       await new Promise((r) => setImmediate(r));
       const ortGc = gcPauses.ms - g1;
+      const ortMajor = gcPauses.major - m1;
       const n = frames.length;
       const per = (ms: number) => (ms / n).toFixed(1);
       ratios.push(loop / ortMs);
@@ -270,7 +278,7 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
       rows.push(
         `    round ${round + 1}: per frame loop ${per(loop)} ms, ort ${per(ortMs)} ms (${roles}) → ${(loop / ortMs).toFixed(3)} | ` +
           `main thread busy ${per(elu.active)} (models ${pipelined ? "but the encoder " : ""}${per(count.ms)} + JS ${per(elu.active - count.ms)}), idle ${per(elu.idle)} | ` +
-          `GC pauses loop ${per(loopGc)}, replay ${per(ortGc)} | ` +
+          `GC pauses loop ${per(loopGc)} (${loopMajor} major), replay ${per(ortGc)} (${ortMajor} major) | ` +
           `process CPU loop ${per(loopCpu)} ms, ort ${per(ortCpu)} ms → ${(loopCpu / ortCpu).toFixed(3)} | ${calls.length} runs | load ${load()}`,
       );
     }
