@@ -1,12 +1,12 @@
-// Grayscale frames for point propagation, decoded through lib/video's FrameStore (frame-exact index, lossless
-// PNG chunks, optionally downscaled by ffmpeg) into a private temporary cache. Memory and disk stay bounded on
+// Grayscale frames for point propagation, decoded through lib/video's FrameStore (frame-exact index, raw RGB
+// chunks — a PNG's pixels without compressing and decompressing them — optionally downscaled by ffmpeg) into a
+// private temporary cache. Memory and disk stay bounded on
 // long videos: only the chunks next to the current one are kept, and the next chunk in the walking direction is
 // decoded ahead while the current one is tracked.
 import { mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PNG } from "pngjs";
 import { FrameStore, type FrameChunk, type VideoMeta } from "../video";
 import { grayFromRgb, type GrayImage } from "./pyramid";
 
@@ -33,7 +33,7 @@ export class GrayFrameReader {
 
   constructor(video: VideoFile, options: GrayFrameReaderOptions = {}) {
     this.dir = mkdtempSync(path.join(tmpdir(), "gt-track-frames-"));
-    this.store = new FrameStore({ cacheDir: this.dir, chunkSize: options.chunkSize ?? 24, format: "png", maxConcurrentDecodes: 1 });
+    this.store = new FrameStore({ cacheDir: this.dir, chunkSize: options.chunkSize ?? 24, format: "rgb", maxConcurrentDecodes: 1 });
     this.source = { id: /^[A-Za-z0-9_-]{1,128}$/.test(video.id) ? video.id : "video", path: video.path, meta: video.meta };
     const w = options.width ?? (video.meta.width > 640 ? 640 : undefined);
     this.width = w !== undefined && w < video.meta.width ? w : undefined;
@@ -56,9 +56,16 @@ export class GrayFrameReader {
       }
     }
     const files = await (this.pending.get(chunk) as Promise<FrameChunk>);
-    const png = PNG.sync.read(await readFile(files.files[frame - files.firstFrame]));
+    const rgb = await readFile(files.files[frame - files.firstFrame]);
     this.dropFarChunks(chunk);
-    return grayFromRgb(png.width, png.height, png.data, 4);
+    // A raw frame has no header: its width is the one asked for, its height what the bytes hold (ffmpeg's
+    // aspect-preserving even height when scaled, the index's height when not).
+    const width = this.width ?? this.source.meta.width;
+    const height = rgb.length / (3 * width);
+    if (!Number.isInteger(height) || height < 1 || (this.width === undefined && height !== this.source.meta.height)) {
+      throw new RangeError(`frame ${frame} of '${this.source.path}' decoded to ${rgb.length} bytes, which is not a ${width}-px-wide RGB frame${this.width === undefined ? ` of height ${this.source.meta.height}` : ""}; re-ingest the video`);
+    }
+    return grayFromRgb(width, height, new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.byteLength), 3);
   }
 
   private dropFarChunks(current: number): void {
