@@ -1,10 +1,9 @@
 // Frames for the built-in model: which native frames the model sees (lib/grounding tracking sampling), decoding
-// them exactly through lib/video's FrameStore (frame-exact index, lossless PNG), and the contract's preprocessing
-// (resize to cropSize², normalise, CHW float32).
+// them exactly through lib/video's FrameStore (frame-exact index; raw RGB, a lossless PNG's pixels without the
+// compression), and the contract's preprocessing (resize to cropSize², normalise, CHW float32).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PNG } from "pngjs";
 import { FrameStore, isVideoError, type VideoMeta } from "../../lib/video";
 import { sampleTrackingFrames, type FrameSampling } from "../frame-sampling";
 import { RuntimeError, type RuntimeVideo } from "../runtime";
@@ -24,12 +23,12 @@ export interface RgbFrame {
   data: Uint8Array;
 }
 
-/** Decodes the given native frames of a video (in order), PNG via FrameStore into a private temp cache. */
+/** Decodes the given native frames of a video (in order), raw RGB via FrameStore into a private temp cache. */
 export async function readFrames(video: RuntimeVideo, frames: readonly number[], signal: AbortSignal, onFrame?: (done: number) => void): Promise<RgbFrame[]> {
   const dir = mkdtempSync(path.join(tmpdir(), "gt-builtin-frames-"));
   // Sparse samples (every few frames): one-frame chunks decode only what the model sees; dense ones share chunks.
   const span = frames.length > 1 ? (frames[frames.length - 1] - frames[0]) / (frames.length - 1) : Infinity;
-  const store = new FrameStore({ cacheDir: dir, chunkSize: span < 2 ? 8 : 1, format: "png", maxConcurrentDecodes: 1 });
+  const store = new FrameStore({ cacheDir: dir, chunkSize: span < 2 ? 8 : 1, format: "rgb", maxConcurrentDecodes: 1 });
   // FrameStore ids are path components: keep the caller's id when it is one, else a safe stand-in.
   const source = { id: /^[A-Za-z0-9_-]{1,128}$/.test(video.id) ? video.id : "video", path: video.path, meta: video.meta };
   const out: RgbFrame[] = [];
@@ -43,14 +42,12 @@ export async function readFrames(video: RuntimeVideo, frames: readonly number[],
         if (isVideoError(e)) throw new RuntimeError("video_unreadable", `Cannot decode frame ${f} of '${video.path}': ${e.message}`);
         throw new RuntimeError("video_unreadable", `Cannot read frame ${f} of '${video.path}': ${(e as Error).message}`);
       }
-      const png = PNG.sync.read(buf);
-      const rgb = new Uint8Array(png.width * png.height * 3);
-      for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-        rgb[i] = png.data[j];
-        rgb[i + 1] = png.data[j + 1];
-        rgb[i + 2] = png.data[j + 2];
+      // Raw RGB has no header: a frame that does not fill the index's width × height is not this video's frame.
+      const { width, height } = video.meta;
+      if (buf.length !== width * height * 3) {
+        throw new RuntimeError("video_unreadable", `Frame ${f} of '${video.path}' decoded to ${buf.length} bytes, not the ${width}×${height} RGB frame (${width * height * 3} bytes) the video's index promises; re-ingest the video`);
       }
-      out.push({ width: png.width, height: png.height, data: rgb });
+      out.push({ width, height, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) });
       onFrame?.(out.length);
     }
     return out;

@@ -6,7 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { buildVideoGrid, encodeTrackPoints } from "../../../lib/grounding";
-import { probeVideo } from "../../../lib/video";
+import { PNG } from "pngjs";
+import { FrameStore, probeVideo } from "../../../lib/video";
 import { tokenizeQuery } from "../../../inference/builtin/contract";
 import { preprocessFrame, readFrames, sampleFrames } from "../../../inference/builtin/frames";
 import { DataError, listSynthExamples, loadExamples, type ExampleRef } from "../../../trainer/data/examples";
@@ -35,6 +36,15 @@ test("refs from the manifest; examples match the runtime's sampling, frames, pre
   assert.deepEqual(ex.sampledFrames, sampling.frames);
   assert.deepEqual(ex.sampledFrames, [0, 5]);
   const rgb = await readFrames({ id: "v", path: ref.video, meta }, sampling.frames, new AbortController().signal);
+  // The runtime reads raw RGB chunks: the pixels of the lossless PNG frames (so frame caches stay valid).
+  const pngStore = new FrameStore({ cacheDir: path.join(tmp, "png"), chunkSize: 1, format: "png" });
+  for (const [i, f] of sampling.frames.entries()) {
+    const png = PNG.sync.read(await pngStore.readFrame({ id: "v", path: ref.video, meta }, f));
+    const want = new Uint8Array(png.width * png.height * 3);
+    for (let k = 0; k < png.width * png.height; k++) want.set(png.data.subarray(4 * k, 4 * k + 3), 3 * k);
+    assert.deepEqual([rgb[i].width, rgb[i].height], [png.width, png.height]);
+    assert.ok(Buffer.from(rgb[i].data).equals(Buffer.from(want)), `frame ${f}: the PNG's pixels`);
+  }
   const frames = new Float32Array(2 * 3 * 16 * 16);
   rgb.forEach((f, i) => preprocessFrame(f, toBuiltinConfig(config), frames, i * 3 * 16 * 16));
   assert.deepEqual(ex.frames, frames);
