@@ -2,9 +2,9 @@
 // session options. onnxruntime-node's `session.run` is synchronous on the JS thread that calls it, so with one
 // thread the encoder of frame t+1 cannot overlap memory attention / decoder / memory encoder of frame t; here
 // it does (the SAM2 video demo prefetches image features the same way). The worker also preprocesses the frame
-// (the same prelude as preprocessor.ts), so the 12 MB encoder input never exists on the
-// loop's thread; the five outputs come back as transferred buffers (no copy: the encoder's own output buffers,
-// which the loop would otherwise receive from its own session just the same).
+// (the same prelude as preprocessor.ts), so the 12 MB encoder input never exists on the loop's thread; the five
+// outputs come back as transferred buffers (no copy: the encoder's own output buffers, which the loop would
+// otherwise receive from its own session just the same).
 //
 // Same file, same options, same input bytes: the same floats as the loop's own session (tested). Anything the
 // worker cannot do is done on the loop's thread by `fallback` (its preprocessor and encoder session), so errors
