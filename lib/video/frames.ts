@@ -6,7 +6,7 @@
 // every frame of it was found. If the seek missed a frame, the chunk is re-decoded from the start of the file.
 // Concurrent requests for the same chunk share one decode; at most `maxConcurrentDecodes` ffmpeg run at once.
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { ffmpegPath } from "./binaries";
@@ -94,7 +94,14 @@ export class FrameStore {
   readonly seekPrerollSec: number;
   private readonly limiter: Limiter;
   private readonly inflight = new Map<string, Promise<FrameChunk>>();
-  private readonly streamIndex = new Map<string, Promise<number>>();
+  /**
+   * Video stream index per file version (path, size, mtime), shared by every store of this process: the SAM2,
+   * tracking and model readers make a store per request, and an ffprobe spawn costs ~15 ms of the calling thread
+   * in a process holding models (fork copies its page tables).
+   */
+  private static readonly streamIndex = new Map<string, Promise<number>>();
+  /** ffprobe runs started by stores of this process (for tests). */
+  static probes = 0;
   /** How many ffmpeg chunk decodes this store has started (for tests and stats). */
   decodes = 0;
   /** How many of those had to fall back to decoding from the start of the file. */
@@ -224,11 +231,21 @@ export class FrameStore {
   }
 
   private videoStream(video: VideoSource): Promise<number> {
-    let p = this.streamIndex.get(video.path);
+    let key: string;
+    try {
+      const st = statSync(video.path);
+      key = `${video.path}\0${st.size}\0${st.mtimeMs}`;
+    } catch {
+      return probeStreams(video.path).then((r) => r.stream.index); // reports the missing file the usual way
+    }
+    const cache = FrameStore.streamIndex;
+    let p = cache.get(key);
     if (!p) {
+      FrameStore.probes++;
       p = probeStreams(video.path).then((r) => r.stream.index);
-      p.catch(() => this.streamIndex.delete(video.path));
-      this.streamIndex.set(video.path, p);
+      p.catch(() => cache.delete(key));
+      if (cache.size >= 256) cache.delete(cache.keys().next().value as string);
+      cache.set(key, p);
     }
     return p;
   }

@@ -2,7 +2,7 @@
 // shared and cached, prefetch covers both directions.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { FrameStore, VideoError, generateSyntheticVideo, probeVideo, type SyntheticSpec, type VideoSource } from "../../lib/video";
@@ -160,4 +160,19 @@ test("out-of-range frames and unsafe video ids are clear errors", async () => {
   await assert.rejects(store.getFrame({ id: "r", path: file, meta }, 12), (e: unknown) => e instanceof VideoError && /frames 0-11/.test(e.message));
   await assert.rejects(store.getChunk({ id: "r", path: file, meta }, 3), (e: unknown) => e instanceof VideoError && /chunks 0-2/.test(e.message));
   await assert.rejects(store.getFrame({ id: "../../etc", path: file, meta }, 0), (e: unknown) => e instanceof VideoError && e.code === "bad_name");
+});
+
+test("the stream probe is shared by every store of the process, per file version", async () => {
+  const file = path.join(dir, "probe-once.mp4");
+  const { meta } = await generateSyntheticVideo(file, { width: 64, height: 48, frames: 6 }, 1);
+  const video = { id: "probe-once", path: file, meta };
+  const before = FrameStore.probes;
+  // Stores made per request (as the SAM2, tracking and model readers do): one ffprobe for all of them.
+  for (let i = 0; i < 3; i++) await new FrameStore({ cacheDir: path.join(dir, `probe-cache-${i}`), chunkSize: 3, format: "rgb" }).getChunk(video, 1);
+  assert.equal(FrameStore.probes - before, 1);
+  // A new version of the file (another mtime) is probed again.
+  const t = new Date(Date.now() + 5000);
+  utimesSync(file, t, t);
+  await new FrameStore({ cacheDir: path.join(dir, "probe-cache-3"), chunkSize: 3, format: "rgb" }).getChunk(video, 0);
+  assert.equal(FrameStore.probes - before, 2);
 });
