@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FrameStore, isVideoError, type VideoMeta } from "../../lib/video";
+import { FrameStore, isVideoError, rawRgbFrame, type VideoMeta } from "../../lib/video";
 import { sampleTrackingFrames, type FrameSampling } from "../frame-sampling";
 import { RuntimeError, type RuntimeVideo } from "../runtime";
 import type { BuiltinConfig } from "./contract";
@@ -35,19 +35,14 @@ export async function readFrames(video: RuntimeVideo, frames: readonly number[],
   try {
     for (const f of frames) {
       if (signal.aborted) throw new RuntimeError("cancelled", "The query was cancelled");
-      let buf: Buffer;
+      let frame: RgbFrame;
       try {
-        buf = await store.readFrame(source, f);
+        frame = rawRgbFrame(await store.readFrame(source, f), video.meta.width, video.meta.height);
       } catch (e) {
         if (isVideoError(e)) throw new RuntimeError("video_unreadable", `Cannot decode frame ${f} of '${video.path}': ${e.message}`);
         throw new RuntimeError("video_unreadable", `Cannot read frame ${f} of '${video.path}': ${(e as Error).message}`);
       }
-      // Raw RGB has no header: a frame that does not fill the index's width × height is not this video's frame.
-      const { width, height } = video.meta;
-      if (buf.length !== width * height * 3) {
-        throw new RuntimeError("video_unreadable", `Frame ${f} of '${video.path}' decoded to ${buf.length} bytes, not the ${width}×${height} RGB frame (${width * height * 3} bytes) the video's index promises; re-ingest the video`);
-      }
-      out.push({ width, height, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) });
+      out.push(frame);
       onFrame?.(out.length);
     }
     return out;

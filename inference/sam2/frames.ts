@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FrameStore, isVideoError, type FrameChunk } from "../../lib/video";
+import { FrameStore, isVideoError, rawRgbFrame, type FrameChunk } from "../../lib/video";
 import { RuntimeError, type RuntimeVideo } from "../runtime";
 import type { RgbImage } from "./image";
 
@@ -41,8 +41,7 @@ export class FrameReader {
 
   /** Frame `frame` as RGB; `ahead` (+1 / -1) decodes the neighbouring chunk in that direction in the background. */
   async read(frame: number, ahead: 1 | -1 = 1): Promise<RgbImage> {
-    const { width, height } = this.video.meta;
-    let buf: Buffer;
+    let img: RgbImage;
     try {
       if (!Number.isInteger(frame) || frame < 0 || frame >= this.frameCount) throw new RuntimeError("video_unreadable", `Frame ${frame} does not exist: '${this.video.path}' has frames 0-${this.frameCount - 1}`);
       const chunk = this.store.chunkForFrame(frame);
@@ -55,18 +54,14 @@ export class FrameReader {
         }
       }
       const files = await (this.pending.get(chunk) as Promise<FrameChunk>);
-      buf = await readFile(files.files[frame - files.firstFrame]);
+      img = rawRgbFrame(await readFile(files.files[frame - files.firstFrame]), this.video.meta.width, this.video.meta.height);
     } catch (e) {
       if (e instanceof RuntimeError) throw e;
       if (isVideoError(e)) throw new RuntimeError("video_unreadable", `Cannot decode frame ${frame} of '${this.video.path}': ${e.message}`);
       throw new RuntimeError("video_unreadable", `Cannot read frame ${frame} of '${this.video.path}': ${(e as Error).message}`);
     }
     this.dropFarChunks(this.store.chunkForFrame(frame));
-    // A raw frame carries no size: one that does not fill exactly width·height·3 bytes is not this video's frame.
-    if (buf.length !== width * height * 3) {
-      throw new RuntimeError("video_unreadable", `Frame ${frame} of '${this.video.path}' decoded to ${buf.length} bytes, not the ${width}×${height} RGB frame (${width * height * 3} bytes) the video's index promises; re-ingest the video`);
-    }
-    return { width, height, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
+    return img;
   }
 
   /** Deletes decoded chunks more than one chunk away from the current one (bounded disk use on long videos). */

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FrameStore, type FrameChunk, type VideoMeta } from "../video";
+import { FrameStore, rawRgbFrame, type FrameChunk, type VideoMeta } from "../video";
 import { grayFromRgb, type GrayImage } from "./pyramid";
 
 export interface VideoFile {
@@ -56,16 +56,11 @@ export class GrayFrameReader {
       }
     }
     const files = await (this.pending.get(chunk) as Promise<FrameChunk>);
-    const rgb = await readFile(files.files[frame - files.firstFrame]);
+    const bytes = await readFile(files.files[frame - files.firstFrame]);
     this.dropFarChunks(chunk);
-    // A raw frame has no header: its width is the one asked for, its height what the bytes hold (ffmpeg's
-    // aspect-preserving even height when scaled, the index's height when not).
-    const width = this.width ?? this.source.meta.width;
-    const height = rgb.length / (3 * width);
-    if (!Number.isInteger(height) || height < 1 || (this.width === undefined && height !== this.source.meta.height)) {
-      throw new RangeError(`frame ${frame} of '${this.source.path}' decoded to ${rgb.length} bytes, which is not a ${width}-px-wide RGB frame${this.width === undefined ? ` of height ${this.source.meta.height}` : ""}; re-ingest the video`);
-    }
-    return grayFromRgb(width, height, new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.byteLength), 3);
+    // Scaled by ffmpeg, the height is its aspect-preserving even height: what the bytes hold.
+    const img = this.width === undefined ? rawRgbFrame(bytes, this.source.meta.width, this.source.meta.height) : rawRgbFrame(bytes, this.width);
+    return grayFromRgb(img.width, img.height, img.data, 3);
   }
 
   private dropFarChunks(current: number): void {

@@ -20,6 +20,21 @@ export type FrameFormat = "jpeg" | "webp" | "png" | "rgb";
 const EXT: Record<FrameFormat, string> = { jpeg: "jpg", webp: "webp", png: "png", rgb: "rgb" };
 const MIME: Record<FrameFormat, string> = { jpeg: "image/jpeg", webp: "image/webp", png: "image/png", rgb: "application/octet-stream" };
 
+/**
+ * A file of format "rgb" as an image. The file has no header: `width` is the width the frames were decoded at,
+ * `height` the index's height when decoded at native size (omitted when scaled: then it is what the bytes hold).
+ * Bytes that do not make such a frame are a `corrupt` VideoError naming the sizes.
+ */
+export function rawRgbFrame(bytes: Uint8Array, width: number, height?: number): { width: number; height: number; data: Uint8Array } {
+  const h = height ?? bytes.length / (3 * width);
+  if (!Number.isInteger(h) || h < 1 || bytes.length !== width * h * 3) {
+    const shape = height === undefined ? "" : ` of height ${height}`;
+    const want = height === undefined ? "" : ` (a ${width}×${height} RGB frame is ${width * height * 3} bytes)`;
+    throw new VideoError("corrupt", `a decoded frame of ${bytes.length} bytes is not a ${width}-px-wide RGB frame${shape}; re-ingest the video${want}`);
+  }
+  return { width, height: h, data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+}
+
 /** A video the store can serve: a stable id (cache key; [A-Za-z0-9_-]), its file and its probed meta. */
 export interface VideoSource {
   id: string;

@@ -34,6 +34,7 @@ export {
 } from "./synthetic";
 export {
   FrameStore,
+  rawRgbFrame,
   type FrameStoreOptions,
   type FrameFormat,
   type FrameSize,

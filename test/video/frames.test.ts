@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { PNG } from "pngjs";
-import { FrameStore, VideoError, generateSyntheticVideo, probeVideo, type SyntheticSpec, type VideoSource } from "../../lib/video";
+import { FrameStore, VideoError, generateSyntheticVideo, probeVideo, rawRgbFrame, type SyntheticSpec, type VideoSource } from "../../lib/video";
 import { decodeAllRgb, samplesDir, tempDir } from "./helpers";
 
 const dir = tempDir();
@@ -175,4 +175,14 @@ test("the stream probe is shared by every store of the process, per file version
   utimesSync(file, t, t);
   await new FrameStore({ cacheDir: path.join(dir, "probe-cache-3"), chunkSize: 3, format: "rgb" }).getChunk(video, 0);
   assert.equal(FrameStore.probes - before, 2);
+});
+
+test("rawRgbFrame: a headerless frame takes the index's size, or its height from the bytes when scaled; anything else is corrupt", () => {
+  const bytes = new Uint8Array(4 * 3 * 3).map((_, i) => i);
+  assert.deepEqual(rawRgbFrame(bytes, 4, 3), { width: 4, height: 3, data: bytes });
+  assert.equal(rawRgbFrame(bytes, 4).height, 3);
+  assert.equal(rawRgbFrame(bytes, 4, 3).data.buffer, bytes.buffer, "a view, not a copy");
+  for (const [w, h] of [[4, 2], [5, undefined], [36, undefined]] as const) {
+    assert.throws(() => rawRgbFrame(bytes, w, h), (e: unknown) => e instanceof VideoError && e.code === "corrupt" && /36 bytes is not a \d+-px-wide RGB frame.*re-ingest/.test(e.message));
+  }
 });
