@@ -88,15 +88,20 @@ function firstWrong(kfs: Keyframe[], g: GroundTruthPoint[], from: number): numbe
   return -1;
 }
 
-/** (a) greedy: same rule as the propagation methods. */
-function interpolationGreedy(g: GroundTruthPoint[]): number {
-  const kfs = [truthKeyframe(g, 0)];
+/** Corrections of interpolated keyframes `start`: on the first wrong frame, a truth keyframe (replacing one there). */
+function correctedGreedily(start: Keyframe[], g: GroundTruthPoint[]): number {
+  let kfs = start;
   let n = 0;
   for (let f = firstWrong(kfs, g, 0); f >= 0; f = firstWrong(kfs, g, f)) {
-    kfs.push(truthKeyframe(g, f));
+    kfs = [...kfs.filter((k) => k.frame !== f), truthKeyframe(g, f)].sort((a, b) => a.frame - b.frame);
     n++;
   }
   return n;
+}
+
+/** (a) greedy: same rule as the propagation methods. */
+function interpolationGreedy(g: GroundTruthPoint[]): number {
+  return correctedGreedily([truthKeyframe(g, 0)], g);
 }
 
 /** The farthest frame e > k such that interpolating truth keyframes k and e is correct on k..e; k when holding k is correct to the end or none is. */
@@ -179,13 +184,7 @@ async function modelKeyframes(runtime: ModelRuntime, video: { id: string; path: 
 /** (c'): the model's proposal, corrected frame by frame (first wrong frame → a truth keyframe there). */
 async function withModel(runtime: ModelRuntime, video: { id: string; path: string; meta: VideoMeta }, spec: { colour: ColourName; category: ShapeCategory }, g: GroundTruthPoint[]): Promise<{ n: number; proposed: number }> {
   const proposal = (await modelKeyframes(runtime, video, spec, g)).filter((k) => k.frame > 0);
-  let kfs: Keyframe[] = [truthKeyframe(g, 0), ...proposal];
-  let n = 0;
-  for (let f = firstWrong(kfs, g, 0); f >= 0; f = firstWrong(kfs, g, f)) {
-    kfs = [...kfs.filter((k) => k.frame !== f), truthKeyframe(g, f)].sort((a, b) => a.frame - b.frame);
-    n++;
-  }
-  return { n, proposed: proposal.length };
+  return { n: correctedGreedily([truthKeyframe(g, 0), ...proposal], g), proposed: proposal.length };
 }
 
 /** The committed default weights exported to the built-in contract in `dir` (npm start does the same). */
