@@ -27,9 +27,6 @@ export interface EncodedFrame {
   visionPos: ort.Tensor;
 }
 
-/** A frame to encode. */
-export type EncoderSource = RgbImage;
-
 const SLOTS = ["pixFeat", "highRes0", "highRes1", "visionFeats", "visionPos"] as const;
 
 /**
@@ -97,7 +94,7 @@ function workerSource(): string {
 }
 
 interface Pending {
-  source: EncoderSource;
+  source: RgbImage;
   resolve: (e: EncodedFrame) => void;
   reject: (e: Error) => void;
 }
@@ -120,7 +117,7 @@ export class EncoderWorker {
   failure: string | undefined;
 
   /** @param fallback encodes a frame on the loop's thread (its preprocessor and encoder session) */
-  constructor(private readonly models: Sam2ModelSet, private readonly fallback: (source: EncoderSource) => Promise<EncodedFrame>) {}
+  constructor(private readonly models: Sam2ModelSet, private readonly fallback: (source: RgbImage) => Promise<EncodedFrame>) {}
 
   /** Starts the worker and its session load now (the first frame need not wait for it). */
   start(): void {
@@ -128,7 +125,7 @@ export class EncoderWorker {
   }
 
   /** The encoder outputs of `source` (the caller's bytes are not modified or kept). */
-  encode(source: EncoderSource): Promise<EncodedFrame> {
+  encode(source: RgbImage): Promise<EncodedFrame> {
     const w = this.retired ? undefined : this.ensureWorker();
     if (!w) return this.fallback(source);
     // A copy goes to the worker (transferred): the caller's bytes stay here for the fallback.

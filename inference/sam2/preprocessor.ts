@@ -86,11 +86,7 @@ export class FramePreprocessor {
   }
 
   /** The encoder input `[1, 3, S, S]` for `img`; give it back with `release` once the encoder has run. */
-  run(img: RgbImage): Promise<Float32Array> {
-    return this.submit(img);
-  }
-
-  private submit(source: RgbImage): Promise<Float32Array> {
+  run(source: RgbImage): Promise<Float32Array> {
     const n = 3 * this.size * this.size;
     const out = this.pool.pop() ?? new Float32Array(n);
     const worker = this.inline ? undefined : this.ensureWorker();

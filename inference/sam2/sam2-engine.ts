@@ -16,7 +16,7 @@ import { fillHoles, upsampleMaskLogits, type RgbImage } from "./image";
 import { selectMemories, memoryHorizon, NUM_MASKMEM } from "./memory-bank";
 import { MemoryWindow } from "./memory-window";
 import { releaseModelSet, type Sam2ModelSet } from "./models";
-import { EncoderWorker, pipelineCandidate, PIPELINE_MIN_ENCODER_MS, type EncodedFrame, type EncoderSource } from "./encoder-worker";
+import { EncoderWorker, pipelineCandidate, PIPELINE_MIN_ENCODER_MS, type EncodedFrame } from "./encoder-worker";
 import { FramePreprocessor } from "./preprocessor";
 import { framesRange, groupPrompts, planPropagation, type PropagationPlan } from "./prompts";
 import type { FrameMasks, MaskEngine, ObjectMask, PropagateRequest } from "./types";
@@ -206,7 +206,7 @@ export class Sam2Modules {
   }
 
   /** "auto": encodes here, timing the encoder run, and keeps the worker only for an encoder worth overlapping. */
-  private async encodeAndDecide(source: EncoderSource): Promise<EncodedFrame> {
+  private async encodeAndDecide(source: RgbImage): Promise<EncodedFrame> {
     const input = await this.prepare(source);
     const t0 = performance.now();
     const enc = await this.encodeInput(input);
@@ -223,7 +223,7 @@ export class Sam2Modules {
   }
 
   /** Preprocessing and encoder on this thread's session (the encoder worker's fallback). */
-  private async encodeHere(source: EncoderSource): Promise<EncodedFrame> {
+  private async encodeHere(source: RgbImage): Promise<EncodedFrame> {
     return this.encodeInput(await this.prepare(source));
   }
 
