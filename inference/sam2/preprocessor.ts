@@ -85,7 +85,7 @@ export class FramePreprocessor {
     this.inline = !useWorker;
   }
 
-  /** The encoder input `[1, 3, S, S]` for `img`; give it back with `release` once the encoder has run. */
+  /** The encoder input `[1, 3, S, S]` for `source`; give it back with `release` once the encoder has run. */
   run(source: RgbImage): Promise<Float32Array> {
     const n = 3 * this.size * this.size;
     const out = this.pool.pop() ?? new Float32Array(n);
