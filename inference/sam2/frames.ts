@@ -11,8 +11,9 @@ import { RuntimeError, type RuntimeVideo } from "../runtime";
 import type { RgbImage } from "./image";
 
 /**
- * Frames per decoded chunk: up to 32 (every chunk is an ffmpeg spawn, ~15 ms of this thread in a process holding
- * models), fewer for large frames, which are big raw (6 MB at 1080p, 25 MB at 4K) with up to three chunks on disk.
+ * Frames per decoded chunk: up to 32 (every chunk is an ffmpeg spawn, whose fork blocks this thread for longer the
+ * more memory the process holds: 12 ms at 0.5 GB), fewer for large frames, which are big raw (6 MB at 1080p,
+ * 25 MB at 4K) with up to three chunks on disk.
  */
 const CHUNK = 32;
 const CHUNK_BYTES = 128 * 2 ** 20;
