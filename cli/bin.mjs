@@ -6,11 +6,26 @@
 // esbuild (tsx's own compiler) into node_modules/.cache/groundtrack and is rebuilt whenever any of its source files
 // changes (mtime or size); nothing built is committed. GROUNDTRACK_PRECOMPILED=0 turns it off; if the cache cannot
 // be used for any reason the command runs the normal way.
+//
+// `sam2` and `query` run models: started without the inference flags (scripts/inference-node-flags.mjs), the command
+// reruns itself in a child node that has them (~50 ms) and passes on its exit code.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { hasInferenceNodeFlags, INFERENCE_NODE_FLAGS } from "../scripts/inference-node-flags.mjs";
 
 const argv = process.argv.slice(2);
 
-if (argv[0] === "eval" && argv[1] === "mot" && process.env.GROUNDTRACK_PRECOMPILED !== "0") {
+/** Commands that run SAM2 or a pointing model. */
+const INFERENCE_COMMANDS = new Set(["sam2", "query"]);
+
+if (process.env.GROUNDTRACK_CLI_PARENT && process.channel) {
+  // Rerun child: a parent killed outright (kill -9) must not leave it running.
+  process.channel.unref();
+  process.on("disconnect", () => process.exit(1));
+}
+
+if (INFERENCE_COMMANDS.has(argv[0]) && !hasInferenceNodeFlags()) {
+  process.exitCode = await rerunWithInferenceFlags();
+} else if (argv[0] === "eval" && argv[1] === "mot" && process.env.GROUNDTRACK_PRECOMPILED !== "0") {
   // Its WebAssembly kernels (lib/metrics/mot/kernels.ts, lib/metrics/hotaKernel.ts) run once per sequence in long
   // loops, and wasm has no on-stack replacement: compiled by the baseline tier (Liftoff) a call stays slow to its end.
   // Compiling them with the optimizing tier from the start costs a few milliseconds.
@@ -59,6 +74,28 @@ function useSavedAssemblies(mod, wasmFile) {
       // A read-only cache directory: next run assembles again.
     }
   };
+}
+
+/** Runs this command again in a child node with the inference flags; resolves to its exit code. */
+async function rerunWithInferenceFlags() {
+  const { spawn } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const os = await import("node:os");
+  const child = spawn(process.execPath, [...process.execArgv, ...INFERENCE_NODE_FLAGS, fileURLToPath(import.meta.url), ...argv], {
+    stdio: ["inherit", "inherit", "inherit", "ipc"],
+    env: { ...process.env, GROUNDTRACK_CLI_PARENT: String(process.pid) },
+  });
+  // Ctrl-C in a terminal reaches the whole foreground process group, the child included; passing it on as well
+  // would be a second SIGINT, which stops `query` without its cleanup. A SIGINT sent to this process alone (no
+  // terminal) is passed on.
+  process.on("SIGINT", () => {
+    if (!process.stdin.isTTY) child.kill("SIGINT");
+  });
+  for (const sig of ["SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code, signal) => resolve(code ?? 128 + (os.constants.signals[signal] ?? 0)));
+  });
 }
 
 async function runWithTsx() {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { INFERENCE_NODE_FLAGS } from "./inference-node-flags.mjs";
 import { runPrisma } from "./prisma.mjs";
 import { ensureSampleVideos } from "./system-deps.mjs";
 
@@ -135,8 +136,9 @@ function buildIfStale() {
   writeFileSync(stampFile, stamp);
 }
 
-// 4. The custom server (seeds demo data on first start, prints the logins).
+// 4. The custom server (seeds demo data on first start, prints the logins). It runs the in-process inference
+// service, hence the inference flags.
 step(`starting the server on http://localhost:${process.env.PORT}`);
-const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "server.ts")], { stdio: "inherit", env: process.env });
+const child = spawn(process.execPath, [...INFERENCE_NODE_FLAGS, "--import", "tsx", path.join(root, "server.ts")], { stdio: "inherit", env: process.env });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -17,7 +17,7 @@
 //   loop again, … (ABAB);
 //   each loop round is paired with the replay that follows it, and the report gives the median of the per-pair
 //   ratios and their spread (min–max), next to the process CPU ratio (every thread: onnxruntime's, the workers').
-// - "pipelined" (pipeline: true, image encoder one frame ahead on a worker; the default for encoders of 20 ms or
+// - "pipelined" (pipeline: true, image encoder one frame ahead on a worker; the default for encoders of 8 ms or
 //   more) and "sequential" (pipeline: false)
 //   are measured against the same replay. The replay runs every call back to back on ONE thread, so a pipelined
 //   loop can finish in less wall time than its replay (ratio < 1): it hides the other models behind the encoder
@@ -42,7 +42,7 @@ import { runInNewContext } from "node:vm";
 import * as ort from "onnxruntime-node";
 import { generateSyntheticVideo } from "../../lib/video";
 import { FrameReader } from "../../inference/sam2/frames";
-import { DEFAULT_SESSION_TUNING, findModelFiles, loadModelSet, type Sam2ModelSet, type SessionTuning } from "../../inference/sam2/models";
+import { DEFAULT_SESSION_TUNING, findModelFiles, gcMode, loadModelSet, type Sam2ModelSet, type SessionTuning } from "../../inference/sam2/models";
 import { Sam2MaskEngine } from "../../inference/sam2/sam2-engine";
 import { HEAVY_ENCODER, REALISTIC, TINY, writeTinyModels, type TinyModelSpec } from "../../inference/sam2/testing/tiny-models";
 import type { RgbImage } from "../../inference/sam2/image";
@@ -309,7 +309,7 @@ try {
   }, 5);
   const mid = Math.floor(FRAMES / 3);
   const prompts: MaskPrompt[] = groundTruth.objects.slice(0, OBJECTS).map((o) => ({ frame: mid, objectId: String(o.id), points: [[o.track[mid].x, o.track[mid].y, 1]] }));
-  console.log(`SAM2 loop overhead over raw onnxruntime-node (CPU), synthetic 320×240 video, clicks on frame ${mid}, forward then backward; onnxruntime intra-op threads ${TUNING.intraOpThreads || "default"}, spinning ${TUNING.spinning ? "on" : "off"}; load average ${load()}`);
+  console.log(`SAM2 loop overhead over raw onnxruntime-node (CPU), synthetic 320×240 video, clicks on frame ${mid}, forward then backward; onnxruntime intra-op threads ${TUNING.intraOpThreads || "default"}, spinning ${TUNING.spinning ? "on" : "off"}; ${gcMode()}; load average ${load()}`);
   if (SETS.includes("tiny")) await benchSet("tiny", TINY, work, { path: file, meta }, prompts, MODES);
   if (SETS.includes("realistic-shapes")) await benchSet("realistic-shapes", REALISTIC, work, { path: file, meta }, prompts, MODES);
   // The heavy set is measured on the real pipeline only (frames decoded from the file): its runs take seconds.

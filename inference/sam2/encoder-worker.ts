@@ -37,11 +37,13 @@ export const PIPELINE_MAX_ENCODER_BYTES = 400 * 2 ** 20;
 
 /**
  * An encoder run shorter than this is not worth a worker ("auto" mode): the message round trip, the second
- * session's threads and the output transfer cost more than the overlap gains. Measured (bench:sam2, 2 cores at
- * load ~4.4, wall loop / replay): tiny test models (0.3 ms encoder) 5.8 pipelined vs 3.3 sequential; SAM2's shapes
- * with a 25 ms encoder 1.48 vs 1.53; with a 160 ms encoder 1.13–1.36 vs 1.39–1.43.
+ * session's threads and the output transfer cost more than the overlap gains. Measured (bench:sam2, 2 cores, 48
+ * frames, wall loop / replay, node --single-threaded-gc as the server runs): tiny test models (0.3 ms encoder)
+ * 7.1 ms per frame pipelined vs 5.5 sequential; SAM2's shapes with an 18 ms encoder 0.85 vs 1.40 (frames in
+ * memory) and 1.02 vs 1.56 (from the video); with a ~100 ms encoder 1.12 vs 1.32. (With V8's parallel GC, an earlier
+ * session: 25 ms encoder 1.48 vs 1.53, hence the former 20 ms.) A cold first run of the tiny encoder takes ~1 ms.
  */
-export const PIPELINE_MIN_ENCODER_MS = 20;
+export const PIPELINE_MIN_ENCODER_MS = 8;
 
 /** Whether the loop may pipeline its encoder by default: on the CPU, with a second core, for an encoder that is not
  * huge (the loop then decides on the first encoder run's time, PIPELINE_MIN_ENCODER_MS). */

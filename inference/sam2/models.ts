@@ -277,7 +277,7 @@ export async function loadModelSet(
       const memoryEncoder = await load("memory_encoder");
       const shape = encoder.inputShapes[encoder.inputs.image] ?? [];
       const side = typeof shape[3] === "number" ? shape[3] : typeof shape[2] === "number" ? shape[2] : 1024;
-      log(`sam2: loaded ${MODULE_ROLES.map((r) => path.basename(files[r])).join(", ")} from ${dir} on ${dev.toUpperCase()}`);
+      log(`sam2: loaded ${MODULE_ROLES.map((r) => path.basename(files[r])).join(", ")} from ${dir} on ${dev.toUpperCase()}; ${gcMode()}`);
       return { dir, variant: variantOf(dir), device: dev, encoder, decoder, attention, memoryEncoder, imageSize: side, tuning };
     } catch (e) {
       if (e instanceof RetryOnCpu) continue;
@@ -288,6 +288,14 @@ export async function loadModelSet(
 }
 
 class RetryOnCpu extends Error {}
+
+/** V8's garbage collection mode, for the load log: the loop is measurably slower with V8's default parallel GC,
+ * whose threads compete with onnxruntime's (scripts/inference-node-flags.mjs). */
+export function gcMode(execArgv: readonly string[] = process.execArgv): string {
+  return execArgv.includes("--single-threaded-gc")
+    ? "V8 GC single-threaded"
+    : "V8 GC parallel (node --single-threaded-gc runs the loop faster: `npm start`, `npm run worker` and `groundtrack sam2` use it)";
+}
 
 /** Bytes of a module on disk: its .onnx file plus its external weights (`<file>.data`) when there are any. */
 export function moduleBytes(file: string): number {

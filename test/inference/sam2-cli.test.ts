@@ -58,7 +58,8 @@ test("npx groundtrack sam2 propagate: tiny SAM2 models, two objects, per-frame R
     "--objects", JSON.stringify({ square: [[sq.x, sq.y, 1]], circle: [[ci.x, ci.y, 1], [5, 5, 0]] }), "--out", out],
   { encoding: "utf8", env: { ...process.env, GROUNDTRACK_PROGRESS: "1" } });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /on CPU/);
+  // Started without the inference flags, the command reran itself with them (cli/bin.mjs).
+  assert.match(r.stderr, /on CPU; V8 GC single-threaded/);
   assert.match(r.stderr, /sam2: engine sam2:tiny-128-aimol@cpu/);
   assert.match(r.stderr, /sam2: 8 frames \(8 with a non-empty mask\)/);
   const res = JSON.parse(readFileSync(out, "utf8")) as Output;
