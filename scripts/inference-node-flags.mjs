@@ -5,7 +5,9 @@
 // concurrent GC threads then compete with it. Measured on 2 cores (bench:sam2, SAM2-shape models, 48 frames,
 // pipelined, two runs each way): loop / onnxruntime wall ratio 1.16 / 1.16 in memory and 1.30 / 1.25 from the video
 // with V8's default GC, 1.00 / 0.94 and 1.09 / 1.00 with this flag; GC pauses fell from 10–18 to ~2 ms per frame.
-// V8 cannot switch it on at run time (v8.setFlagsFromString aborts in the next collection), hence flags.
+// The server also trains (the /models page): a jax-js training step took the same time either way (0.66–0.72 s,
+// bench:train-step's child, two runs each). V8 cannot switch the flag on at run time (v8.setFlagsFromString aborts
+// in the next collection), hence flags.
 export const INFERENCE_NODE_FLAGS = ["--single-threaded-gc"];
 
 /** Whether this process was started with the flags. */
