@@ -294,7 +294,7 @@ class RetryOnCpu extends Error {}
 export function gcMode(execArgv: readonly string[] = process.execArgv): string {
   return execArgv.includes("--single-threaded-gc")
     ? "V8 GC single-threaded"
-    : "V8 GC parallel (node --single-threaded-gc runs the loop faster: `npm start`, `npm run worker` and `groundtrack sam2` use it)";
+    : "V8 GC parallel (node --single-threaded-gc runs the loop faster: `npm start`, `npm run worker` and `groundtrack sam2|query` use it)";
 }
 
 /** Bytes of a module on disk: its .onnx file plus its external weights (`<file>.data`) when there are any. */
