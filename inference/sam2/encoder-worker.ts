@@ -66,7 +66,13 @@ function workerSource(): string {
     "const ready = ort.InferenceSession.create(workerData.file, workerData.options);",
     "ready.catch(() => {});",
     "let queue = Promise.resolve();",
-    'parentPort.on("message", (m) => { queue = queue.then(() => handle(m)); });',
+    'parentPort.on("message", (m) => { queue = queue.then(() => (m.close ? shutdown() : handle(m))); });',
+    // Exits only once the session load has settled: a thread terminated while onnxruntime is still creating its
+    // session gets a native callback into a dead environment, which aborts the whole process.
+    "async function shutdown() {",
+    "  try { const session = await ready; await session.release(); } catch {}",
+    "  process.exit(0);",
+    "}",
     "async function handle(m) {",
     "  let session;",
     "  try { session = await ready; } catch (e) {",
@@ -93,6 +99,19 @@ function workerSource(): string {
     "  }",
     "}",
   ].join("\n");
+}
+
+/** How long a closing worker may take to finish its frames and session load before it is terminated anyway. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
+/** Asks the worker to exit when its queue is done; the process stays alive until it has. */
+async function shutDown(w: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
+  w.ref();
+  w.postMessage({ close: true });
+  const timer = setTimeout(() => void w.terminate(), SHUTDOWN_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 interface Pending {
@@ -140,11 +159,12 @@ export class EncoderWorker {
     });
   }
 
+  /** Stops the worker once the frames sent to it are done and its session load has settled (see shutdown()). */
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
     this.retired = true;
-    if (w) await w.terminate();
+    if (w) await shutDown(w);
     for (const [id, p] of [...this.pending]) {
       this.pending.delete(id);
       p.reject(new Error("SAM2 encoder worker closed while a frame was being encoded"));
@@ -185,7 +205,8 @@ export class EncoderWorker {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
-    if (this.pending.size === 0) w.unref();
+    // A closing worker stays referenced until it has exited (shutDown).
+    if (this.pending.size === 0 && this.worker === w) w.unref();
     if ("outputs" in m) {
       this.runs++;
       const t = m.outputs.map((o) => new ort.Tensor("float32", o.data, o.dims));

@@ -14,6 +14,7 @@ import { FrameStore, generateSyntheticVideo, type SyntheticGroundTruth, type Vid
 import { RuntimeError, type RuntimeVideo } from "../../../inference/runtime";
 import { chunkFramesFor, FrameReader } from "../../../inference/sam2/frames";
 import { findModelFiles, loadModelSet, releaseModelSet, type Sam2ModelSet } from "../../../inference/sam2/models";
+import { EncoderWorker } from "../../../inference/sam2/encoder-worker";
 import { Sam2MaskEngine, Sam2Modules, type EncodedFrame } from "../../../inference/sam2/sam2-engine";
 import { writeTinyModels } from "../../../inference/sam2/testing/tiny-models";
 import type { MaskPrompt, PropagateRequest } from "../../../inference/sam2/types";
@@ -246,5 +247,29 @@ test("auto mode (the default): the first encoder run decides; a tiny encoder sta
     await byDefault.close();
     await eager.close();
     await sequential.close();
+  }
+});
+
+test("an encoder worker closed while its session is still loading exits cleanly (terminating it then aborted the process)", async () => {
+  const set = await load();
+  try {
+    // Closes at 0–200 ms after the start, across the window where onnxruntime creates the worker's session (the old
+    // terminate() aborted the process about once in 20 such closes here).
+    for (let i = 0; i < 20; i++) {
+      const w = new EncoderWorker(set, () => Promise.reject(new Error("not used")));
+      w.start();
+      await new Promise((r) => setTimeout(r, (i * 23) % 200));
+      await w.close();
+      assert.equal(w.failure, undefined);
+    }
+    // Frames sent before close() are still encoded (the worker finishes its queue, then exits).
+    const w = new EncoderWorker(set, () => Promise.reject(new Error("the worker should have encoded it")));
+    const frame = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(90) };
+    const encoded = w.encode(frame);
+    await w.close();
+    assert.ok((await encoded).pixFeat.dims.length > 0);
+    assert.equal(w.runs, 1);
+  } finally {
+    await releaseModelSet(set);
   }
 });
