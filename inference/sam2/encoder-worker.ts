@@ -105,7 +105,7 @@ function workerSource(): string {
 const SHUTDOWN_GRACE_MS = 30_000;
 
 /** Asks the worker to exit when its queue is done; the process stays alive until it has. */
-async function shutDown(w: Worker): Promise<void> {
+async function exitWhenIdle(w: Worker): Promise<void> {
   const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
   w.ref();
   w.postMessage({ close: true });
@@ -159,12 +159,12 @@ export class EncoderWorker {
     });
   }
 
-  /** Stops the worker once the frames sent to it are done and its session load has settled (see shutdown()). */
+  /** Stops the worker once the frames sent to it are done and its session load has settled (the worker's shutdown()). */
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
     this.retired = true;
-    if (w) await shutDown(w);
+    if (w) await exitWhenIdle(w);
     for (const [id, p] of [...this.pending]) {
       this.pending.delete(id);
       p.reject(new Error("SAM2 encoder worker closed while a frame was being encoded"));
@@ -205,7 +205,7 @@ export class EncoderWorker {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
-    // A closing worker stays referenced until it has exited (shutDown).
+    // A closing worker stays referenced until it has exited (exitWhenIdle).
     if (this.pending.size === 0 && this.worker === w) w.unref();
     if ("outputs" in m) {
       this.runs++;

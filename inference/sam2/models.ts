@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
+import { hasInferenceNodeFlags } from "../../scripts/inference-node-flags.mjs";
 import { RuntimeError } from "../runtime";
 
 export type ModuleRole = "image_encoder" | "image_decoder" | "memory_attention" | "memory_encoder";
@@ -292,7 +293,7 @@ class RetryOnCpu extends Error {}
 /** V8's garbage collection mode, for the load log: the loop is measurably slower with V8's default parallel GC,
  * whose threads compete with onnxruntime's (scripts/inference-node-flags.mjs). */
 export function gcMode(execArgv: readonly string[] = process.execArgv): string {
-  return execArgv.includes("--single-threaded-gc")
+  return hasInferenceNodeFlags([...execArgv])
     ? "V8 GC single-threaded"
     : "V8 GC parallel (node --single-threaded-gc runs the loop faster: `npm start`, `npm run worker` and `groundtrack sam2|query` use it)";
 }

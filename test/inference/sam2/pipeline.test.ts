@@ -254,7 +254,7 @@ test("an encoder worker closed while its session is still loading exits cleanly 
   const set = await load();
   try {
     // Closes at 0–200 ms after the start, across the window where onnxruntime creates the worker's session (the old
-    // terminate() aborted the process about once in 20 such closes here).
+    // terminate() aborted the process in one of two runs of 20 such closes here).
     for (let i = 0; i < 20; i++) {
       const w = new EncoderWorker(set, () => Promise.reject(new Error("not used")));
       w.start();
