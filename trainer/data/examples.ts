@@ -16,6 +16,7 @@ import { preprocessFrame, readFrames, sampleFrames } from "../../inference/built
 import { readManifest } from "../synth/dataset";
 import { toBuiltinConfig, type TinyConfig } from "../model/config";
 import type { ModelExample } from "../model/batch";
+import { instancesFromAnnotations, tokenLabels, type ObjectAttributes } from "./token-labels";
 
 export type Split = "train" | "val" | "test";
 
@@ -25,6 +26,8 @@ export interface ExampleRef {
   split: Split;
   video: string;
   annotation: string;
+  /** The video's objects (synthetic data: the manifest's attributes), for the semantic token labels. */
+  objects?: readonly ObjectAttributes[];
 }
 
 /** A model-ready example plus what evaluation needs to map decoded targets back to native frames. */
@@ -62,8 +65,27 @@ export async function listSynthExamples(datasetDir: string): Promise<ExampleRef[
     throw new DataError("bad_manifest", (e as Error).message, path.join(dir, "manifest.json"));
   }
   return manifest.videos.flatMap((v) =>
-    v.annotations.map((a) => ({ id: a.id, split: v.split, video: path.join(dir, v.video.file), annotation: path.join(dir, a.file) })),
+    v.annotations.map((a) => ({ id: a.id, split: v.split, video: path.join(dir, v.video.file), annotation: path.join(dir, a.file), objects: v.objects })),
   );
+}
+
+/**
+ * `refs` with the object attributes of the synthetic dataset in `datasetDir` attached to those whose video is one of
+ * its videos (a snapshot's synth/ copy), for the semantic token labels; other refs are returned unchanged.
+ */
+export async function withSynthObjects<R extends ExampleRef>(refs: readonly R[], datasetDir: string): Promise<R[]> {
+  const dir = path.resolve(datasetDir);
+  let manifest;
+  try {
+    manifest = await readManifest(dir);
+  } catch (e) {
+    throw new DataError("bad_manifest", (e as Error).message, path.join(dir, "manifest.json"));
+  }
+  const byVideo = new Map(manifest.videos.map((v) => [path.join(dir, v.video.file), v.objects]));
+  return refs.map((r) => {
+    const objects = byVideo.get(path.resolve(r.video));
+    return objects ? { ...r, objects } : r;
+  });
 }
 
 export interface LoadOptions {
@@ -72,6 +94,8 @@ export interface LoadOptions {
   /** Directory of the decoded-frame cache (created); omit to decode every time. */
   cacheDir?: string;
   vocab: BuiltinVocab;
+  /** Attach per-token attribute labels (trainer/data/token-labels) to examples whose refs list their objects. */
+  tokenLabels?: boolean;
 }
 
 async function fileSha256(file: string): Promise<string> {
@@ -232,6 +256,11 @@ export async function loadExamples(refs: readonly ExampleRef[], config: TinyConf
   const signal = opts.signal ?? new AbortController().signal;
   const videos = new Map<string, Promise<DecodedVideo>>();
   const out: LoadedExample[] = [];
+  // Token labels need every annotation of a video (each holds the masks of its own objects): gathered per video and
+  // attached once its last example is loaded.
+  const remaining = new Map<string, number>();
+  if (opts.tokenLabels) for (const r of refs) if (r.objects) remaining.set(r.video, (remaining.get(r.video) ?? 0) + 1);
+  const gathered = new Map<string, { texts: string[]; examples: LoadedExample[] }>();
   let done = 0;
   opts.onProgress?.(0, refs.length);
   for (const ref of refs) {
@@ -247,7 +276,26 @@ export async function loadExamples(refs: readonly ExampleRef[], config: TinyConf
       video = decodeVideo(ref.video, config, signal, opts.cacheDir);
       videos.set(ref.video, video);
     }
-    out.push(exampleFromAnnotation(ref, text, await video, config, opts.vocab));
+    const ex = exampleFromAnnotation(ref, text, await video, config, opts.vocab);
+    out.push(ex);
+    const left = remaining.get(ref.video);
+    if (left !== undefined && ref.objects) {
+      const g = gathered.get(ref.video) ?? { texts: [], examples: [] };
+      g.texts.push(text);
+      g.examples.push(ex);
+      gathered.set(ref.video, g);
+      remaining.set(ref.video, left - 1);
+      if (left === 1) {
+        gathered.delete(ref.video);
+        let labels;
+        try {
+          labels = tokenLabels(ex.grid, ex.grid.nTokens / ex.nFrames, instancesFromAnnotations(g.texts, ex.sampledFrames), ref.objects);
+        } catch (e) {
+          throw new DataError("malformed_annotation", `${ref.annotation}: cannot build token labels (${(e as Error).message})`, ref.annotation);
+        }
+        for (const e of g.examples) e.tokenLabels = labels;
+      }
+    }
     opts.onProgress?.(++done, refs.length);
   }
   return out;

@@ -3,6 +3,7 @@
 import { rotaryInvFreq, type PointTarget } from "../../lib/grounding";
 import { TOKEN, objectToken } from "../../inference/builtin/contract";
 import { np } from "../ml/runtime";
+import { TOKEN_ATTRIBUTE_CLASSES } from "../data/token-labels";
 import { tinyGeometry, type TinyConfig } from "./config";
 import type { TrainBatch } from "./forward";
 
@@ -18,6 +19,8 @@ export interface ModelExample {
   targets: PointTarget[];
   /** Object id (1-based, remapped by first appearance) of each target. */
   ids: number[];
+  /** Per-token attribute labels (trainer/data/token-labels) for the semantic loss; shared by a video's examples. */
+  tokenLabels?: Int8Array[];
 }
 
 const NEG = -1e9;
@@ -38,9 +41,11 @@ export function rotaryRow(position: number, dim: number, theta: number, cos: Flo
   }
 }
 
+type BatchKey = keyof TrainBatch;
+
 export interface HostBatch {
-  shapes: Record<keyof TrainBatch, number[]>;
-  arrays: Record<keyof TrainBatch, Float32Array>;
+  shapes: Partial<Record<BatchKey, number[]>>;
+  arrays: Partial<Record<BatchKey, Float32Array>>;
   /** Valid targets per head. */
   counts: [number, number, number, number];
 }
@@ -87,6 +92,9 @@ export function packBatch(
     idLabels: new Float32Array(B * Pm * c.maxObjects),
     counts: new Float32Array(4),
   };
+  // Semantic labels (config semAux): per video row and token, one one-hot block per attribute (zero: no label).
+  const A = TOKEN_ATTRIBUTE_CLASSES.reduce((x, y) => x + y, 0);
+  const sem = c.semAux > 0 ? { labels: new Float32Array((B / R) * N * A), counts: new Float32Array(TOKEN_ATTRIBUTE_CLASSES.length) } : null;
   for (let n = 0; n < N; n++) rotaryRow(n, D, c.theta, a.kCos, a.kSin, n * D);
   const counts: [number, number, number, number] = [0, 0, 0, 0];
   for (let b = 0; b < B; b++) {
@@ -100,7 +108,25 @@ export function packBatch(
       if (ex.queryIds.length > Q || ex.queryIds.length < 1) throw new RangeError(`example ${ex.id}: ${ex.queryIds.length} query tokens (1…${Q} allowed)`);
       const first = examples.slice(b - (b % R), b).find((e) => e !== undefined);
       if (first && first.frames !== ex.frames) throw new RangeError(`example ${ex.id} shares batch video ${Math.floor(b / R)} with ${first.id} but has other frames`);
-      if (!first) a.frames.set(ex.frames, Math.floor(b / R) * F * frame);
+      if (!first) {
+        a.frames.set(ex.frames, Math.floor(b / R) * F * frame);
+        if (sem && ex.tokenLabels) {
+          const row = Math.floor(b / R) * N * A;
+          let offset = 0;
+          TOKEN_ATTRIBUTE_CLASSES.forEach((K, g) => {
+            const labels = (ex.tokenLabels as Int8Array[])[g];
+            if (labels.length !== N) throw new RangeError(`example ${ex.id}: ${labels.length} token labels for ${N} tokens`);
+            for (let n = 0; n < N; n++) {
+              const v = labels[n];
+              if (v < 0) continue;
+              if (v >= K) throw new RangeError(`example ${ex.id}: token label ${v} outside ${K} classes`);
+              sem.labels[row + n * A + offset + v] = 1;
+              sem.counts[g]++;
+            }
+            offset += K;
+          });
+        }
+      }
       const tok = (slot: number, id: number) => {
         if (!Number.isInteger(id) || id < 0 || id >= V) throw new RangeError(`example ${ex.id}: token id ${id} outside the vocabulary (${V})`);
         a.tokens[(b * L + slot) * V + id] = 1;
@@ -161,12 +187,18 @@ export function packBatch(
     idLabels: [B, Pm, c.maxObjects],
     counts: [4],
   };
-  return { shapes, arrays: a, counts };
+  if (!sem) return { shapes, arrays: a, counts };
+  sem.counts.forEach((v, i) => (sem.counts[i] = Math.max(1, v)));
+  return {
+    shapes: { ...shapes, semLabels: [B / R, N, A], semCounts: [TOKEN_ATTRIBUTE_CLASSES.length] },
+    arrays: { ...a, semLabels: sem.labels, semCounts: sem.counts },
+    counts,
+  };
 }
 
 /** Uploads a host batch as jax arrays. */
 export function toDevice(h: HostBatch): TrainBatch {
   const out = {} as Record<keyof TrainBatch, ReturnType<typeof np.array>>;
-  for (const k of Object.keys(h.arrays) as (keyof TrainBatch)[]) out[k] = np.array(h.arrays[k], { shape: h.shapes[k] });
+  for (const k of Object.keys(h.arrays) as BatchKey[]) out[k] = np.array(h.arrays[k] as Float32Array, { shape: h.shapes[k] as number[] });
   return out as TrainBatch;
 }

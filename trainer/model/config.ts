@@ -42,6 +42,13 @@ export const TinyConfigSchema = z
      * graphs and the inference contract are unchanged.
      */
     bindAux: z.number().min(0).default(0),
+    /**
+     * Weight of a training-only semantic loss (0 = off): a linear head on every image token (`aux.sem`) predicts the
+     * category, colour and size class of the object covering it, or background (trainer/data/token-labels; labels
+     * from the synthetic masks, none for other data). Dense supervision for telling shapes apart, which the pointing
+     * loss teaches only through a few tokens per query. Not exported.
+     */
+    semAux: z.number().min(0).default(0),
     maxObjects: positiveInt.default(16),
     maxQueryTokens: positiveInt.default(12),
     maxPoints: positiveInt.default(512),

@@ -4,6 +4,7 @@
 // logits with the no-more-points class, and the masked cross-entropies. One fixed padded batch shape per jit.
 import { attention, crossEntropySum, gelu, layerNorm, linear, rotary } from "../ml/layers";
 import { nn, np, type Tensor } from "../ml/runtime";
+import { TOKEN_ATTRIBUTE_CLASSES } from "../data/token-labels";
 import { tinyGeometry, type TinyConfig } from "./config";
 
 /** Parameters as jax arrays (ARCHITECTURE.md names). Model functions never consume them. */
@@ -163,6 +164,10 @@ export interface TrainBatch {
   idLabels: Tensor;
   /** `[4]` number of targets of each head in the batch (patch, subpatch, location, id), each ≥ 1. */
   counts: Tensor;
+  /** Config semAux > 0: `[B / R, N, ΣK]` one-hot token attribute labels (one block per attribute, zero: none)… */
+  semLabels?: Tensor;
+  /** …and `[attributes]` labelled tokens per attribute, each ≥ 1. */
+  semCounts?: Tensor;
 }
 
 /** Logits of the four heads for a batch: `[B, Pm, N+1]`, `[B, Pm, C]`, `[B, Pm, 9]`, `[B, Pm, maxObjects]`. */
@@ -173,12 +178,17 @@ export interface HeadLogits {
   id: Tensor;
   /** `[B, Pm, N]` training-only binding logits (config `bindAux` > 0), else null. */
   bind: Tensor | null;
+  /** `[B / R, N, ΣK]` training-only token attribute logits (config `semAux` > 0), else null. */
+  sem: Tensor | null;
 }
 
 /** Teacher-forced forward to the masked head logits (patch mask applied). Consumes the batch. */
-export function forwardLogits(params: Params, c: TinyConfig, batch: Omit<TrainBatch, "patchLabels" | "locLabels" | "idLabels" | "counts">): HeadLogits {
+export function forwardLogits(params: Params, c: TinyConfig, batch: Omit<TrainBatch, "patchLabels" | "locLabels" | "idLabels" | "counts" | "semLabels" | "semCounts">): HeadLogits {
   const B = batch.tokens.shape[0];
-  const vis = repeatRows(vision(params, c, batch.frames), B);
+  const perVideo = vision(params, c, batch.frames);
+  // Training-only: every image token's category / colour / size logits (aux.sem), once per video.
+  const sem = c.semAux > 0 ? linear(perVideo.imageTokens.ref, param(params, "aux.sem.W"), param(params, "aux.sem.b")) : null;
+  const vis = repeatRows(perVideo, B);
   const N = vis.imageTokens.shape[1];
   const g = tinyGeometry(c);
   const C = g.cells;
@@ -220,7 +230,7 @@ export function forwardLogits(params: Params, c: TinyConfig, batch: Omit<TrainBa
   const sk = np.matmul(batch.pointSel, vis.subpatchKeys.reshape([B, N, C * D])).reshape([B, Pm, C, D]);
   const subpatch = sk.mul(qs).sum(3).mul(norm);
   batch.cellSel.dispose();
-  return { patch, subpatch, location: heads(params, x2, "loc"), id: heads(params, x3, "id"), bind };
+  return { patch, subpatch, location: heads(params, x2, "loc"), id: heads(params, x3, "id"), bind, sem };
 }
 
 /**
@@ -241,12 +251,23 @@ export function lossParts(params: Params, c: TinyConfig, batch: TrainBatch): Ten
     crossEntropySum(logits.id, idLabels),
   ];
   const main = np.stack(parts).div(counts);
-  if (!logits.bind || !member || !slots) return main;
-  const N = logits.bind.shape[2];
-  // softplus(s) − y·s = −[y·log σ(s) + (1−y)·log(1−σ(s))], on valid <PATCH> slots only.
-  const bce = nn.softplus(logits.bind.ref).sub(logits.bind.mul(member)).mul(slots.ref).sum();
-  const aux = bce.div(slots.sum().mul(N)).mul(c.bindAux).reshape([1]);
-  return np.concatenate([main, aux], 0);
+  const out = [main];
+  if (logits.bind && member && slots) {
+    const N = logits.bind.shape[2];
+    // softplus(s) − y·s = −[y·log σ(s) + (1−y)·log(1−σ(s))], on valid <PATCH> slots only.
+    const bce = nn.softplus(logits.bind.ref).sub(logits.bind.mul(member)).mul(slots.ref).sum();
+    out.push(bce.div(slots.sum().mul(N)).mul(c.bindAux).reshape([1]));
+  }
+  if (logits.sem) {
+    if (!batch.semLabels || !batch.semCounts) throw new Error("config semAux > 0 needs semLabels and semCounts in the batch");
+    // Mean cross-entropy over the labelled tokens of each attribute, summed over attributes, times semAux.
+    const bounds = TOKEN_ATTRIBUTE_CLASSES.slice(0, -1).reduce<number[]>((acc, k) => [...acc, (acc.at(-1) ?? 0) + k], []);
+    const groups = np.split(logits.sem, bounds, 2);
+    const labels = np.split(batch.semLabels, bounds, 2);
+    const ce = np.stack(groups.map((g, i) => crossEntropySum(g, labels[i]))).div(batch.semCounts);
+    out.push(ce.sum().mul(c.semAux).reshape([1]));
+  }
+  return out.length === 1 ? main : np.concatenate(out, 0);
 }
 
 /** Scalar training loss. */

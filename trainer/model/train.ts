@@ -31,8 +31,8 @@ export interface TrainProgress {
   steps: number;
   loss: number;
   /** The four heads' mean cross-entropies of this step (they sum to `loss`). */
-  /** `bind`: the weighted training-only binding loss (config bindAux > 0). */
-  lossParts: { patch: number; subpatch: number; location: number; id: number; bind?: number };
+  /** `bind` / `sem`: the weighted training-only binding / semantic losses (config bindAux / semAux > 0). */
+  lossParts: { patch: number; subpatch: number; location: number; id: number; bind?: number; sem?: number };
   lr: number;
   /** Training examples per second over the steps of this run so far (compilation excluded after step 1). */
   examplesPerSec: number;
@@ -198,6 +198,15 @@ function examplesDigest(examples: readonly ModelExample[]): string {
   return h.digest("hex");
 }
 
+/** The training-only loss parts after the four heads' (lossParts order: bind, then sem). */
+function auxParts(c: TinyConfig, pv: ArrayLike<number>): { bind?: number; sem?: number } {
+  let i = 4;
+  const out: { bind?: number; sem?: number } = {};
+  if (c.bindAux > 0) out.bind = pv[i++];
+  if (c.semAux > 0) out.sem = pv[i++];
+  return out;
+}
+
 /** Trains MolmoPoint-Tiny (see the module comment). Call `initJax()` first. */
 export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
   const c = o.config;
@@ -301,7 +310,7 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
       if (s === start) tAfterFirst = performance.now();
       else examplesSeen += exs.length;
       const now = performance.now();
-      o.onProgress?.({ step: s + 1, steps: o.steps, loss: value, lossParts: { patch: pv[0], subpatch: pv[1], location: pv[2], id: pv[3], ...(pv.length > 4 ? { bind: pv[4] } : {}) }, lr, examplesPerSec: examplesSeen > 0 ? examplesSeen / ((now - tAfterFirst) / 1000) : 0, elapsedSec: (now - t0) / 1000 });
+      o.onProgress?.({ step: s + 1, steps: o.steps, loss: value, lossParts: { patch: pv[0], subpatch: pv[1], location: pv[2], id: pv[3], ...auxParts(c, pv) }, lr, examplesPerSec: examplesSeen > 0 ? examplesSeen / ((now - tAfterFirst) / 1000) : 0, elapsedSec: (now - t0) / 1000 });
       if (o.checkpointEvery > 0 && (s + 1) % o.checkpointEvery === 0 && s + 1 < o.steps) {
         await writeCheckpoint(s + 1);
         if (o.onCheckpoint) await o.onCheckpoint(s + 1, await toHost(params, names));

@@ -11,7 +11,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { Db } from "../../lib/db";
 import { getModelVersion, modelsRoot, registerBuiltinVersion, versionDir, versionName } from "../../lib/services/models";
-import { DataError, loadExamples } from "../data/examples";
+import { DataError, loadExamples, withSynthObjects } from "../data/examples";
 import { initJax } from "../ml/runtime";
 import { buildVocab, parseTinyConfig, TinyConfigSchema } from "../model/config";
 import { exportBuiltinModel, ExportError } from "../model/export-onnx";
@@ -173,7 +173,10 @@ export async function executeRun(db: Db, runId: number, mode: "start" | "resume"
     await setStage("loading examples");
     await initJax({ quiet: true });
     const vocab = buildVocab(tiny);
-    const examples = await loadExamples(trainRefs, tiny, { vocab, signal, cacheDir: hooks.cacheDir ?? path.join(modelsRoot(), "runs", "frame-cache"), onProgress: (done, total) => emit({ done, total }) });
+    // The semantic loss needs the synthetic objects' attributes (the snapshot's copy of the synth manifest).
+    const synth = snap.manifest.sources.synth;
+    const refs = tiny.semAux > 0 && synth ? await withSynthObjects(trainRefs, path.join(snap.dir, synth.dir)) : trainRefs;
+    const examples = await loadExamples(refs, tiny, { vocab, signal, tokenLabels: tiny.semAux > 0, cacheDir: hooks.cacheDir ?? path.join(modelsRoot(), "runs", "frame-cache"), onProgress: (done, total) => emit({ done, total }) });
 
     await setStage(mode === "resume" ? "training (resumed)" : "training");
     const weightsDir = path.join(runDir(runId), "weights");

@@ -6,8 +6,8 @@ import { gradCheck } from "../../../trainer/ml/gradcheck";
 import { initJax, jax, np, type Tensor } from "../../../trainer/ml/runtime";
 import { loss } from "../../../trainer/model/forward";
 import { packBatch, toDevice } from "../../../trainer/model/batch";
-import { parseTinyConfig } from "../../../trainer/model/config";
-import { TINY, TINY_VOCAB, tinyExamples, tinyParams } from "../model/tiny";
+import { parseTinyConfig, tinyGeometry } from "../../../trainer/model/config";
+import { TINY, TINY_VOCAB, tinyExamples, tinyParams, withTokenLabels } from "../model/tiny";
 
 before(async () => {
   await initJax({ quiet: true });
@@ -34,6 +34,17 @@ test("with the training-only binding loss (bindAux) the gradients still match, a
   const r = await gradCheck((p) => loss(p, c, toDevice(packBatch(tinyExamples(), c, TINY_VOCAB.tokens.length, { batchSize: 3, nFrames: 2, maxPointsPerExample: 3 }))), params, OPTS);
   assert.equal(r.worst.size, params.size);
   assert.ok(r.worst.has("aux.bind.W") && r.worst.has("aux.bind.c"));
+  const bad = [...r.worst.values()].filter((e) => e.relError > 2e-2);
+  assert.deepEqual(bad, [], `entries with relative error > 2e-2: ${JSON.stringify(bad)}`);
+});
+
+test("with the training-only semantic loss (semAux) the gradients still match, aux.sem included", async () => {
+  const c = parseTinyConfig({ ...TINY, semAux: 0.5 });
+  const params = tinyParams(2, 0.3, c);
+  const exs = withTokenLabels(tinyExamples(), 2 * tinyGeometry(c).tokensPerFrame);
+  const r = await gradCheck((p) => loss(p, c, toDevice(packBatch(exs, c, TINY_VOCAB.tokens.length, { batchSize: 3, nFrames: 2, maxPointsPerExample: 3 }))), params, OPTS);
+  assert.equal(r.worst.size, params.size);
+  assert.ok(r.worst.has("aux.sem.W") && r.worst.has("aux.sem.b"));
   const bad = [...r.worst.values()].filter((e) => e.relError > 2e-2);
   assert.deepEqual(bad, [], `entries with relative error > 2e-2: ${JSON.stringify(bad)}`);
 });

@@ -12,7 +12,8 @@ import { initParams, paramShapes } from "../../../trainer/model/params";
 import { disposeParams, jaxBuiltinModel, queryState, stepOutputs, uploadParams, visionOutputs } from "../../../trainer/model/steps";
 import { decodePoints, encodeVideo } from "../../../inference/builtin/decode";
 import { referringQueries } from "../../../trainer/synth/queries";
-import { TINY, TINY_VOCAB, tinyExamples, tinyParams } from "./tiny";
+import { TOKEN_ATTRIBUTE_CLASSES } from "../../../trainer/data/token-labels";
+import { TINY, TINY_VOCAB, tinyExamples, tinyParams, withTokenLabels } from "./tiny";
 
 before(async () => {
   await initJax({ quiet: true });
@@ -267,4 +268,58 @@ test("bindAux: a 5th loss part = weighted sigmoid cross-entropy of aux.bind scor
   assert.ok(want > 0.05);
   disposeParams(pa);
   disposeParams(pb);
+});
+
+test("semAux: an extra loss part = weighted per-attribute mean cross-entropy of aux.sem over labelled tokens; heads unchanged", async () => {
+  const V = TINY_VOCAB.tokens.length;
+  const w = 0.6;
+  const c = parseTinyConfig({ ...TINY, semAux: w });
+  const A = TOKEN_ATTRIBUTE_CLASSES.reduce((x, y) => x + y, 0);
+  assert.deepEqual(paramShapes(c, V).get("aux.sem.W"), [c.dModel, A]);
+  const withAux = tinyParams(4, 0.3, c);
+  const without = new Map([...withAux].filter(([k]) => !k.startsWith("aux.")));
+  const exs = withTokenLabels(tinyExamples(2), 2 * tinyGeometry(c).tokensPerFrame);
+  exs[2].tokenLabels = undefined; // an example without labels adds nothing
+  const pack = () => toDevice(packBatch(exs, c, V, { batchSize: 3, nFrames: 2, maxPointsPerExample: 3 }));
+  const pa = uploadParams(withAux);
+  const pb = uploadParams(without);
+  const partsA = (await lossParts(pa, c, pack()).data()) as Float32Array;
+  const partsB = (await lossParts(pb, TINY, pack()).data()) as Float32Array;
+  assert.equal(partsA.length, 5);
+  for (let i = 0; i < 4; i++) assert.ok(Math.abs(partsA[i] - partsB[i]) < 1e-5, `head ${i}: the paper's loss is unchanged`);
+  const lg = forwardLogits(pa, c, pack());
+  const sem = (await lg.sem!.data()) as Float32Array;
+  for (const t of [lg.patch, lg.subpatch, lg.location, lg.id]) t.dispose();
+  const N = 2 * tinyGeometry(c).tokensPerFrame;
+  let want = 0;
+  let offset = 0;
+  TOKEN_ATTRIBUTE_CLASSES.forEach((K, g) => {
+    let sum = 0;
+    let n = 0;
+    exs.forEach((ex, b) => {
+      const labels = ex.tokenLabels?.[g];
+      if (!labels) return;
+      for (let t = 0; t < N; t++) {
+        if (labels[t] < 0) continue;
+        const row = Array.from(sem.subarray((b * N + t) * A + offset, (b * N + t) * A + offset + K));
+        const max = Math.max(...row);
+        const lse = max + Math.log(row.reduce((acc, v) => acc + Math.exp(v - max), 0));
+        sum += lse - row[labels[t]];
+        n++;
+      }
+    });
+    want += sum / n;
+    offset += K;
+  });
+  want *= w;
+  assert.ok(Math.abs(partsA[4] - want) < 1e-4 * Math.max(1, want), `sem part ${partsA[4]} vs host ${want}`);
+  assert.ok(want > 0.5);
+  // bindAux and semAux together: bind 5th, sem 6th
+  const both = parseTinyConfig({ ...TINY, semAux: w, bindAux: 0.5 });
+  const pc = uploadParams(tinyParams(4, 0.3, both));
+  const partsC = (await lossParts(pc, both, toDevice(packBatch(exs, both, V, { batchSize: 3, nFrames: 2, maxPointsPerExample: 3 }))).data()) as Float32Array;
+  assert.equal(partsC.length, 6);
+  disposeParams(pa);
+  disposeParams(pb);
+  disposeParams(pc);
 });

@@ -3,6 +3,7 @@
 import { seededRandom } from "../../../lib/random";
 import { buildVocab, parseTinyConfig, tinyGeometry, type TinyConfig } from "../../../trainer/model/config";
 import type { ModelExample } from "../../../trainer/model/batch";
+import { TOKEN_ATTRIBUTE_CLASSES } from "../../../trainer/data/token-labels";
 import { initParams, type HostParams } from "../../../trainer/model/params";
 
 export const TINY: TinyConfig = parseTinyConfig({
@@ -30,4 +31,11 @@ export function tinyExamples(nFrames = 2, seed = 5): ModelExample[] {
     { id: "b", frames: frames(), nFrames, queryIds: [2, 27], targets: [{ patch: 0, subpatch: 1, location: 0 }, { patch: N - 1, subpatch: 2, location: 5 }], ids: [1, 2] },
     { id: "c", frames: frames(), nFrames, queryIds: [2, 29, 33], targets: [], ids: [] },
   ];
+}
+
+/** The examples with seeded random token labels (−1 … K−1 per attribute) over `tokens` image tokens. */
+export function withTokenLabels(examples: ModelExample[], tokens: number, seed = 8): ModelExample[] {
+  const rnd = seededRandom(seed);
+  for (const ex of examples) ex.tokenLabels = TOKEN_ATTRIBUTE_CLASSES.map((K) => Int8Array.from({ length: tokens }, () => Math.floor(rnd() * (K + 1)) - 1));
+  return examples;
 }
