@@ -35,8 +35,19 @@ async function main(): Promise<number> {
       resume: { type: "boolean", default: false },
       "eval-every": { type: "string" },
       "no-eval": { type: "boolean", default: false },
+      /** JSON of TinyConfig fields over DEFAULT_TINY, for variants of the default run (recorded in TRAINING.json). */
+      config: { type: "string" },
     },
   });
+  let overrides: Record<string, unknown> = {};
+  if (values.config) {
+    try {
+      overrides = JSON.parse(values.config) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`--config must be a JSON object of model settings: ${(e as Error).message}`);
+    }
+    if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) throw new Error("--config must be a JSON object of model settings");
+  }
   const steps = values.steps ? Number(values.steps) : DEFAULT_TRAIN.steps;
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer, got '${values.steps}'`);
   const evalEvery = values["eval-every"] ? Number(values["eval-every"]) : 0;
@@ -52,7 +63,7 @@ async function main(): Promise<number> {
     bar.stop();
   }
   const refs = await listSynthExamples(datasetDir);
-  const config = parseTinyConfig(DEFAULT_TINY);
+  const config = parseTinyConfig({ ...DEFAULT_TINY, ...overrides }, "--config");
   const vocab = buildVocab(config);
   const bySplit = (s: ExampleRef["split"]) => refs.filter((r) => r.split === s);
   const loadBar = progressBar("frames", bySplit("train").length, { force: true });

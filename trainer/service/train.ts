@@ -190,7 +190,7 @@ export async function executeRun(db: Db, runId: number, mode: "start" | "resume"
       onProgress: (p: TrainProgress) => {
         step = p.step;
         loss = p.loss;
-        pending.push({ step: p.step, values: { loss: p.loss, loss_patch: p.lossParts.patch, loss_subpatch: p.lossParts.subpatch, loss_location: p.lossParts.location, loss_id: p.lossParts.id, ...(p.lossParts.bind === undefined ? {} : { loss_bind: p.lossParts.bind }), lr: p.lr, ...(p.examplesPerSec > 0 ? { examples_per_sec: p.examplesPerSec } : {}) } });
+        pending.push({ step: p.step, values: { loss: p.loss, loss_patch: p.lossParts.patch, loss_subpatch: p.lossParts.subpatch, loss_location: p.lossParts.location, loss_id: p.lossParts.id, ...(p.lossParts.bind === undefined ? {} : { loss_bind: p.lossParts.bind }), ...(p.lossParts.sem === undefined ? {} : { loss_sem: p.lossParts.sem }), lr: p.lr, ...(p.examplesPerSec > 0 ? { examples_per_sec: p.examplesPerSec } : {}) } });
         emit({ examplesPerSec: p.examplesPerSec });
       },
     });

@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { buildVideoGrid } from "../../../lib/grounding";
 import { encodeRle } from "../../../lib/masks/rle";
-import { DataError, listSynthExamples, loadExamples, withSynthObjects } from "../../../trainer/data/examples";
+import { DataError, listSynthExamples, loadExamples, withSynthObjects, type ExampleRef } from "../../../trainer/data/examples";
 import { TOKEN_ATTRIBUTES, TOKEN_ATTRIBUTE_CLASSES, instancesFromAnnotations, tokenLabels, type ObjectAttributes } from "../../../trainer/data/token-labels";
 import { buildVocab, parseTinyConfig, tinyGeometry } from "../../../trainer/model/config";
 import { generateDataset } from "../../../trainer/synth/dataset";
@@ -137,7 +137,7 @@ test("withSynthObjects: a snapshot's refs get the attributes of their synthetic 
   const bare = listed.map(({ objects: _objects, ...r }) => r);
   const other = { id: "task-1", split: "train" as const, video: path.join(tmp, "elsewhere.mp4"), annotation: path.join(tmp, "a.json") };
   const got = await withSynthObjects([...bare, other], ds);
-  assert.deepEqual(got.slice(0, -1).map((r) => r.objects), listed.map((r) => r.objects));
+  assert.deepEqual(got.slice(0, -1).map((r: ExampleRef) => r.objects), listed.map((r) => r.objects));
   assert.equal(got.at(-1), other);
   await assert.rejects(withSynthObjects(bare, path.join(tmp, "nope")), (e: unknown) => e instanceof DataError && e.code === "bad_manifest");
 });
