@@ -55,15 +55,19 @@ export class DataError extends Error {
   }
 }
 
-/** Every annotation of a synth dataset (DIR/manifest.json), in manifest order, with absolute paths. */
-export async function listSynthExamples(datasetDir: string): Promise<ExampleRef[]> {
-  const dir = path.resolve(datasetDir);
-  let manifest;
+/** A synth dataset's manifest (DIR/manifest.json); unreadable or invalid → DataError("bad_manifest"). */
+async function synthManifest(dir: string): Promise<Awaited<ReturnType<typeof readManifest>>> {
   try {
-    manifest = await readManifest(dir);
+    return await readManifest(dir);
   } catch (e) {
     throw new DataError("bad_manifest", (e as Error).message, path.join(dir, "manifest.json"));
   }
+}
+
+/** Every annotation of a synth dataset (DIR/manifest.json), in manifest order, with absolute paths. */
+export async function listSynthExamples(datasetDir: string): Promise<ExampleRef[]> {
+  const dir = path.resolve(datasetDir);
+  const manifest = await synthManifest(dir);
   return manifest.videos.flatMap((v) =>
     v.annotations.map((a) => ({ id: a.id, split: v.split, video: path.join(dir, v.video.file), annotation: path.join(dir, a.file), objects: v.objects })),
   );
@@ -75,12 +79,7 @@ export async function listSynthExamples(datasetDir: string): Promise<ExampleRef[
  */
 export async function withSynthObjects<R extends ExampleRef>(refs: readonly R[], datasetDir: string): Promise<R[]> {
   const dir = path.resolve(datasetDir);
-  let manifest;
-  try {
-    manifest = await readManifest(dir);
-  } catch (e) {
-    throw new DataError("bad_manifest", (e as Error).message, path.join(dir, "manifest.json"));
-  }
+  const manifest = await synthManifest(dir);
   const byVideo = new Map(manifest.videos.map((v) => [path.join(dir, v.video.file), v.objects]));
   return refs.map((r) => {
     const objects = byVideo.get(path.resolve(r.video));

@@ -5,9 +5,9 @@ import { before, test } from "node:test";
 import { buildVideoGrid, rotate, rotaryInvFreq } from "../../../lib/grounding";
 import { BuiltinConfigSchema, checkVocab, TOKEN, objectToken, tokenizeQuery } from "../../../inference/builtin/contract";
 import { initJax } from "../../../trainer/ml/runtime";
-import { buildVocab, parseTinyConfig, tinyGeometry, toBuiltinConfig } from "../../../trainer/model/config";
+import { buildVocab, parseTinyConfig, tinyGeometry, toBuiltinConfig, type TinyConfig } from "../../../trainer/model/config";
 import { forwardLogits, lossParts } from "../../../trainer/model/forward";
-import { packBatch, toDevice } from "../../../trainer/model/batch";
+import { packBatch, toDevice, type ModelExample } from "../../../trainer/model/batch";
 import { initParams, paramShapes } from "../../../trainer/model/params";
 import { disposeParams, jaxBuiltinModel, queryState, stepOutputs, uploadParams, visionOutputs } from "../../../trainer/model/steps";
 import { decodePoints, encodeVideo } from "../../../inference/builtin/decode";
@@ -226,15 +226,14 @@ test("prefixKeyBias: dec.L{j}.imgk (init 0) is added to the image prefix keys on
   assert.ok(zero.some((v, i) => Math.abs(v - shifted[i]) > 1e-4), "a key bias on the image prefix must change the decoder's attention");
 });
 
-test("bindAux: a 5th loss part = weighted sigmoid cross-entropy of aux.bind scores vs 'token holds a point'; heads unchanged", async () => {
+/**
+ * The loss parts of `c` (one training-only part on) and of TINY without the aux parameters, on the same perturbed
+ * parameters and batch: the paper's four parts must be unchanged.
+ */
+async function withAndWithoutAux(c: TinyConfig, exs: ModelExample[]) {
   const V = TINY_VOCAB.tokens.length;
-  const w = 0.7;
-  const c = parseTinyConfig({ ...TINY, bindAux: w });
-  assert.deepEqual(paramShapes(c, V).get("aux.bind.W"), [c.dModel, c.patchDim]);
-  assert.ok(initParams(c, V, 1).get("aux.bind.c")?.data.every((v) => v === 0));
   const withAux = tinyParams(4, 0.3, c);
   const without = new Map([...withAux].filter(([k]) => !k.startsWith("aux.")));
-  const exs = tinyExamples(2);
   const pack = () => toDevice(packBatch(exs, c, V, { batchSize: 3, nFrames: 2, maxPointsPerExample: 3 }));
   const pa = uploadParams(withAux);
   const pb = uploadParams(without);
@@ -243,6 +242,17 @@ test("bindAux: a 5th loss part = weighted sigmoid cross-entropy of aux.bind scor
   assert.equal(partsA.length, 5);
   assert.equal(partsB.length, 4);
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(partsA[i] - partsB[i]) < 1e-5, `head ${i}: the paper's loss is unchanged`);
+  return { pa, pb, partsA, pack };
+}
+
+test("bindAux: a 5th loss part = weighted sigmoid cross-entropy of aux.bind scores vs 'token holds a point'; heads unchanged", async () => {
+  const V = TINY_VOCAB.tokens.length;
+  const w = 0.7;
+  const c = parseTinyConfig({ ...TINY, bindAux: w });
+  assert.deepEqual(paramShapes(c, V).get("aux.bind.W"), [c.dModel, c.patchDim]);
+  assert.ok(initParams(c, V, 1).get("aux.bind.c")?.data.every((v) => v === 0));
+  const exs = tinyExamples(2);
+  const { pa, pb, partsA, pack } = await withAndWithoutAux(c, exs);
   // The 5th part recomputed on the host from the binding logits.
   const lg = forwardLogits(pa, c, pack());
   const bind = (await lg.bind!.data()) as Float32Array;
@@ -276,17 +286,9 @@ test("semAux: an extra loss part = weighted per-attribute mean cross-entropy of 
   const c = parseTinyConfig({ ...TINY, semAux: w });
   const A = TOKEN_ATTRIBUTE_CLASSES.reduce((x, y) => x + y, 0);
   assert.deepEqual(paramShapes(c, V).get("aux.sem.W"), [c.dModel, A]);
-  const withAux = tinyParams(4, 0.3, c);
-  const without = new Map([...withAux].filter(([k]) => !k.startsWith("aux.")));
   const exs = withTokenLabels(tinyExamples(2), 2 * tinyGeometry(c).tokensPerFrame);
   exs[2].tokenLabels = undefined; // an example without labels adds nothing
-  const pack = () => toDevice(packBatch(exs, c, V, { batchSize: 3, nFrames: 2, maxPointsPerExample: 3 }));
-  const pa = uploadParams(withAux);
-  const pb = uploadParams(without);
-  const partsA = (await lossParts(pa, c, pack()).data()) as Float32Array;
-  const partsB = (await lossParts(pb, TINY, pack()).data()) as Float32Array;
-  assert.equal(partsA.length, 5);
-  for (let i = 0; i < 4; i++) assert.ok(Math.abs(partsA[i] - partsB[i]) < 1e-5, `head ${i}: the paper's loss is unchanged`);
+  const { pa, pb, partsA, pack } = await withAndWithoutAux(c, exs);
   const lg = forwardLogits(pa, c, pack());
   const sem = (await lg.sem!.data()) as Float32Array;
   for (const t of [lg.patch, lg.subpatch, lg.location, lg.id]) t.dispose();
