@@ -53,6 +53,7 @@ function pixelTokenMap(grid: VideoGrid, tokensPerFrame: number): Int32Array {
     for (let x = 0; x < W; x++) map[y * W + x] = encodeNormalizedPoint(grid, (x + 0.5) / W, (y + 0.5) / H, 0).patch;
   }
   for (const t of map) if (t < 0 || t >= tokensPerFrame) throw new RangeError(`pixel token ${t} outside frame 0's ${tokensPerFrame} tokens`);
+  if (pixelMaps.size >= 16) pixelMaps.clear(); // a dataset has one or a few geometries
   pixelMaps.set(key, map);
   return map;
 }
