@@ -262,7 +262,8 @@ export async function exportBuiltinModel(weightsDir: string, outDir: string, opt
     await rm(tmp, { recursive: true, force: true });
   }
   let parameters = 0;
-  for (const t of tensors.values()) parameters += t.data.length;
+  // Training-only heads (aux.*) are not in the graphs.
+  for (const [name, t] of tensors) if (!name.startsWith("aux.")) parameters += t.data.length;
   log(`export: wrote ${resolved} (${Object.values(bytes).reduce((a, b) => a + b, 0)} bytes, ${parameters} parameters)`);
   return { outDir: resolved, config, vocabSize: vocab.tokens.length, parameters, bytes };
 }

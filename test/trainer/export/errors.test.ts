@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { decodeSafetensors, encodeSafetensors } from "../../../trainer/ml/safetensors";
 import { ExportError, WEIGHTS_FILES, exportBuiltinModel } from "../../../trainer/model/export-onnx";
+import { GRAPH_NAMES, MODEL_FILES } from "../../../inference/builtin/contract";
+import { parseTinyConfig } from "../../../trainer/model/config";
 import { TEST_TINY, writeWeightsDir } from "./helpers";
 
 const root = mkdtempSync(path.join(tmpdir(), "gt-export-errors-"));
@@ -137,4 +139,22 @@ test("an existing non-model outDir is refused untouched; a previous model dir is
   // An invalid version is refused before anything is written.
   await assert.rejects(exportBuiltinModel(good, path.join(parent, "v"), { version: "bad version!" }), (e: unknown) => e instanceof ExportError && /version 'bad version!'/.test(e.message));
   assert.deepEqual(readdirSync(parent).sort(), ["busy", "model"]);
+});
+
+test("training-only heads (bindAux, semAux) are left out: the same graphs and parameter count as weights without them", async () => {
+  const withAux = parseTinyConfig({ ...TEST_TINY, bindAux: 0.5, semAux: 1 });
+  const { params, vocab } = await writeWeightsDir(path.join(root, "aux-w"), withAux);
+  assert.ok([...params.keys()].some((k) => k.startsWith("aux.sem")) && [...params.keys()].some((k) => k.startsWith("aux.bind")));
+  const plain = path.join(root, "plain-w");
+  mkdirSync(plain, { recursive: true });
+  writeFileSync(path.join(plain, WEIGHTS_FILES.config), JSON.stringify(TEST_TINY));
+  writeFileSync(path.join(plain, WEIGHTS_FILES.vocab), JSON.stringify(vocab));
+  writeFileSync(path.join(plain, WEIGHTS_FILES.weights), encodeSafetensors(new Map([...params].filter(([k]) => !k.startsWith("aux.")))));
+  const a = await exportBuiltinModel(path.join(root, "aux-w"), path.join(root, "aux-m"), { version: "v" });
+  const b = await exportBuiltinModel(plain, path.join(root, "plain-m"), { version: "v" });
+  assert.equal(a.parameters, b.parameters);
+  assert.equal(a.parameters, [...params].filter(([k]) => !k.startsWith("aux.")).reduce((n, [, t]) => n + t.data.length, 0));
+  for (const g of GRAPH_NAMES) {
+    assert.ok(readFileSync(path.join(root, "aux-m", MODEL_FILES[g])).equals(readFileSync(path.join(root, "plain-m", MODEL_FILES[g]))), `${MODEL_FILES[g]} is identical`);
+  }
 });
