@@ -93,8 +93,6 @@ export interface LoadOptions {
   /** Directory of the decoded-frame cache (created); omit to decode every time. */
   cacheDir?: string;
   vocab: BuiltinVocab;
-  /** Attach per-token attribute labels (trainer/data/token-labels) to examples whose refs list their objects. */
-  tokenLabels?: boolean;
 }
 
 async function fileSha256(file: string): Promise<string> {
@@ -255,10 +253,11 @@ export async function loadExamples(refs: readonly ExampleRef[], config: TinyConf
   const signal = opts.signal ?? new AbortController().signal;
   const videos = new Map<string, Promise<DecodedVideo>>();
   const out: LoadedExample[] = [];
-  // Token labels need every annotation of a video (each holds the masks of its own objects): gathered per video and
-  // attached once its last example is loaded.
+  // With the semantic loss on (config semAux), examples whose refs list their objects get per-token attribute labels.
+  // They need every annotation of a video (each holds the masks of its own objects): gathered per video and attached
+  // once its last example is loaded.
   const remaining = new Map<string, number>();
-  if (opts.tokenLabels) for (const r of refs) if (r.objects) remaining.set(r.video, (remaining.get(r.video) ?? 0) + 1);
+  if (config.semAux > 0) for (const r of refs) if (r.objects) remaining.set(r.video, (remaining.get(r.video) ?? 0) + 1);
   const gathered = new Map<string, { texts: string[]; examples: LoadedExample[] }>();
   let done = 0;
   opts.onProgress?.(0, refs.length);

@@ -11,16 +11,6 @@ import { decodeRle, parseRle, type RleInput } from "../../lib/masks/rle";
 import { SYNTH_CATEGORIES } from "../synth/shapes";
 import { COLOUR_NAMES, SIZE_CLASSES } from "../synth/scene";
 
-/** The labelled attributes, in the order of the semantic head's output groups. */
-export const TOKEN_ATTRIBUTES = [
-  { name: "category", values: SYNTH_CATEGORIES as readonly string[] },
-  { name: "colour", values: COLOUR_NAMES as readonly string[] },
-  { name: "size", values: SIZE_CLASSES as readonly string[] },
-] as const;
-
-/** Classes per attribute group: background (0) then the values (1…). */
-export const TOKEN_ATTRIBUTE_CLASSES = TOKEN_ATTRIBUTES.map((a) => a.values.length + 1);
-
 /** An object's attributes as the manifest lists them. */
 export interface ObjectAttributes {
   id: number;
@@ -28,6 +18,20 @@ export interface ObjectAttributes {
   colour: string;
   sizeClass: string;
 }
+
+/** The labelled attributes, in the order of the semantic head's output groups. */
+export const TOKEN_ATTRIBUTES: ReadonlyArray<{ name: string; values: readonly string[]; of: (o: ObjectAttributes) => string }> = [
+  { name: "category", values: SYNTH_CATEGORIES, of: (o) => o.category },
+  { name: "colour", values: COLOUR_NAMES, of: (o) => o.colour },
+  { name: "size", values: SIZE_CLASSES, of: (o) => o.sizeClass },
+];
+
+/** Classes per attribute group: background (0) then the values (1…). */
+export const TOKEN_ATTRIBUTE_CLASSES = TOKEN_ATTRIBUTES.map((a) => a.values.length + 1);
+/** Width of the semantic head's output: every group's classes side by side. */
+export const TOKEN_ATTRIBUTE_WIDTH = TOKEN_ATTRIBUTE_CLASSES.reduce((x, y) => x + y, 0);
+/** Where groups 1… start in that output (np.split indices). */
+export const TOKEN_ATTRIBUTE_SPLITS = TOKEN_ATTRIBUTE_CLASSES.slice(0, -1).map((_, i) => TOKEN_ATTRIBUTE_CLASSES.slice(0, i + 1).reduce((x, y) => x + y, 0));
 
 /** `[attribute][frame·tokensPerFrame + token]`: −1 no label, 0 background, k ≥ 1 value k − 1 of the attribute. */
 export type TokenLabels = Int8Array[];
@@ -79,11 +83,8 @@ export function tokenLabels(grid: VideoGrid, tokensPerFrame: number, instances: 
   const area = new Int32Array(T);
   for (const t of map) area[t]++;
   const byId = new Map(objects.map((o) => [o.id, o]));
-  const classOf = (o: ObjectAttributes | undefined): number[] =>
-    TOKEN_ATTRIBUTES.map((a) => {
-      const v = o ? a.values.indexOf(a.name === "category" ? o.category : a.name === "colour" ? o.colour : o.sizeClass) : -1;
-      return v < 0 ? -1 : v + 1;
-    });
+  // Unknown object or value: no label (−1); value k: k + 1.
+  const classOf = (o: ObjectAttributes | undefined): number[] => TOKEN_ATTRIBUTES.map((a) => (o ? a.values.indexOf(a.of(o)) + 1 || -1 : -1));
   const out: TokenLabels = TOKEN_ATTRIBUTES.map(() => new Int8Array(F * T).fill(-1));
   const ids = [...masks.keys()];
   for (let f = 0; f < F; f++) {

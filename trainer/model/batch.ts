@@ -3,7 +3,7 @@
 import { rotaryInvFreq, type PointTarget } from "../../lib/grounding";
 import { TOKEN, objectToken } from "../../inference/builtin/contract";
 import { np } from "../ml/runtime";
-import { TOKEN_ATTRIBUTE_CLASSES } from "../data/token-labels";
+import { TOKEN_ATTRIBUTE_CLASSES, TOKEN_ATTRIBUTE_WIDTH } from "../data/token-labels";
 import { tinyGeometry, type TinyConfig } from "./config";
 import type { TrainBatch } from "./forward";
 
@@ -93,7 +93,7 @@ export function packBatch(
     counts: new Float32Array(4),
   };
   // Semantic labels (config semAux): per video row and token, one one-hot block per attribute (zero: no label).
-  const A = TOKEN_ATTRIBUTE_CLASSES.reduce((x, y) => x + y, 0);
+  const A = TOKEN_ATTRIBUTE_WIDTH;
   const sem = c.semAux > 0 ? { labels: new Float32Array((B / R) * N * A), counts: new Float32Array(TOKEN_ATTRIBUTE_CLASSES.length) } : null;
   for (let n = 0; n < N; n++) rotaryRow(n, D, c.theta, a.kCos, a.kSin, n * D);
   const counts: [number, number, number, number] = [0, 0, 0, 0];

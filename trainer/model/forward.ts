@@ -4,7 +4,7 @@
 // logits with the no-more-points class, and the masked cross-entropies. One fixed padded batch shape per jit.
 import { attention, crossEntropySum, gelu, layerNorm, linear, rotary } from "../ml/layers";
 import { nn, np, type Tensor } from "../ml/runtime";
-import { TOKEN_ATTRIBUTE_CLASSES } from "../data/token-labels";
+import { TOKEN_ATTRIBUTE_SPLITS } from "../data/token-labels";
 import { tinyGeometry, type TinyConfig } from "./config";
 
 /** Parameters as jax arrays (ARCHITECTURE.md names). Model functions never consume them. */
@@ -261,9 +261,8 @@ export function lossParts(params: Params, c: TinyConfig, batch: TrainBatch): Ten
   if (logits.sem) {
     if (!batch.semLabels || !batch.semCounts) throw new Error("config semAux > 0 needs semLabels and semCounts in the batch");
     // Mean cross-entropy over the labelled tokens of each attribute, summed over attributes, times semAux.
-    const bounds = TOKEN_ATTRIBUTE_CLASSES.slice(0, -1).reduce<number[]>((acc, k) => [...acc, (acc.at(-1) ?? 0) + k], []);
-    const groups = np.split(logits.sem, bounds, 2);
-    const labels = np.split(batch.semLabels, bounds, 2);
+    const groups = np.split(logits.sem, [...TOKEN_ATTRIBUTE_SPLITS], 2);
+    const labels = np.split(batch.semLabels, [...TOKEN_ATTRIBUTE_SPLITS], 2);
     const ce = np.stack(groups.map((g, i) => crossEntropySum(g, labels[i]))).div(batch.semCounts);
     out.push(ce.sum().mul(c.semAux).reshape([1]));
   }

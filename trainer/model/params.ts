@@ -2,7 +2,7 @@
 // deterministic initialisation: N(0, 0.02) weights, zero biases, LayerNorm ones/zeros, no-more-points key 0.
 import { seededRandom } from "../../lib/random";
 import type { HostTensor } from "../ml/safetensors";
-import { TOKEN_ATTRIBUTE_CLASSES } from "../data/token-labels";
+import { TOKEN_ATTRIBUTE_WIDTH } from "../data/token-labels";
 import { tinyGeometry, type TinyConfig } from "./config";
 
 export type ParamShapes = Map<string, number[]>;
@@ -59,7 +59,7 @@ export function paramShapes(c: TinyConfig, vocabSize: number): ParamShapes {
     lin("aux.bind", d, c.patchDim);
     m.set("aux.bind.c", [1]);
   }
-  if (c.semAux > 0) lin("aux.sem", d, TOKEN_ATTRIBUTE_CLASSES.reduce((x, y) => x + y, 0));
+  if (c.semAux > 0) lin("aux.sem", d, TOKEN_ATTRIBUTE_WIDTH);
   return m;
 }
 

@@ -68,7 +68,7 @@ async function main(): Promise<number> {
   const bySplit = (s: ExampleRef["split"]) => refs.filter((r) => r.split === s);
   const loadBar = progressBar("frames", bySplit("train").length, { force: true });
   const cacheDir = path.join(work, "frame-cache");
-  const train = await loadExamples(bySplit("train"), config, { vocab, cacheDir, tokenLabels: config.semAux > 0, onProgress: (d) => d > 0 && loadBar.tick() });
+  const train = await loadExamples(bySplit("train"), config, { vocab, cacheDir, onProgress: (d) => d > 0 && loadBar.tick() });
   loadBar.stop();
   console.error(`[train:default] ${train.length} training examples from ${datasetDir} (val ${bySplit("val").length}, test ${bySplit("test").length} held out); data ready in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 

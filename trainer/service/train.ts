@@ -176,7 +176,7 @@ export async function executeRun(db: Db, runId: number, mode: "start" | "resume"
     // The semantic loss needs the synthetic objects' attributes (the snapshot's copy of the synth manifest).
     const synth = snap.manifest.sources.synth;
     const refs = tiny.semAux > 0 && synth ? await withSynthObjects(trainRefs, path.join(snap.dir, synth.dir)) : trainRefs;
-    const examples = await loadExamples(refs, tiny, { vocab, signal, tokenLabels: tiny.semAux > 0, cacheDir: hooks.cacheDir ?? path.join(modelsRoot(), "runs", "frame-cache"), onProgress: (done, total) => emit({ done, total }) });
+    const examples = await loadExamples(refs, tiny, { vocab, signal, cacheDir: hooks.cacheDir ?? path.join(modelsRoot(), "runs", "frame-cache"), onProgress: (done, total) => emit({ done, total }) });
 
     await setStage(mode === "resume" ? "training (resumed)" : "training");
     const weightsDir = path.join(runDir(runId), "weights");

@@ -100,14 +100,15 @@ test("instancesFromAnnotations: masks per object on the sampled frames, visible 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "gt-labels-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test("loadExamples(tokenLabels): one label set per video, never background at a target point, none without the option", async () => {
+test("loadExamples with semAux: one label set per video, never background at a target point; none with semAux 0", async () => {
   const ds = path.join(tmp, "ds");
   await generateDataset(ds, { videos: 3, seed: 41, frames: 10, width: 32, height: 32, fps: 10, samplingFps: 2, testVideos: 1, valVideos: 1 });
-  const config = parseTinyConfig({ cropSize: 16, patchSize: 4, pool: 2, dModel: 16, dVit: 8, heads: 2, patchDim: 8 });
+  const plainConfig = parseTinyConfig({ cropSize: 16, patchSize: 4, pool: 2, dModel: 16, dVit: 8, heads: 2, patchDim: 8 });
+  const config = parseTinyConfig({ ...plainConfig, semAux: 1 });
   const vocab = buildVocab(config);
   const refs = await listSynthExamples(ds);
   assert.ok(refs.every((r) => r.objects && r.objects.length > 0));
-  const exs = await loadExamples(refs, config, { vocab, tokenLabels: true });
+  const exs = await loadExamples(refs, config, { vocab });
   const T = tinyGeometry(config).tokensPerFrame;
   let pointed = 0;
   for (const ex of exs) {
@@ -126,7 +127,7 @@ test("loadExamples(tokenLabels): one label set per video, never background at a 
     if (sibling) assert.equal(sibling.tokenLabels, labels, "a video's examples share one label set");
   }
   assert.ok(pointed > 0);
-  const plain = await loadExamples(refs.slice(0, 1), config, { vocab });
+  const plain = await loadExamples(refs.slice(0, 1), plainConfig, { vocab });
   assert.equal(plain[0].tokenLabels, undefined);
 });
 

@@ -12,7 +12,7 @@ import { initParams, paramShapes } from "../../../trainer/model/params";
 import { disposeParams, jaxBuiltinModel, queryState, stepOutputs, uploadParams, visionOutputs } from "../../../trainer/model/steps";
 import { decodePoints, encodeVideo } from "../../../inference/builtin/decode";
 import { referringQueries } from "../../../trainer/synth/queries";
-import { TOKEN_ATTRIBUTE_CLASSES } from "../../../trainer/data/token-labels";
+import { TOKEN_ATTRIBUTE_CLASSES, TOKEN_ATTRIBUTE_WIDTH } from "../../../trainer/data/token-labels";
 import { TINY, TINY_VOCAB, tinyExamples, tinyParams, withTokenLabels } from "./tiny";
 
 before(async () => {
@@ -284,7 +284,7 @@ test("semAux: an extra loss part = weighted per-attribute mean cross-entropy of 
   const V = TINY_VOCAB.tokens.length;
   const w = 0.6;
   const c = parseTinyConfig({ ...TINY, semAux: w });
-  const A = TOKEN_ATTRIBUTE_CLASSES.reduce((x, y) => x + y, 0);
+  const A = TOKEN_ATTRIBUTE_WIDTH;
   assert.deepEqual(paramShapes(c, V).get("aux.sem.W"), [c.dModel, A]);
   const exs = withTokenLabels(tinyExamples(2), 2 * tinyGeometry(c).tokensPerFrame);
   exs[2].tokenLabels = undefined; // an example without labels adds nothing
