@@ -16,6 +16,12 @@ export const TinyConfigSchema = z
     maxFrames: positiveInt.default(8),
     samplingFps: z.number().positive().default(2),
     dVit: positiveInt.default(64),
+    /**
+     * Width of a nonlinear patch stem (0 = none, the linear ViT patch embedding): patch pixels → GELU(linear → stem)
+     * → `vit.patch`. A linear embedding of 8-px patches cannot make shape features that the pooled tokens then
+     * compare; with the semantic loss the stem lifted shape recognition on object tokens (ARCHITECTURE.md).
+     */
+    patchStem: z.number().int().min(0).default(0),
     dModel: positiveInt.default(96),
     heads: positiveInt.default(4),
     mlpRatio: positiveInt.default(4),

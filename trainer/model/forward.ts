@@ -54,7 +54,8 @@ export function vision(params: Params, c: TinyConfig, frames: Tensor): VisionOut
   const C = g.cells;
   const N = F * g.tokensPerFrame;
   const patches = frames.reshape([B * F, 3, G, P, G, P]).transpose([0, 2, 4, 1, 3, 5]).reshape([B * F, G, G, g.patchPixels]);
-  const vit = linear(patches, param(params, "vit.patch.W"), param(params, "vit.patch.b")).add(param(params, "vit.pos").reshape([G, G, c.dVit]));
+  const embedIn = c.patchStem > 0 ? gelu(linear(patches, param(params, "vit.stem.W"), param(params, "vit.stem.b"))) : patches;
+  const vit = linear(embedIn, param(params, "vit.patch.W"), param(params, "vit.patch.b")).add(param(params, "vit.pos").reshape([G, G, c.dVit]));
   // [B·F, Ty, dh, Tx, dw, dVit] → [B·F, Ty, Tx, dh, dw, dVit]: windows row-major, cells (dh, dw) row-major.
   const pooled = vit.reshape([B * F, T, c.pool, T, c.pool, c.dVit]).transpose([0, 1, 3, 2, 4, 5]).reshape([B, N, C, c.dVit]);
   let x = linear(pooled.ref.reshape([B, N, C * c.dVit]), param(params, "conn.W"), param(params, "conn.b"));

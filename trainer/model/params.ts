@@ -34,7 +34,8 @@ export function paramShapes(c: TinyConfig, vocabSize: number): ParamShapes {
     m.set(`${p}.mlp.W2`, [c.mlpRatio * d, d]);
     m.set(`${p}.mlp.b2`, [d]);
   };
-  lin("vit.patch", g.patchPixels, c.dVit);
+  if (c.patchStem > 0) lin("vit.stem", g.patchPixels, c.patchStem);
+  lin("vit.patch", c.patchStem > 0 ? c.patchStem : g.patchPixels, c.dVit);
   m.set("vit.pos", [g.grid * g.grid, c.dVit]);
   lin("conn", g.cells * c.dVit, d);
   m.set("vis.frame", [c.maxFrames, d]);

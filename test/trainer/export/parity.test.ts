@@ -85,6 +85,26 @@ test("vision.onnx equals the jax vision encoder (1 and maxFrames frames)", async
   await visionParity(c.maxFrames, 12);
 });
 
+test("with a nonlinear patch stem (patchStem), vision.onnx equals the jax vision encoder", async () => {
+  const cs = { ...c, patchStem: 24 };
+  const dir = path.join(root, "stem");
+  const { params } = await writeWeightsDir(path.join(dir, "weights"), cs, 8);
+  assert.ok(params.has("vit.stem.W") && params.get("vit.patch.W")?.shape[0] === 24, "the stem sits before the patch projection");
+  await exportBuiltinModel(path.join(dir, "weights"), path.join(dir, "model"));
+  const model = await loadBuiltinModel(path.join(dir, "model"), { device: "cpu" });
+  const sp = uploadParams(params);
+  try {
+    const nFrames = 2;
+    const frames = randomFrames(nFrames, 15);
+    const o = await model.sessions.vision.run({ frames: new ort.Tensor("float32", frames, [nFrames, 3, c.cropSize, c.cropSize]) });
+    const ref = await visionOutputs(sp, cs, frames, nFrames);
+    for (const k of ["image_tokens", "patch_keys", "subpatch_keys", "subpatch_features"] as const) compare(`stem ${k}`, o[k].data as Float32Array, ref[k]);
+  } finally {
+    disposeParams(sp);
+    await releaseModel(model);
+  }
+});
+
 test("query.onnx state and step.onnx heads/state equal the jax decoder along a teacher-forced sequence", async () => {
   const vis = await visionParity(2, 13);
   const N = vis.nTokens;

@@ -38,13 +38,13 @@ test("with the training-only binding loss (bindAux) the gradients still match, a
   assert.deepEqual(bad, [], `entries with relative error > 2e-2: ${JSON.stringify(bad)}`);
 });
 
-test("with the training-only semantic loss (semAux) the gradients still match, aux.sem included", async () => {
-  const c = parseTinyConfig({ ...TINY, semAux: 0.5 });
+test("with the training-only semantic loss (semAux) and a patch stem the gradients still match, aux.sem and vit.stem included", async () => {
+  const c = parseTinyConfig({ ...TINY, semAux: 0.5, patchStem: 6 });
   const params = tinyParams(2, 0.3, c);
   const exs = withTokenLabels(tinyExamples(), 2 * tinyGeometry(c).tokensPerFrame);
   const r = await gradCheck((p) => loss(p, c, toDevice(packBatch(exs, c, TINY_VOCAB.tokens.length, { batchSize: 3, nFrames: 2, maxPointsPerExample: 3 }))), params, OPTS);
   assert.equal(r.worst.size, params.size);
-  assert.ok(r.worst.has("aux.sem.W") && r.worst.has("aux.sem.b"));
+  assert.ok(r.worst.has("aux.sem.W") && r.worst.has("aux.sem.b") && r.worst.has("vit.stem.W") && r.worst.has("vit.stem.b"));
   const bad = [...r.worst.values()].filter((e) => e.relError > 2e-2);
   assert.deepEqual(bad, [], `entries with relative error > 2e-2: ${JSON.stringify(bad)}`);
 });

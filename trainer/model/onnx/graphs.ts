@@ -12,7 +12,7 @@ export const EXPORT_OPSET = 20;
 const LN_EPS = 1e-5;
 
 /** The TinyConfig sizes the graphs need (everything else, e.g. the vocabulary size, comes from the tensor shapes). */
-export type GraphDims = Pick<TinyConfig, "cropSize" | "patchSize" | "pool" | "maxFrames" | "dVit" | "dModel" | "heads" | "visionLayers" | "decoderLayers" | "patchDim" | "maxObjects"> & Partial<Pick<TinyConfig, "prefixKeyBias">>;
+export type GraphDims = Pick<TinyConfig, "cropSize" | "patchSize" | "pool" | "maxFrames" | "dVit" | "dModel" | "heads" | "visionLayers" | "decoderLayers" | "patchDim" | "maxObjects"> & Partial<Pick<TinyConfig, "prefixKeyBias" | "patchStem">>;
 
 /** A parameter by its ARCHITECTURE.md name (row-major values and shape, as in the safetensors checkpoint). */
 export type ParamLookup = (name: string) => HostTensor;
@@ -76,9 +76,13 @@ class TinyGraph {
     return this.linear(o, `${prefix}.Wo`, `${prefix}.bo`);
   }
 
+  /** tanh-approximate GELU, as trainer/ml/layers `gelu`. */
+  gelu(x: string): string {
+    return this.b.node("Gelu", [x], { approximate: "tanh" });
+  }
+
   mlp(x: string, prefix: string): string {
-    const h = this.b.node("Gelu", [this.linear(x, `${prefix}.W1`, `${prefix}.b1`)], { approximate: "tanh" });
-    return this.linear(h, `${prefix}.W2`, `${prefix}.b2`);
+    return this.linear(this.gelu(this.linear(x, `${prefix}.W1`, `${prefix}.b1`)), `${prefix}.W2`, `${prefix}.b2`);
   }
 
   /** Pre-LN self-attention block: `x += attn(ln1 x)`, `x += mlp(ln2 x)`. */
@@ -102,7 +106,8 @@ export function visionGraph(d: GraphDims, p: ParamLookup): Uint8Array {
   const frames = b.input("frames", ["n_frames", 3, d.cropSize, d.cropSize]);
   // ViT patch embedding of the CHW crop, patch pixels flattened (c, py, px): [T,3,G,P,G,P] → [T,G,G,3,P,P].
   const patches = b.reshape(b.transpose(b.reshape(frames, [-1, 3, G, P, G, P]), [0, 2, 4, 1, 3, 5]), [-1, G * G, 3 * P * P]);
-  const vit = b.add(t.linear(patches, "vit.patch.W", "vit.patch.b"), t.param("vit.pos")); // [T, G², dVit]
+  const embedIn = d.patchStem ? t.gelu(t.linear(patches, "vit.stem.W", "vit.stem.b")) : patches; // optional nonlinear stem
+  const vit = b.add(t.linear(embedIn, "vit.patch.W", "vit.patch.b"), t.param("vit.pos")); // [T, G², dVit]
   // Pooling windows: gather the cells of every token of a frame (the same per-frame table for every frame).
   // TinyConfig requires pool | grid, so no window hangs over the grid (lib/grounding would mark such cells −1).
   if (table.some((v) => v < 0)) throw new RangeError(`ViT grid ${G} is not a multiple of pool ${d.pool}: padded pooling windows are not part of MolmoPoint-Tiny`);
