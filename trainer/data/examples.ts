@@ -155,8 +155,11 @@ async function decodeVideo(file: string, config: TinyConfig, signal: AbortSignal
   const n = sampling.frames.length * 3 * S * S;
   let cacheFile: string | null = null;
   if (cacheDir && sha) {
+    // What the pixels depend on: the crop size and normalisation, not the token geometry (patch size, pooling),
+    // so geometry experiments on one dataset share the decoded frames.
+    const { cropSize, mean, std } = builtin.image;
     const key = createHash("sha256")
-      .update(JSON.stringify(["groundtrack-frames/1", sha, sampling.frames, builtin.image]))
+      .update(JSON.stringify(["groundtrack-frames/2", sha, sampling.frames, { cropSize, mean, std }]))
       .digest("hex");
     cacheFile = path.join(cacheDir, `${key}.f32`);
     try {

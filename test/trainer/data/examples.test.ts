@@ -69,6 +69,13 @@ test("refs from the manifest; examples match the runtime's sampling, frames, pre
   assert.equal(readdirSync(cacheDir).filter((f) => f.endsWith(".meta.json")).length, 1);
   const [again] = await loadExamples([ref], config, { vocab, cacheDir });
   assert.deepEqual(again.frames, ex.frames);
+  // Another token geometry on the same crop reuses the cached pixels; another crop size decodes anew.
+  const [pooled] = await loadExamples([ref], parseTinyConfig({ ...config, patchSize: 2, pool: 4 }), { vocab, cacheDir });
+  assert.deepEqual(pooled.frames, ex.frames);
+  assert.equal(readdirSync(cacheDir).filter((f) => f.endsWith(".f32")).length, 1);
+  const [larger] = await loadExamples([ref], parseTinyConfig({ ...config, cropSize: 32 }), { vocab, cacheDir });
+  assert.equal(larger.frames.length, 2 * 3 * 32 * 32);
+  assert.equal(readdirSync(cacheDir).filter((f) => f.endsWith(".f32")).length, 2);
 });
 
 async function expectDataError(ref: ExampleRef, code: DataError["code"], file: string, message: RegExp): Promise<void> {
