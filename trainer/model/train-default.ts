@@ -4,7 +4,7 @@
 // to a contract model directory and scores the held-out test split through the real built-in runtime
 // (trainer/eval evaluateModel: Molmo2 point F1).
 // Usage: node --import tsx trainer/model/train-default.ts [--steps N] [--work DIR] [--out DIR] [--resume]
-//        [--eval-every N] [--no-eval]
+//        [--eval-every N] [--no-eval] [--config JSON] [--seed N]
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -37,6 +37,8 @@ async function main(): Promise<number> {
       "no-eval": { type: "boolean", default: false },
       /** JSON of TinyConfig fields over DEFAULT_TINY, for variants of the default run (recorded in TRAINING.json). */
       config: { type: "string" },
+      /** Training seed (initial weights and batch order) instead of DEFAULT_TRAIN.seed: for seed-to-seed spread. */
+      seed: { type: "string" },
     },
   });
   let overrides: Record<string, unknown> = {};
@@ -50,6 +52,8 @@ async function main(): Promise<number> {
   }
   const steps = values.steps ? Number(values.steps) : DEFAULT_TRAIN.steps;
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer, got '${values.steps}'`);
+  const seed = values.seed ? Number(values.seed) : DEFAULT_TRAIN.seed;
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got '${values.seed}'`);
   const evalEvery = values["eval-every"] ? Number(values["eval-every"]) : 0;
   const work = path.resolve(values.work ?? path.join(root, "data", "trainer"));
   const outDir = path.resolve(values.out ?? path.join(root, "trainer", "weights", "default"));
@@ -88,7 +92,7 @@ async function main(): Promise<number> {
   let exPerSec = 0;
   const trainSet = DEFAULT_TRAIN.frameMix ? [...train, ...singleFrameExamples(train, config)] : train;
   const result = await trainTiny({
-    examples: trainSet, config, vocab, steps, ...(DEFAULT_TRAIN.pointBuckets ? { pointBuckets: DEFAULT_TRAIN.pointBuckets } : {}), batchSize: DEFAULT_TRAIN.batchSize, lr: DEFAULT_TRAIN.lr, seed: DEFAULT_TRAIN.seed,
+    examples: trainSet, config, vocab, steps, ...(DEFAULT_TRAIN.pointBuckets ? { pointBuckets: DEFAULT_TRAIN.pointBuckets } : {}), batchSize: DEFAULT_TRAIN.batchSize, lr: DEFAULT_TRAIN.lr, seed,
     warmupSteps: DEFAULT_TRAIN.warmupSteps, minLrRatio: DEFAULT_TRAIN.minLrRatio,
     checkpointDir: path.join(work, "default-run"), checkpointEvery: evalEvery > 0 ? evalEvery : 250, resume: values.resume, outDir,
     onProgress: (p) => {
@@ -122,7 +126,7 @@ async function main(): Promise<number> {
     command: "npm run train:default",
     dataset: DEFAULT_DATASET,
     config,
-    train: { ...DEFAULT_TRAIN, steps, examples: trainSet.length, videoExamples: train.length, parameters: countParams((await import("./params")).initParams(config, vocab.tokens.length, 0)) },
+    train: { ...DEFAULT_TRAIN, steps, seed, examples: trainSet.length, videoExamples: train.length, parameters: countParams((await import("./params")).initParams(config, vocab.tokens.length, 0)) },
     machine: { cpus: cpus().length, jaxThreads: info.threads, loadAverage1m: Number(loadavg()[0].toFixed(2)) },
     trainSeconds: Number(trainSec.toFixed(1)),
     stepsPerSecond: Number((result.steps / trainSec).toFixed(3)),
