@@ -188,9 +188,9 @@ async function main(): Promise<void> {
   await mkdir(o.out, { recursive: true });
   const { threads } = await initJax({ quiet: true });
   // The default recipe's model (trainer/model/default-run.ts), so the ablation compares what train:default ships —
-  // without its training-only semantic token loss: the text baseline has no such head, and the question here is the
-  // answer format alone.
-  const c: TinyConfig = parseTinyConfig({ ...DEFAULT_TINY, semAux: 0 });
+  // without its training-only semantic token loss (the text baseline has no such head, and the question here is the
+  // answer format alone) and without the patch stem, which did worse than none without that loss.
+  const c: TinyConfig = parseTinyConfig({ ...DEFAULT_TINY, semAux: 0, patchStem: 0 });
   const vocab = buildVocab(c);
   const VQ = vocab.tokens.length;
   const dir = await dataset(o);
