@@ -282,7 +282,7 @@ function StartRun({ snapshots, onStarted }: { snapshots: ModelsOverview["snapsho
     setError(null);
     try {
       onStarted(await api.startTrainingRun({
-        snapshotId: Number(f.get("snapshotId")), steps: num("steps") ?? 0, batchSize: num("batchSize"), lr: num("lr"), seed: num("seed"), checkpointEvery: num("checkpointEvery"),
+        snapshotId: Number(f.get("snapshotId")), steps: num("steps") ?? 0, batchSize: num("batchSize"), lr: num("lr"), seed: num("seed"), checkpointEvery: num("checkpointEvery"), processes: num("processes"),
         ...(version ? { version } : {}),
       }));
     } catch (err) {
@@ -305,6 +305,7 @@ function StartRun({ snapshots, onStarted }: { snapshots: ModelsOverview["snapsho
       <label>Learning rate<input name="lr" type="number" min="0" step="any" defaultValue={0.003} /></label>
       <label>Seed<input name="seed" type="number" min="0" defaultValue={0} /></label>
       <label>Checkpoint every (steps)<input name="checkpointEvery" type="number" min="0" defaultValue={50} /></label>
+      <label title="Data-parallel training processes, one jax-js thread each; must divide the batch size">Processes<input name="processes" type="number" min="1" max="16" defaultValue={1} /></label>
       <label>Version name<input name="version" placeholder="default tiny-run<id>" /></label>
       <div><button type="submit" className="primary" disabled={busy}>{busy ? "Starting…" : "Start training run"}</button></div>
       {error && <p className="error" role="alert" style={{ gridColumn: "1 / -1" }}>{error}</p>}

@@ -13,8 +13,9 @@ const USAGE = `usage:
                               [--fps R] [--test-videos T] [--val-videos V] [--pan]]
       a frozen dataset snapshot: accepted tasks (TrackAny, videos linked) + a synthetic part; registered in the DB
   groundtrack train run --snapshot ID --steps N [--batch-size 4] [--lr 3e-3] [--seed 0] [--checkpoint-every 50]
-                        [--version NAME] [--config JSON]
-      train MolmoPoint-Tiny (--config: TinyConfig fields, e.g. '{"dModel":64}'), export models/versions/NAME/,
+                        [--processes 1] [--version NAME] [--config JSON]
+      train MolmoPoint-Tiny (--config: TinyConfig fields, e.g. '{"dModel":64}'; --processes: data-parallel
+      training processes, one jax-js thread each, which must divide the batch size), export models/versions/NAME/,
       evaluate on the snapshot's frozen split and promote only if point F1 beats the promoted version
   groundtrack train resume RUN        continue a killed or failed run from its last checkpoint
   groundtrack train runs [--json]     list training runs
@@ -154,7 +155,7 @@ async function snapshotCmd(argv: string[]): Promise<number> {
 
 const RUN_OPTIONS = {
   snapshot: { type: "string" }, steps: { type: "string" }, "batch-size": { type: "string" }, lr: { type: "string" }, seed: { type: "string" },
-  "checkpoint-every": { type: "string" }, version: { type: "string" }, config: { type: "string" },
+  "checkpoint-every": { type: "string" }, version: { type: "string" }, config: { type: "string" }, processes: { type: "string" },
 } as const;
 
 /** Runs (or resumes) with progress bars; SIGINT/SIGTERM stop it after a checkpoint (then resumable). */
@@ -211,6 +212,7 @@ function runParams(values: { [K in keyof typeof RUN_OPTIONS]?: string }, default
     lr: num("lr", values.lr),
     seed: int("seed", values.seed),
     checkpointEvery: int("checkpoint-every", values["checkpoint-every"]),
+    processes: int("processes", values.processes),
     ...(values.version ? { version: values.version } : {}),
   };
 }
@@ -319,7 +321,7 @@ async function defaultCmd(argv: string[]): Promise<number> {
   const params = {
     tiny: DEFAULT_TINY as Record<string, unknown>,
     ...given,
-    batchSize: given.batchSize ?? t0.batchSize, lr: given.lr ?? t0.lr, seed: given.seed ?? t0.seed,
+    batchSize: given.batchSize ?? t0.batchSize, lr: given.lr ?? t0.lr, seed: given.seed ?? t0.seed, processes: given.processes ?? t0.processes ?? 1,
     warmupSteps: t0.warmupSteps, minLrRatio: t0.minLrRatio,
     ...(t0.pointBuckets ? { pointBuckets: t0.pointBuckets } : {}), ...(t0.frameMix ? { frameMix: true } : {}),
   };

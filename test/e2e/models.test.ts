@@ -190,6 +190,7 @@ test("/models: runs, curves with hover values, live progress, comparison; admin 
   // Start a run from the page: a real `train run` process; this snapshot's files do not exist, so the run fails
   // with a clear code and the page shows it (no candidate, nothing promoted).
   await page.fill('[data-testid="start-run"] input[name="steps"]', "3");
+  await page.fill('[data-testid="start-run"] input[name="processes"]', "2");
   await page.click('[data-testid="start-run"] button[type="submit"]');
   await page.waitForFunction(() => /Training run #\d+ started/.test(document.querySelector('[data-testid="notice"]')?.textContent ?? ""), null, { timeout: 60_000 });
   const started = Number(/#(\d+)/.exec((await page.textContent('[data-testid="notice"]'))!)![1]);

@@ -48,6 +48,8 @@ export interface HostBatch {
   arrays: Partial<Record<BatchKey, Float32Array>>;
   /** Valid targets per head. */
   counts: [number, number, number, number];
+  /** Labelled tokens per semantic attribute (config semAux > 0). */
+  semCounts?: number[];
 }
 
 /**
@@ -188,12 +190,47 @@ export function packBatch(
     counts: [4],
   };
   if (!sem) return { shapes, arrays: a, counts };
+  const semCounts = [...sem.counts];
   sem.counts.forEach((v, i) => (sem.counts[i] = Math.max(1, v)));
   return {
     shapes: { ...shapes, semLabels: [B / R, N, A], semCounts: [TOKEN_ATTRIBUTE_CLASSES.length] },
     arrays: { ...a, semLabels: sem.labels, semCounts: sem.counts },
     counts,
+    semCounts,
   };
+}
+
+/**
+ * One batch packed as `shards` batches of batchSize/shards consecutive rows each, for data-parallel training. Each
+ * shard's loss normalisers (the per-head target counts and the semantic label counts) are the whole batch's, so the
+ * shards' losses, and their gradients, sum to the whole batch's. The training-only binding loss (bindAux)
+ * normalises per batch in the model itself and cannot be sharded this way.
+ */
+export function packShards(
+  examples: ReadonlyArray<ModelExample | undefined>,
+  c: TinyConfig,
+  vocabSize: number,
+  opts: { batchSize: number; nFrames: number; maxPointsPerExample: number; rowsPerVideo?: number },
+  shards: number,
+): HostBatch[] {
+  const B = opts.batchSize;
+  const R = opts.rowsPerVideo ?? 1;
+  if (!Number.isInteger(shards) || shards < 1 || B % shards !== 0 || (B / shards) % R !== 0) throw new RangeError(`${shards} shards must divide the batch size ${B} into whole video units of ${R} rows`);
+  if (c.bindAux > 0 && shards > 1) throw new RangeError("the binding loss (bindAux > 0) normalises per batch and cannot be split across shards");
+  const per = B / shards;
+  const parts = Array.from({ length: shards }, (_, k) => packBatch(examples.slice(k * per, (k + 1) * per), c, vocabSize, { ...opts, batchSize: per }));
+  const total = (get: (h: HostBatch) => ArrayLike<number> | undefined) => {
+    const sums: number[] = [];
+    for (const h of parts) Array.from(get(h) ?? []).forEach((v, i) => (sums[i] = (sums[i] ?? 0) + v));
+    return Float32Array.from(sums, (v) => Math.max(1, v));
+  };
+  const counts = total((h) => h.counts);
+  const semCounts = c.semAux > 0 ? total((h) => h.semCounts) : null;
+  for (const h of parts) {
+    h.arrays.counts = Float32Array.from(counts);
+    if (semCounts) h.arrays.semCounts = Float32Array.from(semCounts);
+  }
+  return parts;
 }
 
 /** Uploads a host batch as jax arrays. */

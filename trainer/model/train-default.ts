@@ -4,7 +4,7 @@
 // to a contract model directory and scores the held-out test split through the real built-in runtime
 // (trainer/eval evaluateModel: Molmo2 point F1).
 // Usage: node --import tsx trainer/model/train-default.ts [--steps N] [--work DIR] [--out DIR] [--resume]
-//        [--eval-every N] [--no-eval] [--config JSON] [--seed N]
+//        [--eval-every N] [--no-eval] [--config JSON] [--seed N] [--processes N]
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -39,6 +39,8 @@ async function main(): Promise<number> {
       config: { type: "string" },
       /** Training seed (initial weights and batch order) instead of DEFAULT_TRAIN.seed: for seed-to-seed spread. */
       seed: { type: "string" },
+      /** Data-parallel training processes instead of DEFAULT_TRAIN.processes (trainTiny `processes`). */
+      processes: { type: "string" },
     },
   });
   let overrides: Record<string, unknown> = {};
@@ -54,6 +56,8 @@ async function main(): Promise<number> {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer, got '${values.steps}'`);
   const seed = values.seed ? Number(values.seed) : DEFAULT_TRAIN.seed;
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got '${values.seed}'`);
+  const processes = values.processes ? Number(values.processes) : (DEFAULT_TRAIN.processes ?? 1);
+  if (!Number.isInteger(processes) || processes < 1) throw new Error(`--processes must be a positive integer, got '${values.processes}'`);
   const evalEvery = values["eval-every"] ? Number(values["eval-every"]) : 0;
   const work = path.resolve(values.work ?? path.join(root, "data", "trainer"));
   const outDir = path.resolve(values.out ?? path.join(root, "trainer", "weights", "default"));
@@ -93,7 +97,7 @@ async function main(): Promise<number> {
   const trainSet = DEFAULT_TRAIN.frameMix ? [...train, ...singleFrameExamples(train, config)] : train;
   const result = await trainTiny({
     examples: trainSet, config, vocab, steps, ...(DEFAULT_TRAIN.pointBuckets ? { pointBuckets: DEFAULT_TRAIN.pointBuckets } : {}), batchSize: DEFAULT_TRAIN.batchSize, lr: DEFAULT_TRAIN.lr, seed,
-    warmupSteps: DEFAULT_TRAIN.warmupSteps, minLrRatio: DEFAULT_TRAIN.minLrRatio,
+    warmupSteps: DEFAULT_TRAIN.warmupSteps, minLrRatio: DEFAULT_TRAIN.minLrRatio, processes,
     checkpointDir: path.join(work, "default-run"), checkpointEvery: evalEvery > 0 ? evalEvery : 250, resume: values.resume, outDir,
     onProgress: (p) => {
       bar.tick();
@@ -126,8 +130,8 @@ async function main(): Promise<number> {
     command: "npm run train:default",
     dataset: DEFAULT_DATASET,
     config,
-    train: { ...DEFAULT_TRAIN, steps, seed, examples: trainSet.length, videoExamples: train.length, parameters: countParams((await import("./params")).initParams(config, vocab.tokens.length, 0)) },
-    machine: { cpus: cpus().length, jaxThreads: info.threads, loadAverage1m: Number(loadavg()[0].toFixed(2)) },
+    train: { ...DEFAULT_TRAIN, steps, seed, processes, examples: trainSet.length, videoExamples: train.length, parameters: countParams((await import("./params")).initParams(config, vocab.tokens.length, 0)) },
+    machine: { cpus: cpus().length, jaxThreads: processes > 1 ? 1 : info.threads, loadAverage1m: Number(loadavg()[0].toFixed(2)) },
     trainSeconds: Number(trainSec.toFixed(1)),
     stepsPerSecond: Number((result.steps / trainSec).toFixed(3)),
     examplesPerSecond: Number(exPerSec.toFixed(2)),

@@ -12,14 +12,15 @@ import { ADAM_DEFAULTS, adamInit, adamStepSize, adamUpdate, type AdamOptions, ty
 import { jax, np, type Tensor } from "../ml/runtime";
 import { encodeSafetensors, readSafetensors, type HostTensor } from "../ml/safetensors";
 import { buildVocab, type TinyConfig } from "./config";
-import { packBatch, toDevice, type ModelExample } from "./batch";
+import { packBatch, packShards, toDevice, type ModelExample } from "./batch";
 import { lossParts, type Params, type TrainBatch } from "./forward";
 import { initParams, paramShapes, type HostParams } from "./params";
+import { ShardWorkers } from "./shard-workers";
 
 export class TrainingError extends Error {
   override name = "TrainingError";
   constructor(
-    readonly code: "nan_loss" | "cancelled" | "bad_input" | "checkpoint_mismatch",
+    readonly code: "nan_loss" | "cancelled" | "bad_input" | "checkpoint_mismatch" | "worker_failed",
     message: string,
   ) {
     super(message);
@@ -64,6 +65,12 @@ export interface TrainOptions {
    * once per video (examples of one video must share their frames array, as loadExamples gives them). Default 1.
    */
   queriesPerVideo?: number;
+  /**
+   * Data-parallel processes (default 1: the step runs in this process). P > 1 cuts every batch into P shards whose
+   * gradients P child processes compute with one jax-js kernel thread each (shard-workers.ts); this process sums
+   * them and applies Adam. The result depends on P (floating-point sums), and is deterministic for a given P.
+   */
+  processes?: number;
   checkpointDir: string;
   /** Write a checkpoint every this many steps (0 = only at the end). */
   checkpointEvery: number;
@@ -225,13 +232,16 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
   const caps = [...(o.pointBuckets ?? []).filter((b) => b < maxPoints), maxPoints].sort((a, b) => a - b);
   if (caps.some((b) => !Number.isInteger(b) || b < 1)) throw new TrainingError("bad_input", `pointBuckets must be positive integers, got ${JSON.stringify(o.pointBuckets)}`);
   const R = o.queriesPerVideo ?? 1;
+  const P = o.processes ?? 1;
+  if (!Number.isInteger(P) || P < 1 || o.batchSize % P !== 0 || (o.batchSize / P) % R !== 0) throw new TrainingError("bad_input", `processes ${P} must divide the batch size ${o.batchSize} into whole video units of ${R} rows`);
+  if (P > 1 && c.bindAux > 0) throw new TrainingError("bad_input", "the binding loss (bindAux > 0) cannot be trained with processes > 1: it normalises per batch");
   const bucketOf = (e: ModelExample) => caps.findIndex((cap) => e.targets.length <= cap);
   const names = [...paramShapes(c, V).keys()];
   const outDir = o.outDir ?? o.checkpointDir;
   await mkdir(o.checkpointDir, { recursive: true });
   await mkdir(outDir, { recursive: true });
   const ckptFile = path.join(o.checkpointDir, CHECKPOINT_FILE);
-  const identity = JSON.stringify({ config: c, vocab: vocab.tokens, seed: o.seed, batchSize: o.batchSize, lr: o.lr, steps: o.steps, warmupSteps, minLrRatio, adam: adamOpts, maxPoints, ...(caps.length > 1 ? { caps } : {}), ...(R > 1 ? { queriesPerVideo: R } : {}), examples: examplesDigest(o.examples) });
+  const identity = JSON.stringify({ config: c, vocab: vocab.tokens, seed: o.seed, batchSize: o.batchSize, lr: o.lr, steps: o.steps, warmupSteps, minLrRatio, adam: adamOpts, maxPoints, ...(caps.length > 1 ? { caps } : {}), ...(R > 1 ? { queriesPerVideo: R } : {}), ...(P > 1 ? { processes: P } : {}), examples: examplesDigest(o.examples) });
 
   let params: TensorTree;
   let m: TensorTree;
@@ -276,6 +286,25 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
     return [l, parts, up.params, up.m, up.v] as [Tensor, Tensor, TensorTree, TensorTree, TensorTree];
   });
 
+  // Data-parallel: the shards' summed gradients (summed in shard order, so the run is deterministic) → Adam.
+  const update = jax.jit((p: TensorTree, mm: TensorTree, vv: TensorTree, gs: TensorTree[], lrT: Tensor) => {
+    const g: TensorTree = {};
+    for (const n of names) g[n] = gs.slice(1).reduce((acc, t) => acc.add(t[n]), gs[0][n]);
+    return adamUpdate(p, g, mm, vv, lrT, adamOpts);
+  });
+  let workers: ShardWorkers | null = null;
+  if (P > 1) {
+    try {
+      workers = await ShardWorkers.start(P, c);
+    } catch (e) {
+      update.dispose();
+      step.dispose();
+      jax.tree.dispose([params, m, v]);
+      throw new TrainingError("worker_failed", `could not start ${P} training processes: ${(e as Error).message}`);
+    }
+  }
+  const shapeOf = new Map(paramShapes(c, V));
+
   const schedule = (epoch: number) => (R > 1 ? videoEpochBatches(o.examples, o.batchSize, R, o.seed, epoch, bucketOf) : epochBatches(o.examples, o.batchSize, o.seed, epoch, bucketOf));
   const perEpoch = schedule(0).length;
   let epochCache: { epoch: number; batches: number[][] } | null = null;
@@ -294,15 +323,37 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
       const rows = idx.map((i) => (i < 0 ? undefined : o.examples[i]));
       const exs = rows.filter((e): e is ModelExample => e !== undefined);
       const cap = caps[Math.max(...exs.map(bucketOf))];
-      const host = packBatch(rows, c, V, { batchSize: o.batchSize, nFrames: exs[0].nFrames, maxPointsPerExample: cap, rowsPerVideo: R });
+      const packOpts = { batchSize: o.batchSize, nFrames: exs[0].nFrames, maxPointsPerExample: cap, rowsPerVideo: R };
       const lr = learningRate(s + 1, { lr: o.lr, steps: o.steps, warmupSteps, minLrRatio });
-      const [l, lp, p1, m1, v1] = step(params, m, v, toDevice(host), np.array(adamStepSize(lr, s + 1, adamOpts)));
-      // The step consumed the previous trees: hold the new ones (disposed in `finally`) before any check.
-      params = p1;
-      m = m1;
-      v = v1;
-      const value = (await l.data())[0];
-      const pv = await lp.data();
+      let value: number;
+      let pv: ArrayLike<number>;
+      if (workers) {
+        let shards;
+        try {
+          shards = await workers.gradients(await toHost(params, names), names, packShards(rows, c, V, packOpts, P));
+        } catch (e) {
+          // The state is still the one before this step: keep it, so the run can resume.
+          await writeCheckpoint(s);
+          throw new TrainingError("worker_failed", `${(e as Error).message}; checkpoint of step ${s} written to ${ckptFile}`);
+        }
+        const gs = shards.map((r) => Object.fromEntries(names.map((n, i) => [n, np.array(r.grads[i]!, { shape: shapeOf.get(n)! })])) as TensorTree);
+        const up = update(params, m, v, gs, np.array(adamStepSize(lr, s + 1, adamOpts)));
+        params = up.params;
+        m = up.m;
+        v = up.v;
+        const sum = Array.from(shards[0]!.parts, (_, i) => shards.reduce((acc, r) => acc + r.parts[i]!, 0));
+        pv = sum;
+        value = sum.reduce((a, b) => a + b, 0);
+      } else {
+        const host = packBatch(rows, c, V, packOpts);
+        const [l, lp, p1, m1, v1] = step(params, m, v, toDevice(host), np.array(adamStepSize(lr, s + 1, adamOpts)));
+        // The step consumed the previous trees: hold the new ones (disposed in `finally`) before any check.
+        params = p1;
+        m = m1;
+        v = v1;
+        value = (await l.data())[0];
+        pv = await lp.data();
+      }
       if (!Number.isFinite(value)) {
         throw new TrainingError("nan_loss", `non-finite loss ${value} at step ${s + 1} (lr ${lr}); no weights were written`);
       }
@@ -325,8 +376,10 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
     await writeAtomic(path.join(outDir, "vocab.json"), JSON.stringify(vocab, null, 1) + "\n");
     return { weightsFile, steps: o.steps, finalLoss, losses };
   } finally {
+    workers?.close();
     jax.tree.dispose([params, m, v]);
     step.dispose();
+    update.dispose();
   }
 }
 

@@ -37,6 +37,8 @@ export const TrainingParamsSchema = z
     /** Batch shapes by point count (trainTiny `pointBuckets`); rows per video of shared-video batches. */
     pointBuckets: z.array(z.number().int().positive()).max(16).optional(),
     queriesPerVideo: z.number().int().positive().optional(),
+    /** Data-parallel training processes (trainTiny `processes`; must divide batchSize). */
+    processes: z.number().int().min(1).max(16).default(1),
     /** Also train on every sampled frame as a one-frame pointing example (trainer/data/frame-examples). */
     frameMix: z.boolean().default(false),
     /** Version name of the candidate (default tiny-run<id>). */
@@ -47,7 +49,7 @@ export const TrainingParamsSchema = z
   .strict();
 export type TrainingParams = z.input<typeof TrainingParamsSchema>;
 
-export type TrainingErrorCode = "corrupt_snapshot" | "missing_frames" | "bad_input" | "nan_loss" | "checkpoint_mismatch" | "export_failed" | "evaluation_failed" | "killed" | "error";
+export type TrainingErrorCode = "corrupt_snapshot" | "missing_frames" | "bad_input" | "nan_loss" | "checkpoint_mismatch" | "worker_failed" | "export_failed" | "evaluation_failed" | "killed" | "error";
 
 /** What the live layer and CLI are told while a run progresses. */
 export interface TrainProgressEvent {
@@ -186,6 +188,7 @@ export async function executeRun(db: Db, runId: number, mode: "start" | "resume"
       ...(params.minLrRatio === undefined ? {} : { minLrRatio: params.minLrRatio }),
       ...(params.pointBuckets === undefined ? {} : { pointBuckets: params.pointBuckets }),
       ...(params.queriesPerVideo === undefined ? {} : { queriesPerVideo: params.queriesPerVideo }),
+      processes: params.processes,
       checkpointDir: runDir(runId), checkpointEvery: params.checkpointEvery, resume: mode === "resume", outDir: weightsDir, signal,
       onProgress: (p: TrainProgress) => {
         step = p.step;

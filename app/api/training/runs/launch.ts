@@ -18,6 +18,7 @@ export const startRunBody = z
     lr: z.number().positive().max(10).optional(),
     seed: z.number().int().min(0).optional(),
     checkpointEvery: z.number().int().min(0).optional(),
+    processes: z.number().int().min(1).max(16).optional(),
     version: versionName.optional(),
   })
   .strict();
@@ -36,6 +37,7 @@ export function trainArgs(b: StartRunBody): string[] {
   if (b.lr !== undefined) a.push("--lr", String(b.lr));
   if (b.seed !== undefined) a.push("--seed", String(b.seed));
   if (b.checkpointEvery !== undefined) a.push("--checkpoint-every", String(b.checkpointEvery));
+  if (b.processes !== undefined) a.push("--processes", String(b.processes));
   if (b.version !== undefined) a.push("--version", b.version);
   return a;
 }
