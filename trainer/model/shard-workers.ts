@@ -58,7 +58,7 @@ class ShardWorker {
     this.pending.clear();
   }
 
-  /** Starts a child with one jax-js kernel thread and waits until it has compiled nothing yet but is ready. */
+  /** Starts a child with one jax-js kernel thread; resolves once it has initialised jax-js and its step. */
   static start(config: TinyConfig): Promise<ShardWorker> {
     const child = fork(WORKER_FILE, [], {
       // The worker is TypeScript, like the rest of the trainer: load it through tsx, resolved from here.
