@@ -1,4 +1,4 @@
-// Data-parallel training over child processes. jax-js's second wasm kernel thread barely speeds up a training step
+// Data-parallel training over child processes. jax-js's second wasm kernel thread did not speed up a training step
 // on this project's 2-core machines (bench:train-step), while two single-threaded processes each keep most of
 // their speed side by side. So with `processes` P > 1 every batch is cut into P shards (batch.ts packShards: each
 // normalised by the whole batch's counts, so their gradients sum to the whole batch's), P child processes
