@@ -3,7 +3,7 @@
 // causal NoPE decoder whose every layer also attends to the frozen image prefix, the four heads, rotary patch
 // logits with the no-more-points class, and the masked cross-entropies. One fixed padded batch shape per jit.
 import { attention, crossEntropySum, gelu, layerNorm, linear, rotary } from "../ml/layers";
-import { nn, np, type Tensor } from "../ml/runtime";
+import { jax, nn, np, type Tensor } from "../ml/runtime";
 import { TOKEN_ATTRIBUTE_SPLITS } from "../data/token-labels";
 import { tinyGeometry, type TinyConfig } from "./config";
 
@@ -268,6 +268,17 @@ export function lossParts(params: Params, c: TinyConfig, batch: TrainBatch): Ten
     out.push(ce.sum().mul(c.semAux).reshape([1]));
   }
   return out.length === 1 ? main : np.concatenate(out, 0);
+}
+
+/**
+ * What a training step differentiates: the loss (the sum of lossParts), the parts themselves as aux (for the
+ * per-head curves), and the gradients. Consumes `params` (pass `jax.tree.ref(p)` to keep them).
+ */
+export function lossAndGrad(params: Params, c: TinyConfig, batch: TrainBatch): [[Tensor, Tensor], Params] {
+  return jax.valueAndGrad((p: Params) => {
+    const parts = lossParts(p, c, batch);
+    return [parts.ref.sum(), parts] as [Tensor, Tensor];
+  }, { hasAux: true })(params) as [[Tensor, Tensor], Params];
 }
 
 /** Scalar training loss. */

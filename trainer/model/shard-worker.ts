@@ -4,21 +4,19 @@
 import { initJax, jax, np, type Tensor } from "../ml/runtime";
 import type { TensorTree } from "../ml/adam";
 import { toDevice, type HostBatch } from "./batch";
-import type { TinyConfig } from "./config";
-import { lossParts, type Params, type TrainBatch } from "./forward";
+import { lossAndGrad, type Params, type TrainBatch } from "./forward";
 import type { ShardReply, ShardRequest } from "./shard-workers";
 
 type GradFn = (p: TensorTree, batch: TrainBatch) => [Tensor, Tensor, TensorTree];
 
 let grad: GradFn | null = null;
-let config: TinyConfig | null = null;
 
 function send(msg: ShardReply): void {
   process.send?.(msg);
 }
 
 async function gradients(req: Extract<ShardRequest, { kind: "grad" }>): Promise<void> {
-  if (!grad || !config) throw new Error("shard worker: gradient request before init");
+  if (!grad) throw new Error("shard worker: gradient request before init");
   const params: TensorTree = {};
   for (const [name, shape, data] of req.params) params[name] = np.array(data, { shape });
   const [loss, parts, grads] = grad(params, toDevice(req.batch as HostBatch));
@@ -32,18 +30,14 @@ process.on("message", (msg: ShardRequest) => {
   void (async () => {
     try {
       if (msg.kind === "init") {
-        const { threads } = await initJax({ quiet: true });
-        config = msg.config;
+        await initJax({ quiet: true });
         const c = msg.config;
         // The same loss as the single-process step (train.ts); the Adam update happens in the training process.
         grad = jax.jit((p: TensorTree, batch: TrainBatch) => {
-          const [[l, lp], g] = jax.valueAndGrad((pp: Params) => {
-            const parts = lossParts(pp, c, batch);
-            return [parts.ref.sum(), parts] as [Tensor, Tensor];
-          }, { hasAux: true })(p);
-          return [l, lp, g as TensorTree] as [Tensor, Tensor, TensorTree];
+          const [[l, parts], g] = lossAndGrad(p as Params, c, batch);
+          return [l, parts, g as TensorTree] as [Tensor, Tensor, TensorTree];
         }) as unknown as GradFn;
-        send({ kind: "ready", threads, pid: process.pid });
+        send({ kind: "ready" });
       } else if (msg.kind === "grad") {
         await gradients(msg);
       }

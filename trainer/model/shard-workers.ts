@@ -15,7 +15,7 @@ export type ShardRequest =
   | { kind: "grad"; id: number; params: Array<[string, number[], Float32Array]>; batch: Pick<HostBatch, "shapes" | "arrays"> };
 
 export type ShardReply =
-  | { kind: "ready"; threads: number; pid: number }
+  | { kind: "ready" }
   | { kind: "grad"; id: number; parts: Float32Array; grads: Float32Array[] }
   | { kind: "error"; id: number; message: string };
 
@@ -69,15 +69,17 @@ class ShardWorker {
     });
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null, signal: string | null) => reject(new ShardWorkerError(`training shard process exited (${signal ?? `code ${code}`}) before it was ready`));
+      const onMessage = (msg: ShardReply) => {
+        if (msg.kind === "error") return reject(new ShardWorkerError(`training shard process failed to start: ${msg.message}`));
+        if (msg.kind !== "ready") return;
+        child.off("exit", onExit);
+        child.off("error", reject);
+        child.off("message", onMessage);
+        resolve(new ShardWorker(child));
+      };
       child.once("exit", onExit);
       child.once("error", reject);
-      child.on("message", (msg: ShardReply) => {
-        if (msg.kind === "ready") {
-          child.off("exit", onExit);
-          child.off("error", reject);
-          resolve(new ShardWorker(child));
-        } else if (msg.kind === "error") reject(new ShardWorkerError(`training shard process failed to start: ${msg.message}`));
-      });
+      child.on("message", onMessage);
       child.send({ kind: "init", config } satisfies ShardRequest);
     });
   }
@@ -112,10 +114,6 @@ export class ShardWorkers {
       throw bad.reason instanceof Error ? bad.reason : new ShardWorkerError(String(bad.reason));
     }
     return new ShardWorkers(ok);
-  }
-
-  get size(): number {
-    return this.workers.length;
   }
 
   /** Gradients of shard k on worker k, all at once, with the same parameters (names in `order`). */

@@ -13,7 +13,7 @@ import { jax, np, type Tensor } from "../ml/runtime";
 import { encodeSafetensors, readSafetensors, type HostTensor } from "../ml/safetensors";
 import { buildVocab, type TinyConfig } from "./config";
 import { packBatch, packShards, toDevice, type ModelExample } from "./batch";
-import { lossParts, type Params, type TrainBatch } from "./forward";
+import { lossAndGrad, type Params, type TrainBatch } from "./forward";
 import { initParams, paramShapes, type HostParams } from "./params";
 import { ShardWorkers } from "./shard-workers";
 
@@ -236,7 +236,8 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
   if (!Number.isInteger(P) || P < 1 || o.batchSize % P !== 0 || (o.batchSize / P) % R !== 0) throw new TrainingError("bad_input", `processes ${P} must divide the batch size ${o.batchSize} into whole video units of ${R} rows`);
   if (P > 1 && c.bindAux > 0) throw new TrainingError("bad_input", "the binding loss (bindAux > 0) cannot be trained with processes > 1: it normalises per batch");
   const bucketOf = (e: ModelExample) => caps.findIndex((cap) => e.targets.length <= cap);
-  const names = [...paramShapes(c, V).keys()];
+  const shapes = paramShapes(c, V);
+  const names = [...shapes.keys()];
   const outDir = o.outDir ?? o.checkpointDir;
   await mkdir(o.checkpointDir, { recursive: true });
   await mkdir(outDir, { recursive: true });
@@ -278,10 +279,7 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
 
   const step = jax.jit((p: TensorTree, mm: TensorTree, vv: TensorTree, batch: TrainBatch, lrT: Tensor) => {
     // The per-head losses ride along as aux so the curves can show which head is learning.
-    const [[l, parts], grads] = jax.valueAndGrad((pp: Params) => {
-      const lp = lossParts(pp, c, batch);
-      return [lp.ref.sum(), lp] as [Tensor, Tensor];
-    }, { hasAux: true })(jax.tree.ref(p));
+    const [[l, parts], grads] = lossAndGrad(jax.tree.ref(p) as Params, c, batch);
     const up = adamUpdate(p, grads as TensorTree, mm, vv, lrT, adamOpts);
     return [l, parts, up.params, up.m, up.v] as [Tensor, Tensor, TensorTree, TensorTree, TensorTree];
   });
@@ -303,7 +301,6 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
       throw new TrainingError("worker_failed", `could not start ${P} training processes: ${(e as Error).message}`);
     }
   }
-  const shapeOf = new Map(paramShapes(c, V));
 
   const schedule = (epoch: number) => (R > 1 ? videoEpochBatches(o.examples, o.batchSize, R, o.seed, epoch, bucketOf) : epochBatches(o.examples, o.batchSize, o.seed, epoch, bucketOf));
   const perEpoch = schedule(0).length;
@@ -336,7 +333,7 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
           await writeCheckpoint(s);
           throw new TrainingError("worker_failed", `${(e as Error).message}; checkpoint of step ${s} written to ${ckptFile}`);
         }
-        const gs = shards.map((r) => Object.fromEntries(names.map((n, i) => [n, np.array(r.grads[i]!, { shape: shapeOf.get(n)! })])) as TensorTree);
+        const gs = shards.map((r) => Object.fromEntries(names.map((n, i) => [n, np.array(r.grads[i]!, { shape: shapes.get(n)! })])) as TensorTree);
         const up = update(params, m, v, gs, np.array(adamStepSize(lr, s + 1, adamOpts)));
         params = up.params;
         m = up.m;

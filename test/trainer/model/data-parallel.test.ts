@@ -6,11 +6,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { initJax, jax, np, type Tensor } from "../../../trainer/ml/runtime";
+import { initJax, jax, np } from "../../../trainer/ml/runtime";
 import { readSafetensors } from "../../../trainer/ml/safetensors";
 import { packBatch, packShards, toDevice } from "../../../trainer/model/batch";
 import { parseTinyConfig, tinyGeometry } from "../../../trainer/model/config";
-import { lossParts, type Params } from "../../../trainer/model/forward";
+import { lossAndGrad, type Params } from "../../../trainer/model/forward";
 import { CHECKPOINT_FILE, trainTiny, TrainingError } from "../../../trainer/model/train";
 import { TINY, TINY_VOCAB, tinyExamples, tinyParams, withTokenLabels } from "./tiny";
 
@@ -25,12 +25,10 @@ const examples = [...tinyExamples(2, 5), ...tinyExamples(2, 6).map((e) => ({ ...
 const base = { examples, config: TINY, vocab: TINY_VOCAB, steps: 6, batchSize: 4, lr: 3e-3, seed: 11, warmupSteps: 1, checkpointEvery: 0 };
 
 async function lossAndGrads(params: Params, batch: ReturnType<typeof packBatch>, c = TINY): Promise<{ parts: number[]; grads: Map<string, Float32Array> }> {
-  const [[, parts], grads] = jax.valueAndGrad((p: Params) => {
-    const lp = lossParts(p, c, toDevice(batch));
-    return [lp.ref.sum(), lp] as [Tensor, Tensor];
-  }, { hasAux: true })(jax.tree.ref(params));
+  const [[loss, parts], grads] = lossAndGrad(jax.tree.ref(params), c, toDevice(batch));
+  loss.dispose();
   const out = new Map<string, Float32Array>();
-  for (const [k, g] of Object.entries(grads as Record<string, Tensor>)) out.set(k, (await g.data()) as Float32Array);
+  for (const [k, g] of Object.entries(grads)) out.set(k, (await g.data()) as Float32Array);
   return { parts: [...((await parts.data()) as Float32Array)], grads: out };
 }
 
