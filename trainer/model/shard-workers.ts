@@ -92,11 +92,13 @@ class ShardWorker {
     });
   }
 
-  close(): void {
+  /** Ends the child and resolves once it has exited, so no shard process outlives the run that started it. */
+  close(): Promise<void> {
     this.child.removeAllListeners("exit");
-    this.child.on("exit", () => {});
+    const exited = this.child.exitCode !== null || this.child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => this.child.once("exit", () => r()));
     if (this.child.connected) this.child.disconnect();
     this.child.kill();
+    return exited;
   }
 }
 
@@ -110,7 +112,7 @@ export class ShardWorkers {
     const ok = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     const bad = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (bad) {
-      for (const w of ok) w.close();
+      await Promise.all(ok.map((w) => w.close()));
       throw bad.reason instanceof Error ? bad.reason : new ShardWorkerError(String(bad.reason));
     }
     return new ShardWorkers(ok);
@@ -127,7 +129,7 @@ export class ShardWorkers {
     return Promise.all(this.workers.map((w, k) => w.gradients(id, { kind: "grad", id, params: p, batch: { shapes: shards[k]!.shapes, arrays: shards[k]!.arrays } })));
   }
 
-  close(): void {
-    for (const w of this.workers) w.close();
+  close(): Promise<void> {
+    return Promise.all(this.workers.map((w) => w.close())).then(() => undefined);
   }
 }

@@ -373,7 +373,7 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
     await writeAtomic(path.join(outDir, "vocab.json"), JSON.stringify(vocab, null, 1) + "\n");
     return { weightsFile, steps: o.steps, finalLoss, losses };
   } finally {
-    workers?.close();
+    await workers?.close();
     jax.tree.dispose([params, m, v]);
     step.dispose();
     update.dispose();
