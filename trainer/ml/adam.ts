@@ -61,3 +61,33 @@ export function adamUpdate(params: TensorTree, grads: TensorTree, m: TensorTree,
   lrT.dispose();
   return out;
 }
+
+/**
+ * The same update on host arrays, in place: data-parallel training (trainer/model/shard-workers) keeps the weights
+ * and moments in the training process, where the shards' gradients arrive as host arrays. A jit update there cost
+ * 35–120 ms per step of jax-js dispatch and read-back while the shard processes sat idle; this loop costs a few.
+ * `grads[i]` belongs to `params[i]`, `m[i]`, `v[i]`; `lrT` as for adamUpdate. Sums are in float64, values stored
+ * in float32, so it agrees with adamUpdate to float32 rounding.
+ */
+export function adamUpdateHost(params: Float32Array[], grads: readonly Float32Array[], m: Float32Array[], v: Float32Array[], lrT: number, o: AdamOptions = ADAM_DEFAULTS): void {
+  let scale = 1;
+  if (o.clipNorm > 0) {
+    let sq = 0;
+    for (const g of grads) for (let j = 0; j < g.length; j++) sq += g[j]! * g[j]!;
+    scale = o.clipNorm / Math.max(Math.sqrt(sq), o.clipNorm);
+  }
+  const { beta1, beta2, eps } = o;
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i]!;
+    const g = grads[i]!;
+    const mi = m[i]!;
+    const vi = v[i]!;
+    if (g.length !== p.length || mi.length !== p.length || vi.length !== p.length) throw new RangeError(`adamUpdateHost: tensor ${i} has ${g.length} gradients for ${p.length} values`);
+    for (let j = 0; j < p.length; j++) {
+      const gj = g[j]! * scale;
+      mi[j] = beta1 * mi[j]! + (1 - beta1) * gj;
+      vi[j] = beta2 * vi[j]! + (1 - beta2) * gj * gj;
+      p[j] = p[j]! - (mi[j]! * lrT) / (Math.sqrt(vi[j]!) + eps);
+    }
+  }
+}

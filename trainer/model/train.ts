@@ -8,7 +8,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { seededRandom } from "../../lib/random";
 import type { BuiltinVocab } from "../../inference/builtin/contract";
-import { ADAM_DEFAULTS, adamInit, adamStepSize, adamUpdate, type AdamOptions, type TensorTree } from "../ml/adam";
+import { ADAM_DEFAULTS, adamInit, adamStepSize, adamUpdate, adamUpdateHost, type AdamOptions, type TensorTree } from "../ml/adam";
 import { jax, np, type Tensor } from "../ml/runtime";
 import { encodeSafetensors, readSafetensors, type HostTensor } from "../ml/safetensors";
 import { buildVocab, type TinyConfig } from "./config";
@@ -174,6 +174,13 @@ export function videoEpochBatches(examples: readonly ModelExample[], batchSize: 
   return shuffle(batches);
 }
 
+/** Weights and Adam moments as host arrays, by parameter name. */
+interface HostState {
+  params: Map<string, HostTensor>;
+  m: Map<string, HostTensor>;
+  v: Map<string, HostTensor>;
+}
+
 function hostTree(host: ReadonlyMap<string, HostTensor>, prefix: string, names: readonly string[], file: string): TensorTree {
   const out: TensorTree = {};
   for (const n of names) {
@@ -269,10 +276,15 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
     ({ m, v } = adamInit(params));
   }
 
+  // Data-parallel runs keep the weights and moments on the host (adamUpdateHost); one process keeps them in jax.
+  let host: HostState | null = null;
+  /** The weights and Adam moments as host arrays, wherever they live. */
+  const hostState = async (): Promise<HostState> => host ?? { params: await toHost(params, names), m: await toHost(m, names), v: await toHost(v, names) };
   const writeCheckpoint = async (step: number) => {
     const tensors = new Map<string, HostTensor>();
-    for (const [prefix, tree] of [["param.", params], ["adam.m.", m], ["adam.v.", v]] as const) {
-      for (const [n, t] of await toHost(tree, names)) tensors.set(prefix + n, t);
+    const st = await hostState();
+    for (const [prefix, tree] of [["param.", st.params], ["adam.m.", st.m], ["adam.v.", st.v]] as const) {
+      for (const [n, t] of tree) tensors.set(prefix + n, t);
     }
     await writeAtomic(ckptFile, encodeSafetensors(tensors, { format: "groundtrack-tiny-checkpoint/1", identity, step: String(step), losses: JSON.stringify(losses), rng: JSON.stringify({ seed: o.seed, schedule: "epochBatches(seed, floor(step / batchesPerEpoch))" }) }));
   };
@@ -284,22 +296,18 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
     return [l, parts, up.params, up.m, up.v] as [Tensor, Tensor, TensorTree, TensorTree, TensorTree];
   });
 
-  // Data-parallel: the shards' summed gradients (summed in shard order, so the run is deterministic) → Adam.
-  const update = jax.jit((p: TensorTree, mm: TensorTree, vv: TensorTree, gs: TensorTree[], lrT: Tensor) => {
-    const g: TensorTree = {};
-    for (const n of names) g[n] = gs.slice(1).reduce((acc, t) => acc.add(t[n]), gs[0][n]);
-    return adamUpdate(p, g, mm, vv, lrT, adamOpts);
-  });
   let workers: ShardWorkers | null = null;
   if (P > 1) {
     try {
       workers = await ShardWorkers.start(P, c);
     } catch (e) {
-      update.dispose();
       step.dispose();
       jax.tree.dispose([params, m, v]);
       throw new TrainingError("worker_failed", `could not start ${P} training processes: ${(e as Error).message}`);
     }
+    host = await hostState();
+    jax.tree.dispose([params, m, v]);
+    params = m = v = {};
   }
 
   const schedule = (epoch: number) => (R > 1 ? videoEpochBatches(o.examples, o.batchSize, R, o.seed, epoch, bucketOf) : epochBatches(o.examples, o.batchSize, o.seed, epoch, bucketOf));
@@ -325,19 +333,20 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
       let value: number;
       let pv: ArrayLike<number>;
       if (workers) {
+        const st = host as HostState;
         let shards;
         try {
-          shards = await workers.gradients(await toHost(params, names), names, packShards(rows, c, V, packOpts, P));
+          shards = await workers.gradients(st.params, names, packShards(rows, c, V, packOpts, P));
         } catch (e) {
           // The state is still the one before this step: keep it, so the run can resume.
           await writeCheckpoint(s);
           throw new TrainingError("worker_failed", `${(e as Error).message}; checkpoint of step ${s} written to ${ckptFile}`);
         }
-        const gs = shards.map((r) => Object.fromEntries(names.map((n, i) => [n, np.array(r.grads[i]!, { shape: shapes.get(n)! })])) as TensorTree);
-        const up = update(params, m, v, gs, np.array(adamStepSize(lr, s + 1, adamOpts)));
-        params = up.params;
-        m = up.m;
-        v = up.v;
+        // The shards' gradients summed in shard order (float32, like a jax add), so the run is deterministic.
+        const g = shards[0]!.grads;
+        for (const r of shards.slice(1)) for (const [i, gi] of r.grads.entries()) for (let j = 0; j < gi.length; j++) g[i]![j]! += gi[j]!;
+        const data = (t: ReadonlyMap<string, HostTensor>) => names.map((n) => (t.get(n) as HostTensor).data);
+        adamUpdateHost(data(st.params), g, data(st.m), data(st.v), adamStepSize(lr, s + 1, adamOpts), adamOpts);
         const sum = Array.from(shards[0]!.parts, (_, i) => shards.reduce((acc, r) => acc + r.parts[i]!, 0));
         pv = sum;
         value = sum.reduce((a, b) => a + b, 0);
@@ -361,11 +370,11 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
       o.onProgress?.({ step: s + 1, steps: o.steps, loss: value, lossParts: { patch: pv[0], subpatch: pv[1], location: pv[2], id: pv[3], ...auxParts(c, pv) }, lr, examplesPerSec: examplesSeen > 0 ? examplesSeen / ((now - tAfterFirst) / 1000) : 0, elapsedSec: (now - t0) / 1000 });
       if (o.checkpointEvery > 0 && (s + 1) % o.checkpointEvery === 0 && s + 1 < o.steps) {
         await writeCheckpoint(s + 1);
-        if (o.onCheckpoint) await o.onCheckpoint(s + 1, await toHost(params, names));
+        if (o.onCheckpoint) await o.onCheckpoint(s + 1, (await hostState()).params);
       }
     }
     await writeCheckpoint(o.steps);
-    const final = await toHost(params, names);
+    const final = (await hostState()).params;
     const weightsFile = path.join(outDir, WEIGHTS_FILE);
     const finalLoss = losses[losses.length - 1];
     await writeAtomic(weightsFile, encodeSafetensors(final, { format: "groundtrack-molmopoint-tiny/1", steps: String(o.steps), finalLoss: String(finalLoss) }));
@@ -376,7 +385,6 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
     await workers?.close();
     jax.tree.dispose([params, m, v]);
     step.dispose();
-    update.dispose();
   }
 }
 

@@ -1,10 +1,11 @@
 // trainer/ml layers, Adam and safetensors against values computed by hand.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { ADAM_DEFAULTS, adamStepSize, adamUpdate } from "../../../trainer/ml/adam";
+import { ADAM_DEFAULTS, adamStepSize, adamUpdate, adamUpdateHost } from "../../../trainer/ml/adam";
 import { attention, crossEntropySum, gelu, layerNorm, linear, rotary } from "../../../trainer/ml/layers";
 import { initJax, np, type Tensor } from "../../../trainer/ml/runtime";
 import { decodeSafetensors, encodeSafetensors } from "../../../trainer/ml/safetensors";
+import { seededRandom } from "../../../lib/random";
 
 before(async () => {
   await initJax({ quiet: true });
@@ -87,6 +88,35 @@ test("adam: one step by hand (bias correction folded into the step size, clippin
   close(await values(clipped.m.w), [0.06, 0.08], 1e-6);
   clipped.params.w.dispose();
   clipped.v.w.dispose();
+});
+
+test("adam on host arrays (data-parallel training) follows the jax update over steps, with clipping active", async () => {
+  const rnd = seededRandom(11);
+  const shapes: Record<string, number[]> = { a: [3, 5], b: [7], c: [2, 2, 2] };
+  const draw = (n: number, s: number) => Float32Array.from({ length: n }, () => s * (2 * rnd() - 1));
+  const size = (k: string) => shapes[k]!.reduce((x, y) => x * y, 1);
+  const keys = Object.keys(shapes);
+  const hp = keys.map((k) => draw(size(k), 1));
+  const hm = keys.map((k) => new Float32Array(size(k)));
+  const hv = keys.map((k) => new Float32Array(size(k)));
+  let p = Object.fromEntries(keys.map((k, i) => [k, arr([...hp[i]!], shapes[k]!)]));
+  let m = Object.fromEntries(keys.map((k) => [k, np.zeros(shapes[k]!)]));
+  let v = Object.fromEntries(keys.map((k) => [k, np.zeros(shapes[k]!)]));
+  const o = { ...ADAM_DEFAULTS, clipNorm: 1 };
+  for (let t = 1; t <= 5; t++) {
+    // Gradient norms ~1–4: the clip scales some steps and not others.
+    const g = keys.map((k) => draw(size(k), t % 2 ? 0.2 : 1));
+    const up = adamUpdate(p, Object.fromEntries(keys.map((k, i) => [k, arr([...g[i]!], shapes[k]!)])), m, v, np.array(adamStepSize(0.05, t, o)), o);
+    adamUpdateHost(hp, g, hm, hv, adamStepSize(0.05, t, o), o);
+    ({ params: p, m, v } = up);
+    for (const [i, k] of keys.entries()) {
+      close(await values(p[k]!.ref), [...hp[i]!], 2e-6);
+      close(await values(m[k]!.ref), [...hm[i]!], 1e-7);
+      close(await values(v[k]!.ref), [...hv[i]!], 1e-7);
+    }
+  }
+  for (const t of [p, m, v]) for (const x of Object.values(t)) x.dispose();
+  assert.throws(() => adamUpdateHost([new Float32Array(2)], [new Float32Array(3)], [new Float32Array(2)], [new Float32Array(2)], 0.1), /3 gradients for 2 values/);
 });
 
 test("safetensors: round trip bit-exact, 8-byte aligned data, clear errors", () => {
