@@ -1,7 +1,7 @@
 // Training loop of MolmoPoint-Tiny: one jit-compiled step (loss, gradient, clipped Adam) over fixed padded batch
-// shapes, a deterministic batch schedule (a pure function of seed and step), atomic checkpoints (params, Adam
-// moments, step, loss history) that resume to the same result, and the final weights as safetensors +
-// config.json + vocab.json.
+// shapes (with `processes` > 1: shard processes compute the gradients and Adam runs on host arrays here), a
+// deterministic batch schedule (a pure function of seed and step), atomic checkpoints (params, Adam moments, step,
+// loss history) that resume to the same result, and the final weights as safetensors + config.json + vocab.json.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
