@@ -243,8 +243,7 @@ export async function trainTiny(o: TrainOptions): Promise<TrainResult> {
   if (!Number.isInteger(P) || P < 1 || o.batchSize % P !== 0 || (o.batchSize / P) % R !== 0) throw new TrainingError("bad_input", `processes ${P} must divide the batch size ${o.batchSize} into whole video units of ${R} rows`);
   if (P > 1 && c.bindAux > 0) throw new TrainingError("bad_input", "the binding loss (bindAux > 0) cannot be trained with processes > 1: it normalises per batch");
   const bucketOf = (e: ModelExample) => caps.findIndex((cap) => e.targets.length <= cap);
-  const shapes = paramShapes(c, V);
-  const names = [...shapes.keys()];
+  const names = [...paramShapes(c, V).keys()];
   const outDir = o.outDir ?? o.checkpointDir;
   await mkdir(o.checkpointDir, { recursive: true });
   await mkdir(outDir, { recursive: true });
