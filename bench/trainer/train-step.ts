@@ -64,12 +64,13 @@ function run(threads: number, processes: number): { secondsPerStep: number; exam
 if (process.argv.includes("--child")) {
   await child(Number(arg("--child")));
 } else {
+  const { DEFAULT_TRAIN } = await import("../../trainer/model/default-run.ts");
   const load0 = loadavg()[0];
   const ref = run(2, 1);
   const one = run(1, 1);
   const dp = run(1, 2);
   const fmt = (r: { secondsPerStep: number; examplesPerSec: number }) => `${r.secondsPerStep.toFixed(3)} s/step (${r.examplesPerSec.toFixed(1)} ex/s)`;
-  console.log(`trainTiny, default config, batch 16, 4 frames, median of ${steps} steps:`);
+  console.log(`trainTiny, default config, batch ${DEFAULT_TRAIN.batchSize}, 4 frames, median of ${steps} steps:`);
   console.log(`  1 process, 2 threads (reference): ${fmt(ref)}`);
   console.log(`  1 process, 1 thread:              ${fmt(one)}  ratio ${(ref.secondsPerStep / one.secondsPerStep).toFixed(2)}× the reference's speed`);
   console.log(`  2 processes, 1 thread each:       ${fmt(dp)}  RATIO ${(ref.secondsPerStep / dp.secondsPerStep).toFixed(2)}× the reference's speed`);
