@@ -1,0 +1,86 @@
+// bench:point-errors — where a built-in model's points go on the default dataset's val split: each answer point
+// (the model's tracks brought onto the ground truth's frames exactly as evaluateModel scores them) against the
+// nearest visible ground-truth point of the expression's objects on its frame, in distance buckets; "far" (> 16 px
+// on the 128-px videos: another object or the background) split by query kind: queries naming a colour ("the red
+// circles", "the blue shapes") against the rest (category, size or motion only: "the stars", "the small squares").
+// A point on a frame where none of the expression's objects is visible counts as far.
+// Needs the default dataset (`npm run train:default` generates it into data/trainer/synth-default).
+// Usage: npm run bench:point-errors [-- --weights DIR | --model-dir DIR] [--examples N] [--split val|test]
+//   (--weights: a trainer weights directory, exported here, instead of the committed trainer/weights/default;
+//   --model-dir: an already exported built-in model directory; N: the first N examples, default 200)
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createRuntime } from "../../inference/runtimes";
+import { gtVideoFromRecord } from "../../lib/metrics/points";
+import { probeVideo } from "../../lib/video";
+import { COLOURS } from "../../lib/video/synthetic";
+import { listSynthExamples } from "../../trainer/data/examples";
+import { predictionOnFrames } from "../../trainer/eval/evaluate";
+import { exportBuiltinModel } from "../../trainer/model/export-onnx";
+
+const { values } = parseArgs({ options: { "model-dir": { type: "string" }, weights: { type: "string" }, examples: { type: "string" }, split: { type: "string" } } });
+const N = Number(values.examples ?? 200);
+const split = values.split ?? "val";
+if (!Number.isInteger(N) || N < 1) throw new Error(`--examples must be a positive integer, got '${values.examples}'`);
+if (split !== "val" && split !== "test") throw new Error(`--split must be val or test, got '${split}'`);
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+const datasetDir = path.join(root, "data", "trainer", "synth-default");
+if (!existsSync(path.join(datasetDir, "manifest.json"))) {
+  console.error(`bench:point-errors: no default dataset in ${datasetDir}; run npm run train:default (it generates it) first`);
+  process.exit(2);
+}
+
+/** Upper bucket edges in px; the last bucket is "far". */
+const EDGES = [2, 4, 8, 16];
+const LABELS = ["≤ 2 px", "2–4 px", "4–8 px", "8–16 px", "> 16 px (far)"];
+const colourWords = new Set<string>(Object.keys(COLOURS));
+const kindOf = (expression: string) => (expression.split(/\s+/).some((w) => colourWords.has(w)) ? "colour" : "category, size or motion");
+
+const dir = mkdtempSync(path.join(tmpdir(), "gt-bench-point-errors-"));
+try {
+  let modelDir = values["model-dir"];
+  if (!modelDir) {
+    modelDir = path.join(dir, "model");
+    await exportBuiltinModel(path.resolve(values.weights ?? path.join(root, "trainer", "weights", "default")), modelDir);
+  }
+  const runtime = await createRuntime("built-in", { modelDir, log: () => {} });
+  const refs = (await listSynthExamples(datasetDir)).filter((r) => r.split === split).slice(0, N);
+  const all = new Array<number>(LABELS.length).fill(0);
+  const byKind = new Map<string, { points: number; far: number }>();
+  try {
+    for (const ref of refs) {
+      const record = JSON.parse(readFileSync(ref.annotation, "utf8")) as Record<string, unknown>;
+      const expression = String(record.expression);
+      const gt = gtVideoFromRecord({ value: { ...record, id: ref.id }, index: 0 }, { samplingFps: 1 });
+      const grid = (record.frame_trajectories as Array<{ frame: number }>).map((f) => f.frame);
+      const meta = await probeVideo(ref.video);
+      const result = await runtime.query({ video: { id: `file:${ref.video}`, path: ref.video, meta }, expression, signal: new AbortController().signal });
+      const pred = predictionOnFrames(result.tracks.objects, result.sampledFrames, grid, meta);
+      const gtAt = new Map(gt.gt.frames.map((f) => [f.frame, f.points]));
+      const kind = byKind.get(kindOf(expression)) ?? { points: 0, far: 0 };
+      byKind.set(kindOf(expression), kind);
+      for (const f of pred) {
+        const targets = gtAt.get(f.frame) ?? [];
+        for (const p of f.points) {
+          const d = Math.min(Infinity, ...targets.map((t) => Math.hypot(t.x - p.x, t.y - p.y)));
+          const b = EDGES.findIndex((e) => d <= e);
+          all[b < 0 ? EDGES.length : b]++;
+          kind.points++;
+          if (b < 0) kind.far++;
+        }
+      }
+    }
+  } finally {
+    await runtime.close();
+  }
+  const total = all.reduce((a, b) => a + b, 0);
+  const pct = (n: number, of: number) => (of ? `${((100 * n) / of).toFixed(1)} %` : "n/a");
+  console.log(`${runtime.engine} on ${refs.length} ${split} examples of ${path.relative(root, datasetDir)}: ${total} answer points, each against the nearest GT point of the expression's objects on its frame`);
+  LABELS.forEach((l, i) => console.log(`  ${l.padEnd(14)} ${String(all[i]).padStart(5)}  ${pct(all[i], total)}`));
+  for (const [k, v] of [...byKind].sort()) console.log(`  far among the points of queries naming ${k === "colour" ? "a colour" : "no colour (category, size or motion)"}: ${v.far} of ${v.points} (${pct(v.far, v.points)})`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
