@@ -1,5 +1,5 @@
 // bench:point-errors — where a built-in model's points go on the default dataset's val split: each answer point
-// (the model's tracks brought onto the ground truth's frames exactly as evaluateModel scores them) against the
+// (the model's tracks brought onto the ground truth's frames by evaluateModel's own `answerOnGrid`) against the
 // nearest visible ground-truth point of the expression's objects on its frame, in distance buckets; "far" (> 16 px
 // on the 128-px videos: another object or the background) split by query kind: queries naming a colour ("the red
 // circles", "the blue shapes") against the rest (category, size or motion only: "the stars", "the small squares").
@@ -9,17 +9,16 @@
 // Usage: npm run bench:point-errors [-- --weights DIR | --model-dir DIR] [--examples N] [--split val|test]
 //   (--weights: a trainer weights directory, exported here, instead of the committed trainer/weights/default;
 //   --model-dir: an already exported built-in model directory; N: the first N examples, default 200)
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { generateBuiltinModel } from "../../inference/builtin/generate-model";
 import { createRuntime } from "../../inference/runtimes";
-import { gtVideoFromRecord } from "../../lib/metrics/points";
-import { probeVideo } from "../../lib/video";
+import type { VideoMeta } from "../../lib/video";
 import { COLOURS } from "../../lib/video/synthetic";
 import { listSynthExamples, type ExampleRef } from "../../trainer/data/examples";
-import { predictionOnFrames } from "../../trainer/eval/evaluate";
+import { answerOnGrid } from "../../trainer/eval/evaluate";
 import { exportBuiltinModel } from "../../trainer/model/export-onnx";
 
 const { values } = parseArgs({ options: { "model-dir": { type: "string" }, weights: { type: "string" }, examples: { type: "string" }, split: { type: "string" } } });
@@ -46,18 +45,15 @@ async function measure(modelDir: string, refs: readonly ExampleRef[]): Promise<{
   const runtime = await createRuntime("built-in", { modelDir, log: () => {} });
   const buckets = new Array<number>(LABELS.length).fill(0);
   const byKind = new Map<string, { points: number; far: number }>();
+  const metas = new Map<string, VideoMeta>();
+  const signal = new AbortController().signal;
   try {
     for (const ref of refs) {
-      const record = JSON.parse(readFileSync(ref.annotation, "utf8")) as Record<string, unknown>;
-      const expression = String(record.expression);
-      const gt = gtVideoFromRecord({ value: { ...record, id: ref.id }, index: 0 }, { samplingFps: 1 });
-      const grid = (record.frame_trajectories as Array<{ frame: number }>).map((f) => f.frame);
-      const meta = await probeVideo(ref.video);
-      const result = await runtime.query({ video: { id: `file:${ref.video}`, path: ref.video, meta }, expression, signal: new AbortController().signal });
-      const pred = predictionOnFrames(result.tracks.objects, result.sampledFrames, grid, meta);
+      const { expression, gt, pred } = await answerOnGrid(runtime, ref, metas, signal);
       const gtAt = new Map(gt.gt.frames.map((f) => [f.frame, f.points]));
-      const kind = byKind.get(kindOf(expression)) ?? { points: 0, far: 0 };
-      byKind.set(kindOf(expression), kind);
+      const k = kindOf(expression);
+      const kind = byKind.get(k) ?? { points: 0, far: 0 };
+      byKind.set(k, kind);
       for (const f of pred) {
         const targets = gtAt.get(f.frame) ?? [];
         for (const p of f.points) {

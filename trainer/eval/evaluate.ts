@@ -151,6 +151,46 @@ async function readAnnotation(file: string): Promise<{ record: Record<string, un
   }
 }
 
+/** One example's ground truth and the runtime's answer on the GT's frames (what evaluateModel scores). */
+export interface GridAnswer {
+  /** The annotation file's text (evaluateModel hashes it). */
+  text: string;
+  expression: string;
+  gt: ReturnType<typeof gtVideoFromRecord>;
+  /** The model's tracks on the GT grid frames (`predictionOnFrames`). */
+  pred: TrackFrame[];
+}
+
+/**
+ * Reads an example's annotation, asks `runtime` its expression and brings the answer onto the GT's frames.
+ * @param metas probe results by video path, shared across calls (several examples use one video)
+ */
+export async function answerOnGrid(runtime: ModelRuntime, ref: EvalExample, metas: Map<string, VideoMeta>, signal: AbortSignal): Promise<GridAnswer> {
+  const { record, text } = await readAnnotation(ref.annotation);
+  let gt;
+  try {
+    gt = gtVideoFromRecord({ value: { ...record, id: ref.id }, index: 0 }, { samplingFps: 1 });
+  } catch (e) {
+    if (e instanceof TrackInputError) throw new EvalError(`${ref.annotation}: ${e.message}`);
+    throw e;
+  }
+  const expression = typeof record.expression === "string" ? record.expression : "";
+  if (!expression) throw new EvalError(`${ref.annotation}: expression: missing`);
+  const grid = Array.isArray(record.frame_trajectories) ? (record.frame_trajectories as Array<{ frame: number }>).map((f) => f.frame) : [];
+  let meta = metas.get(ref.video);
+  if (!meta) {
+    try {
+      meta = await probeVideo(ref.video);
+    } catch (e) {
+      throw new EvalError(`${ref.video} (example ${ref.id}): ${(e as Error).message}`);
+    }
+    metas.set(ref.video, meta);
+  }
+  const result = await runtime.query({ video: { id: `file:${ref.video}`, path: ref.video, meta }, expression, signal });
+  const pred = predictionOnFrames(result.tracks.objects, result.sampledFrames, grid, { frameCount: meta.frameCount, shotBoundaries: meta.shotBoundaries });
+  return { text, expression, gt, pred };
+}
+
 export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> {
   if (!opts.runtime && !opts.modelDir) throw new EvalError("evaluateModel needs a modelDir or a runtime");
   if (opts.refs.length === 0) throw new EvalError("no examples to evaluate (is the benchmark split empty?)");
@@ -163,29 +203,8 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvalReport> 
   try {
     for (const ref of opts.refs) {
       const t0 = performance.now();
-      const { record, text } = await readAnnotation(ref.annotation);
+      const { text, expression, gt, pred } = await answerOnGrid(runtime, ref, metas, signal);
       digest.push(`${ref.id}\t${sha256(text)}`);
-      let gt;
-      try {
-        gt = gtVideoFromRecord({ value: { ...record, id: ref.id }, index: 0 }, { samplingFps: 1 });
-      } catch (e) {
-        if (e instanceof TrackInputError) throw new EvalError(`${ref.annotation}: ${e.message}`);
-        throw e;
-      }
-      const expression = typeof record.expression === "string" ? record.expression : "";
-      if (!expression) throw new EvalError(`${ref.annotation}: expression: missing`);
-      const grid = Array.isArray(record.frame_trajectories) ? (record.frame_trajectories as Array<{ frame: number }>).map((f) => f.frame) : [];
-      let meta = metas.get(ref.video);
-      if (!meta) {
-        try {
-          meta = await probeVideo(ref.video);
-        } catch (e) {
-          throw new EvalError(`${ref.video} (example ${ref.id}): ${(e as Error).message}`);
-        }
-        metas.set(ref.video, meta);
-      }
-      const result = await runtime.query({ video: { id: `file:${ref.video}`, path: ref.video, meta }, expression, signal });
-      const pred = predictionOnFrames(result.tracks.objects, result.sampledFrames, grid, { frameCount: meta.frameCount, shotBoundaries: meta.shotBoundaries });
       const judge: PointJudge = gt.gt.masks ? MOLMO2_JUDGE : { kind: "distance", radius: (opts.distanceRadius ?? ((w, h) => 0.05 * Math.hypot(w, h)))(gt.gt.width, gt.gt.height), soft: false };
       const s: VideoTrackingScores = evaluateVideoTracking(pred, gt.gt, judge);
       const f1PerObject = judge.kind === "mask" ? evaluateTrackF1(pred, gt.gt, { kind: "mask", molmo2Compat: false }).f1 : s.f1;
