@@ -11,6 +11,7 @@
 import * as ort from "onnxruntime-node";
 import { encodeRle } from "../../lib/masks/rle";
 import { RuntimeError } from "../runtime";
+import { roundToBf16 } from "./bf16";
 import { FrameReader } from "./frames";
 import { fillHoles, upsampleMaskLogits, type RgbImage } from "./image";
 import { selectMemories, memoryHorizon, NUM_MASKMEM } from "./memory-bank";
@@ -69,17 +70,6 @@ interface ObjectTrack {
   nonCond: Map<number, MemoryEntry>;
   /** This object's `memory_1` inputs (a sliding window over persistent slots; see memory-window.ts). */
   window?: MemoryWindow;
-}
-
-/** Rounds float32 values to bfloat16 (round to nearest even), as `tensor.to(torch.bfloat16)`. */
-export function roundToBf16(a: Float32Array): Float32Array {
-  const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  for (let i = 0; i < u.length; i++) {
-    const x = u[i];
-    if ((x & 0x7f800000) === 0x7f800000) continue; // inf / nan unchanged
-    u[i] = ((x + 0x7fff + ((x >>> 16) & 1)) & 0xffff0000) >>> 0;
-  }
-  return a;
 }
 
 /**

@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { fillHoles, preprocessFrame, resizeBicubicPil, upsampleMaskLogits } from "../../inference/sam2/image";
 import { selectMemories } from "../../inference/sam2/memory-bank";
 import { groupPrompts, planPropagation, PromptError } from "../../inference/sam2/prompts";
-import { chooseMask, roundToBf16 } from "../../inference/sam2/sam2-engine";
+import { roundToBf16 } from "../../inference/sam2/bf16";
+import { chooseMask } from "../../inference/sam2/sam2-engine";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -1,0 +1,113 @@
+// bfloat16 rounding of stored memories (SAM2's predictor keeps `maskmem_features` as bf16: `tensor.to(torch.bfloat16)`,
+// round to nearest even). Every tracked frame rounds one memory per object (262,144 floats at SAM2's sizes), on the
+// loop's thread, which is the critical path of a pipelined loop: the scalar JS loop takes ~1.1 ms per memory, a
+// WebAssembly SIMD kernel (four lanes, the same integer arithmetic) ~0.3 ms including the copies into and out of
+// its memory (measured here). The JS loop stays as the reference and the fallback where SIMD is unavailable.
+import { sleb as slebInto, uleb } from "../../lib/wasm/leb128";
+
+/** Rounds float32 values to bfloat16 in place (round to nearest even; inf and NaN unchanged). The reference. */
+export function roundToBf16Scalar(a: Float32Array): Float32Array {
+  const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  for (let i = 0; i < u.length; i++) {
+    const x = u[i];
+    if ((x & 0x7f800000) === 0x7f800000) continue; // inf / nan unchanged
+    u[i] = ((x + 0x7fff + ((x >>> 16) & 1)) & 0xffff0000) >>> 0;
+  }
+  return a;
+}
+
+/**
+ * The module's bytes, hand-assembled (no toolchain). One function, `bf16(ptr, end)`: for each 16-byte vector v in
+ * [ptr, end): r = (v + 0x7fff + ((v >>> 16) & 1)) & 0xffff0000 per lane, kept where the exponent is not all ones
+ * (`v128.bitselect(v, r, (v & 0x7f800000) == 0x7f800000)`).
+ */
+export function bf16WasmBytes(): Uint8Array<ArrayBuffer> {
+  const leb = (n: number): number[] => {
+    const out: number[] = [];
+    uleb(n, out);
+    return out;
+  };
+  const I32 = 0x7f;
+  const V128 = 0x7b;
+  const get = (i: number) => [0x20, ...leb(i)];
+  const set = (i: number) => [0x21, ...leb(i)];
+  const i32c = (v: number) => {
+    const out = [0x41];
+    slebInto(v | 0, out);
+    return out;
+  };
+  const simd = (op: number, ...imm: number[]) => [0xfd, ...leb(op), ...imm];
+  const V128_LOAD = 0x00;
+  const V128_STORE = 0x0b;
+  const I32X4_SPLAT = 0x11;
+  const I32X4_EQ = 0x37;
+  const V128_AND = 0x4e;
+  const V128_BITSELECT = 0x52;
+  const I32X4_SHR_U = 0xad;
+  const I32X4_ADD = 0xae;
+  const splat = (v: number) => [...i32c(v), ...simd(I32X4_SPLAT)];
+  const ALIGN16 = 4; // memarg alignment 2^4
+  // params 0 ptr, 1 end (i32); local 2 v (v128)
+  const code: number[] = [0x02, 0x40, 0x03, 0x40]; // block loop
+  code.push(...get(0), ...get(1), 0x4f, 0x0d, 1); // ptr >= end (unsigned) → exit
+  code.push(...get(0)); // store address
+  code.push(...get(0), ...simd(V128_LOAD, ALIGN16, 0), ...set(2));
+  code.push(...get(2)); // bitselect's first operand: v
+  code.push(...get(2), ...splat(0x7fff), ...simd(I32X4_ADD));
+  code.push(...get(2), ...i32c(16), ...simd(I32X4_SHR_U), ...splat(1), ...simd(V128_AND), ...simd(I32X4_ADD));
+  code.push(...splat(0xffff0000), ...simd(V128_AND)); // second operand: r
+  code.push(...get(2), ...splat(0x7f800000), ...simd(V128_AND), ...splat(0x7f800000), ...simd(I32X4_EQ)); // mask
+  code.push(...simd(V128_BITSELECT), ...simd(V128_STORE, ALIGN16, 0));
+  code.push(...get(0), ...i32c(16), 0x6a, ...set(0), 0x0c, 0, 0x0b, 0x0b, 0x0b); // ptr += 16; br loop; end end end
+  const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
+  const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
+  const str = (s: string) => [...leb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+  const body = [...vec([[...leb(1), V128]]), ...code];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([[I32], [I32]]), 0x00]])),
+    ...section(3, vec([[0x00]])),
+    ...section(5, vec([[0x00, 0x01]])), // one memory, 1 page to start (grown on demand)
+    ...section(7, vec([[...str("bf16"), 0x00, 0x00], [...str("memory"), 0x02, 0x00]])),
+    ...section(10, vec([[...leb(body.length), ...body]])),
+  ]);
+}
+
+interface Bf16Kernel {
+  memory: WebAssembly.Memory;
+  bf16: (ptr: number, end: number) => void;
+}
+
+/** This thread's kernel (created on first use); null where WebAssembly SIMD is unavailable. */
+let kernel: Bf16Kernel | null | undefined;
+
+function createKernel(): Bf16Kernel | null {
+  try {
+    return new WebAssembly.Instance(new WebAssembly.Module(bf16WasmBytes())).exports as unknown as Bf16Kernel;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether this thread rounds with the SIMD kernel. */
+export function bf16KernelAvailable(): boolean {
+  if (kernel === undefined) kernel = createKernel();
+  return kernel !== null;
+}
+
+/** Rounds float32 values to bfloat16 in place, as `roundToBf16Scalar` (bit-identical), with the SIMD kernel when
+ * there is one. @param useKernel false: the scalar loop (tests) */
+export function roundToBf16(a: Float32Array, useKernel = true): Float32Array {
+  if (kernel === undefined) kernel = createKernel();
+  const k = useKernel ? kernel : null;
+  const whole = a.length & ~3;
+  if (!k || whole === 0) return roundToBf16Scalar(a);
+  const bytes = whole * 4;
+  if (k.memory.buffer.byteLength < bytes) k.memory.grow(Math.ceil((bytes - k.memory.buffer.byteLength) / 65536));
+  const view = new Float32Array(k.memory.buffer, 0, whole);
+  view.set(a.subarray(0, whole));
+  k.bf16(0, bytes);
+  a.set(view);
+  if (whole < a.length) roundToBf16Scalar(a.subarray(whole));
+  return a;
+}
