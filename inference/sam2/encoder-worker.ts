@@ -79,8 +79,10 @@ function workerSource(): string {
     '    return parentPort.postMessage({ id: m.id, fatal: "cannot load " + workerData.file + " on the encoder worker: " + String((e && e.message) || e) });',
     "  }",
     "  try {",
-    "    pillowResample(new Uint8Array(m.src), m.width, m.height, S, S, null, input, luts, kernel);",
-    '    const out = await session.run({ [workerData.inputName]: new ort.Tensor("float32", input, [1, 3, S, S]) });',
+    // With the SIMD kernel the input is fed from the kernel's memory, not copied out (12 MB at 1024²): frames are
+    // handled one at a time, so it stays valid until the run has read it.
+    "    const x = pillowResample(new Uint8Array(m.src), m.width, m.height, S, S, null, input, luts, kernel, true);",
+    '    const out = await session.run({ [workerData.inputName]: new ort.Tensor("float32", x, [1, 3, S, S]) });',
     "    const outputs = [];",
     "    const transfer = [];",
     "    for (const name of workerData.outputNames) {",

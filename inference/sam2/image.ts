@@ -25,7 +25,11 @@ const STD = [0.229, 0.224, 0.225].map(Math.fround);
  * the vertical pass (no intermediate image), else `bytes` (outH·outW·3, row-major RGB) gets the bytes.
  *
  * With `wasm` (the SIMD kernel of resample-wasm.ts) the vertical pass of the `planes` output runs there when every
- * output row has at most four non-zero taps: the same integer sums and tables, so the same floats.
+ * output row has at most four non-zero taps: the same integer sums and tables, so the same floats. The planes are
+ * then built in the kernel's memory and copied into `planes`; with `inKernelMemory` they are not copied (12 MB at
+ * 1024², ~2 ms) and the returned view of the kernel's memory holds them (valid until the kernel's next call).
+ *
+ * Returns the array holding the planes (`planes`, or that view), or null for `bytes` output.
  *
  * Self-contained on purpose (no free variables, no helpers outside its body, plain loops only): the preprocessing
  * worker runs this very function from its source text (`String(pillowResample)`), so there is one implementation.
@@ -40,7 +44,8 @@ export function pillowResample(
   planes: Float32Array | null,
   luts: Float32Array | null,
   wasm: ResampleKernel | null = null,
-): void {
+  inKernelMemory = false,
+): Float32Array | null {
   const PRECISION_BITS = 32 - 8 - 2;
   const HALF = 1 << (PRECISION_BITS - 1);
   /** [ksize, then (xmin, count) per output pixel, then ksize fixed-point weights per output pixel]. */
@@ -146,8 +151,10 @@ export function pillowResample(
         const o = planesAt + yy * outW * 4;
         wasm.lut(rowAt, outW, o, o + plane * 4, o + 2 * plane * 4, 0);
       }
-      planes.set(new Float32Array(heap, planesAt, 3 * plane));
-      return;
+      const result = new Float32Array(heap, planesAt, 3 * plane);
+      if (inKernelMemory) return result;
+      planes.set(result);
+      return planes;
     }
   }
   let cur = src;
@@ -192,7 +199,7 @@ export function pillowResample(
         planes[plane + i] = luts[256 + cur[p + 1]];
         planes[2 * plane + i] = luts[512 + cur[p + 2]];
       }
-    return;
+    return planes;
   }
   const c = coeffs(inH, outH);
   // Row-at-a-time accumulation: the same fixed-point sums as Pillow's per-pixel loop, in a cache-friendly order.
@@ -266,6 +273,7 @@ export function pillowResample(
         bytes[o] = v < 0 ? 0 : v > 255 ? 255 : v;
       }
   }
+  return planes;
 }
 
 /** The exports of the SIMD vertical-pass kernel (resample-wasm.ts). */

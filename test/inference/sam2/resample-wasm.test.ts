@@ -80,3 +80,24 @@ test("the kernel's memory grows for a larger frame and stays correct for a small
     sameBits(simd, js, `${w}×${h} → ${S}²`);
   }
 });
+
+test("inKernelMemory: the planes are returned in the kernel's memory (not copied into `planes`); without SIMD, in `planes`", () => {
+  const k = createResampleKernel();
+  assert.ok(k);
+  const rnd = seededRandom(12);
+  for (const [w, h, S] of [[320, 240, 256], [30, 20, 64], [400, 300, 96]] as const) {
+    const img = Uint8Array.from({ length: w * h * 3 }, () => Math.floor(rnd() * 256));
+    const js = new Float32Array(3 * S * S);
+    pillowResample(img, w, h, S, S, null, js, NORMALISE_LUTS);
+    const untouched = new Float32Array(3 * S * S).fill(Number.NaN);
+    const out = pillowResample(img, w, h, S, S, null, untouched, NORMALISE_LUTS, k, true);
+    assert.ok(out);
+    sameBits(out, js, `${w}×${h} → ${S}²`);
+    // Upscales run on the kernel: its memory holds the result and `planes` was not written; the downscale (400×300
+    // → 96²) takes the JS pass, which writes `planes` and returns it.
+    const upscale = w <= S && h < S;
+    assert.equal(out.buffer === k.memory.buffer, upscale, `${w}×${h} → ${S}²: result in kernel memory`);
+    assert.equal(out === untouched, !upscale);
+    if (upscale) assert.ok(untouched.every(Number.isNaN));
+  }
+});
