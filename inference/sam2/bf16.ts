@@ -3,7 +3,7 @@
 // loop's thread, which is the critical path of a pipelined loop: the scalar JS loop takes ~1.1 ms per memory, a
 // WebAssembly SIMD kernel (four lanes, the same integer arithmetic) ~0.3 ms including the copies into and out of
 // its memory (measured here). The JS loop stays as the reference and the fallback where SIMD is unavailable.
-import { sleb as slebInto, uleb } from "../../lib/wasm/leb128";
+import { i32Const as i32c, kernelModule, localGet as get, localSet as set, simd, TYPE_V128 } from "../../lib/wasm/bytes";
 
 /** Rounds float32 values to bfloat16 in place (round to nearest even; inf and NaN unchanged). The reference. */
 export function roundToBf16Scalar(a: Float32Array): Float32Array {
@@ -22,21 +22,6 @@ export function roundToBf16Scalar(a: Float32Array): Float32Array {
  * (`v128.bitselect(v, r, (v & 0x7f800000) == 0x7f800000)`).
  */
 export function bf16WasmBytes(): Uint8Array<ArrayBuffer> {
-  const leb = (n: number): number[] => {
-    const out: number[] = [];
-    uleb(n, out);
-    return out;
-  };
-  const I32 = 0x7f;
-  const V128 = 0x7b;
-  const get = (i: number) => [0x20, ...leb(i)];
-  const set = (i: number) => [0x21, ...leb(i)];
-  const i32c = (v: number) => {
-    const out = [0x41];
-    slebInto(v | 0, out);
-    return out;
-  };
-  const simd = (op: number, ...imm: number[]) => [0xfd, ...leb(op), ...imm];
   const V128_LOAD = 0x00;
   const V128_STORE = 0x0b;
   const I32X4_SPLAT = 0x11;
@@ -59,18 +44,7 @@ export function bf16WasmBytes(): Uint8Array<ArrayBuffer> {
   code.push(...get(2), ...splat(0x7f800000), ...simd(V128_AND), ...splat(0x7f800000), ...simd(I32X4_EQ)); // mask
   code.push(...simd(V128_BITSELECT), ...simd(V128_STORE, ALIGN16, 0));
   code.push(...get(0), ...i32c(16), 0x6a, ...set(0), 0x0c, 0, 0x0b, 0x0b, 0x0b); // ptr += 16; br loop; end end end
-  const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
-  const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-  const str = (s: string) => [...leb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-  const body = [...vec([[...leb(1), V128]]), ...code];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32]]), 0x00]])),
-    ...section(3, vec([[0x00]])),
-    ...section(5, vec([[0x00, 0x01]])), // one memory, 1 page to start (grown on demand)
-    ...section(7, vec([[...str("bf16"), 0x00, 0x00], [...str("memory"), 0x02, 0x00]])),
-    ...section(10, vec([[...leb(body.length), ...body]])),
-  ]);
+  return kernelModule([{ name: "bf16", params: 2, locals: [[1, TYPE_V128]], code }]);
 }
 
 interface Bf16Kernel {

@@ -12,27 +12,11 @@
 //   tr3(src, rows, cols, srcStride, dst, dstStride): transposes an image of 3-byte pixels, so the horizontal pass
 //       can run as `vrow` over columns.
 // `resampleWasmBytes` is self-contained (no free variables): the preprocessing worker gets its bytes from this thread.
-import { sleb as slebInto, uleb } from "../../lib/wasm/leb128";
+import { i32Const as i32c, kernelModule, leb, localGet as get, localSet as set, simd, TYPE_I32 as I32, TYPE_V128 as V128 } from "../../lib/wasm/bytes";
 import type { ResampleKernel } from "./image";
 
 /** The module's bytes (built on each call: a few hundred bytes, microseconds). */
 export function resampleWasmBytes(): Uint8Array<ArrayBuffer> {
-  const leb = (n: number): number[] => {
-    const out: number[] = [];
-    uleb(n, out);
-    return out;
-  };
-  const sleb = (n: number): number[] => {
-    const out: number[] = [];
-    slebInto(n, out);
-    return out;
-  };
-  const I32 = 0x7f;
-  const V128 = 0x7b;
-  const get = (i: number) => [0x20, ...leb(i)];
-  const set = (i: number) => [0x21, ...leb(i)];
-  const i32c = (v: number) => [0x41, ...sleb(v)];
-  const simd = (op: number, ...imm: number[]) => [0xfd, ...leb(op), ...imm];
   const ADD = 0x6a;
   const MUL = 0x6c;
   const GE_U = 0x4f;
@@ -101,25 +85,11 @@ export function resampleWasmBytes(): Uint8Array<ArrayBuffer> {
   }
   lut.push(...get(6), ...i32c(1), ADD, ...set(6), ...br(0), END, END, END);
 
-  const vec = (items: number[][]) => [...leb(items.length), ...items.flat()];
-  const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-  const str = (s: string) => [...leb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-  const body = (locals: Array<[number, number]>, code: number[]) => {
-    const b = [...vec(locals.map(([n, t]) => [...leb(n), t])), ...code];
-    return [...leb(b.length), ...b];
-  };
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([
-      [0x60, ...vec(Array.from({ length: 10 }, () => [I32])), 0x00],
-      [0x60, ...vec(Array.from({ length: 6 }, () => [I32])), 0x00],
-    ])),
-    ...section(3, vec([[0x00], [0x01], [0x01]])),
-    ...section(5, vec([[0x00, 0x01]])), // one memory, 1 page to start (grown by the caller)
-    ...section(7, vec([[...str("vrow"), 0x00, 0x00], [...str("lut"), 0x00, 0x01], [...str("tr3"), 0x00, 0x02], [...str("memory"), 0x02, 0x00]])),
-    ...section(10, vec([body([[1, I32], [7, V128]], vrow), body([[1, I32]], lut), body([[4, I32]], tr3)])),
-  ];
-  return Uint8Array.from(bytes);
+  return kernelModule([
+    { name: "vrow", params: 10, locals: [[1, I32], [7, V128]], code: vrow },
+    { name: "lut", params: 6, locals: [[1, I32]], code: lut },
+    { name: "tr3", params: 6, locals: [[4, I32]], code: tr3 },
+  ]);
 }
 
 /** The kernel on this thread, or null where WebAssembly SIMD is unavailable (the JS pass is used then). */

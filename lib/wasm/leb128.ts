@@ -1,5 +1,5 @@
 // LEB128 integer encodings of the WebAssembly binary format, shared by the modules the project assembles itself
-// (lib/metrics/mot/wat.ts, inference/sam2/resample-wasm.ts).
+// (lib/metrics/mot/wat.ts, and lib/wasm/bytes.ts for the SAM2 SIMD kernels).
 
 /** Unsigned LEB128 of `n` (a non-negative 32-bit integer), appended to `out`. */
 export function uleb(n: number, out: number[]): void {

@@ -1,0 +1,59 @@
+// Byte-level pieces of the WebAssembly binary format for the SIMD kernels the project hand-assembles
+// (inference/sam2/resample-wasm.ts, inference/sam2/bf16.ts): instruction encodings and module sections.
+import { sleb, uleb } from "./leb128";
+
+/** Unsigned LEB128 bytes of `n`. */
+export function leb(n: number): number[] {
+  const out: number[] = [];
+  uleb(n, out);
+  return out;
+}
+
+/** `i32.const v` (v taken as a signed 32-bit integer). */
+export function i32Const(v: number): number[] {
+  const out = [0x41];
+  sleb(v | 0, out);
+  return out;
+}
+
+export const localGet = (i: number): number[] => [0x20, ...leb(i)];
+export const localSet = (i: number): number[] => [0x21, ...leb(i)];
+/** A SIMD instruction (prefix 0xfd) with its immediates. */
+export const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...leb(op), ...imm];
+
+export const TYPE_I32 = 0x7f;
+export const TYPE_V128 = 0x7b;
+
+const vec = (items: number[][]): number[] => [...leb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
+const name = (s: string): number[] => [...leb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+
+/** One exported function of a kernel module: its i32 parameter count, its locals and its code (ending with the
+ * function's own `end`). */
+export interface KernelFunction {
+  name: string;
+  params: number;
+  locals: Array<[count: number, type: number]>;
+  code: number[];
+}
+
+/**
+ * A module of functions taking only i32 parameters and returning nothing, plus one exported memory named "memory"
+ * (1 page to start; the caller grows it).
+ */
+export function kernelModule(functions: readonly KernelFunction[]): Uint8Array<ArrayBuffer> {
+  const arities = [...new Set(functions.map((f) => f.params))];
+  const types = arities.map((n) => [0x60, ...vec(Array.from({ length: n }, () => [TYPE_I32])), 0x00]);
+  const bodies = functions.map((f) => {
+    const b = [...vec(f.locals.map(([n, t]) => [...leb(n), t])), ...f.code];
+    return [...leb(b.length), ...b];
+  });
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(3, vec(functions.map((f) => leb(arities.indexOf(f.params))))),
+    ...section(5, vec([[0x00, 0x01]])),
+    ...section(7, vec([...functions.map((f, i) => [...name(f.name), 0x00, ...leb(i)]), [...name("memory"), 0x02, 0x00]])),
+    ...section(10, vec(bodies)),
+  ]);
+}
