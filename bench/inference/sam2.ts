@@ -213,6 +213,12 @@ async function benchSet(name: string, spec: TinyModelSpec, work: string, video: 
   }
   const gflop = spec.encoderConvs ? ` + ${((spec.encoderConvs * 18 * spec.channels ** 2 * spec.featSize ** 2) / 1e9).toFixed(1)} GFLOP of encoder convolutions` : "";
   console.log(`\n${name}: ${spec.imageSize}² input, ${spec.channels}×${spec.featSize}² features${gflop}, ${prompts.length} objects, ${video.meta.frameCount} frames, forward + backward`);
+  // What the default ("auto") engine chooses on these models, from its own timed first tracked frame.
+  const auto = new Sam2MaskEngine(set);
+  await auto.propagate({ video: rv, prompts, direction: "forward", endFrame: Math.min(video.meta.frameCount - 1, prompts[0].frame + 2) });
+  const d = auto.pipeline.decision;
+  console.log(`  auto mode: ${d ? `${d.pipelined ? "pipelined" : "sequential"} (encoder ${d.encoderMs.toFixed(1)} ms, the rest of the timed frame ${d.mainMs.toFixed(1)} ms)` : "no decision (no encoder run or not a candidate)"}`);
+  await auto.closeWorkers();
   for (const mode of modes) {
     frameCache = mode === "memory" ? await decodeAll(rv) : undefined;
     // Untimed recording pass: the calls the replay repeats.

@@ -45,8 +45,24 @@ export const PIPELINE_MAX_ENCODER_BYTES = 400 * 2 ** 20;
  */
 export const PIPELINE_MIN_ENCODER_MS = 8;
 
+/**
+ * Largest encoder time, as a multiple of the loop's own time per frame (its objects' models and JS, timed on the
+ * first tracked frame), still pipelined in "auto" mode. An encoder far longer than the rest keeps every core busy by
+ * itself (onnxruntime's pool uses them all: ~1.9 of 2 cores for the 100 ms test encoder, ~1.4 for the 12 ms one), so
+ * running the rest beside it only adds contention. Measured (2 cores, 48 frames, node --single-threaded-gc,
+ * 2026-11-22): the 100 ms encoder against ~35 ms of the rest (ratio 2.1–2.4 on the timed, still cold frame) ran
+ * 1.10–1.14× its replay sequential (four runs), 1.13–1.25× pipelined (five); the 12 ms encoder against ~33 ms (0.5 cold)
+ * 1.06–1.14× pipelined, 1.43–1.45× sequential.
+ */
+export const PIPELINE_MAX_ENCODER_RATIO = 1.5;
+
+/** "auto" mode's decision from the encoder's time on this thread and the loop's own time per tracked frame (ms). */
+export function choosePipeline(encoderMs: number, mainMs: number, minEncoderMs = PIPELINE_MIN_ENCODER_MS, maxRatio = PIPELINE_MAX_ENCODER_RATIO): boolean {
+  return encoderMs >= minEncoderMs && encoderMs <= maxRatio * mainMs;
+}
+
 /** Whether the loop may pipeline its encoder by default: on the CPU, with a second core, for an encoder that is not
- * huge (the loop then decides on the first encoder run's time, PIPELINE_MIN_ENCODER_MS). */
+ * huge (the loop then decides after timing its first tracked frame: `choosePipeline`). */
 export function pipelineCandidate(models: Sam2ModelSet): boolean {
   return models.device === "cpu" && availableParallelism() >= 2 && moduleBytes(models.encoder.file) <= PIPELINE_MAX_ENCODER_BYTES;
 }

@@ -17,7 +17,7 @@ import { fillHoles, upsampleMaskLogits, type RgbImage } from "./image";
 import { selectMemories, memoryHorizon, NUM_MASKMEM } from "./memory-bank";
 import { MemoryWindow } from "./memory-window";
 import { releaseModelSet, type Sam2ModelSet } from "./models";
-import { EncoderWorker, pipelineCandidate, PIPELINE_MIN_ENCODER_MS, type EncodedFrame } from "./encoder-worker";
+import { choosePipeline, EncoderWorker, pipelineCandidate, PIPELINE_MAX_ENCODER_RATIO, PIPELINE_MIN_ENCODER_MS, type EncodedFrame } from "./encoder-worker";
 import { FramePreprocessor } from "./preprocessor";
 import { framesRange, groupPrompts, planPropagation, type PropagationPlan } from "./prompts";
 import type { FrameMasks, MaskEngine, ObjectMask, PropagateRequest } from "./types";
@@ -156,19 +156,22 @@ export class Sam2Modules {
   encoderWorker: EncoderWorker | undefined;
   /** "auto" mode before its decision: frames are encoded here (timed) and the worker waits, loaded. */
   private undecided: boolean;
+  /** "auto" mode: the fastest encoder run here so far (ms), and the decision's inputs once taken. */
+  private encoderMs = Infinity;
+  decision: { encoderMs: number; mainMs: number; pipelined: boolean } | undefined;
 
   /**
    * @param preprocessWorker false: preprocess on the calling thread (identical results, slower loop).
    * @param pipeline true: encode frames on a worker with a second encoder session, one frame ahead of the loop
-   *   (identical results); false: on this thread; "auto" (default, when `pipelineCandidate`): the first frame is
-   *   encoded here and the worker is kept only if that run took at least `minEncoderMs` (below, the message round
-   *   trip and the second session's threads cost more than the overlap gains).
+   *   (identical results); false: on this thread; "auto" (default, when `pipelineCandidate`): frames are encoded here
+   *   until the loop has timed one tracked frame's own work, then `choosePipeline` decides (`settle`).
    */
   constructor(
     readonly models: Sam2ModelSet,
     preprocessWorker = true,
     pipeline: boolean | "auto" = preprocessWorker && pipelineCandidate(models) ? "auto" : false,
     private readonly minEncoderMs = PIPELINE_MIN_ENCODER_MS,
+    private readonly maxEncoderRatio = PIPELINE_MAX_ENCODER_RATIO,
   ) {
     this.preprocessor = new FramePreprocessor(models.imageSize, preprocessWorker);
     this.undecided = pipeline === "auto";
@@ -183,6 +186,25 @@ export class Sam2Modules {
     return this.encoderWorker !== undefined && !this.undecided;
   }
 
+  /** Whether "auto" mode is still timing (the loop then encodes one frame at a time, without prefetch). */
+  get deciding(): boolean {
+    return this.undecided;
+  }
+
+  /** "auto" mode: decides from the fastest encoder run so far and `mainMs`, the loop's own time for one tracked frame
+   * (its objects' memory attention, decoder, memory encoder and mask output, with no encoder run in between). */
+  settle(mainMs: number): void {
+    if (!this.undecided) return;
+    this.undecided = false;
+    const pipelined = choosePipeline(this.encoderMs, mainMs, this.minEncoderMs, this.maxEncoderRatio);
+    this.decision = { encoderMs: this.encoderMs, mainMs, pipelined };
+    if (!pipelined) {
+      const w = this.encoderWorker;
+      this.encoderWorker = undefined;
+      void w?.close();
+    }
+  }
+
   /** Encoder input preparation for the frame `image`: preprocessing here, or nothing when the worker encodes. */
   async prepareFrame(image: RgbImage): Promise<PreparedFrame> {
     return this.encoderWorker ? { image } : { input: await this.prepare(image) };
@@ -191,24 +213,16 @@ export class Sam2Modules {
   /** The encoder outputs of a prepared frame (on the encoder worker when there is one). */
   encodeFrame(frame: PreparedFrame): Promise<EncodedFrame> {
     if ("input" in frame) return this.encodeInput(frame.input);
-    if (this.undecided) return this.encodeAndDecide(frame.image);
+    if (this.undecided) return this.encodeTimed(frame.image);
     return this.encoderWorker ? this.encoderWorker.encode(frame.image) : this.encodeHere(frame.image);
   }
 
-  /** "auto": encodes here, timing the encoder run, and keeps the worker only for an encoder worth overlapping. */
-  private async encodeAndDecide(source: RgbImage): Promise<EncodedFrame> {
+  /** "auto" before the decision: encodes here, timing the encoder run. */
+  private async encodeTimed(source: RgbImage): Promise<EncodedFrame> {
     const input = await this.prepare(source);
     const t0 = performance.now();
     const enc = await this.encodeInput(input);
-    const ms = performance.now() - t0;
-    if (this.undecided) {
-      this.undecided = false;
-      if (ms < this.minEncoderMs) {
-        const w = this.encoderWorker;
-        this.encoderWorker = undefined;
-        void w?.close();
-      }
-    }
+    this.encoderMs = Math.min(this.encoderMs, performance.now() - t0);
     return enc;
   }
 
@@ -242,7 +256,7 @@ export class Sam2Modules {
   }
 
   async encode(img: RgbImage): Promise<EncodedFrame> {
-    if (this.undecided) return this.encodeAndDecide(img);
+    if (this.undecided) return this.encodeTimed(img);
     return this.encoderWorker ? this.encoderWorker.encode(img) : this.encodeHere(img);
   }
 
@@ -466,7 +480,8 @@ class EncoderPipeline {
     this.encoded.delete(this.k);
     const enc = await current;
     this.k++;
-    this.encode(this.k);
+    // While "auto" mode times this frame's own work, the next frame's encoder run must not run in between.
+    if (!this.modules.deciding) this.encode(this.k);
     this.prepare(this.k + PREFETCH);
     return enc;
   }
@@ -506,21 +521,27 @@ export class Sam2MaskEngine implements MaskEngine {
    * @param opts.preprocessWorker false: frames preprocessed on this thread (and no encoder worker)
    * @param opts.pipeline true: the image encoder runs one frame ahead on a worker (second session); false: on this
    *   thread's session. Default "auto" on the CPU with two cores or more and an encoder of at most
-   *   PIPELINE_MAX_ENCODER_BYTES: pipelined if the first encoder run takes at least `pipelineMinEncoderMs`
-   *   (default PIPELINE_MIN_ENCODER_MS), else sequential. Masks are identical in every mode.
+   *   PIPELINE_MAX_ENCODER_BYTES: the first tracked frame is processed sequentially and timed, then the loop is
+   *   pipelined if the encoder's run took at least `pipelineMinEncoderMs` (default PIPELINE_MIN_ENCODER_MS) and at
+   *   most `pipelineMaxEncoderRatio` (default PIPELINE_MAX_ENCODER_RATIO) times the rest of that frame's work
+   *   (`choosePipeline`), else it stays sequential. Masks are identical in every mode.
    */
-  constructor(private readonly models: Sam2ModelSet, opts: { preprocessWorker?: boolean; pipeline?: boolean; pipelineMinEncoderMs?: number } = {}) {
+  constructor(
+    private readonly models: Sam2ModelSet,
+    opts: { preprocessWorker?: boolean; pipeline?: boolean; pipelineMinEncoderMs?: number; pipelineMaxEncoderRatio?: number } = {},
+  ) {
     this.engine = `sam2:${models.variant}@${models.device}`;
     const preprocessWorker = opts.preprocessWorker ?? true;
     const pipeline = opts.pipeline ?? (preprocessWorker && pipelineCandidate(models) ? "auto" : false);
-    this.modules = new Sam2Modules(models, preprocessWorker, pipeline, opts.pipelineMinEncoderMs);
+    this.modules = new Sam2Modules(models, preprocessWorker, pipeline, opts.pipelineMinEncoderMs, opts.pipelineMaxEncoderRatio);
   }
 
-  /** Whether the image encoder runs one frame ahead on its worker (false until "auto" has decided), how many
+  /** Whether the image encoder runs one frame ahead on its worker (false until "auto" has decided), what "auto"
+   * decided on (the encoder's and the rest of a frame's times, ms), how many
    * frames it encoded, and why it stopped, if it did. */
-  get pipeline(): { enabled: boolean; workerRuns: number; failure: string | undefined } {
+  get pipeline(): { enabled: boolean; decision: Sam2Modules["decision"]; workerRuns: number; failure: string | undefined } {
     const w = this.modules.encoderWorker;
-    return { enabled: this.modules.pipelined, workerRuns: w?.runs ?? 0, failure: w?.failure };
+    return { enabled: this.modules.pipelined, decision: this.modules.decision, workerRuns: w?.runs ?? 0, failure: w?.failure };
   }
 
   async propagate(req: PropagateRequest): Promise<FrameMasks[]> {
@@ -588,6 +609,8 @@ export class Sam2MaskEngine implements MaskEngine {
             pipelines.push(following);
           }
           const masks: ObjectMask[] = [];
+          // "auto" mode decides once it has timed the loop's own work on one tracked frame (see Sam2Modules.settle).
+          const timing = enc && this.modules.deciding ? performance.now() : undefined;
           for (const t of tracks) {
             const cond = t.cond.get(f);
             let mask: DecodedMask;
@@ -610,6 +633,7 @@ export class Sam2MaskEngine implements MaskEngine {
             }
             masks.push(toObjectMask(t.objectId, mask, H, W));
           }
+          if (timing !== undefined) this.modules.settle(performance.now() - timing);
           const fm: FrameMasks = { frame: f, masks };
           results.set(f, fm);
           req.onFrame?.(fm);

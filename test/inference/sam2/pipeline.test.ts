@@ -14,7 +14,7 @@ import { FrameStore, generateSyntheticVideo, type SyntheticGroundTruth, type Vid
 import { RuntimeError, type RuntimeVideo } from "../../../inference/runtime";
 import { chunkFramesFor, FrameReader } from "../../../inference/sam2/frames";
 import { findModelFiles, loadModelSet, releaseModelSet, type Sam2ModelSet } from "../../../inference/sam2/models";
-import { EncoderWorker } from "../../../inference/sam2/encoder-worker";
+import { choosePipeline, EncoderWorker, PIPELINE_MAX_ENCODER_RATIO, PIPELINE_MIN_ENCODER_MS } from "../../../inference/sam2/encoder-worker";
 import { Sam2MaskEngine, Sam2Modules, type EncodedFrame } from "../../../inference/sam2/sam2-engine";
 import { writeTinyModels } from "../../../inference/sam2/testing/tiny-models";
 import type { MaskPrompt, PropagateRequest } from "../../../inference/sam2/types";
@@ -222,32 +222,54 @@ test("a cancelled pipelined propagation rejects as cancelled and leaves the work
   }
 });
 
-test("auto mode (the default): the first encoder run decides; a tiny encoder stays on this thread, a slow enough one goes to the worker", async () => {
+test("auto mode (the default): decided after one timed tracked frame; a tiny encoder stays here, a slow enough one goes to the worker, one that dwarfs the rest stays here", async () => {
   const a = await load();
   const mainA = countEncoderRuns(a);
   const byDefault = new Sam2MaskEngine(a);
   const b = await load();
   const mainB = countEncoderRuns(b);
-  // Every encoder run is "slow enough" with a threshold of 0 ms.
-  const eager = new Sam2MaskEngine(b, { pipelineMinEncoderMs: 0 });
+  // Every encoder run is "slow enough" with a minimum of 0 ms, and none is too long with no maximum ratio.
+  const eager = new Sam2MaskEngine(b, { pipelineMinEncoderMs: 0, pipelineMaxEncoderRatio: Infinity });
+  const c = await load();
+  const mainC = countEncoderRuns(c);
+  // Ratio 0: any encoder is too long next to the rest of the frame.
+  const dwarfed = new Sam2MaskEngine(c, { pipelineMinEncoderMs: 0, pipelineMaxEncoderRatio: 0 });
   const sequential = new Sam2MaskEngine(await load(), { pipeline: false });
   try {
     const expected = await sequential.propagate(request());
     assert.equal(byDefault.pipeline.enabled, false, "undecided before the first frame");
     assert.deepEqual(await byDefault.propagate(request()), expected);
     assert.deepEqual(await eager.propagate(request()), expected);
+    assert.deepEqual(await dwarfed.propagate(request()), expected);
     // The tiny encoder runs in well under a millisecond: everything stayed here.
     assert.deepEqual([byDefault.pipeline.enabled, byDefault.pipeline.workerRuns, mainA.runs], [false, 0, 2 + FRAMES]);
-    // Threshold 0: the first run (here) decided for the worker, which encoded the rest.
+    assert.equal(byDefault.pipeline.decision?.pipelined, false);
+    // The prompted frames (4 and 6) and the first tracked frame were encoded here (timed), the worker the rest.
+    const d = eager.pipeline.decision;
+    assert.ok(d && d.pipelined && d.encoderMs > 0 && d.mainMs > 0, JSON.stringify(d));
     assert.equal(eager.pipeline.enabled, true);
-    assert.ok(mainB.runs >= 1 && eager.pipeline.workerRuns >= 1, `here ${mainB.runs}, worker ${eager.pipeline.workerRuns}`);
-    assert.equal(mainB.runs + eager.pipeline.workerRuns, 2 + FRAMES);
+    assert.deepEqual([mainB.runs, eager.pipeline.workerRuns], [3, 2 + FRAMES - 3]);
     assert.deepEqual(await eager.propagate(request()), expected);
+    // Decided against the worker after the timed frame: it never encoded anything.
+    assert.deepEqual([dwarfed.pipeline.enabled, dwarfed.pipeline.decision?.pipelined, dwarfed.pipeline.workerRuns, mainC.runs], [false, false, 0, 2 + FRAMES]);
   } finally {
     await byDefault.close();
     await eager.close();
+    await dwarfed.close();
     await sequential.close();
   }
+});
+
+test("choosePipeline: an encoder worth overlapping is neither negligible nor far longer than the rest of a frame", () => {
+  // Measured here (2 cores, SAM2-shape models, first tracked frame): a 13–29 ms encoder beside 33–62 ms of the loop's
+  // own work gained from the worker; a 100–113 ms encoder beside 35–53 ms lost (it keeps both cores busy by itself).
+  assert.equal(choosePipeline(29, 62), true);
+  assert.equal(choosePipeline(13, 33), true);
+  assert.equal(choosePipeline(113, 53), false);
+  assert.equal(choosePipeline(100, 35), false);
+  assert.equal(choosePipeline(0.5, 2), false, "below PIPELINE_MIN_ENCODER_MS");
+  assert.equal(choosePipeline(PIPELINE_MIN_ENCODER_MS, 100), true, "the minimum is inclusive");
+  assert.equal(choosePipeline(PIPELINE_MAX_ENCODER_RATIO * 20, 20), true, "the ratio is inclusive");
 });
 
 test("an encoder worker closed while its session is still loading exits cleanly (terminating it then aborted the process)", async () => {
