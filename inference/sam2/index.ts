@@ -49,5 +49,5 @@ export async function createMaskEngine(opts: CreateMaskEngineOptions): Promise<M
     );
   }
   const set = await loadModelSet(dir, found.files, opts.device ?? "auto", log);
-  return new Sam2MaskEngine(set);
+  return new Sam2MaskEngine(set, { log });
 }

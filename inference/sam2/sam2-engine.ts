@@ -172,6 +172,7 @@ export class Sam2Modules {
     pipeline: boolean | "auto" = preprocessWorker && pipelineCandidate(models) ? "auto" : false,
     private readonly minEncoderMs = PIPELINE_MIN_ENCODER_MS,
     private readonly maxEncoderRatio = PIPELINE_MAX_ENCODER_RATIO,
+    private readonly log: (msg: string) => void = () => {},
   ) {
     this.preprocessor = new FramePreprocessor(models.imageSize, preprocessWorker);
     this.undecided = pipeline === "auto";
@@ -198,6 +199,12 @@ export class Sam2Modules {
     this.undecided = false;
     const pipelined = choosePipeline(this.encoderMs, mainMs, this.minEncoderMs, this.maxEncoderRatio);
     this.decision = { encoderMs: this.encoderMs, mainMs, pipelined };
+    const times = `encoder ${this.encoderMs.toFixed(1)} ms, the rest of a tracked frame ${mainMs.toFixed(1)} ms`;
+    this.log(
+      pipelined
+        ? `sam2: image encoder on a worker thread, one frame ahead (${times})`
+        : `sam2: image encoder on the loop's thread (${times}: ${this.encoderMs < this.minEncoderMs ? "too short to be worth a worker" : "long enough to keep the cores busy by itself"})`,
+    );
     if (!pipelined) {
       const w = this.encoderWorker;
       this.encoderWorker = undefined;
@@ -525,15 +532,16 @@ export class Sam2MaskEngine implements MaskEngine {
    *   pipelined if the encoder's run took at least `pipelineMinEncoderMs` (default PIPELINE_MIN_ENCODER_MS) and at
    *   most `pipelineMaxEncoderRatio` (default PIPELINE_MAX_ENCODER_RATIO) times the rest of that frame's work
    *   (`choosePipeline`), else it stays sequential. Masks are identical in every mode.
+   * @param opts.log where "auto" says what it decided, and on which times
    */
   constructor(
     private readonly models: Sam2ModelSet,
-    opts: { preprocessWorker?: boolean; pipeline?: boolean; pipelineMinEncoderMs?: number; pipelineMaxEncoderRatio?: number } = {},
+    opts: { preprocessWorker?: boolean; pipeline?: boolean; pipelineMinEncoderMs?: number; pipelineMaxEncoderRatio?: number; log?: (msg: string) => void } = {},
   ) {
     this.engine = `sam2:${models.variant}@${models.device}`;
     const preprocessWorker = opts.preprocessWorker ?? true;
     const pipeline = opts.pipeline ?? (preprocessWorker && pipelineCandidate(models) ? "auto" : false);
-    this.modules = new Sam2Modules(models, preprocessWorker, pipeline, opts.pipelineMinEncoderMs, opts.pipelineMaxEncoderRatio);
+    this.modules = new Sam2Modules(models, preprocessWorker, pipeline, opts.pipelineMinEncoderMs, opts.pipelineMaxEncoderRatio, opts.log);
   }
 
   /** Whether the image encoder runs one frame ahead on its worker (false until "auto" has decided), what "auto"

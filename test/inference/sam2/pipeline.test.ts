@@ -225,15 +225,18 @@ test("a cancelled pipelined propagation rejects as cancelled and leaves the work
 test("auto mode (the default): decided after one timed tracked frame; a tiny encoder stays here, a slow enough one goes to the worker, one that dwarfs the rest stays here", async () => {
   const a = await load();
   const mainA = countEncoderRuns(a);
-  const byDefault = new Sam2MaskEngine(a);
+  const saidDefault: string[] = [];
+  const byDefault = new Sam2MaskEngine(a, { log: (m) => saidDefault.push(m) });
   const b = await load();
   const mainB = countEncoderRuns(b);
   // Every encoder run is "slow enough" with a minimum of 0 ms, and none is too long with no maximum ratio.
-  const eager = new Sam2MaskEngine(b, { pipelineMinEncoderMs: 0, pipelineMaxEncoderRatio: Infinity });
+  const said: string[] = [];
+  const eager = new Sam2MaskEngine(b, { pipelineMinEncoderMs: 0, pipelineMaxEncoderRatio: Infinity, log: (m) => said.push(m) });
   const c = await load();
   const mainC = countEncoderRuns(c);
   // Ratio 0: any encoder is too long next to the rest of the frame.
-  const dwarfed = new Sam2MaskEngine(c, { pipelineMinEncoderMs: 0, pipelineMaxEncoderRatio: 0 });
+  const saidDwarfed: string[] = [];
+  const dwarfed = new Sam2MaskEngine(c, { pipelineMinEncoderMs: 0, pipelineMaxEncoderRatio: 0, log: (m) => saidDwarfed.push(m) });
   const sequential = new Sam2MaskEngine(await load(), { pipeline: false });
   try {
     const expected = await sequential.propagate(request());
@@ -244,14 +247,19 @@ test("auto mode (the default): decided after one timed tracked frame; a tiny enc
     // The tiny encoder runs in well under a millisecond: everything stayed here.
     assert.deepEqual([byDefault.pipeline.enabled, byDefault.pipeline.workerRuns, mainA.runs], [false, 0, 2 + FRAMES]);
     assert.equal(byDefault.pipeline.decision?.pipelined, false);
+    assert.deepEqual(saidDefault.map((m) => /on the loop's thread .*too short to be worth a worker\)$/.test(m)), [true]);
     // The prompted frames (4 and 6) and the first tracked frame were encoded here (timed), the worker the rest.
     const d = eager.pipeline.decision;
     assert.ok(d && d.pipelined && d.encoderMs > 0 && d.mainMs > 0, JSON.stringify(d));
     assert.equal(eager.pipeline.enabled, true);
     assert.deepEqual([mainB.runs, eager.pipeline.workerRuns], [3, 2 + FRAMES - 3]);
+    // The decision is logged once, with the times it was taken on.
+    assert.equal(said.length, 1);
+    assert.match(said[0], /^sam2: image encoder on a worker thread, one frame ahead \(encoder [\d.]+ ms, the rest of a tracked frame [\d.]+ ms\)$/);
     assert.deepEqual(await eager.propagate(request()), expected);
     // Decided against the worker after the timed frame: it never encoded anything.
     assert.deepEqual([dwarfed.pipeline.enabled, dwarfed.pipeline.decision?.pipelined, dwarfed.pipeline.workerRuns, mainC.runs], [false, false, 0, 2 + FRAMES]);
+    assert.deepEqual(saidDwarfed.map((m) => /on the loop's thread .*keep the cores busy by itself\)$/.test(m)), [true]);
   } finally {
     await byDefault.close();
     await eager.close();
