@@ -24,8 +24,9 @@ const STD = [0.229, 0.224, 0.225].map(Math.fround);
  * Output: with `planes` (3 × outH·outW, NCHW) each byte v of channel c is written as `luts[c·256 + v]` straight from
  * the vertical pass (no intermediate image), else `bytes` (outH·outW·3, row-major RGB) gets the bytes.
  *
- * With `wasm` (the SIMD kernel of resample-wasm.ts) the vertical pass of the `planes` output runs there when every
- * output row has at most four non-zero taps: the same integer sums and tables, so the same floats. The planes are
+ * With `wasm` (the SIMD kernel of resample-wasm.ts) both passes of the `planes` output run there (outputs with up to
+ * four non-zero taps in one call, more — downscales — four taps per call into an int32 row): the same integer sums
+ * and tables, so the same floats. The planes are
  * then built in the kernel's memory and copied into `planes`; with `inKernelMemory` they are not copied (12 MB at
  * 1024², ~2 ms) and the returned view of the kernel's memory holds them (valid until the kernel's next call).
  *
@@ -85,77 +86,74 @@ export function pillowResample(
     return { ksize, bounds, kk };
   };
   if (wasm && planes && luts && !bytes && outH !== inH) {
-    // The SIMD path: both passes as `vrow` over rows of bytes (the horizontal one over the columns of the
-    // transposed image), when every output pixel has at most four non-zero taps in each direction (upscales).
+    // The SIMD path: both passes as kernel row operations over rows of bytes (the horizontal one over the columns of
+    // the transposed image).
     const ch = outW !== inW ? coeffs(inW, outW) : null;
     const cv = coeffs(inH, outH);
-    const fits = (cc: { ksize: number; bounds: Int32Array; kk: Int32Array }, size: number) => {
-      for (let o = 0; o < size; o++) {
-        let taps = 0;
-        for (let t = 0; t < cc.bounds[o * 2 + 1]; t++) if (cc.kk[o * cc.ksize + t] !== 0) taps++;
-        if (taps > 4) return false;
+    const rowLen = outW * 3;
+    const plane = outW * outH;
+    const align = (n: number) => (n + 15) & ~15;
+    // Kernel memory: tables (768 floats), one byte row, the source, the transposed source and its horizontally
+    // resized columns (rows padded to a multiple of 8 bytes), the horizontally resized image, an int32 accumulator
+    // row, the float planes; 8-byte loads may read up to 8 bytes past a region's last row.
+    const n8 = (rowLen + 7) & ~7;
+    const n8T = (inH * 3 + 7) & ~7;
+    const rowAt = 3072;
+    const srcAt = align(rowAt + n8 + 8);
+    const srcTAt = align(srcAt + inW * inH * 3 + 8);
+    const hTAt = align(srcTAt + inW * n8T + 8);
+    const imgAt = align(hTAt + (ch ? outW * n8T : 0) + 8);
+    const accAt = align(imgAt + inH * rowLen + 8);
+    const planesAt = align(accAt + 4 * Math.max(n8, n8T) + 32);
+    const need = planesAt + 3 * plane * 4;
+    const have = wasm.memory.buffer.byteLength;
+    if (need > have) wasm.memory.grow(Math.ceil((need - have) / 65536));
+    const heap = wasm.memory.buffer;
+    new Float32Array(heap, 0, 768).set(luts.subarray(0, 768));
+    const tb = new Int32Array(Math.max(cv.ksize, ch ? ch.ksize : 0) + 4);
+    const tw = new Int32Array(tb.length);
+    /** Output `o` of `cc` into `n` bytes at `dst`: its non-zero taps, rows at `base + (first + t)·stride`. */
+    const resampleRow = (cc: { ksize: number; bounds: Int32Array; kk: Int32Array }, o: number, base: number, stride: number, n: number, dst: number) => {
+      const first = cc.bounds[o * 2];
+      const count = cc.bounds[o * 2 + 1];
+      let t = 0;
+      for (let k = 0; k < count; k++) {
+        const wk = cc.kk[o * cc.ksize + k];
+        if (wk === 0) continue;
+        tb[t] = base + (first + k) * stride;
+        tw[t++] = wk;
       }
-      return true;
+      // Padding taps read a valid row with weight 0 (adds exactly 0).
+      const groups = t <= 4 ? 1 : Math.ceil(t / 4);
+      for (let p = t; p < groups * 4; p++) {
+        tb[p] = base + first * stride;
+        tw[p] = 0;
+      }
+      if (groups === 1) {
+        wasm.vrow(tb[0], tb[1], tb[2], tb[3], tw[0], tw[1], tw[2], tw[3], n, dst);
+        return;
+      }
+      for (let g = 0; g < groups; g++) {
+        const q = g * 4;
+        (g === 0 ? wasm.vacc0 : wasm.vacc)(tb[q], tb[q + 1], tb[q + 2], tb[q + 3], tw[q], tw[q + 1], tw[q + 2], tw[q + 3], n, accAt);
+      }
+      wasm.vfin(accAt, n, dst);
     };
-    if ((!ch || fits(ch, outW)) && fits(cv, outH)) {
-      const rowLen = outW * 3;
-      const plane = outW * outH;
-      const align = (n: number) => (n + 15) & ~15;
-      // Kernel memory: tables (768 floats), one byte row, the source, the transposed source and its horizontally
-      // resized columns (rows padded to a multiple of 8 bytes), the horizontally resized image, the float planes;
-      // 8-byte loads may read up to 8 bytes past a region's last row.
-      const n8 = (rowLen + 7) & ~7;
-      const n8T = (inH * 3 + 7) & ~7;
-      const rowAt = 3072;
-      const srcAt = align(rowAt + n8 + 8);
-      const srcTAt = align(srcAt + inW * inH * 3 + 8);
-      const hTAt = align(srcTAt + inW * n8T + 8);
-      const imgAt = align(hTAt + (ch ? outW * n8T : 0) + 8);
-      const planesAt = align(imgAt + inH * rowLen + 8);
-      const need = planesAt + 3 * plane * 4;
-      const have = wasm.memory.buffer.byteLength;
-      if (need > have) wasm.memory.grow(Math.ceil((need - have) / 65536));
-      const heap = wasm.memory.buffer;
-      new Float32Array(heap, 0, 768).set(luts.subarray(0, 768));
-      const b = [0, 0, 0, 0];
-      const w = [0, 0, 0, 0];
-      /** The (up to) four non-zero taps of output `o`, as addresses `base + (first + t)·stride` and weights. */
-      const taps = (cc: { ksize: number; bounds: Int32Array; kk: Int32Array }, o: number, base: number, stride: number) => {
-        const first = cc.bounds[o * 2];
-        const n = cc.bounds[o * 2 + 1];
-        let t = 0;
-        for (let k = 0; k < n; k++) {
-          const wk = cc.kk[o * cc.ksize + k];
-          if (wk === 0) continue;
-          b[t] = base + (first + k) * stride;
-          w[t++] = wk;
-        }
-        // Padding taps read a valid row with weight 0 (adds exactly 0).
-        for (; t < 4; t++) {
-          b[t] = base + first * stride;
-          w[t] = 0;
-        }
-      };
-      if (ch) {
-        new Uint8Array(heap, srcAt, inW * inH * 3).set(src.subarray(0, inW * inH * 3));
-        wasm.tr3(srcAt, inH, inW, inW * 3, srcTAt, n8T);
-        for (let xx = 0; xx < outW; xx++) {
-          taps(ch, xx, srcTAt, n8T);
-          wasm.vrow(b[0], b[1], b[2], b[3], w[0], w[1], w[2], w[3], n8T, hTAt + xx * n8T);
-        }
-        wasm.tr3(hTAt, outW, inH, n8T, imgAt, rowLen);
-      } else new Uint8Array(heap, imgAt, inH * rowLen).set(src.subarray(0, inH * rowLen));
-      for (let yy = 0; yy < outH; yy++) {
-        taps(cv, yy, imgAt, rowLen);
-        wasm.vrow(b[0], b[1], b[2], b[3], w[0], w[1], w[2], w[3], n8, rowAt);
-        const o = planesAt + yy * outW * 4;
-        wasm.lut(rowAt, outW, o, o + plane * 4, o + 2 * plane * 4, 0);
-      }
-      const result = new Float32Array(heap, planesAt, 3 * plane);
-      if (inKernelMemory) return result;
-      planes.set(result);
-      return planes;
+    if (ch) {
+      new Uint8Array(heap, srcAt, inW * inH * 3).set(src.subarray(0, inW * inH * 3));
+      wasm.tr3(srcAt, inH, inW, inW * 3, srcTAt, n8T);
+      for (let xx = 0; xx < outW; xx++) resampleRow(ch, xx, srcTAt, n8T, n8T, hTAt + xx * n8T);
+      wasm.tr3(hTAt, outW, inH, n8T, imgAt, rowLen);
+    } else new Uint8Array(heap, imgAt, inH * rowLen).set(src.subarray(0, inH * rowLen));
+    for (let yy = 0; yy < outH; yy++) {
+      resampleRow(cv, yy, imgAt, rowLen, n8, rowAt);
+      const o = planesAt + yy * outW * 4;
+      wasm.lut(rowAt, outW, o, o + plane * 4, o + 2 * plane * 4, 0);
     }
+    const result = new Float32Array(heap, planesAt, 3 * plane);
+    if (inKernelMemory) return result;
+    planes.set(result);
+    return planes;
   }
   let cur = src;
   if (outW !== inW) {
@@ -281,6 +279,9 @@ export interface ResampleKernel {
   vrow(b0: number, b1: number, b2: number, b3: number, w0: number, w1: number, w2: number, w3: number, n: number, dst: number): void;
   lut(src: number, pixels: number, dst0: number, dst1: number, dst2: number, table: number): void;
   tr3(src: number, rows: number, cols: number, srcStride: number, dst: number, dstStride: number): void;
+  vacc0(b0: number, b1: number, b2: number, b3: number, w0: number, w1: number, w2: number, w3: number, n: number, acc: number): void;
+  vacc(b0: number, b1: number, b2: number, b3: number, w0: number, w1: number, w2: number, w3: number, n: number, acc: number): void;
+  vfin(acc: number, n: number, dst: number): void;
   memory: WebAssembly.Memory;
 }
 

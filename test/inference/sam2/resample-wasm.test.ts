@@ -1,6 +1,6 @@
-// The SIMD vertical pass of the encoder-input resize gives the same floats as the JS pass (and so as Pillow + the
-// reference normalisation), and is used exactly where every output row has at most four taps (vertical upscales,
-// the usual case: video frames are smaller than SAM2's 1024² input).
+// The SIMD passes of the encoder-input resize give the same floats as the JS pass (and so as Pillow + the reference
+// normalisation): single calls for outputs with at most four taps (upscales), four taps per call into an int32 row
+// for more (downscales: HD frames into SAM2's 1024² input), the JS pass only without a vertical resize.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { NORMALISE_LUTS, pillowResample, type ResampleKernel } from "../../../inference/sam2/image";
@@ -14,10 +14,15 @@ function sameBits(a: Float32Array, b: Float32Array, what: string): void {
   assert.equal(diff, 0, `${what}: ${diff} values differ`);
 }
 
-/** Counts the kernel's row calls. */
-function counting(k: ResampleKernel): { kernel: ResampleKernel; rows: number } {
-  const c = { rows: 0, kernel: k };
-  c.kernel = { memory: k.memory, lut: k.lut, tr3: k.tr3, vrow: (...a: Parameters<ResampleKernel["vrow"]>) => (c.rows++, k.vrow(...a)) };
+/** Counts the kernel's output rows: `rows` made in one call (vrow, ≤ 4 taps), `accumulated` in several (vfin). */
+function counting(k: ResampleKernel): { kernel: ResampleKernel; rows: number; accumulated: number } {
+  const c = { rows: 0, accumulated: 0, kernel: k };
+  c.kernel = {
+    ...k,
+    memory: k.memory,
+    vrow: (...a: Parameters<ResampleKernel["vrow"]>) => (c.rows++, k.vrow(...a)),
+    vfin: (...a: Parameters<ResampleKernel["vfin"]>) => (c.accumulated++, k.vfin(...a)),
+  };
   return c;
 }
 
@@ -35,10 +40,11 @@ test("the module validates; the kernel's floats equal the JS pass (upscale, mild
     const c = counting(k);
     pillowResample(img, w, h, S, S, null, simd, NORMALISE_LUTS, c.kernel);
     sameBits(simd, js, `${w}×${h} → ${S}²`);
-    // Upscales have at most four taps per output pixel: one kernel call per output column (horizontal pass) and
-    // per output row (vertical pass); a downscale in either direction takes the JS passes.
-    const expected = w <= S && h < S ? (w < S ? S : 0) + S : 0;
-    assert.equal(c.rows, expected, `${w}×${h} → ${S}²: kernel calls`);
+    // One kernel row per output column (horizontal pass) and per output row (vertical pass); without a vertical
+    // resize the JS pass runs. Upscales have at most four taps per output: single calls.
+    const expected = h !== S ? (w !== S ? S : 0) + S : 0;
+    assert.equal(c.rows + c.accumulated, expected, `${w}×${h} → ${S}²: kernel rows`);
+    if (w <= S && h < S) assert.equal(c.accumulated, 0, `${w}×${h} → ${S}²: an upscale needs no accumulation`);
   }
   // Every byte value in every channel, through a vertical upscale (no horizontal pass) and through both passes.
   const ramp = Uint8Array.from({ length: 256 * 2 * 3 }, (_, i) => Math.floor(i / 3) % 256);
@@ -51,20 +57,34 @@ test("the module validates; the kernel's floats equal the JS pass (upscale, mild
   }
 });
 
-test("rows with more than four taps (vertical downscales) and no vertical resize use the JS pass", () => {
+test("downscales (HD frames, strong reductions: up to 21 taps) accumulate four taps per call and equal the JS pass", () => {
   const k = createResampleKernel();
   assert.ok(k);
   const rnd = seededRandom(3);
-  for (const [w, h, S] of [[400, 300, 96], [64, 64, 64]] as const) {
-    const img = Uint8Array.from({ length: w * h * 3 }, () => Math.floor(rnd() * 256));
+  for (const [w, h, S] of [[400, 300, 96], [1280, 720, 1024], [1920, 1080, 1024], [1280, 720, 256], [97, 1001, 64]] as const) {
+    const img = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i % 101 === 0 ? 255 : i % 103 === 0 ? 0 : Math.floor(rnd() * 256)));
     const js = new Float32Array(3 * S * S);
     const other = new Float32Array(3 * S * S);
     pillowResample(img, w, h, S, S, null, js, NORMALISE_LUTS);
     const c = counting(k);
     pillowResample(img, w, h, S, S, null, other, NORMALISE_LUTS, c.kernel);
     sameBits(other, js, `${w}×${h} → ${S}²`);
-    assert.equal(c.rows, 0);
+    assert.equal(c.rows + c.accumulated, 2 * S, `${w}×${h} → ${S}²: kernel rows`);
+    assert.ok(c.accumulated > 0, `${w}×${h} → ${S}²: accumulated rows`);
   }
+});
+
+test("no vertical resize: the JS pass", () => {
+  const k = createResampleKernel();
+  assert.ok(k);
+  const img = Uint8Array.from({ length: 64 * 64 * 3 }, (_, i) => (i * 31) % 256);
+  const js = new Float32Array(3 * 64 * 64);
+  const other = new Float32Array(3 * 64 * 64);
+  pillowResample(img, 64, 64, 64, 64, null, js, NORMALISE_LUTS);
+  const c = counting(k);
+  pillowResample(img, 64, 64, 64, 64, null, other, NORMALISE_LUTS, c.kernel);
+  sameBits(other, js, "64×64 → 64²");
+  assert.equal(c.rows + c.accumulated, 0);
 });
 
 test("the kernel's memory grows for a larger frame and stays correct for a smaller one after it", () => {
@@ -85,7 +105,7 @@ test("inKernelMemory: the planes are returned in the kernel's memory (not copied
   const k = createResampleKernel();
   assert.ok(k);
   const rnd = seededRandom(12);
-  for (const [w, h, S] of [[320, 240, 256], [30, 20, 64], [400, 300, 96]] as const) {
+  for (const [w, h, S] of [[320, 240, 256], [30, 20, 64], [400, 300, 96], [64, 96, 96]] as const) {
     const img = Uint8Array.from({ length: w * h * 3 }, () => Math.floor(rnd() * 256));
     const js = new Float32Array(3 * S * S);
     pillowResample(img, w, h, S, S, null, js, NORMALISE_LUTS);
@@ -93,11 +113,11 @@ test("inKernelMemory: the planes are returned in the kernel's memory (not copied
     const out = pillowResample(img, w, h, S, S, null, untouched, NORMALISE_LUTS, k, true);
     assert.ok(out);
     sameBits(out, js, `${w}×${h} → ${S}²`);
-    // Upscales run on the kernel: its memory holds the result and `planes` was not written; the downscale (400×300
-    // → 96²) takes the JS pass, which writes `planes` and returns it.
-    const upscale = w <= S && h < S;
-    assert.equal(out.buffer === k.memory.buffer, upscale, `${w}×${h} → ${S}²: result in kernel memory`);
-    assert.equal(out === untouched, !upscale);
-    if (upscale) assert.ok(untouched.every(Number.isNaN));
+    // With a vertical resize the kernel runs: its memory holds the result and `planes` was not written; without one
+    // (64×96 → 96²) the JS pass writes `planes` and returns it.
+    const onKernel = h !== S;
+    assert.equal(out.buffer === k.memory.buffer, onKernel, `${w}×${h} → ${S}²: result in kernel memory`);
+    assert.equal(out === untouched, !onKernel);
+    if (onKernel) assert.ok(untouched.every(Number.isNaN));
   }
 });
