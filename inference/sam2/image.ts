@@ -315,14 +315,15 @@ export function preprocessFrame(img: RgbImage, size: number, out: Float32Array =
 /**
  * Bilinear upsampling of a `lh×lw` logit map to `outH×outW` with PyTorch's `align_corners=False` rule
  * (source = (dst + 0.5)·in/out − 0.5, clamped at 0), thresholded at `> 0`. Returns a row-major 0/1 mask (written
- * into `into` when given, e.g. a reused scratch buffer).
+ * into `into` when given, e.g. a reused scratch buffer). With `box` (4 int32s) it also gives the rows and columns it
+ * interpolated, `[y0, y1, x0, x1]` (empty when y1 < y0): the mask is 0 outside them (for `runsFromMask`'s box).
  *
  * Only pixels that can come out positive are interpolated: an output pixel is a convex combination (weights ≥ 0)
  * of four source logits, so when all four are ≤ 0 it is ≤ 0 and stays 0. Per source row the columns holding a
  * value that is not ≤ 0 (positive or NaN) are bounded, and each output row interpolates only the output columns
  * reading those — exactly the pixels the full computation could set (masks are mostly background).
  */
-export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number, outH: number, outW: number, offset = 0, into?: Uint8Array): Uint8Array {
+export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number, outH: number, outW: number, offset = 0, into?: Uint8Array, box?: Int32Array): Uint8Array {
   const sy = Math.fround(lh / outH);
   const sx = Math.fround(lw / outW);
   const x0 = new Int32Array(outW);
@@ -348,6 +349,11 @@ export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number,
     hi[r] = a < lw ? b : -1;
   }
   const out = into ? into.fill(0, 0, outH * outW).subarray(0, outH * outW) : new Uint8Array(outH * outW);
+  // The rows and columns that were interpolated (every 1 lies inside): [y0, y1, x0, x1], empty when y1 < y0.
+  let by0 = outH;
+  let by1 = -1;
+  let bx0 = outW;
+  let bx1 = -1;
   // Each source row is interpolated along x once per needed column range (the same double arithmetic per pixel
   // as interpolating in place), then output rows blend two of them.
   let rowA = new Float64Array(outW);
@@ -373,6 +379,10 @@ export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number,
     let xe = outW - 1;
     while (xe >= xs && x0[xe] > cHi) xe--;
     if (xs > xe) continue;
+    if (y < by0) by0 = y;
+    by1 = y;
+    if (xs < bx0) bx0 = xs;
+    if (xe > bx1) bx1 = xe;
     const fy = Math.fround(src - i);
     if (haveA !== ya) {
       if (haveB === ya) {
@@ -406,6 +416,12 @@ export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number,
     }
     const o = y * outW;
     for (let x = xs; x <= xe; x++) if (rowA[x] * (1 - fy) + rowB[x] * fy > 0) out[o + x] = 1;
+  }
+  if (box) {
+    box[0] = by0;
+    box[1] = by1;
+    box[2] = bx0;
+    box[3] = bx1;
   }
   return out;
 }

@@ -177,11 +177,24 @@ export function encodeRle(mask: Uint8Array, height: number, width: number): Coco
   return compressRle(runsFromMask(mask, height, width));
 }
 
-export function runsFromMask(mask: Uint8Array, height: number, width: number): RleRuns {
+/** Inclusive rows y0..y1 and columns x0..x1 of a mask (empty when y1 < y0 or x1 < x0). */
+export interface MaskBox {
+  y0: number;
+  y1: number;
+  x0: number;
+  x1: number;
+}
+
+/**
+ * The runs of a row-major mask. With `box`, the caller guarantees the mask is 0 outside it and only the box is read
+ * (a small object in an HD frame: a few thousand bytes instead of the whole frame); the runs are the same.
+ */
+export function runsFromMask(mask: Uint8Array, height: number, width: number, box?: MaskBox): RleRuns {
   checkSize([height, width]);
   if (mask.length !== height * width) {
     throw new RleError("bad-mask", `mask has ${mask.length} bytes, expected height*width = ${height * width}`);
   }
+  if (box) return { height, width, counts: stitchColumns(boxFlips(mask, height, width, box), height, width) };
   // Scan rows contiguously, recording per column the rows where the value flips (relative to a
   // virtual 0 above row 0); then stitch the columns together in column-major order.
   const flips: number[][] = Array.from({ length: width }, () => []);
@@ -208,6 +221,40 @@ export function runsFromMask(mask: Uint8Array, height: number, width: number): R
     const prev = cur - rowWords;
     for (let i = 0; i < rowWords; i++) if (words[cur + i] !== words[prev + i]) flipAt(y, row, i * 4, i * 4 + 4);
   }
+  return { height, width, counts: stitchColumns(flips, height, width) };
+}
+
+/** Per column, the rows where a mask that is 0 outside `box` flips (relative to a virtual 0 above row 0). */
+function boxFlips(mask: Uint8Array, height: number, width: number, box: MaskBox): number[][] {
+  const { y0, y1, x0, x1 } = box;
+  const inside = (v: number, n: number) => Number.isInteger(v) && v >= 0 && v < n;
+  const empty = y1 < y0 || x1 < x0;
+  if (!empty && !(inside(y0, height) && inside(y1, height) && inside(x0, width) && inside(x1, width))) {
+    throw new RleError("bad-mask", `box rows ${y0}-${y1}, columns ${x0}-${x1} is not inside the ${height}×${width} mask`);
+  }
+  const none: number[] = [];
+  const flips: number[][] = new Array<number[]>(width).fill(none);
+  if (empty) return flips;
+  for (let x = x0; x <= x1; x++) {
+    let f = none;
+    let prev = 0;
+    for (let y = y0, i = y0 * width + x; y <= y1; y++, i += width) {
+      const v = mask[i] !== 0 ? 1 : 0;
+      if (v !== prev) {
+        if (f === none) f = [];
+        f.push(y);
+        prev = v;
+      }
+    }
+    // Below the box the mask is 0 again.
+    if (prev === 1 && y1 + 1 < height) f.push(y1 + 1);
+    flips[x] = f;
+  }
+  return flips;
+}
+
+/** Column-major run lengths from each column's flip rows. */
+function stitchColumns(flips: number[][], height: number, width: number): number[] {
   const counts: number[] = [];
   let last = 0; // value at the end of the previous column
   let runStart = 0;
@@ -228,7 +275,7 @@ export function runsFromMask(mask: Uint8Array, height: number, width: number): R
     last = f.length % 2 === 1 ? 1 : 0;
   }
   counts.push(height * width - runStart);
-  return { height, width, counts };
+  return counts;
 }
 
 /** Decodes to a row-major mask of 0/1 bytes (length height*width). */

@@ -19,6 +19,7 @@ import {
   rleIouMatrix,
   rleMerge,
   rleToBbox,
+  runsFromMask,
   type RleInput,
 } from "../../lib/masks/rle";
 
@@ -97,6 +98,32 @@ test("encode/decode round-trips and agrees with a direct pixel walk (property)",
     }),
     { numRuns: 300 },
   );
+});
+
+test("runs from a box: a mask that is 0 outside the box gives the runs of the whole-mask scan (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 14 }),
+      fc.integer({ min: 1, max: 14 }),
+      fc.array(fc.constantFrom(0, 1, 1, 255), { minLength: 196, maxLength: 196 }),
+      fc.array(fc.nat(13), { minLength: 4, maxLength: 4 }),
+      (h, w, vals, [a, b, c, d]) => {
+        const y0 = Math.min(a, h - 1);
+        const y1 = Math.min(Math.max(b, y0), h - 1);
+        const x0 = Math.min(c, w - 1);
+        const x1 = Math.min(Math.max(d, x0), w - 1);
+        const mask = new Uint8Array(h * w);
+        for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) mask[y * w + x] = vals[y * 14 + x];
+        const whole = runsFromMask(mask, h, w);
+        assert.deepEqual(runsFromMask(mask, h, w, { y0, y1, x0, x1 }), whole);
+        // A larger box than needed, and an empty one for an empty mask.
+        assert.deepEqual(runsFromMask(mask, h, w, { y0: 0, y1: h - 1, x0: 0, x1: w - 1 }), whole);
+        if (whole.counts.length === 1) assert.deepEqual(runsFromMask(mask, h, w, { y0: 0, y1: -1, x0: 0, x1: -1 }), whole);
+      },
+    ),
+    { numRuns: 400 },
+  );
+  assert.throws(() => runsFromMask(new Uint8Array(12), 3, 4, { y0: 0, y1: 3, x0: 0, x1: 1 }), (e: Error) => e instanceof RleError && /not inside the 3×4 mask/.test(e.message));
 });
 
 test("any non-zero byte is foreground, on both the word-at-a-time and the byte path (property)", () => {
