@@ -3,7 +3,7 @@
 // loop's thread, which is the critical path of a pipelined loop: the scalar JS loop takes ~1.1 ms per memory, a
 // WebAssembly SIMD kernel (four lanes, the same integer arithmetic) ~0.3 ms including the copies into and out of
 // its memory (measured here). The JS loop stays as the reference and the fallback where SIMD is unavailable.
-import { i32Const as i32c, kernelModule, localGet as get, localSet as set, simd, TYPE_V128 } from "../../lib/wasm/bytes";
+import { i32Const as i32c, kernelModule, localGet as get, localSet as set, simd, SIMD_OP as OP, TYPE_V128 } from "../../lib/wasm/bytes";
 
 /** Rounds float32 values to bfloat16 in place (round to nearest even; inf and NaN unchanged). The reference. */
 export function roundToBf16Scalar(a: Float32Array): Float32Array {
@@ -22,27 +22,19 @@ export function roundToBf16Scalar(a: Float32Array): Float32Array {
  * (`v128.bitselect(v, r, (v & 0x7f800000) == 0x7f800000)`).
  */
 export function bf16WasmBytes(): Uint8Array<ArrayBuffer> {
-  const V128_LOAD = 0x00;
-  const V128_STORE = 0x0b;
-  const I32X4_SPLAT = 0x11;
-  const I32X4_EQ = 0x37;
-  const V128_AND = 0x4e;
-  const V128_BITSELECT = 0x52;
-  const I32X4_SHR_U = 0xad;
-  const I32X4_ADD = 0xae;
-  const splat = (v: number) => [...i32c(v), ...simd(I32X4_SPLAT)];
+  const splat = (v: number) => [...i32c(v), ...simd(OP.I32X4_SPLAT)];
   const ALIGN16 = 4; // memarg alignment 2^4
   // params 0 ptr, 1 end (i32); local 2 v (v128)
   const code: number[] = [0x02, 0x40, 0x03, 0x40]; // block loop
   code.push(...get(0), ...get(1), 0x4f, 0x0d, 1); // ptr >= end (unsigned) → exit
   code.push(...get(0)); // store address
-  code.push(...get(0), ...simd(V128_LOAD, ALIGN16, 0), ...set(2));
+  code.push(...get(0), ...simd(OP.V128_LOAD, ALIGN16, 0), ...set(2));
   code.push(...get(2)); // bitselect's first operand: v
-  code.push(...get(2), ...splat(0x7fff), ...simd(I32X4_ADD));
-  code.push(...get(2), ...i32c(16), ...simd(I32X4_SHR_U), ...splat(1), ...simd(V128_AND), ...simd(I32X4_ADD));
-  code.push(...splat(0xffff0000), ...simd(V128_AND)); // second operand: r
-  code.push(...get(2), ...splat(0x7f800000), ...simd(V128_AND), ...splat(0x7f800000), ...simd(I32X4_EQ)); // mask
-  code.push(...simd(V128_BITSELECT), ...simd(V128_STORE, ALIGN16, 0));
+  code.push(...get(2), ...splat(0x7fff), ...simd(OP.I32X4_ADD));
+  code.push(...get(2), ...i32c(16), ...simd(OP.I32X4_SHR_U), ...splat(1), ...simd(OP.V128_AND), ...simd(OP.I32X4_ADD));
+  code.push(...splat(0xffff0000), ...simd(OP.V128_AND)); // second operand: r
+  code.push(...get(2), ...splat(0x7f800000), ...simd(OP.V128_AND), ...splat(0x7f800000), ...simd(OP.I32X4_EQ)); // mask
+  code.push(...simd(OP.V128_BITSELECT), ...simd(OP.V128_STORE, ALIGN16, 0));
   code.push(...get(0), ...i32c(16), 0x6a, ...set(0), 0x0c, 0, 0x0b, 0x0b, 0x0b); // ptr += 16; br loop; end end end
   return kernelModule([{ name: "bf16", params: 2, locals: [[1, TYPE_V128]], code }]);
 }
@@ -63,17 +55,20 @@ function createKernel(): Bf16Kernel | null {
   }
 }
 
+function thisThreadsKernel(): Bf16Kernel | null {
+  if (kernel === undefined) kernel = createKernel();
+  return kernel;
+}
+
 /** Whether this thread rounds with the SIMD kernel. */
 export function bf16KernelAvailable(): boolean {
-  if (kernel === undefined) kernel = createKernel();
-  return kernel !== null;
+  return thisThreadsKernel() !== null;
 }
 
 /** Rounds float32 values to bfloat16 in place, as `roundToBf16Scalar` (bit-identical), with the SIMD kernel when
  * there is one. @param useKernel false: the scalar loop (tests) */
 export function roundToBf16(a: Float32Array, useKernel = true): Float32Array {
-  if (kernel === undefined) kernel = createKernel();
-  const k = useKernel ? kernel : null;
+  const k = useKernel ? thisThreadsKernel() : null;
   const whole = a.length & ~3;
   if (!k || whole === 0) return roundToBf16Scalar(a);
   const bytes = whole * 4;

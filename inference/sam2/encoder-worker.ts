@@ -52,7 +52,7 @@ export const PIPELINE_MIN_ENCODER_MS = 8;
  * running the rest beside it only adds contention. Measured (2 cores, 48 frames, node --single-threaded-gc,
  * 2026-11-22): the 100 ms encoder against ~35 ms of the rest (ratio 2.1–2.4 on the timed, still cold frame) ran
  * 1.10–1.14× its replay sequential (four runs), 1.13–1.25× pipelined (five); the 12 ms encoder against ~33 ms (0.5 cold)
- * 1.06–1.14× pipelined, 1.43–1.45× sequential.
+ * 0.99–1.15× pipelined (four runs, in memory and from the video), 1.43–1.45× sequential (one).
  */
 export const PIPELINE_MAX_ENCODER_RATIO = 1.5;
 

@@ -26,9 +26,9 @@ const STD = [0.229, 0.224, 0.225].map(Math.fround);
  *
  * With `wasm` (the SIMD kernel of resample-wasm.ts) both passes of the `planes` output run there (outputs with up to
  * four non-zero taps in one call, more — downscales — four taps per call into an int32 row): the same integer sums
- * and tables, so the same floats. The planes are
- * then built in the kernel's memory and copied into `planes`; with `inKernelMemory` they are not copied (12 MB at
- * 1024², ~2 ms) and the returned view of the kernel's memory holds them (valid until the kernel's next call).
+ * and tables, so the same floats. The planes are then built in the kernel's memory and copied into `planes`; with
+ * `inKernelMemory` they are not copied (12 MB at 1024²) and the returned view of the kernel's memory holds them
+ * (valid until the kernel's next call).
  *
  * Returns the array holding the planes (`planes`, or that view), or null for `bytes` output.
  *
@@ -274,7 +274,7 @@ export function pillowResample(
   return planes;
 }
 
-/** The exports of the SIMD vertical-pass kernel (resample-wasm.ts). */
+/** The exports of the SIMD resize kernel (resample-wasm.ts). */
 export interface ResampleKernel {
   vrow(b0: number, b1: number, b2: number, b3: number, w0: number, w1: number, w2: number, w3: number, n: number, dst: number): void;
   lut(src: number, pixels: number, dst0: number, dst1: number, dst2: number, table: number): void;

@@ -15,7 +15,7 @@
 //   vacc0 / vacc(b0, …, w3, n, acc) and vfin(acc, n, dst): outputs with more than four taps (downscales), four taps
 //       per call into an int32 row, then shifted, clamped and narrowed as in vrow.
 // `resampleWasmBytes` is self-contained (no free variables): the preprocessing worker gets its bytes from this thread.
-import { i32Const as i32c, kernelModule, leb, localGet as get, localSet as set, simd, TYPE_I32 as I32, TYPE_V128 as V128 } from "../../lib/wasm/bytes";
+import { i32Const as i32c, kernelModule, leb, localGet as get, localSet as set, simd, SIMD_OP as OP, TYPE_I32 as I32, TYPE_V128 as V128 } from "../../lib/wasm/bytes";
 import type { ResampleKernel } from "./image";
 
 /** The module's bytes (built on each call: a few hundred bytes, microseconds). */
@@ -28,87 +28,55 @@ export function resampleWasmBytes(): Uint8Array<ArrayBuffer> {
   const END = 0x0b;
   const brIf = (d: number) => [0x0d, d];
   const br = (d: number) => [0x0c, d];
-  // SIMD opcodes (WebAssembly SIMD, prefix 0xfd).
-  const LOAD8X8_U = 0x02;
-  const I32X4_SPLAT = 0x11;
-  const EXT_LOW_U = 0xa9;
-  const EXT_HIGH_U = 0xaa;
-  const I32X4_SHR_S = 0xac;
-  const I32X4_ADD = 0xae;
-  const I32X4_MUL = 0xb5;
-  const I32X4_MIN_S = 0xb6;
-  const I32X4_MAX_S = 0xb8;
-  const I16X8_NARROW_S = 0x85;
-  const I8X16_NARROW_U = 0x66;
-  const STORE64_LANE = 0x5b;
+  const splat = (v: number) => [...i32c(v), ...simd(OP.I32X4_SPLAT)];
 
-  // vrow: params 0-3 row addresses, 4-7 weights, 8 n, 9 dst; locals 10 i (i32), 11-14 splatted weights,
-  // 15 lo, 16 hi, 17 bytes (v128).
-  const vrow: number[] = [];
-  for (let k = 0; k < 4; k++) vrow.push(...get(4 + k), ...simd(I32X4_SPLAT), ...set(11 + k));
-  vrow.push(...i32c(0), ...set(10));
-  vrow.push(...BLOCK, ...LOOP);
-  vrow.push(...get(10), ...get(8), GE_U, ...brIf(1));
-  vrow.push(...i32c(1 << 21), ...simd(I32X4_SPLAT), ...set(15));
-  vrow.push(...i32c(1 << 21), ...simd(I32X4_SPLAT), ...set(16));
-  for (let k = 0; k < 4; k++) {
-    vrow.push(...get(k), ...get(10), ADD, ...simd(LOAD8X8_U, 0, 0), ...set(17));
-    vrow.push(...get(15), ...get(17), ...simd(EXT_LOW_U), ...get(11 + k), ...simd(I32X4_MUL), ...simd(I32X4_ADD), ...set(15));
-    vrow.push(...get(16), ...get(17), ...simd(EXT_HIGH_U), ...get(11 + k), ...simd(I32X4_MUL), ...simd(I32X4_ADD), ...set(16));
-  }
-  const clamp = (l: number) => [
-    ...get(l), ...i32c(22), ...simd(I32X4_SHR_S),
-    ...i32c(0), ...simd(I32X4_SPLAT), ...simd(I32X4_MAX_S),
-    ...i32c(255), ...simd(I32X4_SPLAT), ...simd(I32X4_MIN_S),
-  ];
-  vrow.push(...get(9), ...get(10), ADD);
-  vrow.push(...clamp(15), ...clamp(16), ...simd(I16X8_NARROW_S));
-  vrow.push(...get(17), ...simd(I8X16_NARROW_U)); // the high half (any bytes) is not stored
-  vrow.push(...simd(STORE64_LANE, 0, 0, 0));
-  vrow.push(...get(10), ...i32c(8), ADD, ...set(10), ...br(0), END, END, END);
-
-  // vacc0 / vacc: the same sums for outputs with more than four taps, four at a time, into an int32 accumulator row
-  // (vacc0 starts it at 2^21, vacc adds to it; integer sums, so the grouping does not change them); vfin then
-  // shifts, clamps and narrows it like vrow. params 0-3 row addresses, 4-7 weights, 8 n, 9 acc; locals 10 i,
-  // 11-14 splatted weights, 15 lo, 16 hi, 17 bytes (v128), 18 a (i32: acc + 4i).
-  const V128_LOAD = 0x00;
-  const V128_STORE = 0x0b;
-  const vaccCode = (first: boolean): number[] => {
+  // vrow, vacc0, vacc share their parameters and locals: params 0-3 row addresses, 4-7 weights, 8 n, 9 dst (vrow) or
+  // acc (vacc*); locals 10 i (i32), 11-14 splatted weights, 15 lo, 16 hi, 17 bytes (v128), 18 a (i32: acc + 4i).
+  /** The loop head: splatted weights, i = 0, exit when i ≥ n. */
+  const rowLoopHead = (): number[] => {
     const c: number[] = [];
-    for (let k = 0; k < 4; k++) c.push(...get(4 + k), ...simd(I32X4_SPLAT), ...set(11 + k));
-    c.push(...i32c(0), ...set(10));
-    c.push(...BLOCK, ...LOOP);
-    c.push(...get(10), ...get(8), GE_U, ...brIf(1));
-    c.push(...get(9), ...get(10), ...i32c(4), MUL, ADD, ...set(18));
-    if (first) {
-      c.push(...i32c(1 << 21), ...simd(I32X4_SPLAT), ...set(15));
-      c.push(...i32c(1 << 21), ...simd(I32X4_SPLAT), ...set(16));
-    } else {
-      c.push(...get(18), ...simd(V128_LOAD, 4, 0), ...set(15));
-      c.push(...get(18), ...simd(V128_LOAD, 4, 16), ...set(16));
-    }
-    for (let k = 0; k < 4; k++) {
-      c.push(...get(k), ...get(10), ADD, ...simd(LOAD8X8_U, 0, 0), ...set(17));
-      c.push(...get(15), ...get(17), ...simd(EXT_LOW_U), ...get(11 + k), ...simd(I32X4_MUL), ...simd(I32X4_ADD), ...set(15));
-      c.push(...get(16), ...get(17), ...simd(EXT_HIGH_U), ...get(11 + k), ...simd(I32X4_MUL), ...simd(I32X4_ADD), ...set(16));
-    }
-    c.push(...get(18), ...get(15), ...simd(V128_STORE, 4, 0));
-    c.push(...get(18), ...get(16), ...simd(V128_STORE, 4, 16));
-    c.push(...get(10), ...i32c(8), ADD, ...set(10), ...br(0), END, END, END);
+    for (let k = 0; k < 4; k++) c.push(...get(4 + k), ...simd(OP.I32X4_SPLAT), ...set(11 + k));
+    c.push(...i32c(0), ...set(10), ...BLOCK, ...LOOP, ...get(10), ...get(8), GE_U, ...brIf(1));
     return c;
   };
-  // vfin: params 0 acc, 1 n, 2 dst; locals 3 i, 4 a (i32), 5 v (v128).
-  const clampTop = [
-    ...i32c(22), ...simd(I32X4_SHR_S),
-    ...i32c(0), ...simd(I32X4_SPLAT), ...simd(I32X4_MAX_S),
-    ...i32c(255), ...simd(I32X4_SPLAT), ...simd(I32X4_MIN_S),
+  /** lo / hi (8 int32 sums of bytes i..i+8) += Σ_k load8x8_u(b_k + i) · w_k. */
+  const addTaps: number[] = [];
+  for (let k = 0; k < 4; k++) {
+    addTaps.push(...get(k), ...get(10), ADD, ...simd(OP.LOAD8X8_U, 0, 0), ...set(17));
+    addTaps.push(...get(15), ...get(17), ...simd(OP.I32X4_EXTEND_LOW_I16X8_U), ...get(11 + k), ...simd(OP.I32X4_MUL), ...simd(OP.I32X4_ADD), ...set(15));
+    addTaps.push(...get(16), ...get(17), ...simd(OP.I32X4_EXTEND_HIGH_I16X8_U), ...get(11 + k), ...simd(OP.I32X4_MUL), ...simd(OP.I32X4_ADD), ...set(16));
+  }
+  /** The int32 vector on the stack → (v >> 22) clamped to 0..255. */
+  const clampTop = [...i32c(22), ...simd(OP.I32X4_SHR_S), ...splat(0), ...simd(OP.I32X4_MAX_S), ...splat(255), ...simd(OP.I32X4_MIN_S)];
+  /** Narrows two clamped int32 vectors on the stack to bytes (with `filler` as the unused high half) and stores the
+   * low 8 bytes at the address below them. */
+  const narrowStore = (filler: number): number[] => [
+    ...simd(OP.I16X8_NARROW_I32X4_S), ...get(filler), ...simd(OP.I8X16_NARROW_I16X8_U), ...simd(OP.STORE64_LANE, 0, 0, 0),
   ];
+  const rowLoopTail = (counter: number) => [...get(counter), ...i32c(8), ADD, ...set(counter), ...br(0), END, END, END];
+
+  const vrow: number[] = [...rowLoopHead(), ...splat(1 << 21), ...set(15), ...splat(1 << 21), ...set(16), ...addTaps];
+  vrow.push(...get(9), ...get(10), ADD, ...get(15), ...clampTop, ...get(16), ...clampTop, ...narrowStore(17)); // the high half (any bytes) is not stored
+  vrow.push(...rowLoopTail(10));
+
+  // vacc0 / vacc: the same sums for outputs with more than four taps, four at a time, into an int32 accumulator row
+  // at acc (vacc0 starts it at 2^21, vacc adds to it; integer sums, so the grouping does not change them); vfin
+  // then shifts, clamps and narrows it like vrow.
+  const vaccCode = (first: boolean): number[] => {
+    const c: number[] = [...rowLoopHead(), ...get(9), ...get(10), ...i32c(4), MUL, ADD, ...set(18)];
+    if (first) c.push(...splat(1 << 21), ...set(15), ...splat(1 << 21), ...set(16));
+    else c.push(...get(18), ...simd(OP.V128_LOAD, 4, 0), ...set(15), ...get(18), ...simd(OP.V128_LOAD, 4, 16), ...set(16));
+    c.push(...addTaps);
+    c.push(...get(18), ...get(15), ...simd(OP.V128_STORE, 4, 0), ...get(18), ...get(16), ...simd(OP.V128_STORE, 4, 16));
+    c.push(...rowLoopTail(10));
+    return c;
+  };
+  // vfin: params 0 acc, 1 n, 2 dst; locals 3 i, 4 a (i32), 5 filler (v128, never stored).
   const vfin: number[] = [...i32c(0), ...set(3), ...BLOCK, ...LOOP, ...get(3), ...get(1), GE_U, ...brIf(1)];
   vfin.push(...get(0), ...get(3), ...i32c(4), MUL, ADD, ...set(4));
   vfin.push(...get(2), ...get(3), ADD); // store address
-  vfin.push(...get(4), ...simd(V128_LOAD, 4, 0), ...clampTop, ...get(4), ...simd(V128_LOAD, 4, 16), ...clampTop, ...simd(I16X8_NARROW_S), ...set(5));
-  vfin.push(...get(5), ...get(5), ...simd(I8X16_NARROW_U), ...simd(STORE64_LANE, 0, 0, 0));
-  vfin.push(...get(3), ...i32c(8), ADD, ...set(3), ...br(0), END, END, END);
+  vfin.push(...get(4), ...simd(OP.V128_LOAD, 4, 0), ...clampTop, ...get(4), ...simd(OP.V128_LOAD, 4, 16), ...clampTop, ...narrowStore(5));
+  vfin.push(...rowLoopTail(3));
 
   // lut: params 0 src, 1 pixels, 2-4 dst rows, 5 table; locals 6 p (i32).
   // tr3: params 0 src, 1 rows, 2 cols, 3 srcStride, 4 dst, 5 dstStride; locals 6 r, 7 c, 8 s, 9 d.

@@ -21,6 +21,28 @@ export const localSet = (i: number): number[] => [0x21, ...leb(i)];
 /** A SIMD instruction (prefix 0xfd) with its immediates. */
 export const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...leb(op), ...imm];
 
+/** The SIMD opcodes (after the 0xfd prefix) the kernels use. */
+export const SIMD_OP = {
+  V128_LOAD: 0x00,
+  LOAD8X8_U: 0x02,
+  V128_STORE: 0x0b,
+  I32X4_SPLAT: 0x11,
+  I32X4_EQ: 0x37,
+  V128_AND: 0x4e,
+  V128_BITSELECT: 0x52,
+  STORE64_LANE: 0x5b,
+  I8X16_NARROW_I16X8_U: 0x66,
+  I16X8_NARROW_I32X4_S: 0x85,
+  I32X4_EXTEND_LOW_I16X8_U: 0xa9,
+  I32X4_EXTEND_HIGH_I16X8_U: 0xaa,
+  I32X4_SHR_S: 0xac,
+  I32X4_SHR_U: 0xad,
+  I32X4_ADD: 0xae,
+  I32X4_MUL: 0xb5,
+  I32X4_MIN_S: 0xb6,
+  I32X4_MAX_S: 0xb8,
+} as const;
+
 export const TYPE_I32 = 0x7f;
 export const TYPE_V128 = 0x7b;
 
