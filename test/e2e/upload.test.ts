@@ -68,6 +68,11 @@ test("probe before upload: a real video shows its first frame and uploads; a non
   assert.equal(await page.textContent('[data-testid="decodable"]'), "yes");
   assert.match((await page.textContent('[data-testid="codec"]')) ?? "", /^h264/);
   assert.equal(await page.textContent('[data-testid="duration"]'), "2.00 s");
+  // The probe is done before the browser has decoded the frame's blob URL: wait for the image itself.
+  await page.waitForFunction(() => {
+    const img = document.querySelector('[data-testid="first-frame"]') as HTMLImageElement | null;
+    return img !== null && img.complete && img.naturalWidth > 0;
+  }, undefined, { timeout: 30_000 });
   const natural = await page.$eval('[data-testid="first-frame"]', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
   assert.deepEqual(natural, [320, 180]);
   await shot(page, "upload-probed");
