@@ -24,11 +24,12 @@ import { createTrainer, type Trainer } from "../../trainer/model/text-baseline-t
 import { encodeAnswer, trackAnswerText } from "../../trainer/model/text-baseline-vocab";
 import { generateDataset, readManifest } from "../../trainer/synth/dataset";
 import { emptyAnswerF1, evaluateMolmoPoint, evaluateTextBaseline, heldOut, type EvalResult, type HeldOut } from "./evaluate";
-import { curvesSvg, type Panel } from "./plot";
+import { mergeResults, readParts, writeReport, type CurvePoint as Curve, type Results, type RunResult } from "./report";
 import { measureTokens, visiblePoints, type TokenStats } from "./tokens";
 
 const USAGE = `npm run bench:ablation -- [--quick] [--videos N] [--steps S] [--evals K] [--batch B] [--lr LR] [--seed S]
        [--eval-examples M] [--fractions 1/8,1/4,1/2,1] [--models grounding,text] [--data DIR] [--out DIR]
+       npm run bench:ablation -- --merge DIR,DIR[,…] --out DIR
   --quick          a short smoke run (24 videos, 6 steps, 1 evaluation, 6 held-out examples; ~10 min on 2 busy cores)
   --videos N       synthetic videos of the default recipe (10 % test, 10 % val, rest train); default 64
   --steps S        training steps of every run (same for both models and every fraction); default 60
@@ -36,6 +37,9 @@ const USAGE = `npm run bench:ablation -- [--quick] [--videos N] [--steps S] [--e
   --batch B        batch size; default 4 (trainer default)      --lr LR   peak learning rate; default 3e-3 (trainer default)
   --eval-examples  held-out examples scored (the first M of the test split); default 24
   --models         which models to train (runs of one model are independent of the other: split a long run)
+  --fractions      which fractions of the training split to train on (also a way to split a run)
+  --merge A,B,…    one report (table, curves.svg, results.json in --out) from the results dirs of the parts of one
+                   experiment run side by side (e.g. with GROUNDTRACK_JAX_THREADS=1 each)
   --data DIR       an existing synth dataset (default: generated once under the results dir)
   --out DIR        results dir (default bench/out/ablation/<quick|full>)`;
 
@@ -52,6 +56,7 @@ const Options = z.object({
   models: z.array(z.enum(["grounding", "text"])).min(1),
   data: z.string().optional(),
   out: z.string(),
+  merge: z.array(z.string().min(1)).min(1).optional(),
 });
 type Options = z.infer<typeof Options>;
 
@@ -61,7 +66,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       quick: { type: "boolean" }, videos: { type: "string" }, steps: { type: "string" }, evals: { type: "string" }, batch: { type: "string" },
       lr: { type: "string" }, seed: { type: "string" }, "eval-examples": { type: "string" }, fractions: { type: "string" }, models: { type: "string" }, data: { type: "string" },
-      out: { type: "string" }, help: { type: "boolean" },
+      out: { type: "string" }, merge: { type: "string" }, help: { type: "boolean" },
     },
   });
   if (values.help) {
@@ -93,6 +98,7 @@ function parseOptions(argv: string[]): Options {
     models: (values.models ?? "grounding,text").split(",").map((m) => m.trim()),
     data: values.data,
     out: values.out ?? path.join("bench", "out", "ablation", quick ? "quick" : "full"),
+    merge: values.merge?.split(","),
   });
   if (!r.success) {
     const i = r.error.issues[0];
@@ -114,27 +120,6 @@ async function dataset(o: Options): Promise<string> {
   console.log(`generating ${o.videos} synthetic videos (default recipe) into ${dir} …`);
   await generateDataset(dir, { videos: o.videos, seed: o.seed });
   return dir;
-}
-
-interface Curve {
-  step: number;
-  loss: number;
-  f1: number;
-  f1Corrected: number;
-  empty: number;
-  evalSeconds: number;
-}
-
-interface RunResult {
-  model: "grounding" | "text";
-  fraction: string;
-  trainExamples: number;
-  trainVideos: number;
-  curve: Curve[];
-  losses: number[];
-  trainSeconds: number;
-  secondsPerStep: number;
-  final?: EvalResult;
 }
 
 async function trainRun<B>(
@@ -186,6 +171,12 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const started = performance.now();
   await mkdir(o.out, { recursive: true });
+  if (o.merge) {
+    const merged: Results = mergeResults(await readParts(o.merge));
+    await writeReport(o.out, merged);
+    console.log(`\nmerged ${o.merge.length} parts into ${path.join(o.out, "results.json")} and ${path.join(o.out, "curves.svg")}`);
+    return;
+  }
   const { threads } = await initJax({ quiet: true });
   // The default recipe's model (trainer/model/default-run.ts), so the ablation compares what train:default ships —
   // without its training-only semantic token loss (the text baseline has no such head, and the question here is the
@@ -247,20 +238,8 @@ async function main(): Promise<void> {
   const capTokens = Math.ceil(1.2 * maxAnswer);
   /** Table (when complete), curves.svg and results.json of the runs so far — rewritten after every evaluation, so an
    * interrupted run keeps its curves (`complete: false`). */
-  const report = async (done: readonly RunResult[], complete: boolean): Promise<void> => {
-    if (complete) {
-      const steps = done[0].curve.map((p) => p.step);
-      console.log(`\nheld-out point F1 (Molmo2 tracking F1, mask judge; ${held.length} test examples; empty answer ${floor.f1.toFixed(3)})`);
-      console.log(["fraction", "model", ...steps.map((st) => `step ${st}`), "s/step"].map((h) => h.padEnd(11)).join(""));
-      for (const r of done) console.log([r.fraction, r.model, ...r.curve.map((p) => p.f1.toFixed(3)), r.secondsPerStep.toFixed(2)].map((h) => String(h).padEnd(11)).join(""));
-    }
-    const panels: Panel[] = o.fractions.map((f) => ({
-      floor: floor.f1,
-      title: `${f.label} of the data (${done.find((r) => r.fraction === f.label)?.trainExamples ?? "–"} ex.)`,
-      curves: done.filter((r) => r.fraction === f.label).map((r) => ({ model: r.model === "grounding" ? "grounding tokens (MolmoPoint-Tiny)" : "text coordinates (Molmo2 digits)", points: r.curve.map((p) => ({ step: p.step, f1: p.f1 })) })),
-    }));
-    await writeFile(path.join(o.out, "curves.svg"), curvesSvg(panels, { title: `Held-out point F1 vs training steps (${o.steps} steps × batch ${o.batch}, seed ${o.seed})${complete ? "" : " — incomplete"}` }));
-    const results = {
+  const report = (done: readonly RunResult[], complete: boolean): Promise<void> =>
+    writeReport(o.out, {
       complete,
       options: o, dataset: { dir, contentHash: manifest.contentHash, trainExamples: trainAll.length, testExamples: held.length },
       parameters: { grounding: mpCount, text: tbCount, shared: sharedCount }, tokens,
@@ -269,10 +248,8 @@ async function main(): Promise<void> {
       evaluation: "MolmoPoint-Tiny: exported ONNX through the built-in runtime (inference/runtimes/builtin); text baseline: batched greedy jax decode parsed with lib/grounding/text; both scored with trainer/eval predictionOnFrames + lib/metrics/points evaluateTrackF1 (mask judge, Molmo2-compatible; f1Corrected = corrected pairing)",
       machine: { jaxThreads: JAX_THREADS, loadavg: loadavg() },
       seconds: (performance.now() - started) / 1000,
-      runs: done,
-    };
-    await writeFile(path.join(o.out, "results.json"), JSON.stringify(results, null, 1) + "\n");
-  };
+      runs: [...done],
+    });
   const partial = (r: RunResult) => report([...runs, r], false);
 
   // Step 0: both models untrained — identical for every fraction (same initial weights), evaluated once.

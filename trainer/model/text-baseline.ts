@@ -2,6 +2,12 @@
 // sizes, same initial values for the same seed) with the grounding heads replaced by an ordinary LM head over the
 // character/digit vocabulary of Molmo2 track text (text-baseline-vocab.ts). Trained with next-token cross-entropy
 // on the answer string; decoded greedily (batched, with a fixed-size KV cache so one jit serves every step).
+//
+// The shared decoder is NoPE (no positions): grounding tokens do not need them (every slot's kind is in its input),
+// but digit-by-digit text does — without positions a 2-layer decoder cannot tell the x field from the y field and
+// falls into repeating one digit ("0.0 1 1 2 2 2 2 …", what the first version answered after 200 steps). So the
+// answer slots get parameter-free sinusoidal positions (Molmo2's Qwen decoder has rotary positions), at the scale
+// of the token embeddings; the parameter count stays the same.
 import { seededRandom } from "../../lib/random";
 import { crossEntropySum, linear } from "../ml/layers";
 import { jax, np, type Tensor } from "../ml/runtime";
@@ -58,6 +64,26 @@ export function unusedVisionWeights(c: TinyConfig): HostParams {
   const out: HostParams = new Map();
   for (const [name, shape] of paramShapes(c, 1)) {
     if (/^(patchk|subk|subemb)\./.test(name)) out.set(name, { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+  }
+  return out;
+}
+
+/** Per-dimension RMS of the answer positions: the N(0, 0.02) scale of the token embeddings they are added to. */
+export const ANSWER_POSITION_RMS = 0.02;
+
+/**
+ * Sinusoidal positions `[T, d]` of answer slots 0…T−1 (slot 0 holds <bos>): dimension 2i is sin(t / 10000^(2i/d)),
+ * 2i+1 the cosine, scaled to RMS `ANSWER_POSITION_RMS`.
+ */
+export function answerPositions(T: number, d: number): Float32Array {
+  const out = new Float32Array(T * d);
+  const scale = ANSWER_POSITION_RMS * Math.SQRT2;
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; 2 * i < d; i++) {
+      const angle = t / Math.pow(10000, (2 * i) / d);
+      out[t * d + 2 * i] = scale * Math.sin(angle);
+      if (2 * i + 1 < d) out[t * d + 2 * i + 1] = scale * Math.cos(angle);
+    }
   }
   return out;
 }
@@ -181,7 +207,9 @@ export function textBatchToDevice(h: HostTextBatch): TextBatch {
 export function textLogits(params: Params, c: TinyConfig, batch: Pick<TextBatch, "frames" | "query" | "answerIn" | "attnBias">): Tensor {
   const prefix = imagePrefixKV(params, c, imageTokens(params, c, batch.frames));
   const Q = batch.query.shape[1];
-  const x = np.concatenate([np.matmul(batch.query, param(params, "dec.emb")), np.matmul(batch.answerIn, param(params, "txt.emb"))], 1);
+  const T = batch.answerIn.shape[1];
+  const positions = np.array(answerPositions(T, c.dModel), { shape: [1, T, c.dModel] });
+  const x = np.concatenate([np.matmul(batch.query, param(params, "dec.emb")), np.matmul(batch.answerIn, param(params, "txt.emb")).add(positions)], 1);
   const { out, rows } = decoderLayers(params, c, prefix, x, batch.attnBias);
   for (const r of rows) {
     r.k.dispose();
@@ -220,11 +248,12 @@ function prefill(params: Params, c: TinyConfig, frames: Tensor, query: Tensor, q
 
 /**
  * One decoding step for every row: feeds token one-hots `[B, 1, Vt]` at answer slot t (its K/V row is written
- * where `slot` `[1, Lc, 1]` is 1), attending to the cache under `bias` `[B, 1, 1, Lc + 1]` (the last column is the
- * new position itself). Returns next-token logits `[B, Vt]` and the updated cache. Consumes everything but params.
+ * where `slot` `[1, Lc, 1]` is 1; `position` `[1, 1, d]` is slot t's row of `answerPositions`), attending to the
+ * cache under `bias` `[B, 1, 1, Lc + 1]` (the last column is the new position itself). Returns next-token logits
+ * `[B, Vt]` and the updated cache. Consumes everything but params.
  */
-function decodeStep(params: Params, c: TinyConfig, cache: DecodeCache, token: Tensor, bias: Tensor, slot: Tensor): { logits: Tensor; cache: DecodeCache } {
-  const x = np.matmul(token, param(params, "txt.emb"));
+function decodeStep(params: Params, c: TinyConfig, cache: DecodeCache, token: Tensor, bias: Tensor, slot: Tensor, position: Tensor): { logits: Tensor; cache: DecodeCache } {
+  const x = np.matmul(token, param(params, "txt.emb")).add(position);
   const [B] = x.shape;
   const layers = cache.k.map((k, j) => ({ k: k.ref, v: cache.v[j].ref }));
   const { out, rows } = decoderLayers(params, c, layers, x, bias);
@@ -251,17 +280,17 @@ export function refParams(params: Params): Params {
   return out;
 }
 
-type StepFn = (p: Params, cache: DecodeCache, token: Tensor, bias: Tensor, slot: Tensor) => { logits: Tensor; cache: DecodeCache };
+type StepFn = (p: Params, cache: DecodeCache, token: Tensor, bias: Tensor, slot: Tensor, position: Tensor) => { logits: Tensor; cache: DecodeCache };
 const jittedSteps = new WeakMap<TinyConfig, StepFn>();
 
 function stepFunction(c: TinyConfig, useJit: boolean): StepFn {
-  const eager: StepFn = (p, cache, token, bias, slot) => decodeStep(p, c, cache, token, bias, slot);
+  const eager: StepFn = (p, cache, token, bias, slot, position) => decodeStep(p, c, cache, token, bias, slot, position);
   if (!useJit) return eager;
   let f = jittedSteps.get(c);
   if (!f) {
     const compiled = jax.jit(eager);
     // A jitted call consumes every argument, parameters included.
-    f = (p, cache, token, bias, slot) => compiled(refParams(p), cache, token, bias, slot);
+    f = (p, cache, token, bias, slot, position) => compiled(refParams(p), cache, token, bias, slot, position);
     jittedSteps.set(c, f);
   }
   return f;
@@ -275,6 +304,7 @@ export async function greedyDecode(params: Params, c: TinyConfig, queryVocabSize
   const tMax = opts.maxTokens + 1;
   const g = tinyGeometry(c);
   const step = stepFunction(c, opts.jit ?? true);
+  const positions = answerPositions(tMax, c.dModel);
   for (let start = 0; start < examples.length; start += B) {
     const group = examples.slice(start, start + B);
     const F = group[0].nFrames;
@@ -313,7 +343,8 @@ export async function greedyDecode(params: Params, c: TinyConfig, queryVocabSize
       }
       const slot = new Float32Array(Lc);
       slot[N + Q + t] = 1;
-      const r = step(params, cache, np.array(tok, { shape: [B, 1, TEXT_VOCAB_SIZE] }), np.array(bias, { shape: [B, 1, 1, Lc + 1] }), np.array(slot, { shape: [1, Lc, 1] }));
+      const position = np.array(positions.slice(t * c.dModel, (t + 1) * c.dModel), { shape: [1, 1, c.dModel] });
+      const r = step(params, cache, np.array(tok, { shape: [B, 1, TEXT_VOCAB_SIZE] }), np.array(bias, { shape: [B, 1, 1, Lc + 1] }), np.array(slot, { shape: [1, Lc, 1] }), position);
       cache = r.cache;
       const logits = await r.logits.data();
       for (let b = 0; b < B; b++) {

@@ -5,6 +5,8 @@ import { initJax, np } from "../../../trainer/ml/runtime";
 import { parseTinyConfig } from "../../../trainer/model/config";
 import { initParams, countParams } from "../../../trainer/model/params";
 import {
+  answerPositions,
+  ANSWER_POSITION_RMS,
   greedyDecode,
   initTextBaselineParams,
   isPointingOnly,
@@ -111,5 +113,45 @@ test("greedy decoding never emits <pad>/<bos>: a model preferring <bos>, then <e
   const params = upload(host);
   const out = await greedyDecode(params, c, VQ, examples, { maxTokens: 5, batchSize: 2, jit: false });
   assert.deepEqual(out, [[], []]);
+  for (const t of Object.values(params)) t.dispose();
+});
+
+test("answer positions: sinusoids at the token embeddings' scale, distinct per slot", () => {
+  const d = 16;
+  const pos = answerPositions(300, d);
+  for (const t of [0, 1, 7, 299]) {
+    const row = pos.subarray(t * d, (t + 1) * d);
+    const rms = Math.sqrt(row.reduce((a, v) => a + v * v, 0) / d);
+    assert.ok(Math.abs(rms - ANSWER_POSITION_RMS) < 1e-6, `slot ${t}: rms ${rms}`);
+  }
+  assert.ok(Math.abs(pos[0] - 0) < 1e-9 && Math.abs(pos[1] - ANSWER_POSITION_RMS * Math.SQRT2) < 1e-7, "slot 0: sin 0, cos 0");
+  for (let t = 1; t < 300; t++) {
+    let diff = 0;
+    for (let i = 0; i < d; i++) diff = Math.max(diff, Math.abs(pos[t * d + i] - pos[(t - 1) * d + i]));
+    assert.ok(diff > 1e-4, `slots ${t - 1} and ${t} differ`);
+  }
+});
+
+test("greedy decoding feeds each slot the position teacher forcing gives it: every greedy token is the teacher-forced argmax", async () => {
+  // An untrained model whose answers run to the cap: any slot decoded with another slot's position changes logits.
+  const host = new Map([...initTextBaselineParams(c, VQ, 21), ...unusedVisionWeights(c)]);
+  host.get("txt.head.b")!.data[TEXT_TOKEN.eos] = -100;
+  const params = upload(host);
+  const cap = 24;
+  const decoded = await greedyDecode(params, c, VQ, examples, { maxTokens: cap, batchSize: 2, jit: false });
+  for (const [i, ex] of examples.entries()) {
+    assert.equal(decoded[i].length, cap);
+    // Teacher-force the greedy answer: slot t's logits predict token t (slot 0 holds <bos>).
+    const h = packTextBatch([{ ...ex, answer: decoded[i] }], c, VQ, { batchSize: 1, nFrames: F, maxAnswer: cap });
+    const b = textBatchToDevice(h);
+    b.labels.dispose();
+    b.count.dispose();
+    const logits = (await textLogits(params, c, b).data()) as Float32Array;
+    for (let t = 0; t < cap; t++) {
+      let best: number = TEXT_TOKEN.eos;
+      for (let v = TEXT_TOKEN.eos + 1; v < TEXT_VOCAB_SIZE; v++) if (logits[t * TEXT_VOCAB_SIZE + v] > logits[t * TEXT_VOCAB_SIZE + best]) best = v;
+      assert.equal(best, decoded[i][t], `example ${ex.id}, slot ${t}`);
+    }
+  }
   for (const t of Object.values(params)) t.dispose();
 });
