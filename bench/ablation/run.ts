@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   await mkdir(o.out, { recursive: true });
   if (o.merge) {
     const merged: Results = mergeResults(await readParts(o.merge));
-    await writeReport(o.out, merged);
+    await writeReport(o.out, { ...merged, options: { ...merged.options, out: o.out } });
     console.log(`\nmerged ${o.merge.length} parts into ${path.join(o.out, "results.json")} and ${path.join(o.out, "curves.svg")}`);
     return;
   }
