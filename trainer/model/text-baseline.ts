@@ -4,10 +4,10 @@
 // on the answer string; decoded greedily (batched, with a fixed-size KV cache so one jit serves every step).
 //
 // The shared decoder is NoPE (no positions): grounding tokens do not need them (every slot's kind is in its input),
-// but digit-by-digit text does — without positions a 2-layer decoder cannot tell the x field from the y field and
-// falls into repeating one digit ("0.0 1 1 2 2 2 2 …", what the first version answered after 200 steps). So the
-// answer slots get parameter-free sinusoidal positions (Molmo2's Qwen decoder has rotary positions), at the scale
-// of the token embeddings; the parameter count stays the same.
+// but digit-by-digit text does: without them the 2-layer decoder did not learn to tell one number field from the
+// next and fell into repeating one digit ("0.0 1 1 2 2 2 2 …" after 200 steps; no answer parsed). So the answer
+// slots get parameter-free sinusoidal positions (Molmo2's Qwen decoder has rotary positions), at the scale of the
+// token embeddings; the parameter count stays the same.
 import { seededRandom } from "../../lib/random";
 import { crossEntropySum, linear } from "../ml/layers";
 import { jax, np, type Tensor } from "../ml/runtime";
