@@ -233,17 +233,23 @@ export class EncoderWorker {
     }
     // This frame is done on the loop's thread: an unexpected output type fails there as it would without the worker.
     this.fallback(p.source).then(p.resolve, p.reject);
-    if ("error" in m) this.retire(w, `encoder worker error: ${m.error.split("\n")[0]}`);
-    else if ("fatal" in m) this.retire(w, m.fatal);
+    if ("error" in m) this.retire(w, `encoder worker error: ${m.error.split("\n")[0]}`, true);
+    else if ("fatal" in m) this.retire(w, m.fatal, true);
   }
 
-  /** The worker is not used again; frames it had are encoded on the loop's thread. */
-  private retire(w: Worker, why: string): void {
+  /**
+   * The worker is not used again; frames it had are encoded on the loop's thread. One that answered with an error is
+   * still running and may be inside `session.run` for a frame queued after it: it is asked to exit when idle, because
+   * terminating a thread while onnxruntime runs for it aborts the whole process (a native callback into a dead
+   * environment: "terminate called after throwing an instance of 'Napi::Error'", seen in CI).
+   */
+  private retire(w: Worker, why: string, alive = false): void {
     if (this.worker !== w) return;
     this.worker = undefined;
     this.retired = true;
     this.failure = why;
-    void w.terminate();
+    if (alive) void exitWhenIdle(w);
+    else void w.terminate();
     for (const [id, p] of [...this.pending]) {
       this.pending.delete(id);
       this.fallback(p.source).then(p.resolve, p.reject);
