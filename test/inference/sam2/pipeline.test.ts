@@ -305,3 +305,31 @@ test("an encoder worker closed while its session is still loading exits cleanly 
     await releaseModelSet(set);
   }
 });
+
+test("a frame the worker fails on is encoded on this thread; the worker is retired and exits when idle, the frame queued behind it too", async () => {
+  const set = await load();
+  try {
+    const here: number[] = [];
+    const local = { pixFeat: { dims: [] } } as unknown as EncodedFrame;
+    const w = new EncoderWorker(set, async (source) => {
+      here.push(source.width);
+      return local;
+    });
+    const good = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(90) };
+    // A negative width makes the worker's resize throw (an error reply), as a frame its session fails on would.
+    const bad = { width: -8, height: 8, data: new Uint8Array(8 * 8 * 3) };
+    const [first, failed, queued] = await Promise.all([w.encode(good), w.encode(bad), w.encode(good)]);
+    assert.ok(first.pixFeat.dims.length > 0, "the first frame was encoded by the worker");
+    assert.equal(failed, local);
+    // The worker was running (or about to run) the frame queued behind the failed one when it was retired: that frame
+    // is done here, and the worker finishes it before it exits (terminating it inside session.run aborts the process).
+    assert.equal(queued, local);
+    assert.deepEqual(here, [-8, 8]);
+    assert.match(w.failure ?? "", /^encoder worker error: /);
+    assert.equal(await w.encode(good), local, "later frames stay on this thread");
+    assert.equal(w.runs, 1);
+    await w.close();
+  } finally {
+    await releaseModelSet(set);
+  }
+});
