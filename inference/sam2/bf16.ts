@@ -3,7 +3,7 @@
 // loop's thread, which is the critical path of a pipelined loop: the scalar JS loop takes ~1.1 ms per memory, a
 // WebAssembly SIMD kernel (four lanes, the same integer arithmetic) ~0.3 ms including the copies into and out of
 // its memory (measured here). The JS loop stays as the reference and the fallback where SIMD is unavailable.
-import { i32Const as i32c, kernelModule, localGet as get, localSet as set, simd, SIMD_OP as OP, TYPE_V128 } from "../../lib/wasm/bytes";
+import { BLOCK, br, brIf, END, I32_ADD, I32_GE_U, i32Const as i32c, i32x4Splat as splat, kernelModule, localGet as get, localSet as set, LOOP, simd, SIMD_OP as OP, TYPE_V128 } from "../../lib/wasm/bytes";
 
 /** Rounds float32 values to bfloat16 in place (round to nearest even; inf and NaN unchanged). The reference. */
 export function roundToBf16Scalar(a: Float32Array): Float32Array {
@@ -22,11 +22,10 @@ export function roundToBf16Scalar(a: Float32Array): Float32Array {
  * (`v128.bitselect(v, r, (v & 0x7f800000) == 0x7f800000)`).
  */
 export function bf16WasmBytes(): Uint8Array<ArrayBuffer> {
-  const splat = (v: number) => [...i32c(v), ...simd(OP.I32X4_SPLAT)];
   const ALIGN16 = 4; // memarg alignment 2^4
   // params 0 ptr, 1 end (i32); local 2 v (v128)
-  const code: number[] = [0x02, 0x40, 0x03, 0x40]; // block loop
-  code.push(...get(0), ...get(1), 0x4f, 0x0d, 1); // ptr >= end (unsigned) → exit
+  const code: number[] = [...BLOCK, ...LOOP];
+  code.push(...get(0), ...get(1), I32_GE_U, ...brIf(1)); // ptr >= end (unsigned) → exit
   code.push(...get(0)); // store address
   code.push(...get(0), ...simd(OP.V128_LOAD, ALIGN16, 0), ...set(2));
   code.push(...get(2)); // bitselect's first operand: v
@@ -35,7 +34,7 @@ export function bf16WasmBytes(): Uint8Array<ArrayBuffer> {
   code.push(...splat(0xffff0000), ...simd(OP.V128_AND)); // second operand: r
   code.push(...get(2), ...splat(0x7f800000), ...simd(OP.V128_AND), ...splat(0x7f800000), ...simd(OP.I32X4_EQ)); // mask
   code.push(...simd(OP.V128_BITSELECT), ...simd(OP.V128_STORE, ALIGN16, 0));
-  code.push(...get(0), ...i32c(16), 0x6a, ...set(0), 0x0c, 0, 0x0b, 0x0b, 0x0b); // ptr += 16; br loop; end end end
+  code.push(...get(0), ...i32c(16), I32_ADD, ...set(0), ...br(0), END, END, END); // ptr += 16; loop; end of loop, block, function
   return kernelModule([{ name: "bf16", params: 2, locals: [[1, TYPE_V128]], code }]);
 }
 

@@ -3,6 +3,7 @@
 //   default BICUBIC filter with antialiasing), ÷255, then `(x - mean) / std` in float32, NCHW;
 // - output: `_get_orig_video_res_output` — `F.interpolate(low_res_logits, (H, W), mode="bilinear",
 //   align_corners=False)`, then the demo backend thresholds at `> 0`.
+import type { MaskBox } from "../../lib/masks/rle";
 
 /** An 8-bit RGB image, row-major, 3 bytes per pixel. */
 export interface RgbImage {
@@ -124,7 +125,7 @@ export function pillowResample(
         tw[t++] = wk;
       }
       // Padding taps read a valid row with weight 0 (adds exactly 0).
-      const groups = t <= 4 ? 1 : Math.ceil(t / 4);
+      const groups = Math.max(1, Math.ceil(t / 4));
       for (let p = t; p < groups * 4; p++) {
         tb[p] = base + first * stride;
         tw[p] = 0;
@@ -315,15 +316,15 @@ export function preprocessFrame(img: RgbImage, size: number, out: Float32Array =
 /**
  * Bilinear upsampling of a `lh×lw` logit map to `outH×outW` with PyTorch's `align_corners=False` rule
  * (source = (dst + 0.5)·in/out − 0.5, clamped at 0), thresholded at `> 0`. Returns a row-major 0/1 mask (written
- * into `into` when given, e.g. a reused scratch buffer). With `box` (4 int32s) it also gives the rows and columns it
- * interpolated, `[y0, y1, x0, x1]` (empty when y1 < y0): the mask is 0 outside them (for `runsFromMask`'s box).
+ * into `into` when given, e.g. a reused scratch buffer). With `box` it also gives the rows and columns it
+ * interpolated (empty when y1 < y0): the mask is 0 outside them (what `runsFromMask`'s box needs).
  *
  * Only pixels that can come out positive are interpolated: an output pixel is a convex combination (weights ≥ 0)
  * of four source logits, so when all four are ≤ 0 it is ≤ 0 and stays 0. Per source row the columns holding a
  * value that is not ≤ 0 (positive or NaN) are bounded, and each output row interpolates only the output columns
  * reading those — exactly the pixels the full computation could set (masks are mostly background).
  */
-export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number, outH: number, outW: number, offset = 0, into?: Uint8Array, box?: Int32Array): Uint8Array {
+export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number, outH: number, outW: number, offset = 0, into?: Uint8Array, box?: MaskBox): Uint8Array {
   const sy = Math.fround(lh / outH);
   const sx = Math.fround(lw / outW);
   const x0 = new Int32Array(outW);
@@ -349,7 +350,7 @@ export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number,
     hi[r] = a < lw ? b : -1;
   }
   const out = into ? into.fill(0, 0, outH * outW).subarray(0, outH * outW) : new Uint8Array(outH * outW);
-  // The rows and columns that were interpolated (every 1 lies inside): [y0, y1, x0, x1], empty when y1 < y0.
+  // The rows and columns that were interpolated (every 1 lies inside), empty when by1 < by0.
   let by0 = outH;
   let by1 = -1;
   let bx0 = outW;
@@ -418,10 +419,10 @@ export function upsampleMaskLogits(logits: Float32Array, lh: number, lw: number,
     for (let x = xs; x <= xe; x++) if (rowA[x] * (1 - fy) + rowB[x] * fy > 0) out[o + x] = 1;
   }
   if (box) {
-    box[0] = by0;
-    box[1] = by1;
-    box[2] = bx0;
-    box[3] = bx1;
+    box.y0 = by0;
+    box.y1 = by1;
+    box.x0 = bx0;
+    box.x1 = bx1;
   }
   return out;
 }

@@ -15,21 +15,14 @@
 //   vacc0 / vacc(b0, …, w3, n, acc) and vfin(acc, n, dst): outputs with more than four taps (downscales), four taps
 //       per call into an int32 row, then shifted, clamped and narrowed as in vrow.
 // `resampleWasmBytes` is self-contained (no free variables): the preprocessing worker gets its bytes from this thread.
-import { i32Const as i32c, kernelModule, leb, localGet as get, localSet as set, simd, SIMD_OP as OP, TYPE_I32 as I32, TYPE_V128 as V128 } from "../../lib/wasm/bytes";
+import {
+  BLOCK, br, brIf, END, I32_ADD as ADD, I32_GE_U as GE_U, I32_MUL as MUL, i32Const as i32c, i32x4Splat as splat, kernelModule, leb, localGet as get, localSet as set, LOOP, simd,
+  SIMD_OP as OP, TYPE_I32 as I32, TYPE_V128 as V128,
+} from "../../lib/wasm/bytes";
 import type { ResampleKernel } from "./image";
 
 /** The module's bytes (built on each call: a few hundred bytes, microseconds). */
 export function resampleWasmBytes(): Uint8Array<ArrayBuffer> {
-  const ADD = 0x6a;
-  const MUL = 0x6c;
-  const GE_U = 0x4f;
-  const BLOCK = [0x02, 0x40];
-  const LOOP = [0x03, 0x40];
-  const END = 0x0b;
-  const brIf = (d: number) => [0x0d, d];
-  const br = (d: number) => [0x0c, d];
-  const splat = (v: number) => [...i32c(v), ...simd(OP.I32X4_SPLAT)];
-
   // vrow, vacc0, vacc share their parameters and locals: params 0-3 row addresses, 4-7 weights, 8 n, 9 dst (vrow) or
   // acc (vacc*); locals 10 i (i32), 11-14 splatted weights, 15 lo, 16 hi, 17 bytes (v128), 18 a (i32: acc + 4i).
   /** The loop head: splatted weights, i = 0, exit when i ≥ n. */

@@ -21,6 +21,16 @@ export const localSet = (i: number): number[] => [0x21, ...leb(i)];
 /** A SIMD instruction (prefix 0xfd) with its immediates. */
 export const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...leb(op), ...imm];
 
+/** Control instructions and the i32 arithmetic the kernels' loops use (blocks and loops without results). */
+export const BLOCK = [0x02, 0x40];
+export const LOOP = [0x03, 0x40];
+export const END = 0x0b;
+export const br = (depth: number): number[] => [0x0c, depth];
+export const brIf = (depth: number): number[] => [0x0d, depth];
+export const I32_GE_U = 0x4f;
+export const I32_ADD = 0x6a;
+export const I32_MUL = 0x6c;
+
 /** The SIMD opcodes (after the 0xfd prefix) the kernels use. */
 export const SIMD_OP = {
   V128_LOAD: 0x00,
@@ -42,6 +52,9 @@ export const SIMD_OP = {
   I32X4_MIN_S: 0xb6,
   I32X4_MAX_S: 0xb8,
 } as const;
+
+/** `i32x4.splat` of the constant `v`. */
+export const i32x4Splat = (v: number): number[] => [...i32Const(v), ...simd(SIMD_OP.I32X4_SPLAT)];
 
 export const TYPE_I32 = 0x7f;
 export const TYPE_V128 = 0x7b;

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { fillHoles, NORMALISE_LUTS, preprocessFrame, resizeBicubicPil, upsampleMaskLogits, type RgbImage } from "../../../inference/sam2/image";
 import { FramePreprocessor } from "../../../inference/sam2/preprocessor";
+import type { MaskBox } from "../../../lib/masks/rle";
 import { seededRandom } from "../../../lib/random";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -218,10 +219,10 @@ test("mask upsampling of sparse masks (blobs, edges, NaN, ±Infinity, all backgr
     assert.deepEqual(upsampleMaskLogits(l, lh, lw, oh, ow), want, `case ${k}: ${lh}×${lw} → ${oh}×${ow}`);
     assert.deepEqual(upsampleMaskLogits(l, lh, lw, oh, ow, 0, scratch), want, `case ${k} into a reused buffer`);
     // The box it reports holds every 1 (what runsFromMask's box relies on).
-    const box = new Int32Array(4).fill(-7);
+    const box: MaskBox = { y0: -7, y1: -7, x0: -7, x1: -7 };
     upsampleMaskLogits(l, lh, lw, oh, ow, 0, scratch, box);
-    const [y0, y1, x0, x1] = box;
-    for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) if (want[y * ow + x]) assert.ok(y >= y0 && y <= y1 && x >= x0 && x <= x1, `case ${k}: 1 at (${x}, ${y}) outside the box ${[...box]}`);
+    const { y0, y1, x0, x1 } = box;
+    for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) if (want[y * ow + x]) assert.ok(y >= y0 && y <= y1 && x >= x0 && x <= x1, `case ${k}: 1 at (${x}, ${y}) outside the box ${JSON.stringify(box)}`);
     if (!want.some((v) => v === 1) && y1 >= y0) assert.ok(x1 >= x0, `case ${k}: a non-empty box has columns`);
     // With an offset into a larger array (the decoder's multi-mask output).
     const padded = new Float32Array(lh * lw + 7).fill(9);
