@@ -29,6 +29,14 @@ const STABILITY_DELTA = 0.05;
 const STABILITY_THRESH = 0.98;
 /** Frames read and preprocessed ahead of the one being encoded (each holds a 3·S² float input, 12 MB at 1024²). */
 const PREFETCH = 2;
+/**
+ * Encoder runs queued ahead of the frame being processed, when the encoder has its worker. With one, the worker
+ * idled between finishing frame t+1 and being handed t+2, and any slow run (ffmpeg or the resize competing for the
+ * cores) stalled the loop; with two it stays busy. bench:sam2 (SAM2 shapes, 48 frames, 2026-11-22, two runs each):
+ * from the video 1.315 / 1.033 → 1.118 / 1.096, in memory 0.943 / 0.993 → 0.903 / 0.974. Costs one more frame's
+ * encoder outputs in memory (~22 MB at SAM2's sizes).
+ */
+const ENCODE_AHEAD = 2;
 /** `fill_hole_area` set by `build_sam2_video_predictor`. */
 const FILL_HOLE_AREA = 8;
 
@@ -455,7 +463,7 @@ function toObjectMask(objectId: string, m: DecodedMask, height: number, width: n
 /**
  * The encoder side of one propagation pass. onnxruntime-node runs each model synchronously on the JS thread, so
  * the loop's own work must happen elsewhere or in between: frames are read and preprocessed (worker thread) up to
- * PREFETCH frames ahead, and the next frame's encoder run is queued while this frame's objects are decoded.
+ * PREFETCH frames ahead, and the next ENCODE_AHEAD frames' encoder runs are queued while this frame's objects are decoded.
  * Promises are dropped once consumed, so only the frames in the pipeline stay in memory.
  */
 class EncoderPipeline {
@@ -478,7 +486,7 @@ class EncoderPipeline {
    * the first frame's encoder run too (the worker would otherwise be idle until the pass reaches it). */
   prefetch(): void {
     this.prepare(PREFETCH);
-    if (this.modules.pipelined) this.encode(0);
+    if (this.modules.pipelined) this.encode(ENCODE_AHEAD - 1);
   }
 
   /** The encoder output of `frame` when it is the next frame needing one, else undefined. */
@@ -490,7 +498,7 @@ class EncoderPipeline {
     const enc = await current;
     this.k++;
     // While "auto" mode times this frame's own work, the next frame's encoder run must not run in between.
-    if (!this.modules.deciding) this.encode(this.k);
+    if (!this.modules.deciding) this.encode(this.k + ENCODE_AHEAD - 1);
     this.prepare(this.k + PREFETCH);
     return enc;
   }
@@ -512,13 +520,16 @@ class EncoderPipeline {
     }
   }
 
+  /** Queues the encoder runs of every frame up to `k`. */
   private encode(k: number): void {
-    if (k >= this.todo.length || k <= this.encodedTo) return;
+    k = Math.min(k, this.todo.length - 1);
     this.prepare(k);
-    this.encodedTo = k;
-    const input = this.inputs.get(k) as Promise<PreparedFrame>;
-    this.inputs.delete(k);
-    this.encoded.set(k, this.started(input.then((x) => this.modules.encodeFrame(x))));
+    while (this.encodedTo < k) {
+      const j = ++this.encodedTo;
+      const input = this.inputs.get(j) as Promise<PreparedFrame>;
+      this.inputs.delete(j);
+      this.encoded.set(j, this.started(input.then((x) => this.modules.encodeFrame(x))));
+    }
   }
 }
 

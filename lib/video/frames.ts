@@ -310,13 +310,14 @@ export class FrameStore {
     // From the start of the file, frame i is simply the i-th decoded frame: select by ordinal (exact by
     // definition, whatever the timestamps). After a seek, ordinals are unknown: select by the indexed pts range,
     // and let showinfo also see the first frame decoded after the seek (n=0), whose key flag tells whether
-    // decoding restarted cleanly. showinfo checksums what it sees, so it runs after the scale and on few frames.
+    // decoding restarted cleanly. showinfo runs after the scale and without its per-plane checksums (unused here):
+    // they were half of ffmpeg's CPU time for a chunk of 1280×720 raw frames (0.12 → 0.06 s for 32 frames).
     const inRange = `between(pts,${fromUs},${toUs})`;
     const scale = size.width !== undefined && size.width !== video.meta.width ? [`scale=${size.width}:-2:flags=bicubic`] : [];
     const filters =
       seek === undefined
-        ? ["settb=AVTB", `select='between(n,${firstFrame},${lastFrame})'`, ...scale, "showinfo"]
-        : ["settb=AVTB", `select='eq(n,0)+${inRange}'`, ...scale, "showinfo", `select='${inRange}'`];
+        ? ["settb=AVTB", `select='between(n,${firstFrame},${lastFrame})'`, ...scale, "showinfo=checksum=0"]
+        : ["settb=AVTB", `select='eq(n,0)+${inRange}'`, ...scale, "showinfo=checksum=0", `select='${inRange}'`];
     // Output frame k gets pts k seconds: encoders refuse repeated pts (a frame whose container pts the index
     // repaired), and whole seconds survive any rescale to the encoder's time base.
     filters.push("setpts=N/TB");
