@@ -1,6 +1,9 @@
-// Runs a binary with an argument array (never a shell) and collects its output.
+// Runs a binary with an argument array (never a shell) and collects its output. Large processes (those holding
+// models) start it through a small helper process, not by forking themselves (spawn-helper.ts).
 import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
 import { VideoError } from "./errors";
+import { spawnThroughHelper, useSpawnHelper, type HelperEvents } from "./spawn-helper";
 
 export interface RunResult {
   code: number | null;
@@ -27,18 +30,13 @@ export interface RunOptions {
 
 export function runBinary(bin: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"], shell: false });
-    const stdout = child.stdout!; // both are "pipe" above
-    const stderr = child.stderr!;
     const out: Buffer[] = [];
     let err = "";
     const maxErr = opts.maxStderr ?? 4_000_000;
-    let timer: NodeJS.Timeout | undefined;
-    if (opts.timeoutMs) timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
-    stdout.on("data", (c: Buffer) => (opts.onStdout ? opts.onStdout(c) : out.push(c)));
-    stderr.setEncoding("utf8");
+    const decoder = new StringDecoder("utf8");
     let partial = "";
-    stderr.on("data", (c: string) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onStderr = (c: string) => {
       err += c;
       if (err.length > maxErr) err = err.slice(err.length - maxErr);
       if (opts.onStderrLine) {
@@ -46,19 +44,43 @@ export function runBinary(bin: string, args: string[], opts: RunOptions = {}): P
         partial = lines.pop() ?? "";
         for (const l of lines) opts.onStderrLine(l);
       }
-    });
-    child.on("error", (e) => {
-      if (timer) clearTimeout(timer);
-      reject(new VideoError("io", `could not start ${bin}: ${e.message}`, { cause: e }));
-    });
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (opts.onStderrLine && partial) opts.onStderrLine(partial);
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
-    });
-    if (opts.stdin && child.stdin) {
-      child.stdin.on("error", () => {}); // EPIPE when the process exits early; the exit code reports it
-      child.stdin.end(opts.stdin);
-    }
+    };
+    const events: HelperEvents = {
+      stdout: (c) => (opts.onStdout ? opts.onStdout(c) : out.push(c)),
+      stderr: (c) => onStderr(decoder.write(c)),
+      error: (message) => {
+        if (timer) clearTimeout(timer);
+        reject(new VideoError("io", `could not start ${bin}: ${message}`));
+      },
+      close: (code, signal) => {
+        if (timer) clearTimeout(timer);
+        const rest = decoder.end();
+        if (rest) onStderr(rest);
+        if (opts.onStderrLine && partial) opts.onStderrLine(partial);
+        resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
+      },
+    };
+    const kill = useSpawnHelper() ? spawnThroughHelper(bin, args, opts.stdin, events) : spawnHere(bin, args, opts.stdin, events);
+    if (opts.timeoutMs) timer = setTimeout(kill, opts.timeoutMs);
   });
+}
+
+/** Starts `bin` from this process (a fork of it); returns a function that kills it. */
+function spawnHere(bin: string, args: string[], stdin: Uint8Array | undefined, ev: HelperEvents): () => void {
+  const child = spawn(bin, args, { stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"], shell: false });
+  let failed = false;
+  child.stdout!.on("data", ev.stdout); // both are "pipe" above
+  child.stderr!.on("data", ev.stderr);
+  child.on("error", (e) => {
+    failed = true;
+    ev.error(e.message);
+  });
+  child.on("close", (code, signal) => {
+    if (!failed) ev.close(code, signal);
+  });
+  if (stdin && child.stdin) {
+    child.stdin.on("error", () => {}); // EPIPE when the process exits early; the exit code reports it
+    child.stdin.end(stdin);
+  }
+  return () => child.kill("SIGKILL");
 }
