@@ -179,6 +179,10 @@ const readFrame = FrameReader.prototype.read;
 FrameReader.prototype.read = async function (this: FrameReader, frame: number, ahead?: 1 | -1) {
   return frameCache?.get(frame) ?? readFrame.call(this, frame, ahead);
 };
+const leaseFile = FrameReader.prototype.leaseFile;
+FrameReader.prototype.leaseFile = async function (this: FrameReader, frame: number, ahead?: 1 | -1) {
+  return frameCache?.get(frame) ?? leaseFile.call(this, frame, ahead);
+};
 
 type Meta = Awaited<ReturnType<typeof generateSyntheticVideo>>["meta"];
 

@@ -1,8 +1,9 @@
 // The image encoder one frame ahead, on a worker thread with its own onnxruntime session of the same file and
 // session options. onnxruntime-node's `session.run` is synchronous on the JS thread that calls it, so with one
 // thread the encoder of frame t+1 cannot overlap memory attention / decoder / memory encoder of frame t; here
-// it does (the SAM2 video demo prefetches image features the same way). The worker also preprocesses the frame
-// (the same prelude as preprocessor.ts), so the 12 MB encoder input never exists on the loop's thread; the five
+// it does (the SAM2 video demo prefetches image features the same way). The worker reads the frame's raw RGB file
+// itself (FrameReader.leaseFile) and preprocesses it (the same prelude as preprocessor.ts), so neither the frame's
+// bytes nor the 12 MB encoder input pass through the loop's thread; the five
 // outputs come back as transferred buffers (no copy: the encoder's own output buffers, which the loop would
 // otherwise receive from its own session just the same).
 //
@@ -14,6 +15,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
+import type { FrameFile } from "./frames";
 import type { RgbImage } from "./image";
 import { moduleBytes, sessionOptions, type Sam2ModelSet } from "./models";
 import { preprocessingPrelude, preprocessingWorkerData } from "./preprocessor";
@@ -82,6 +84,20 @@ function workerSource(): string {
     "const ready = ort.InferenceSession.create(workerData.file, workerData.options);",
     "ready.catch(() => {});",
     "let queue = Promise.resolve();",
+    'const fs = require("node:fs");',
+    "let fileBuf = new Uint8Array(0);",
+    "function readFrameFile(file, bytes) {",
+    "  if (fileBuf.length < bytes) fileBuf = new Uint8Array(bytes);",
+    '  const fd = fs.openSync(file, "r");',
+    "  try {",
+    "    const size = fs.fstatSync(fd).size;",
+    '    if (size !== bytes) throw new Error("a frame file of " + size + " bytes, expected " + bytes);',
+    "    let got = 0;",
+    "    while (got < bytes) { const n = fs.readSync(fd, fileBuf, got, bytes - got, got); if (n === 0) break; got += n; }",
+    '    if (got !== bytes) throw new Error("a frame file cut short at " + got + " of " + bytes + " bytes");',
+    "  } finally { fs.closeSync(fd); }",
+    "  return fileBuf.subarray(0, bytes);",
+    "}",
     'parentPort.on("message", (m) => { queue = queue.then(() => (m.close ? shutdown() : handle(m))); });',
     // Exits only once the session load has settled: a thread terminated while onnxruntime is still creating its
     // session gets a native callback into a dead environment, which aborts the whole process.
@@ -97,7 +113,14 @@ function workerSource(): string {
     "  try {",
     // With the SIMD kernel the input is fed from the kernel's memory, not copied out (12 MB at 1024²): frames are
     // handled one at a time, so it stays valid until the run has read it.
-    "    const x = pillowResample(new Uint8Array(m.src), m.width, m.height, S, S, null, input, luts, kernel, true);",
+    "    let src;",
+    "    if (m.file !== undefined) {",
+    // A frame file is read here, into a buffer reused for every frame: its bytes never pass through the loop's
+    // thread. A file that cannot be read or has the wrong size goes back to the loop, which reads it itself and
+    // reports what is wrong (the worker is not at fault).
+    "      try { src = readFrameFile(m.file, m.bytes); } catch (e) { return parentPort.postMessage({ id: m.id, unreadable: String((e && e.message) || e) }); }",
+    "    } else src = new Uint8Array(m.src);",
+    "    const x = pillowResample(src, m.width, m.height, S, S, null, input, luts, kernel, true);",
     '    const out = await session.run({ [workerData.inputName]: new ort.Tensor("float32", x, [1, 3, S, S]) });',
     "    const outputs = [];",
     "    const transfer = [];",
@@ -133,7 +156,8 @@ async function exitWhenIdle(w: Worker): Promise<void> {
 }
 
 interface Pending {
-  source: RgbImage;
+  /** The frame as given; a file is read on this thread (`load`) when this thread must encode it. */
+  source: RgbImage | FrameFile;
   resolve: (e: EncodedFrame) => void;
   reject: (e: Error) => void;
 }
@@ -141,6 +165,7 @@ interface Pending {
 type WorkerReply =
   | { id: number; outputs: Array<{ dims: number[]; data: Float32Array }> }
   | { id: number; unsupported: string }
+  | { id: number; unreadable: string }
   | { id: number; error: string }
   | { id: number; fatal: string };
 
@@ -163,18 +188,30 @@ export class EncoderWorker {
     if (!this.retired) this.ensureWorker();
   }
 
-  /** The encoder outputs of `source` (the caller's bytes are not modified or kept). */
-  encode(source: RgbImage): Promise<EncodedFrame> {
+  /**
+   * The encoder outputs of `source`: an image (the caller's bytes are not modified or kept) or a frame file, which
+   * the worker reads itself (the caller releases it once this settles).
+   */
+  encode(source: RgbImage | FrameFile): Promise<EncodedFrame> {
     const w = this.retired ? undefined : this.ensureWorker();
-    if (!w) return this.fallback(source);
-    // A copy goes to the worker (transferred): the caller's bytes stay here for the fallback.
-    const copy = new Uint8Array(source.data);
+    if (!w) return this.encodeHere(source);
     const id = this.nextId++;
     return new Promise<EncodedFrame>((resolve, reject) => {
       this.pending.set(id, { source, resolve, reject });
       if (this.pending.size === 1) w.ref(); // keep the process alive only while a frame is being encoded
+      if ("path" in source) {
+        w.postMessage({ id, file: source.path, bytes: source.bytes, width: source.width, height: source.height });
+        return;
+      }
+      // A copy goes to the worker (transferred): the caller's bytes stay here for the fallback.
+      const copy = new Uint8Array(source.data);
       w.postMessage({ id, src: copy.buffer, width: source.width, height: source.height }, [copy.buffer]);
     });
+  }
+
+  /** `source` encoded on the loop's thread (a file is read here first). */
+  private async encodeHere(source: RgbImage | FrameFile): Promise<EncodedFrame> {
+    return this.fallback("path" in source ? await source.load() : source);
   }
 
   /** Stops the worker once the frames sent to it are done and its session load has settled (the worker's shutdown()). */
@@ -231,8 +268,10 @@ export class EncoderWorker {
       p.resolve({ pixFeat: t[0], highRes0: t[1], highRes1: t[2], visionFeats: t[3], visionPos: t[4] });
       return;
     }
-    // This frame is done on the loop's thread: an unexpected output type fails there as it would without the worker.
-    this.fallback(p.source).then(p.resolve, p.reject);
+    // This frame is done on the loop's thread: an unexpected output type fails there as it would without the worker,
+    // and a frame file the worker could not read is read (and its fault reported) there.
+    this.encodeHere(p.source).then(p.resolve, p.reject);
+    if ("unreadable" in m) return;
     if ("error" in m) this.retire(w, `encoder worker error: ${m.error.split("\n")[0]}`, true);
     else if ("fatal" in m) this.retire(w, m.fatal, true);
   }
@@ -252,7 +291,7 @@ export class EncoderWorker {
     else void w.terminate();
     for (const [id, p] of [...this.pending]) {
       this.pending.delete(id);
-      this.fallback(p.source).then(p.resolve, p.reject);
+      this.encodeHere(p.source).then(p.resolve, p.reject);
     }
   }
 }

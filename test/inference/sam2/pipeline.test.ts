@@ -3,7 +3,7 @@
 // mid-propagation or cannot load its model falls back to this thread with the same results; a cancelled
 // propagation leaves the worker usable. Frames come from the video as raw RGB, the exact pixels of lossless PNGs.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -330,6 +330,60 @@ test("a frame the worker fails on is encoded on this thread; the worker is retir
     assert.equal(w.runs, 1);
     await w.close();
   } finally {
+    await releaseModelSet(set);
+  }
+});
+
+test("frame files for the encoder worker: it reads them itself, with this thread's results; a leased file outlives the walk until released", async () => {
+  const set = await load();
+  const onWorker = new Sam2Modules(set, true, true);
+  const here = new Sam2Modules(set, true, false);
+  // Chunks of 2 frames: reading frame 6 drops the chunk of frames 0–1.
+  const reader = new FrameReader(video, undefined, 2);
+  const bytes = (t: ort.Tensor) => Buffer.from((t.data as Float32Array).buffer, (t.data as Float32Array).byteOffset, (t.data as Float32Array).byteLength);
+  try {
+    const prepared = await onWorker.prepareFrom(reader, 1);
+    assert.ok("file" in prepared, "the worker gets the frame's file, not its bytes");
+    const file = prepared.file;
+    assert.equal(readFileSync(file.path).length, video.meta.width * video.meta.height * 3);
+    await reader.read(4);
+    await reader.read(6);
+    await new Promise((r) => setTimeout(r, 50)); // dropped chunks are deleted once their decode promise settles
+    assert.ok(existsSync(file.path), "the leased file is still there after its chunk was dropped");
+    const encoded = await onWorker.encodeFrame(prepared);
+    assert.ok(!existsSync(file.path), "released once encoded: the dropped chunk is deleted");
+    assert.equal(onWorker.encoderWorker!.runs, 1, "encoded on the worker");
+    const expected = await here.encodeFrame(await here.prepareFrame(await reader.read(1))); // decoded again
+    for (const k of ["pixFeat", "highRes0", "highRes1", "visionFeats", "visionPos"] as const) assert.ok(bytes(encoded[k]).equals(bytes(expected[k])), `${k} bytes`);
+    // Without the worker (or before "auto" decides), frames are read here as before.
+    assert.ok("input" in (await here.prepareFrom(reader, 7)));
+  } finally {
+    await reader.close();
+    await onWorker.close();
+    await here.close();
+    await releaseModelSet(set);
+  }
+});
+
+test("a frame file the worker cannot use is read on this thread, which reports what is wrong; the worker stays", async () => {
+  const set = await load();
+  const onWorker = new Sam2Modules(set, true, true);
+  // An index that promises another size: the file on disk is 96×72, the worker expects 98×72.
+  const wrong = new FrameReader({ ...video, meta: { ...video.meta, width: video.meta.width + 2 } });
+  const reader = new FrameReader(video);
+  try {
+    const prepared = await onWorker.prepareFrom(wrong, 2);
+    assert.ok("file" in prepared);
+    await assert.rejects(onWorker.encodeFrame(prepared), (e: Error) => e instanceof RuntimeError && e.code === "video_unreadable" && /98×72 RGB frame/.test(e.message));
+    const w = onWorker.encoderWorker!;
+    assert.equal(w.failure, undefined, "not the worker's fault: it is not retired");
+    assert.equal(w.runs, 0);
+    await onWorker.encodeFrame(await onWorker.prepareFrom(reader, 2));
+    assert.equal(w.runs, 1, "the next frame is encoded on the worker");
+  } finally {
+    await wrong.close();
+    await reader.close();
+    await onWorker.close();
     await releaseModelSet(set);
   }
 });
