@@ -500,10 +500,15 @@ class EncoderPipeline {
     private readonly inflight: Set<Promise<unknown>>,
   ) {}
 
-  /** Starts reading and preprocessing the first frames (before the pass begins); with the encoder on its worker,
-   * the first frame's encoder run too (the worker would otherwise be idle until the pass reaches it). */
-  prefetch(): void {
+  /** Starts reading and preprocessing the first frames (before the pass begins); with the encoder on its worker
+   * and `encode`, their encoder runs too (the worker would otherwise be idle until the pass reaches them). */
+  prefetch(encode = true): void {
     this.prepare(PREFETCH);
+    if (encode) this.startEncoding();
+  }
+
+  /** With the encoder on its worker, queues the pass's first encoder runs. */
+  startEncoding(): void {
     if (this.modules.pipelined) this.encode(ENCODE_AHEAD - 1);
   }
 
@@ -616,7 +621,10 @@ export class Sam2MaskEngine implements MaskEngine {
       };
       prepare(0);
       const pipelines = plan.passes.slice(0, 1).map(pipelineFor);
-      pipelines[0]?.prefetch();
+      // The pass's frames are read ahead now, but their encoder runs are queued only behind the last prompted
+      // frame's: queued first, they ran before it on the worker and delayed the first result (at 1280×720 by
+      // ~150 ms, 2026-11-22).
+      pipelines[0]?.prefetch(false);
       // Conditioning frames first (SAM2 `add_new_points_or_box` on untracked frames, then the preflight's
       // memory encoding), one encoder run per prompted frame shared by its objects.
       for (const [k, f] of prompted.entries()) {
@@ -625,7 +633,9 @@ export class Sam2MaskEngine implements MaskEngine {
         const input = prepared.get(k) as Promise<PreparedFrame>;
         prepared.delete(k);
         prepare(k + 1);
-        const enc = await this.modules.encodeFrame(await input);
+        const encoding = this.modules.encodeFrame(await input);
+        if (k === prompted.length - 1) pipelines[0]?.startEncoding();
+        const enc = await encoding;
         for (const [i, g] of groups.entries()) {
           const pts = g.frames.get(f);
           if (!pts) continue;

@@ -387,3 +387,22 @@ test("a frame file the worker cannot use is read on this thread, which reports w
     await releaseModelSet(set);
   }
 });
+
+test("the prompted frames go to the encoder worker before the pass's frames read ahead (the first result waits for them alone)", async () => {
+  const set = await load();
+  const engine = new Sam2MaskEngine(set, { pipeline: true });
+  const order: number[] = [];
+  const encode = EncoderWorker.prototype.encode;
+  EncoderWorker.prototype.encode = function (this: EncoderWorker, source) {
+    order.push("path" in source ? Number(/(\d+)\.rgb$/.exec(source.path)?.[1]) : -1);
+    return encode.call(this, source);
+  };
+  try {
+    await engine.propagate({ video, prompts: [click(1, 4), click(2, 6)], direction: "forward" });
+    // The prompted frames, then the pass in order (frames 4 and 6 are tracked for the object prompted elsewhere).
+    assert.deepEqual(order, [4, 6, 4, 5, 6, 7, 8, 9]);
+  } finally {
+    EncoderWorker.prototype.encode = encode;
+    await engine.close();
+  }
+});
