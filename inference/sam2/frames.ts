@@ -73,14 +73,14 @@ export class FrameReader {
   async leaseFile(frame: number, ahead: 1 | -1 = 1): Promise<FrameFile | RgbImage> {
     const { width, height } = this.video.meta;
     let chunk = -1;
-    const path = await this.reading(frame, async (file) => {
+    const file = await this.reading(frame, async (f) => {
       chunk = this.store.chunkForFrame(frame);
       this.leases.set(chunk, (this.leases.get(chunk) ?? 0) + 1);
-      return file;
+      return f;
     }, ahead);
     let released = false;
     return {
-      path,
+      path: file,
       width,
       height,
       bytes: width * height * 3,
