@@ -58,6 +58,11 @@ export interface FrameStoreOptions {
    * enough. Correctness does not depend on it: a seek that lands too late is detected and redone from the start.
    */
   seekPrerollSec?: number;
+  /**
+   * Scheduling niceness of the decoding ffmpeg (0–19; default 0): a store decoding ahead of a CPU-bound consumer
+   * (the SAM2 loop) lets it run in the consumer's idle time instead of competing with it.
+   */
+  niceness?: number;
 }
 
 /** Output size: `width` in pixels (height follows the aspect ratio, rounded to even); omitted = native size. */
@@ -108,6 +113,7 @@ export class FrameStore {
   readonly quality: number;
   readonly seekPrerollSec: number;
   private readonly limiter: Limiter;
+  private readonly niceness: number;
   private readonly inflight = new Map<string, Promise<FrameChunk>>();
   /**
    * Video stream index per file version (path, size, mtime), shared by every store of this process: the SAM2,
@@ -132,6 +138,7 @@ export class FrameStore {
     if (!(this.quality >= 1 && this.quality <= 100)) throw new VideoError("io", `quality must be 1-100, got ${opts.quality}`);
     this.seekPrerollSec = Math.max(0, opts.seekPrerollSec ?? 1);
     this.limiter = new Limiter(Math.max(1, opts.maxConcurrentDecodes ?? 2));
+    this.niceness = Math.max(0, Math.min(19, Math.round(opts.niceness ?? 0)));
   }
 
   /** The chunk that holds a frame. */
@@ -334,6 +341,7 @@ export class FrameStore {
     if (seek !== undefined) args.splice(args.indexOf("-i"), 0, "-seek_timestamp", "1", "-noaccurate_seek", "-ss", seek.toFixed(6));
     const decoded: ShowinfoFrame[] = [];
     const r = await runBinary(ffmpegPath(), args, {
+      niceness: this.niceness,
       timeoutMs: 300_000,
       maxStderr: 64_000,
       onStderrLine: (line) => {

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import { VideoError } from "./errors";
-import { spawnThroughHelper, useSpawnHelper, type HelperEvents } from "./spawn-helper";
+import { lowerPriority, spawnThroughHelper, useSpawnHelper, type HelperEvents } from "./spawn-helper";
 
 export interface RunResult {
   code: number | null;
@@ -17,6 +17,8 @@ export interface RunOptions {
   stdin?: Uint8Array;
   /** Called with each stdout chunk; when set, stdout is not buffered into the result. */
   onStdout?: (chunk: Buffer) => void;
+  /** Scheduling niceness of the process (0–19, default 0: this process's). */
+  niceness?: number;
   /** Kill the process after this many milliseconds. */
   timeoutMs?: number;
   /** Keep at most this many characters of stderr (the tail is what matters for errors). */
@@ -60,14 +62,15 @@ export function runBinary(bin: string, args: string[], opts: RunOptions = {}): P
         resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
       },
     };
-    const kill = useSpawnHelper() ? spawnThroughHelper(bin, args, opts.stdin, events) : spawnHere(bin, args, opts.stdin, events);
+    const kill = useSpawnHelper() ? spawnThroughHelper(bin, args, opts.stdin, opts.niceness ?? 0, events) : spawnHere(bin, args, opts.stdin, opts.niceness ?? 0, events);
     if (opts.timeoutMs) timer = setTimeout(kill, opts.timeoutMs);
   });
 }
 
 /** Starts `bin` from this process (a fork of it); returns a function that kills it. */
-function spawnHere(bin: string, args: string[], stdin: Uint8Array | undefined, ev: HelperEvents): () => void {
+function spawnHere(bin: string, args: string[], stdin: Uint8Array | undefined, niceness: number, ev: HelperEvents): () => void {
   const child = spawn(bin, args, { stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"], shell: false });
+  lowerPriority(child.pid, niceness);
   let failed = false;
   child.stdout!.on("data", ev.stdout); // both are "pipe" above
   child.stderr!.on("data", ev.stderr);

@@ -7,10 +7,11 @@
 // a bare node process (~40 MB resident) whose forks block only its own thread, for ~1–3 ms.
 //
 // Protocol (IPC channel, "advanced" serialization so bytes travel as bytes):
-//   parent → helper  { op: "spawn", id, bin, args, stdin? } | { op: "kill", id }
+//   parent → helper  { op: "spawn", id, bin, args, stdin?, niceness } | { op: "kill", id }
 //   helper → parent  { id, out } | { id, err } (stdout / stderr bytes) | { id, error } (could not start)
 //                    | { id, code, signal } (the child closed: after all its output)
 import { spawn, type ChildProcess } from "node:child_process";
+import { setPriority } from "node:os";
 
 /** What the helper reports for one child. */
 export interface HelperEvents {
@@ -38,6 +39,7 @@ process.on("message", (m) => {
   let c;
   try {
     c = spawn(m.bin, m.args, { stdio: [m.stdin ? "pipe" : "ignore", "pipe", "pipe"], shell: false });
+    if (m.niceness > 0 && c.pid) try { require("node:os").setPriority(c.pid, m.niceness); } catch {}
   } catch (e) {
     return send({ id: m.id, error: String((e && e.message) || e) });
   }
@@ -51,6 +53,20 @@ process.on("message", (m) => {
 });
 process.on("disconnect", () => { for (const c of children.values()) c.kill("SIGKILL"); process.exit(0); });
 `;
+
+/**
+ * Lowers a just-started child's scheduling priority (niceness 1–19; 0 leaves it). Set right after spawn returns
+ * (the child has exec'd and is starting): threads it creates later, such as ffmpeg's decoding threads, inherit it.
+ * Best effort: a child that is already gone is ignored.
+ */
+export function lowerPriority(pid: number | undefined, niceness: number): void {
+  if (!(niceness > 0) || pid === undefined) return;
+  try {
+    setPriority(pid, Math.min(19, niceness));
+  } catch {
+    // exited already, or not permitted: it runs at the normal priority
+  }
+}
 
 /** Resident memory above which spawns go through the helper by default: below it a fork is cheap (~2.5 ms at 0.1 GB). */
 export const HELPER_MIN_RSS_BYTES = 256 * 2 ** 20;
@@ -92,11 +108,11 @@ class SpawnHelper {
   }
 
   /** Starts `bin` in the helper; returns a function that kills it. */
-  start(bin: string, args: readonly string[], stdin: Uint8Array | undefined, ev: HelperEvents): () => void {
+  start(bin: string, args: readonly string[], stdin: Uint8Array | undefined, niceness: number, ev: HelperEvents): () => void {
     const id = this.nextId++;
     this.pending.set(id, ev);
     if (this.pending.size === 1) this.busy();
-    this.process.send({ op: "spawn", id, bin, args, stdin });
+    this.process.send({ op: "spawn", id, bin, args, stdin, niceness });
     return () => {
       if (this.pending.has(id) && !this.dead) this.process.send({ op: "kill", id });
     };
@@ -130,9 +146,9 @@ class SpawnHelper {
 let helper: SpawnHelper | undefined;
 
 /** Starts `bin` through the shared helper (started on first use, restarted after it died). */
-export function spawnThroughHelper(bin: string, args: readonly string[], stdin: Uint8Array | undefined, ev: HelperEvents): () => void {
+export function spawnThroughHelper(bin: string, args: readonly string[], stdin: Uint8Array | undefined, niceness: number, ev: HelperEvents): () => void {
   if (!helper || helper.dead) helper = new SpawnHelper();
-  return helper.start(bin, args, stdin, ev);
+  return helper.start(bin, args, stdin, niceness, ev);
 }
 
 /** The helper's process id, if one is running (tests kill it to check a dying helper loses nothing). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { getPriority, tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -53,6 +53,17 @@ describe("spawn helper", () => {
     assert.deepEqual(direct.lines, ["first", "second", "third", "fourth ünïcode"]);
     assert.equal(direct.stdout.length, 5 + 256);
     assert.deepEqual(helped, direct);
+  });
+
+  it("starts a child at a lower priority when asked (niceness), both ways", async () => {
+    // The child reports its own niceness after a pause (it is set just after the child starts).
+    const script = "setTimeout(() => process.stdout.write(String(require('os').getPriority())), 300)";
+    for (const helper of [false, true]) {
+      const lowered = await withHelper(helper, () => runBinary(node, ["-e", script], { niceness: 7 }));
+      assert.equal(lowered.stdout.toString(), String(Math.max(7, getPriority())), `helper ${helper}`);
+      const normal = await withHelper(helper, () => runBinary(node, ["-e", script]));
+      assert.equal(normal.stdout.toString(), String(getPriority()), `helper ${helper}: this process's priority by default`);
+    }
   });
 
   it("streams large stdout in order through onStdout", async () => {
