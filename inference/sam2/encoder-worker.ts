@@ -118,7 +118,7 @@ function workerSource(): string {
     // A frame file is read here, into a buffer reused for every frame: its bytes never pass through the loop's
     // thread. A file that cannot be read or has the wrong size goes back to the loop, which reads it itself and
     // reports what is wrong (the worker is not at fault).
-    "      try { src = readFrameFile(m.file, m.bytes); } catch (e) { return parentPort.postMessage({ id: m.id, unreadable: String((e && e.message) || e) }); }",
+    "      try { src = readFrameFile(m.file, m.width * m.height * 3); } catch (e) { return parentPort.postMessage({ id: m.id, unreadable: String((e && e.message) || e) }); }",
     "    } else src = new Uint8Array(m.src);",
     "    const x = pillowResample(src, m.width, m.height, S, S, null, input, luts, kernel, true);",
     '    const out = await session.run({ [workerData.inputName]: new ort.Tensor("float32", x, [1, 3, S, S]) });',
@@ -200,7 +200,7 @@ export class EncoderWorker {
       this.pending.set(id, { source, resolve, reject });
       if (this.pending.size === 1) w.ref(); // keep the process alive only while a frame is being encoded
       if ("path" in source) {
-        w.postMessage({ id, file: source.path, bytes: source.bytes, width: source.width, height: source.height });
+        w.postMessage({ id, file: source.path, width: source.width, height: source.height });
         return;
       }
       // A copy goes to the worker (transferred): the caller's bytes stay here for the fallback.

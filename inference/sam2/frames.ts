@@ -32,11 +32,10 @@ export function chunkFramesFor(width: number, height: number): number {
 
 /** A decoded frame on disk, for a reader on another thread (`FrameReader.leaseFile`). */
 export interface FrameFile {
-  /** Raw RGB, `bytes` long (width·height·3), no header. */
+  /** Raw RGB, width·height·3 bytes, no header. */
   path: string;
   width: number;
   height: number;
-  bytes: number;
   /** The frame read on this thread (checked as `read` checks it). */
   load(): Promise<RgbImage>;
   /** The file may be deleted from now on (idempotent). */
@@ -80,9 +79,8 @@ export class FrameReader {
    */
   async leaseFile(frame: number, ahead: 1 | -1 = 1): Promise<FrameFile | RgbImage> {
     const { width, height } = this.video.meta;
-    let chunk = -1;
+    const chunk = this.store.chunkForFrame(frame);
     const file = await this.reading(frame, async (f) => {
-      chunk = this.store.chunkForFrame(frame);
       this.leases.set(chunk, (this.leases.get(chunk) ?? 0) + 1);
       return f;
     }, ahead);
@@ -91,7 +89,6 @@ export class FrameReader {
       path: file,
       width,
       height,
-      bytes: width * height * 3,
       load: () => this.read(frame, ahead),
       release: () => {
         if (released) return;

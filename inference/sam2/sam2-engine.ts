@@ -34,7 +34,7 @@ const PREFETCH = 2;
  * idled between finishing frame t+1 and being handed t+2, and any slow run (ffmpeg or the resize competing for the
  * cores) stalled the loop; with two it stays busy. bench:sam2 (SAM2 shapes, 48 frames, 2026-11-22, two runs each):
  * from the video 1.315 / 1.033 → 1.118 / 1.096, in memory 0.943 / 0.993 → 0.903 / 0.974. Costs one more frame's
- * encoder outputs in memory (~22 MB at SAM2's sizes).
+ * encoder outputs in memory (five tensors, 24 MB at SAM2's sizes).
  */
 const ENCODE_AHEAD = 2;
 /** `fill_hole_area` set by `build_sam2_video_predictor`. */
@@ -231,7 +231,7 @@ export class Sam2Modules {
    * spent ~1.3 ms per 720p frame in readFile and more in garbage collection (CPU profile, 2026-11-22).
    */
   async prepareFrom(reader: FrameReader, frame: number, ahead: 1 | -1 = 1): Promise<PreparedFrame> {
-    if (this.encoderWorker && !this.undecided) {
+    if (this.pipelined) {
       const source = await reader.leaseFile(frame, ahead);
       return "path" in source ? { file: source } : { image: source };
     }
@@ -243,7 +243,7 @@ export class Sam2Modules {
     if ("input" in frame) return this.encodeInput(frame.input);
     if ("file" in frame) {
       const file = frame.file;
-      const enc = this.encoderWorker && !this.undecided ? this.encoderWorker.encode(file) : file.load().then((img) => this.encode(img));
+      const enc = this.pipelined ? (this.encoderWorker as EncoderWorker).encode(file) : file.load().then((img) => this.encode(img));
       return enc.finally(() => file.release());
     }
     if (this.undecided) return this.encodeTimed(frame.image);

@@ -17,7 +17,7 @@ export interface RunOptions {
   stdin?: Uint8Array;
   /** Called with each stdout chunk; when set, stdout is not buffered into the result. */
   onStdout?: (chunk: Buffer) => void;
-  /** Scheduling niceness of the process (0–19, default 0: this process's). */
+  /** Scheduling niceness of the process, 0–19 (clamped); default 0: this process's priority. */
   niceness?: number;
   /** Kill the process after this many milliseconds. */
   timeoutMs?: number;
@@ -62,7 +62,8 @@ export function runBinary(bin: string, args: string[], opts: RunOptions = {}): P
         resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
       },
     };
-    const kill = useSpawnHelper() ? spawnThroughHelper(bin, args, opts.stdin, opts.niceness ?? 0, events) : spawnHere(bin, args, opts.stdin, opts.niceness ?? 0, events);
+    const niceness = Math.max(0, Math.min(19, Math.round(opts.niceness ?? 0)));
+    const kill = useSpawnHelper() ? spawnThroughHelper(bin, args, opts.stdin, niceness, events) : spawnHere(bin, args, opts.stdin, niceness, events);
     if (opts.timeoutMs) timer = setTimeout(kill, opts.timeoutMs);
   });
 }

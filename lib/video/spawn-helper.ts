@@ -4,7 +4,7 @@
 // as long as that takes (and, meanwhile, page faults on the process's other threads). In a process holding
 // onnxruntime sessions that is the thread running the models: 17–33 ms per spawn at 0.5–0.6 GB resident, measured
 // in the SAM2 loop, which starts ffmpeg once per chunk of frames (`npm run bench:spawn` measures it). The helper is
-// a bare node process (~40 MB resident) whose forks block only its own thread, for ~1–3 ms.
+// a bare node process whose forks block only its own thread (2–3 ms for a 0.1 GB process, measured here).
 //
 // Protocol (IPC channel, "advanced" serialization so bytes travel as bytes):
 //   parent → helper  { op: "spawn", id, bin, args, stdin?, niceness } | { op: "kill", id }
@@ -55,14 +55,14 @@ process.on("disconnect", () => { for (const c of children.values()) c.kill("SIGK
 `;
 
 /**
- * Lowers a just-started child's scheduling priority (niceness 1–19; 0 leaves it). Set right after spawn returns
+ * Lowers a just-started child's scheduling priority (niceness 1–19, clamped by runBinary; 0 leaves it). Set right after spawn returns
  * (the child has exec'd and is starting): threads it creates later, such as ffmpeg's decoding threads, inherit it.
  * Best effort: a child that is already gone is ignored.
  */
 export function lowerPriority(pid: number | undefined, niceness: number): void {
   if (!(niceness > 0) || pid === undefined) return;
   try {
-    setPriority(pid, Math.min(19, niceness));
+    setPriority(pid, niceness);
   } catch {
     // exited already, or not permitted: it runs at the normal priority
   }
